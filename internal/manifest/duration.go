@@ -1,0 +1,108 @@
+package manifest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a retention period or cookie lifetime as written in a
+// manifest: "session", or a whole number with a unit (min, h, d, w, mo, y),
+// such as "30d", "13mo" or "2y". Months and years are calendar units, so a
+// Duration is kept as written rather than as a time.Duration.
+type Duration struct {
+	Session bool
+	N       int
+	Unit    string // min, h, d, w, mo, y
+}
+
+var durationUnits = map[string]struct{ ja, en string }{
+	"min": {"分", "minute"},
+	"h":   {"時間", "hour"},
+	"d":   {"日", "day"},
+	"w":   {"週間", "week"},
+	"mo":  {"か月", "month"},
+	"y":   {"年", "year"},
+}
+
+// ParseDuration reads a manifest duration.
+func ParseDuration(s string) (Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "session" {
+		return Duration{Session: true}, nil
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return Duration{}, fmt.Errorf("bad duration %q: want \"session\" or a number with a unit (min, h, d, w, mo, y), e.g. \"30d\"", s)
+	}
+	n, err := strconv.Atoi(s[:i])
+	if err != nil || n <= 0 || n > 100000 {
+		return Duration{}, fmt.Errorf("bad duration %q: the number must be between 1 and 100000", s)
+	}
+	unit := s[i:]
+	if unit == "m" {
+		return Duration{}, fmt.Errorf("bad duration %q: \"m\" is ambiguous, write \"min\" for minutes or \"mo\" for months", s)
+	}
+	if _, ok := durationUnits[unit]; !ok {
+		return Duration{}, fmt.Errorf("bad duration %q: unknown unit %q (want min, h, d, w, mo or y)", s, unit)
+	}
+	return Duration{N: n, Unit: unit}, nil
+}
+
+// IsZero reports whether no duration was given.
+func (d Duration) IsZero() bool { return !d.Session && d.N == 0 }
+
+// String formats d as it is written in a manifest.
+func (d Duration) String() string {
+	switch {
+	case d.Session:
+		return "session"
+	case d.N == 0:
+		return ""
+	}
+	return strconv.Itoa(d.N) + d.Unit
+}
+
+// Human formats d for a reader in lang ("ja" or "en").
+func (d Duration) Human(lang string) string {
+	if d.Session {
+		if lang == "ja" {
+			return "ブラウザを閉じるまで"
+		}
+		return "until the browser is closed"
+	}
+	if d.N == 0 {
+		return ""
+	}
+	u := durationUnits[d.Unit]
+	if lang == "ja" {
+		return strconv.Itoa(d.N) + u.ja
+	}
+	if d.N == 1 {
+		return "1 " + u.en
+	}
+	return strconv.Itoa(d.N) + " " + u.en + "s"
+}
+
+// From returns the instant d after t; a session duration yields t itself.
+func (d Duration) From(t time.Time) time.Time {
+	switch d.Unit {
+	case "min":
+		return t.Add(time.Duration(d.N) * time.Minute)
+	case "h":
+		return t.Add(time.Duration(d.N) * time.Hour)
+	case "d":
+		return t.AddDate(0, 0, d.N)
+	case "w":
+		return t.AddDate(0, 0, 7*d.N)
+	case "mo":
+		return t.AddDate(0, d.N, 0)
+	case "y":
+		return t.AddDate(d.N, 0, 0)
+	}
+	return t
+}
