@@ -19,16 +19,18 @@ type Manifest struct {
 	Operator Operator `yaml:"operator"`
 	Policy   Policy   `yaml:"policy"`
 
-	DataCategories      []DataCategory      `yaml:"data_categories"`
-	Purposes            []Purpose           `yaml:"purposes"`
-	CollectionPoints    []CollectionPoint   `yaml:"collection_points"`
-	AutomaticCollection []AutomaticItem     `yaml:"automatic_collection"`
-	CookieCategories    []CookieCategory    `yaml:"cookie_categories"`
-	Tools               []Tool              `yaml:"tools"`
-	Contractors         []Contractor        `yaml:"contractors"`
-	Security            Security            `yaml:"security"`
-	Statistics          Statistics          `yaml:"statistics"`
-	Copyright           Copyright           `yaml:"copyright"`
+	DataCategories      []DataCategory    `yaml:"data_categories"`
+	Purposes            []Purpose         `yaml:"purposes"`
+	CollectionPoints    []CollectionPoint `yaml:"collection_points"`
+	AutomaticCollection []AutomaticItem   `yaml:"automatic_collection"`
+	CookieCategories    []CookieCategory  `yaml:"cookie_categories"`
+	Tools               []Tool            `yaml:"tools"`
+	Contractors         []Contractor      `yaml:"contractors"`
+	Security            Security          `yaml:"security"`
+	Statistics          Statistics        `yaml:"statistics"`
+	Copyright           Copyright         `yaml:"copyright"`
+
+	hash string
 }
 
 // Text is a human-readable text in every language of the manifest, keyed by
@@ -115,7 +117,7 @@ type Field struct {
 	Type      string   `yaml:"type"` // text, email, tel, textarea, select, checkbox
 	Required  bool     `yaml:"required"`
 	MaxLength int      `yaml:"max_length"`
-	Options   []Option `yaml:"options"` // for select
+	Options   []Option `yaml:"options"`  // for select
 	Category  string   `yaml:"category"` // data category id
 	Purpose   string   `yaml:"purpose"`  // purpose id
 	Retention Duration `yaml:"retention"`

@@ -1,0 +1,371 @@
+package manifest
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	idPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	hostPattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	fieldTypes  = []string{"text", "email", "tel", "textarea", "select", "checkbox", "url", "number", "date"}
+	toolKinds   = []string{KindAnalytics, KindSearch, KindSocial, KindConsent, KindAdvertising, KindEmbed, KindForms, KindHosting, KindOther}
+	storages    = []string{StorageCookie, StorageLocalStorage, StorageSessionStorage}
+)
+
+// OperatorHandler is the handler id that stands for the operator's own staff
+// in a collection point's handlers.
+const OperatorHandler = "operator"
+
+type validator struct {
+	m *Manifest
+	d *decoder
+}
+
+// line finds the line of path, or of its nearest ancestor that has one.
+func (v *validator) line(path string) int {
+	for p := path; p != ""; {
+		if l, ok := v.d.lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 1
+}
+
+func (v *validator) addf(path, format string, args ...any) {
+	v.d.problems = append(v.d.problems, Problem{File: v.d.file, Line: v.line(path), Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) requireString(path, s string) {
+	if strings.TrimSpace(s) == "" {
+		v.addf(path, "required")
+	}
+}
+
+func (v *validator) requireText(path string, t Text) {
+	if len(t) == 0 {
+		v.addf(path, "required (a text in %s)", strings.Join(v.m.Languages, " and "))
+	}
+}
+
+func (v *validator) validate() {
+	m := v.m
+	if m.Schema != SchemaVersion {
+		if m.Schema == 0 {
+			v.addf("schema", "required: write \"schema: %d\"", SchemaVersion)
+		} else {
+			v.addf("schema", "unsupported schema %d (this Noren reads schema %d)", m.Schema, SchemaVersion)
+		}
+	}
+	v.languages()
+	v.checkTranslations(reflect.ValueOf(m).Elem(), "")
+
+	v.requireText("site.name", m.Site.Name)
+	v.checkURL("site.url", m.Site.URL, false)
+	if m.Site.Domain != "" && !hostPattern.MatchString(m.Site.Domain) {
+		v.addf("site.domain", "bad host name %q", m.Site.Domain)
+	}
+
+	v.requireText("operator.name", m.Operator.Name)
+	v.requireText("operator.section", m.Operator.Section)
+	if m.Operator.Email == "" {
+		v.addf("operator.email", "required: the address visitors write to about their data")
+	} else if a, err := mail.ParseAddress(m.Operator.Email); err != nil || a.Address != m.Operator.Email {
+		v.addf("operator.email", "bad e-mail address %q", m.Operator.Email)
+	}
+	v.checkURL("operator.url", m.Operator.URL, false)
+
+	v.requireString("policy.version", m.Policy.Version)
+	if m.Policy.Effective.IsZero() {
+		v.addf("policy.effective", "required: the date this version takes effect, YYYY-MM-DD")
+	}
+
+	dataIDs := v.ids("data_categories", len(m.DataCategories), func(i int) string { return m.DataCategories[i].ID })
+	for i, c := range m.DataCategories {
+		v.requireText(fmt.Sprintf("data_categories[%d].name", i), c.Name)
+	}
+	purposeIDs := v.ids("purposes", len(m.Purposes), func(i int) string { return m.Purposes[i].ID })
+	for i, p := range m.Purposes {
+		path := fmt.Sprintf("purposes[%d]", i)
+		v.requireText(path+".name", p.Name)
+		v.requireText(path+".description", p.Description)
+		v.refs(path+".data", p.Data, dataIDs, "data category", "data_categories")
+	}
+	contractorIDs := v.ids("contractors", len(m.Contractors), func(i int) string { return m.Contractors[i].ID })
+	if contractorIDs[OperatorHandler] {
+		v.addf("contractors", "the id %q is reserved for the operator's own staff", OperatorHandler)
+	}
+	for i, c := range m.Contractors {
+		path := fmt.Sprintf("contractors[%d]", i)
+		v.requireText(path+".name", c.Name)
+		v.requireText(path+".task", c.Task)
+		v.refs(path+".data", c.Data, dataIDs, "data category", "data_categories")
+		v.refs(path+".purposes", c.Purposes, purposeIDs, "purpose", "purposes")
+	}
+	v.collectionPoints(dataIDs, purposeIDs, contractorIDs)
+
+	catIDs := v.ids("cookie_categories", len(m.CookieCategories), func(i int) string { return m.CookieCategories[i].ID })
+	for i, c := range m.CookieCategories {
+		path := fmt.Sprintf("cookie_categories[%d]", i)
+		v.requireText(path+".name", c.Name)
+		v.requireText(path+".description", c.Description)
+		if c.Required && c.SaleOrShare {
+			v.addf(path, "a required category cannot also be refused by Global Privacy Control (sale_or_share)")
+		}
+	}
+	toolIDs := v.tools(catIDs)
+
+	v.ids("automatic_collection", len(m.AutomaticCollection), func(i int) string { return m.AutomaticCollection[i].ID })
+	for i, a := range m.AutomaticCollection {
+		path := fmt.Sprintf("automatic_collection[%d]", i)
+		v.requireText(path+".what", a.What)
+		v.requireText(path+".why", a.Why)
+		if a.Retention.IsZero() {
+			v.addf(path+".retention", "required: how long it is kept, e.g. \"90d\"")
+		}
+		if a.Tool != "" && !toolIDs[a.Tool] {
+			v.addf(path+".tool", "undefined tool %q (define it under tools)", a.Tool)
+		}
+	}
+
+	switch m.Security.TLSMinVersion {
+	case "1.2", "1.3":
+	default:
+		v.addf("security.tls_min_version", "want \"1.2\" or \"1.3\", got %q", m.Security.TLSMinVersion)
+	}
+	if len(m.Security.Measures) == 0 {
+		v.addf("security.measures", "required: list the security measures taken")
+	}
+	if m.Statistics.MinCount < 2 {
+		v.addf("statistics.min_count", "must be at least 2 so that no published figure describes one visitor")
+	}
+	if m.Statistics.Epsilon < 0 {
+		v.addf("statistics.epsilon", "must not be negative (0 turns noise off)")
+	}
+	v.requireText("copyright.statement", m.Copyright.Statement)
+	v.checkURL("copyright.license_url", m.Copyright.LicenseURL, false)
+}
+
+func (v *validator) languages() {
+	m := v.m
+	if len(m.Languages) == 0 {
+		v.addf("languages", "required: the languages of the site, e.g. [ja, en]")
+	}
+	seen := map[string]bool{}
+	for i, l := range m.Languages {
+		path := fmt.Sprintf("languages[%d]", i)
+		if !slices.Contains(SupportedLanguages, l) {
+			v.addf(path, "unsupported language %q (supported: %s)", l, strings.Join(SupportedLanguages, ", "))
+		}
+		if seen[l] {
+			v.addf(path, "language %q listed twice", l)
+		}
+		seen[l] = true
+	}
+	if m.DefaultLang != "" && !seen[m.DefaultLang] {
+		v.addf("default_language", "%q is not one of languages", m.DefaultLang)
+	}
+}
+
+// checkTranslations reports every text that lacks one of the manifest's
+// languages, wherever it stands in the document.
+func (v *validator) checkTranslations(rv reflect.Value, path string) {
+	switch rv.Kind() {
+	case reflect.Map:
+		if rv.Type() != textType || rv.Len() == 0 {
+			return
+		}
+		t := rv.Interface().(Text)
+		for _, l := range v.m.Languages {
+			if strings.TrimSpace(t[l]) == "" {
+				v.addf(path, "missing translation: no %q text", l)
+			}
+		}
+	case reflect.Struct:
+		t := rv.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if !f.IsExported() || name == "" {
+				continue
+			}
+			v.checkTranslations(rv.Field(i), join(path, name))
+		}
+	case reflect.Slice:
+		for i := range rv.Len() {
+			v.checkTranslations(rv.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
+}
+
+// ids checks the ids of a list: present, well formed and unique. It returns
+// the set of valid ids for reference checks.
+func (v *validator) ids(list string, n int, id func(int) string) map[string]bool {
+	set := map[string]bool{}
+	for i := range n {
+		path := fmt.Sprintf("%s[%d].id", list, i)
+		s := id(i)
+		switch {
+		case s == "":
+			v.addf(path, "required")
+		case !idPattern.MatchString(s):
+			v.addf(path, "bad id %q: use lower-case letters, digits, '-' and '_'", s)
+		case set[s]:
+			v.addf(path, "duplicate id %q", s)
+		}
+		set[s] = true
+	}
+	return set
+}
+
+func (v *validator) refs(path string, ids []string, defined map[string]bool, what, where string) {
+	for i, id := range ids {
+		if !defined[id] {
+			v.addf(fmt.Sprintf("%s[%d]", path, i), "undefined %s %q (define it under %s)", what, id, where)
+		}
+	}
+}
+
+func (v *validator) checkURL(path, s string, required bool) {
+	if s == "" {
+		if required {
+			v.addf(path, "required")
+		}
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		v.addf(path, "bad URL %q: want an absolute http(s) URL", s)
+	}
+}
+
+func (v *validator) collectionPoints(dataIDs, purposeIDs, contractorIDs map[string]bool) {
+	m := v.m
+	v.ids("collection_points", len(m.CollectionPoints), func(i int) string { return m.CollectionPoints[i].ID })
+	for i, cp := range m.CollectionPoints {
+		path := fmt.Sprintf("collection_points[%d]", i)
+		v.requireText(path+".name", cp.Name)
+		if cp.Path != "" && !strings.HasPrefix(cp.Path, "/") {
+			v.addf(path+".path", "want a path starting with /, got %q", cp.Path)
+		}
+		v.refs(path+".purposes", cp.Purposes, purposeIDs, "purpose", "purposes")
+		for j, h := range cp.Handlers {
+			if h != OperatorHandler && !contractorIDs[h] {
+				v.addf(fmt.Sprintf("%s.handlers[%d]", path, j), "undefined handler %q (use %q or a contractor id)", h, OperatorHandler)
+			}
+		}
+		if len(cp.Fields) == 0 {
+			v.addf(path+".fields", "required: the fields the form collects")
+		}
+		v.ids(path+".fields", len(cp.Fields), func(j int) string { return cp.Fields[j].ID })
+		for j, f := range cp.Fields {
+			fp := fmt.Sprintf("%s.fields[%d]", path, j)
+			v.requireText(fp+".label", f.Label)
+			if !slices.Contains(fieldTypes, f.Type) {
+				v.addf(fp+".type", "unknown field type %q (want one of %s)", f.Type, strings.Join(fieldTypes, ", "))
+			}
+			if f.Type == "select" && len(f.Options) == 0 {
+				v.addf(fp+".options", "a select field needs options")
+			}
+			for k, o := range f.Options {
+				v.requireString(fmt.Sprintf("%s.options[%d].value", fp, k), o.Value)
+				v.requireText(fmt.Sprintf("%s.options[%d].label", fp, k), o.Label)
+			}
+			if f.MaxLength < 0 {
+				v.addf(fp+".max_length", "must not be negative")
+			}
+			switch {
+			case f.Purpose == "":
+				v.addf(fp+".purpose", "required: every field states the purpose it is collected for")
+			case !purposeIDs[f.Purpose]:
+				v.addf(fp+".purpose", "undefined purpose %q (define it under purposes)", f.Purpose)
+			case len(cp.Purposes) > 0 && !slices.Contains(cp.Purposes, f.Purpose):
+				v.addf(fp+".purpose", "purpose %q is not among the purposes of %s", f.Purpose, path)
+			}
+			switch {
+			case f.Category == "":
+				v.addf(fp+".category", "required: the data category the field holds")
+			case !dataIDs[f.Category]:
+				v.addf(fp+".category", "undefined data category %q (define it under data_categories)", f.Category)
+			}
+			if f.Retention.IsZero() && cp.Retention.IsZero() {
+				v.addf(fp+".retention", "required: how long the field is kept (here or on the collection point)")
+			}
+			if f.Retention.Session {
+				v.addf(fp+".retention", "\"session\" is for cookies; give a period such as \"1y\"")
+			}
+		}
+	}
+}
+
+func (v *validator) tools(catIDs map[string]bool) map[string]bool {
+	m := v.m
+	toolIDs := v.ids("tools", len(m.Tools), func(i int) string { return m.Tools[i].ID })
+	type cookieKey struct{ storage, domain, name string }
+	declared := map[cookieKey]string{}
+	for i, t := range m.Tools {
+		path := fmt.Sprintf("tools[%d]", i)
+		v.requireText(path+".name", t.Name)
+		if !slices.Contains(toolKinds, t.Kind) {
+			v.addf(path+".kind", "unknown kind %q (want one of %s)", t.Kind, strings.Join(toolKinds, ", "))
+		}
+		switch t.Party {
+		case "first":
+		case "third":
+			v.requireText(path+".recipient", t.Recipient)
+			v.checkURL(path+".opt_out", t.OptOut, true)
+		default:
+			v.addf(path+".party", "want \"first\" or \"third\", got %q", t.Party)
+		}
+		v.requireText(path+".information_sent", t.InformationSent)
+		v.requireText(path+".purpose", t.Purpose)
+		v.checkURL(path+".privacy_policy", t.PrivacyPolicy, false)
+		switch {
+		case t.Category == "":
+			v.addf(path+".category", "required: the cookie category that governs consent to this tool")
+		case !catIDs[t.Category]:
+			v.addf(path+".category", "undefined cookie category %q (define it under cookie_categories)", t.Category)
+		}
+		for j, h := range t.Hosts {
+			if !hostPattern.MatchString(h) {
+				v.addf(fmt.Sprintf("%s.hosts[%d]", path, j), "bad host name %q", h)
+			}
+		}
+		for j, c := range t.Cookies {
+			cp := fmt.Sprintf("%s.cookies[%d]", path, j)
+			v.requireString(cp+".name", c.Name)
+			if !slices.Contains(storages, c.Storage) {
+				v.addf(cp+".storage", "unknown storage %q (want one of %s)", c.Storage, strings.Join(storages, ", "))
+			}
+			if c.Domain != "" && !hostPattern.MatchString(strings.TrimPrefix(c.Domain, ".")) {
+				v.addf(cp+".domain", "bad domain %q", c.Domain)
+			}
+			if c.Duration.IsZero() {
+				v.addf(cp+".duration", "required: how long it lasts, e.g. \"session\" or \"13mo\"")
+			}
+			switch {
+			case c.Category == "":
+				v.addf(cp+".category", "required: every cookie belongs to a cookie category")
+			case !catIDs[c.Category]:
+				v.addf(cp+".category", "undefined cookie category %q (define it under cookie_categories)", c.Category)
+			}
+			v.requireText(cp+".description", c.Description)
+			k := cookieKey{c.Storage, c.Domain, c.Name}
+			if prev, dup := declared[k]; dup && c.Name != "" {
+				v.addf(cp+".name", "%q is already declared at %s", c.Name, prev)
+			}
+			declared[k] = cp
+		}
+	}
+	return toolIDs
+}
