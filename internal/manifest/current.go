@@ -1,0 +1,111 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Current holds the manifest in force. Readers call Get on every request;
+// a reload swaps the pointer atomically, so a request sees either the old or
+// the new manifest, never a mix.
+type Current struct {
+	m    atomic.Pointer[Manifest]
+	mu   sync.Mutex // serialises reloads
+	path string
+	log  *slog.Logger
+	// onChange runs after a new manifest is in force.
+	onChange func(ctx context.Context, m *Manifest)
+}
+
+// NewCurrent returns a holder of m. path is the file reloads read; empty for
+// a manifest that is not backed by a file (the demo's embedded one).
+func NewCurrent(m *Manifest, path string, log *slog.Logger) *Current {
+	c := &Current{path: path, log: log}
+	c.m.Store(m)
+	return c
+}
+
+// Get returns the manifest in force.
+func (c *Current) Get() *Manifest { return c.m.Load() }
+
+// OnChange sets a function to run each time a changed manifest comes into
+// force, such as recording a new policy version.
+func (c *Current) OnChange(fn func(ctx context.Context, m *Manifest)) {
+	c.mu.Lock()
+	c.onChange = fn
+	c.mu.Unlock()
+}
+
+// Reload re-reads the manifest file. An invalid file leaves the manifest in
+// force untouched and returns its problems, so a typo saved in production
+// never takes the policy pages down. It reports whether the manifest changed.
+func (c *Current) Reload(ctx context.Context) (bool, error) {
+	if c.path == "" {
+		return false, errors.New("manifest: no file to reload")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, err := Load(c.path)
+	if err != nil {
+		return false, err
+	}
+	if m.Hash() == c.Get().Hash() {
+		return false, nil
+	}
+	c.m.Store(m)
+	c.log.Info("manifest changed", "file", c.path, "version", m.VersionLabel())
+	if c.onChange != nil {
+		c.onChange(ctx, m)
+	}
+	return true, nil
+}
+
+// Watch reloads the manifest whenever its file's modification time or size
+// changes, checking every interval, and whenever a value arrives on signals
+// (SIGHUP in the server). It returns when ctx is done.
+func (c *Current) Watch(ctx context.Context, interval time.Duration, signals <-chan os.Signal) {
+	if c.path == "" {
+		return
+	}
+	var tick <-chan time.Time
+	if interval > 0 {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	last := stamp(c.path)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-signals:
+		case <-tick:
+			s := stamp(c.path)
+			if s == last {
+				continue
+			}
+			last = s
+		}
+		if _, err := c.Reload(ctx); err != nil {
+			c.log.Error("manifest reload refused; the previous manifest stays in force", "file", c.path, "err", err)
+		}
+	}
+}
+
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stamp(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{fi.ModTime(), fi.Size()}
+}

@@ -1,0 +1,54 @@
+package manifest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCurrentReload(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "manifest.yaml")
+	orig := mustRead(t, "testdata/minimal.yaml")
+	if err := os.WriteFile(path, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCurrent(m, path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var seen []string
+	c.OnChange(func(_ context.Context, m *Manifest) { seen = append(seen, m.Hash()) })
+
+	if changed, err := c.Reload(ctx); err != nil || changed {
+		t.Fatalf("reload of the same file: changed %v, err %v", changed, err)
+	}
+
+	broken := strings.Replace(string(orig), "section:", "sektion:", 1)
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Reload(ctx); err == nil {
+		t.Fatal("an invalid manifest was accepted")
+	}
+	if c.Get() != m {
+		t.Fatal("an invalid manifest replaced the one in force")
+	}
+
+	edited := strings.Replace(string(orig), "Encryption", "Encryption at rest", 1)
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := c.Reload(ctx)
+	if err != nil || !changed {
+		t.Fatalf("edit not taken: changed %v, err %v", changed, err)
+	}
+	if c.Get().Hash() == m.Hash() || len(seen) != 1 || seen[0] != c.Get().Hash() {
+		t.Errorf("after edit: hash %s, callbacks %v", c.Get().Hash(), seen)
+	}
+}
