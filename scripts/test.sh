@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need from Debian's packages when it
+# is missing, starts a throwaway PostgreSQL on loopback, and runs go test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "test.sh: please install: ${need[*]} (apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+eval "$(sh scripts/postgres.sh start)"
+export NOREN_REQUIRE_POSTGRES=1
+
+go vet ./...
+go test -count=1 "$@" ./...
