@@ -1,0 +1,253 @@
+// Package config reads Noren's configuration: built-in defaults, then one
+// YAML file, then NOREN_* environment variables, then command-line flags,
+// each overriding the one before. Every problem found is reported at once,
+// naming the key and, for the file, the line.
+package config
+
+import (
+	"io"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"time"
+
+	"github.com/noren-web/noren/internal/server"
+)
+
+// Config is the whole configuration. Each leaf field is one key; its path
+// is the chain of yaml names ("site.upstream") and its environment variable
+// is NOREN_ followed by the path in capitals with dots as underscores
+// (NOREN_SITE_UPSTREAM).
+type Config struct {
+	// Listen is the address of the main listener.
+	Listen string `yaml:"listen"`
+	// DataDir holds the database, ACME certificates and other state.
+	DataDir string `yaml:"data_dir"`
+	// Database is the DSN: "sqlite:PATH" or a postgres:// URL. Empty means
+	// sqlite:<data_dir>/noren.db.
+	Database string `yaml:"database"`
+	// MigrateOnStart applies pending database migrations when serving starts.
+	MigrateOnStart bool `yaml:"migrate_on_start"`
+	// Manifest is the path of the privacy manifest.
+	Manifest string `yaml:"manifest"`
+	// ManifestReload is how often the manifest file is checked for changes;
+	// zero turns reloading off.
+	ManifestReload time.Duration `yaml:"manifest_reload"`
+
+	Site  Site  `yaml:"site"`
+	TLS   TLS   `yaml:"tls"`
+	HTTP  HTTP  `yaml:"http"`
+	Proxy Proxy `yaml:"proxy"`
+
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
+
+	Log Log `yaml:"log"`
+}
+
+// Site configures the website Noren serves.
+type Site struct {
+	// Mode is "static" (files from Root) or "proxy" (requests passed to
+	// Upstream). Empty means proxy when Upstream is set, static otherwise.
+	Mode string `yaml:"mode"`
+	// Root is the folder served in static mode.
+	Root string `yaml:"root"`
+	// Upstream is the http:// or https:// URL requests are passed to in
+	// proxy mode.
+	Upstream string `yaml:"upstream"`
+	// Domain is the site's public host name, such as "www.example.jp".
+	Domain string `yaml:"domain"`
+	// Languages are the languages Noren's pages are offered in.
+	Languages []string `yaml:"languages"`
+	// DefaultLanguage is the language for visitors who state no preference.
+	DefaultLanguage string `yaml:"default_language"`
+	// Inject adds Noren's banner and links to the site's HTML pages.
+	Inject bool `yaml:"inject"`
+	// FooterLinks adds links to the privacy and cookie policies to the
+	// footer of the site's HTML pages.
+	FooterLinks bool `yaml:"footer_links"`
+	// RedirectRoot sends "/" to the page in the visitor's language.
+	RedirectRoot bool `yaml:"redirect_root"`
+}
+
+// TLS configures HTTPS.
+type TLS struct {
+	// Cert and Key are PEM files; they are reloaded when they change.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ACME obtains certificates automatically instead.
+	ACME ACME `yaml:"acme"`
+	// RedirectHTTP is the address of a plain-HTTP listener that redirects to
+	// HTTPS and answers ACME http-01 challenges, such as ":80".
+	RedirectHTTP string `yaml:"redirect_http"`
+	// HSTSMaxAge is the Strict-Transport-Security max-age in seconds.
+	HSTSMaxAge int `yaml:"hsts_max_age"`
+	// HSTSIncludeSubdomains extends HSTS to every subdomain.
+	HSTSIncludeSubdomains bool `yaml:"hsts_include_subdomains"`
+}
+
+// ACME configures automatic certificates.
+type ACME struct {
+	// Domains are the host names to obtain certificates for.
+	Domains []string `yaml:"domains"`
+	// Email is the contact address given to the certificate authority.
+	Email string `yaml:"email"`
+	// CacheDir keeps certificates and the account key. Empty means
+	// <data_dir>/acme.
+	CacheDir string `yaml:"cache_dir"`
+	// DirectoryURL is the ACME directory; empty means Let's Encrypt.
+	DirectoryURL string `yaml:"directory_url"`
+}
+
+// HTTP configures request handling.
+type HTTP struct {
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes      ByteSize      `yaml:"max_body_bytes"`
+	MaxHeaderBytes    ByteSize      `yaml:"max_header_bytes"`
+	// FrameAncestors lists who may embed the site in a frame.
+	FrameAncestors []string `yaml:"frame_ancestors"`
+	// CSPExtra adds sources to Content-Security-Policy directives.
+	CSPExtra map[string][]string `yaml:"csp_extra"`
+	// PermissionsPolicy replaces the built-in Permissions-Policy; empty
+	// keeps it.
+	PermissionsPolicy string `yaml:"permissions_policy"`
+	// MetricsAllow are the networks allowed to read /metrics.
+	MetricsAllow []netip.Prefix `yaml:"metrics_allow"`
+}
+
+// Proxy configures the connection to the upstream in proxy mode.
+type Proxy struct {
+	DialTimeout           time.Duration `yaml:"dial_timeout"`
+	ResponseHeaderTimeout time.Duration `yaml:"response_header_timeout"`
+	IdleConnTimeout       time.Duration `yaml:"idle_conn_timeout"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  slog.Level `yaml:"level"`
+	Format string     `yaml:"format"`
+}
+
+// Default returns the built-in defaults. Keys whose default derives from
+// others (database, tls.acme.cache_dir, site.mode) are left empty here and
+// filled in by Load once every source has been read.
+func Default() *Config {
+	s := server.DefaultConfig()
+	return &Config{
+		Listen:         s.Listen,
+		DataDir:        "./noren-data",
+		MigrateOnStart: true,
+		ManifestReload: 10 * time.Second,
+		Site: Site{
+			Languages:       []string{"ja", "en"},
+			DefaultLanguage: "ja",
+			Inject:          true,
+			FooterLinks:     true,
+			RedirectRoot:    true,
+		},
+		TLS: TLS{
+			HSTSMaxAge: int(s.Headers.HSTSMaxAge / time.Second),
+		},
+		HTTP: HTTP{
+			ReadHeaderTimeout: s.ReadHeaderTimeout,
+			ReadTimeout:       s.ReadTimeout,
+			WriteTimeout:      s.WriteTimeout,
+			IdleTimeout:       s.IdleTimeout,
+			ShutdownTimeout:   s.ShutdownTimeout,
+			MaxBodyBytes:      ByteSize(s.MaxBodyBytes),
+			MaxHeaderBytes:    ByteSize(s.MaxHeaderBytes),
+			FrameAncestors:    []string{"none"},
+			MetricsAllow: []netip.Prefix{
+				netip.MustParsePrefix("127.0.0.0/8"),
+				netip.MustParsePrefix("::1/128"),
+			},
+		},
+		Proxy: Proxy{
+			DialTimeout:           10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+		},
+		Log: Log{Level: slog.LevelInfo, Format: "text"},
+	}
+}
+
+// resolve fills in the keys whose defaults derive from other keys.
+func (c *Config) resolve() {
+	if c.Database == "" {
+		c.Database = "sqlite:" + filepath.Join(c.DataDir, "noren.db")
+	}
+	if c.TLS.ACME.CacheDir == "" {
+		c.TLS.ACME.CacheDir = filepath.Join(c.DataDir, "acme")
+	}
+	if c.Site.Mode == "" {
+		c.Site.Mode = "static"
+		if c.Site.Upstream != "" {
+			c.Site.Mode = "proxy"
+		}
+	}
+}
+
+// derivedDefault describes the default of a key that resolve derives from
+// other keys, for help texts and documentation.
+func derivedDefault(path string) (string, bool) {
+	switch path {
+	case "database":
+		return "sqlite:<data_dir>/noren.db", true
+	case "tls.acme.cache_dir":
+		return "<data_dir>/acme", true
+	case "site.mode":
+		return "static, or proxy when site.upstream is set", true
+	}
+	return "", false
+}
+
+// TLSEnabled reports whether the configuration turns HTTPS on.
+func (c *Config) TLSEnabled() bool {
+	return c.TLS.Cert != "" || c.TLS.Key != "" || len(c.TLS.ACME.Domains) > 0
+}
+
+// ServerConfig returns the settings for server.New.
+func (c *Config) ServerConfig() server.Config {
+	return server.Config{
+		Listen: c.Listen,
+		TLS: server.TLSConfig{
+			CertFile: c.TLS.Cert,
+			KeyFile:  c.TLS.Key,
+			ACME: server.ACMEConfig{
+				Domains:      c.TLS.ACME.Domains,
+				Email:        c.TLS.ACME.Email,
+				CacheDir:     c.TLS.ACME.CacheDir,
+				DirectoryURL: c.TLS.ACME.DirectoryURL,
+			},
+			RedirectHTTP: c.TLS.RedirectHTTP,
+		},
+		ReadHeaderTimeout: c.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       c.HTTP.ReadTimeout,
+		WriteTimeout:      c.HTTP.WriteTimeout,
+		IdleTimeout:       c.HTTP.IdleTimeout,
+		ShutdownTimeout:   c.HTTP.ShutdownTimeout,
+		MaxBodyBytes:      int64(c.HTTP.MaxBodyBytes),
+		MaxHeaderBytes:    int(c.HTTP.MaxHeaderBytes),
+		TrustedProxies:    c.TrustedProxies,
+		Headers: server.HeaderPolicy{
+			FrameAncestors:        c.HTTP.FrameAncestors,
+			CSPExtra:              c.HTTP.CSPExtra,
+			PermissionsPolicy:     c.HTTP.PermissionsPolicy,
+			HSTSMaxAge:            time.Duration(c.TLS.HSTSMaxAge) * time.Second,
+			HSTSIncludeSubdomains: c.TLS.HSTSIncludeSubdomains,
+		},
+	}
+}
+
+// Logger returns a logger writing to w at the configured level and format.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.Log.Level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

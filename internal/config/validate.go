@@ -1,0 +1,289 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/server"
+)
+
+// Problems is everything wrong with a configuration, one problem an entry,
+// each naming the key (and, for the file, the line) it concerns.
+type Problems []string
+
+// Error lists the problems, one a line after a count when there are several.
+func (p Problems) Error() string {
+	if len(p) == 1 {
+		return "config: " + p[0]
+	}
+	return fmt.Sprintf("config: %d problems:\n\t%s", len(p), strings.Join(p, "\n\t"))
+}
+
+// err returns p as an error, or nil when there are no problems.
+func (p Problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// problems collects Problems during validation.
+type problems struct{ list Problems }
+
+func (p *problems) add(key, format string, args ...any) {
+	p.list = append(p.list, key+": "+fmt.Sprintf(format, args...))
+}
+
+// Validate reports every bad value in c as Problems. It does not require
+// the keys only serving needs; see ValidateServe.
+func (c *Config) Validate() error {
+	var p problems
+	c.validate(&p)
+	return p.list.err()
+}
+
+// ValidateServe reports what Validate reports, plus the keys that serving
+// a site requires: the manifest, and the site root or upstream for the
+// mode.
+func (c *Config) ValidateServe() error {
+	var p problems
+	c.validate(&p)
+	if c.Manifest == "" {
+		p.add("manifest", "required: the path of the privacy manifest")
+	}
+	switch c.Site.Mode {
+	case "static":
+		if c.Site.Root == "" {
+			p.add("site.root", "required in static mode: the folder to serve")
+		}
+	case "proxy":
+		if c.Site.Upstream == "" {
+			p.add("site.upstream", "required in proxy mode: the URL to pass requests to")
+		}
+	}
+	return p.list.err()
+}
+
+func (c *Config) validate(p *problems) {
+	checkAddr(p, "listen", c.Listen, true)
+	if c.DataDir == "" {
+		p.add("data_dir", "must not be empty")
+	}
+	checkDatabase(p, c.Database)
+	if c.ManifestReload < 0 {
+		p.add("manifest_reload", "must not be negative (0 turns reloading off)")
+	}
+
+	c.Site.validate(p)
+	c.TLS.validate(p, c.TLSEnabled())
+	c.HTTP.validate(p)
+
+	checkPositive(p, "proxy.dial_timeout", c.Proxy.DialTimeout)
+	checkPositive(p, "proxy.response_header_timeout", c.Proxy.ResponseHeaderTimeout)
+	checkPositive(p, "proxy.idle_conn_timeout", c.Proxy.IdleConnTimeout)
+
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		p.add("log.format", "%q: want text or json", c.Log.Format)
+	}
+}
+
+func (s *Site) validate(p *problems) {
+	switch s.Mode {
+	case "", "static", "proxy":
+	default:
+		p.add("site.mode", "%q: want static or proxy", s.Mode)
+	}
+	if s.Upstream != "" {
+		u, err := url.Parse(s.Upstream)
+		switch {
+		case err != nil:
+			p.add("site.upstream", "%q is not a URL: %v", s.Upstream, err)
+		case u.Scheme != "http" && u.Scheme != "https":
+			p.add("site.upstream", "%q: want an http:// or https:// URL", s.Upstream)
+		case u.Host == "":
+			p.add("site.upstream", "%q: no host", s.Upstream)
+		case u.Fragment != "" || u.RawQuery != "":
+			p.add("site.upstream", "%q: a query or fragment has no meaning here", s.Upstream)
+		}
+	}
+	if s.Domain != "" && !isHostname(s.Domain) {
+		p.add("site.domain", "%q: want a host name such as www.example.jp, without scheme or port", s.Domain)
+	}
+	if len(s.Languages) == 0 {
+		p.add("site.languages", "at least one language is required")
+	}
+	for i, lang := range s.Languages {
+		if lang != "ja" && lang != "en" {
+			p.add("site.languages", "%q: supported languages are ja and en", lang)
+		} else if slices.Index(s.Languages, lang) < i {
+			p.add("site.languages", "%q is listed twice", lang)
+		}
+	}
+	if !slices.Contains(s.Languages, s.DefaultLanguage) {
+		p.add("site.default_language", "%q: must be one of site.languages (%s)", s.DefaultLanguage, strings.Join(s.Languages, ", "))
+	}
+}
+
+func (t *TLS) validate(p *problems, enabled bool) {
+	if (t.Cert == "") != (t.Key == "") {
+		key := "tls.key"
+		if t.Cert == "" {
+			key = "tls.cert"
+		}
+		p.add(key, "tls.cert and tls.key must be given together")
+	}
+	if t.Cert != "" && len(t.ACME.Domains) > 0 {
+		p.add("tls.acme.domains", "certificate files (tls.cert, tls.key) and ACME are exclusive: choose one")
+	}
+	for i, d := range t.ACME.Domains {
+		switch {
+		case strings.HasPrefix(d, "*."):
+			p.add("tls.acme.domains", "%q: wildcard certificates cannot be obtained this way", d)
+		case !isHostname(d):
+			p.add("tls.acme.domains", "%q: not a host name", d)
+		case slices.Index(t.ACME.Domains, d) < i:
+			p.add("tls.acme.domains", "%q is listed twice", d)
+		}
+	}
+	if t.ACME.Email != "" {
+		if a, err := mail.ParseAddress(t.ACME.Email); err != nil || a.Address != t.ACME.Email {
+			p.add("tls.acme.email", "%q: want a plain e-mail address", t.ACME.Email)
+		}
+	}
+	if t.ACME.DirectoryURL != "" {
+		if u, err := url.Parse(t.ACME.DirectoryURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			p.add("tls.acme.directory_url", "%q: want an https:// URL", t.ACME.DirectoryURL)
+		}
+	}
+	if t.RedirectHTTP != "" {
+		checkAddr(p, "tls.redirect_http", t.RedirectHTTP, false)
+		if !enabled {
+			p.add("tls.redirect_http", "needs TLS (tls.cert and tls.key, or tls.acme.domains)")
+		}
+	}
+	if t.HSTSMaxAge < 0 {
+		p.add("tls.hsts_max_age", "must not be negative")
+	}
+}
+
+// maxHeaderLimit keeps http.max_header_bytes to a size a server should ever
+// buffer per request.
+const maxHeaderLimit = 16 << 20
+
+func (h *HTTP) validate(p *problems) {
+	checkPositive(p, "http.read_header_timeout", h.ReadHeaderTimeout)
+	checkNotNegative(p, "http.read_timeout", h.ReadTimeout)
+	checkNotNegative(p, "http.write_timeout", h.WriteTimeout)
+	checkNotNegative(p, "http.idle_timeout", h.IdleTimeout)
+	checkPositive(p, "http.shutdown_timeout", h.ShutdownTimeout)
+	if h.MaxBodyBytes <= 0 {
+		p.add("http.max_body_bytes", "must be positive")
+	}
+	if h.MaxHeaderBytes <= 0 || h.MaxHeaderBytes > maxHeaderLimit {
+		p.add("http.max_header_bytes", "must be between 1 and %s", ByteSize(maxHeaderLimit))
+	}
+	if len(h.FrameAncestors) == 0 {
+		p.add("http.frame_ancestors", "must not be empty: write [none] to forbid framing")
+	}
+	addLines(p, "http.frame_ancestors", server.CheckFrameAncestors(h.FrameAncestors))
+	addLines(p, "http.csp_extra", server.CheckCSPExtra(h.CSPExtra))
+	if h.PermissionsPolicy != "" {
+		addLines(p, "http.permissions_policy", server.CheckPermissionsPolicy(h.PermissionsPolicy))
+	}
+}
+
+// addLines adds each line of a joined error as its own problem.
+func addLines(p *problems, key string, err error) {
+	if err == nil {
+		return
+	}
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		p.add(key, "%s", line)
+	}
+}
+
+func checkPositive(p *problems, key string, d time.Duration) {
+	if d <= 0 {
+		p.add(key, "must be positive")
+	}
+}
+
+func checkNotNegative(p *problems, key string, d time.Duration) {
+	if d < 0 {
+		p.add(key, "must not be negative (0 means no limit)")
+	}
+}
+
+// checkAddr checks a listen address of the form host:port, where host may
+// be empty for every interface.
+func checkAddr(p *problems, key, addr string, required bool) {
+	if addr == "" {
+		if required {
+			p.add(key, "must not be empty")
+		}
+		return
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		p.add(key, "%q: want host:port, such as 127.0.0.1:8080 or :443", addr)
+		return
+	}
+	if host != "" && !isHostname(host) && !isIP(host) {
+		p.add(key, "%q: bad host %q", addr, host)
+	}
+}
+
+// checkDatabase checks the form of the DSN only; the store reads its
+// options. A DSN may hold a password, so only its scheme is ever echoed.
+// Empty stands for the default, which Load fills in.
+func checkDatabase(p *problems, dsn string) {
+	switch {
+	case dsn == "":
+	case strings.HasPrefix(dsn, "sqlite:"):
+		if path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "sqlite:"), "?"); path == "" {
+			p.add("database", "sqlite: names no file")
+		}
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if _, err := url.Parse(dsn); err != nil {
+			p.add("database", "the postgres:// URL does not parse")
+		}
+	default:
+		switch filepath.Ext(strings.SplitN(dsn, "?", 2)[0]) {
+		case ".db", ".sqlite", ".sqlite3":
+			return
+		}
+		scheme, _, _ := strings.Cut(dsn, ":")
+		if len(scheme) > 16 {
+			scheme = scheme[:16]
+		}
+		p.add("database", "want sqlite:PATH or a postgres:// URL (got one starting %q)", scheme)
+	}
+}
+
+func isIP(s string) bool {
+	return net.ParseIP(s) != nil
+}
+
+// isHostname accepts a DNS name made of letters, digits and hyphens.
+func isHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
