@@ -1,0 +1,457 @@
+package site
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/andybalholm/brotli"
+	"golang.org/x/net/html"
+)
+
+// Injector puts an Injection into the HTML responses of the handlers it
+// wraps.
+type Injector struct {
+	opt Options
+}
+
+// NewInjector returns an Injector for opt's injection, languages and nonce.
+func NewInjector(opt Options) (*Injector, error) {
+	opt, err := opt.check()
+	if err != nil {
+		return nil, err
+	}
+	return &Injector{opt: opt}, nil
+}
+
+// Wrap returns a handler that serves next and rewrites its HTML responses
+// (Content-Type text/html in UTF-8, identity, gzip or brotli coded, status
+// 200 or an error) as they stream. Injected pages lose their Content-Length
+// and Last-Modified, get Cache-Control: private, no-cache, and a weak ETag
+// derived from next's ETag and the injection's fingerprint; the client's
+// If-None-Match is translated back so that next can still answer 304.
+// Responses must declare their Content-Type to be rewritten.
+func (in *Injector) Wrap(next http.Handler) http.Handler {
+	return in.wrap(next, nil)
+}
+
+// wrap is Wrap with a source of file sizes for links to PDFs.
+func (in *Injector) wrap(next http.Handler, fileSize func(urlPath string) (int64, bool)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iw := &injectWriter{in: in, rw: w, req: r, fileSize: fileSize}
+		if inm := r.Header.Values("If-None-Match"); len(inm) > 0 {
+			v, inner, changed := translateIfNoneMatch(strings.Join(inm, ", "), iw.fingerprint(), isDocumentRequest(r))
+			if changed {
+				r = r.Clone(r.Context())
+				if v == "" {
+					r.Header.Del("If-None-Match")
+				} else {
+					r.Header.Set("If-None-Match", v)
+				}
+				iw.translated = inner
+			}
+		}
+		iw.req = r
+		completed := false
+		defer func() {
+			if !completed {
+				iw.finish(errAborted)
+			}
+		}()
+		next.ServeHTTP(iw, r)
+		completed = true
+		iw.finish(nil)
+	})
+}
+
+// isDocumentRequest reports whether r asks for a page to show rather than
+// an asset, from Sec-Fetch-Dest or, in browsers without it, from Accept.
+func isDocumentRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "document", "iframe", "frame":
+		return true
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/html")
+	}
+	return false
+}
+
+// rewriteConfig prepares the rewrite of the page requested by r.
+func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64, bool)) *rewriteConfig {
+	inj := in.opt.Injection
+	langs, def := in.opt.Languages, in.opt.DefaultLanguage
+	fromPath := pathLanguage(r.URL.Path, langs)
+	cfg := &rewriteConfig{
+		language: func(htmlLang string) string {
+			if fromPath != "" {
+				return fromPath
+			}
+			if l := matchLanguage(htmlLang, langs); l != "" {
+				return l
+			}
+			return def
+		},
+		fileSize: fileSize,
+		pagePath: r.URL.Path,
+	}
+	if inj.Head != nil {
+		cfg.head = func(lang string) string {
+			var nonce string
+			if in.opt.Nonce != nil {
+				nonce = in.opt.Nonce(r)
+			}
+			return inj.Head(r, lang, nonce)
+		}
+	}
+	if inj.Footer != nil {
+		cfg.footer = func(lang string) string { return inj.Footer(r, lang) }
+	}
+	for _, f := range inj.StartTags {
+		cfg.startTags = append(cfg.startTags, func(lang string, tok *html.Token) bool { return f(r, lang, tok) })
+	}
+	return cfg
+}
+
+// errAborted ends a rewrite whose handler panicked.
+var errAborted = errors.New("site: response abandoned")
+
+// errRewriteStopped is returned to a handler writing a page whose rewrite
+// has ended early.
+var errRewriteStopped = errors.New("site: HTML rewrite stopped")
+
+// injectWriter is the ResponseWriter an Injector hands to the wrapped
+// handler. Once it sees an HTML response, the body goes through a feed to a
+// rewrite on its own goroutine, which alone writes to rw from then on.
+type injectWriter struct {
+	in         *Injector
+	rw         http.ResponseWriter
+	req        *http.Request
+	fileSize   func(string) (int64, bool)
+	fp         string   // see fingerprint
+	translated []string // the wrapped handler's ETags the client asked about
+
+	wroteHeader bool
+	feed        *feed
+	// detached stands in for the header map while a rewrite writes the
+	// response from its own goroutine: changes after WriteHeader only make
+	// trailers, which would describe the source's bytes, not the page's.
+	detached http.Header
+}
+
+// fingerprint returns the token for the injection into this response,
+// working it out on first use: most responses are not pages.
+func (iw *injectWriter) fingerprint() string {
+	if iw.fp == "" {
+		var v string
+		if f := iw.in.opt.Injection.Fingerprint; f != nil {
+			v = f(iw.req)
+		}
+		iw.fp = injectionFingerprint(v)
+	}
+	return iw.fp
+}
+
+func (iw *injectWriter) Header() http.Header {
+	if iw.detached != nil {
+		return iw.detached
+	}
+	return iw.rw.Header()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (iw *injectWriter) Unwrap() http.ResponseWriter { return iw.rw }
+
+func (iw *injectWriter) WriteHeader(code int) {
+	if iw.feed != nil {
+		return // the response belongs to the rewrite now
+	}
+	if iw.wroteHeader || code < 200 {
+		iw.rw.WriteHeader(code)
+		return
+	}
+	iw.wroteHeader = true
+	h := iw.rw.Header()
+	switch {
+	case code == http.StatusNotModified:
+		iw.notModified(h)
+	case code == http.StatusOK || code >= 400:
+		if coding, ok := rewritable(h); ok {
+			iw.startRewrite(h, code, coding)
+			return
+		}
+	}
+	iw.rw.WriteHeader(code)
+}
+
+func (iw *injectWriter) Write(p []byte) (int, error) {
+	if !iw.wroteHeader {
+		iw.WriteHeader(http.StatusOK)
+	}
+	if iw.feed != nil {
+		return iw.feed.Write(p)
+	}
+	return iw.rw.Write(p)
+}
+
+// Flush sends what has been rewritten so far; a token still incomplete
+// waits for the rest of its bytes.
+func (iw *injectWriter) Flush() {
+	if !iw.wroteHeader {
+		iw.WriteHeader(http.StatusOK)
+	}
+	if iw.feed != nil {
+		iw.feed.Flush()
+		return
+	}
+	_ = http.NewResponseController(iw.rw).Flush()
+}
+
+// rewritable reports whether a response with header h is an HTML page the
+// rewriter can read, and in which content coding.
+func rewritable(h http.Header) (coding string, ok bool) {
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || mt != "text/html" {
+		return "", false
+	}
+	// Inserting UTF-8 into a page in another charset would garble it.
+	if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "utf8" {
+		return "", false
+	}
+	coding = strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding")))
+	switch coding {
+	case "", "identity", encodingGzip, "x-gzip", encodingBrotli:
+		return coding, true
+	}
+	return "", false
+}
+
+// startRewrite sends the headers of an injected page and, unless the request
+// is HEAD, starts rewriting its body.
+func (iw *injectWriter) startRewrite(h http.Header, code int, coding string) {
+	// The body is decoded and changes length; validators and digests of the
+	// source would describe the wrong bytes.
+	for _, k := range []string{"Content-Length", "Content-Encoding", "Last-Modified",
+		"Accept-Ranges", "Content-Md5", "Digest", "Content-Digest", "Repr-Digest"} {
+		h.Del(k)
+	}
+	if etag := h.Get("ETag"); etag != "" {
+		if ours, ok := injectedETag(etag, iw.fingerprint()); ok && code == http.StatusOK {
+			h.Set("ETag", ours)
+		} else {
+			h.Del("ETag")
+		}
+	}
+	// Pages carry a per-response nonce and may depend on the visitor's
+	// consent, so no shared cache may keep them and browsers revalidate.
+	if !strings.Contains(strings.ToLower(h.Get("Cache-Control")), "no-store") {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	iw.rw.WriteHeader(code)
+	if iw.req.Method == http.MethodHead {
+		return
+	}
+
+	out := &errorWriter{w: iw.rw}
+	bw := bufio.NewWriterSize(out, 8<<10)
+	f := newFeed(func() {
+		if bw.Flush() == nil {
+			_ = http.NewResponseController(iw.rw).Flush()
+		}
+	})
+	iw.feed = f
+	iw.detached = h.Clone()
+	cfg := iw.in.rewriteConfig(iw.req, iw.fileSize)
+	logger := iw.in.opt.Logger
+	go func() {
+		defer close(f.done)
+		err := decodeAndRewrite(bw, f, coding, cfg)
+		switch {
+		case err == nil:
+			// Let the handler finish writing whatever follows the
+			// document (such as trailing bytes after a gzip stream).
+			_, _ = io.Copy(io.Discard, f)
+		case errors.Is(err, errAborted):
+		case out.err != nil:
+			// Mostly a client that went away.
+			logger.Debug("site: writing rewritten HTML failed", "error", err)
+		default:
+			logger.Warn("site: reading HTML to rewrite failed", "error", err)
+		}
+	}()
+}
+
+// decodeAndRewrite undoes the content coding of src, rewrites the page into
+// dst and flushes it.
+func decodeAndRewrite(dst *bufio.Writer, src io.Reader, coding string, cfg *rewriteConfig) error {
+	switch coding {
+	case encodingGzip, "x-gzip":
+		zr, err := gzip.NewReader(src)
+		switch {
+		case err == io.EOF:
+			src = strings.NewReader("")
+		case err != nil:
+			return fmt.Errorf("site: decode gzip HTML: %w", err)
+		default:
+			defer zr.Close()
+			src = zr
+		}
+	case encodingBrotli:
+		src = brotli.NewReader(src)
+	}
+	if err := rewriteHTML(dst, src, cfg); err != nil {
+		return err
+	}
+	return dst.Flush()
+}
+
+// notModified adjusts a 304 for a page whose injected ETag the client sent.
+func (iw *injectWriter) notModified(h http.Header) {
+	if len(iw.translated) == 0 {
+		return
+	}
+	if etag := h.Get("ETag"); etag != "" {
+		t, ok := parseETag(etag)
+		if !ok || !iw.asked(t.opaque) {
+			return
+		}
+		ours, _ := injectedETag(etag, iw.fingerprint())
+		h.Set("ETag", ours)
+	}
+	// A 304 updates the headers stored with the client's cached copy of the
+	// page, and that copy's inline scripts and styles carry the nonce of the
+	// response that delivered it. A Content-Security-Policy with this
+	// response's fresh nonce would replace the stored policy and block
+	// them; without one, the stored policy, which matches the stored body,
+	// stays in force.
+	h.Del("Content-Security-Policy")
+	h.Del("Content-Security-Policy-Report-Only")
+	h.Del("Last-Modified")
+	h.Set("Cache-Control", "private, no-cache")
+}
+
+// asked reports whether the client's If-None-Match named a page with this
+// opaque tag.
+func (iw *injectWriter) asked(opaque string) bool {
+	for _, t := range iw.translated {
+		if et, ok := parseETag(t); ok && et.opaque == opaque {
+			return true
+		}
+	}
+	return false
+}
+
+// finish ends a running rewrite once the handler has returned (err nil) or
+// panicked, and waits for it so that nothing writes to the response after
+// the handler is done.
+func (iw *injectWriter) finish(err error) {
+	if iw.feed == nil {
+		return
+	}
+	iw.feed.close(err)
+	<-iw.feed.done
+	iw.feed = nil
+}
+
+// errorWriter remembers the first error its writer returned, so that
+// failures writing to the client can be told from failures reading the page.
+type errorWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (ew *errorWriter) Write(p []byte) (int, error) {
+	n, err := ew.w.Write(p)
+	if err != nil && ew.err == nil {
+		ew.err = err
+	}
+	return n, err
+}
+
+// feed passes the body a handler writes to the rewrite reading it on another
+// goroutine. Write hands over its slice and returns once the reader has taken
+// all of it, so nothing piles up in between and the handler may reuse its
+// buffer. Flush has the reader flush its output as soon as it has processed
+// everything written before.
+type feed struct {
+	items chan []byte // a nil item asks for a flush
+	taken chan struct{}
+	done  chan struct{} // closed when the reading goroutine ends
+	flush func()
+	err   error // why the writer closed; read after items is closed
+
+	cur     []byte
+	holding bool // cur belongs to an item not yet acknowledged
+}
+
+func newFeed(flush func()) *feed {
+	return &feed{
+		items: make(chan []byte),
+		taken: make(chan struct{}),
+		done:  make(chan struct{}),
+		flush: flush,
+	}
+}
+
+func (f *feed) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := f.send(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (f *feed) Flush() {
+	_ = f.send(nil)
+}
+
+func (f *feed) send(item []byte) error {
+	select {
+	case f.items <- item:
+	case <-f.done:
+		return errRewriteStopped
+	}
+	select {
+	case <-f.taken:
+		return nil
+	case <-f.done:
+		return errRewriteStopped
+	}
+}
+
+// close tells the reader that the body is complete (err nil) or abandoned.
+func (f *feed) close(err error) {
+	f.err = err
+	close(f.items)
+}
+
+func (f *feed) Read(p []byte) (int, error) {
+	for len(f.cur) == 0 {
+		if f.holding {
+			f.holding = false
+			f.taken <- struct{}{}
+		}
+		item, ok := <-f.items
+		if !ok {
+			if f.err != nil {
+				return 0, f.err
+			}
+			return 0, io.EOF
+		}
+		if item == nil {
+			f.flush()
+			f.taken <- struct{}{}
+			continue
+		}
+		f.cur, f.holding = item, true
+	}
+	n := copy(p, f.cur)
+	f.cur = f.cur[n:]
+	return n, nil
+}

@@ -1,0 +1,89 @@
+package site
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestFooterLinks(t *testing.T) {
+	footer, err := FooterLinks([]string{"ja", "en"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, lang string
+	}{
+		{"footer-ja.html", "/ja/news/2024/", "ja"},
+		{"footer-en.html", "/en/", "en"},
+		{"footer-no-prefix.html", "/about/a%20b", "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			golden(t, tt.name, footer(r, tt.lang))
+		})
+	}
+}
+
+func TestFooterLinksWithoutChoices(t *testing.T) {
+	footer, err := FooterLinks([]string{"ja", "en"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := footer(httptest.NewRequest(http.MethodGet, "/en/", nil), "en")
+	if strings.Contains(got, "/privacy/choices") || !strings.Contains(got, `href="/en/privacy"`) {
+		t.Errorf("footer without choices:\n%s", got)
+	}
+}
+
+func TestSamePageIn(t *testing.T) {
+	langs := []string{"ja", "en"}
+	tests := []struct{ path, to, want string }{
+		{"/ja/", "en", "/en/"},
+		{"/ja", "en", "/en/"},
+		{"/en/news/x/", "ja", "/ja/news/x/"},
+		{"/en/a b/", "ja", "/ja/a%20b/"},
+		{"/about/", "ja", "/ja/"},
+		{"/", "en", "/en/"},
+	}
+	for _, tt := range tests {
+		if got := samePageIn(tt.path, tt.to, langs); got != tt.want {
+			t.Errorf("samePageIn(%q, %q) = %q, want %q", tt.path, tt.to, got, tt.want)
+		}
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	pages, err := newErrorPages([]string{"ja", "en"}, "ja", func(lang string) string { return "/" + lang + "/" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		status     int
+	}{
+		{"404-en.html", "/en/missing", http.StatusNotFound},
+		{"404-default.html", "/missing", http.StatusNotFound},
+		{"502-ja.html", "/ja/x", http.StatusBadGateway},
+		{"504-en.html", "/en/x", http.StatusGatewayTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			pages.serve(w, httptest.NewRequest(http.MethodGet, tt.path, nil), tt.status)
+			if w.Code != tt.status {
+				t.Errorf("status %d, want %d", w.Code, tt.status)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			body := w.Body.String()
+			if strings.Contains(body, "{{") || strings.Contains(body, "ZgotmplZ") {
+				t.Errorf("template did not render cleanly:\n%s", body)
+			}
+			golden(t, tt.name, body)
+		})
+	}
+}

@@ -1,0 +1,351 @@
+package site
+
+import (
+	"bytes"
+	"io"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// rewriteConfig says what a rewrite adds to one page. Every function is
+// called at most once per insertion, when the rewrite reaches its place.
+type rewriteConfig struct {
+	// language settles the page language from the <html lang> attribute
+	// ("" when absent); it is called once, before anything that needs it.
+	language func(htmlLang string) string
+	head     func(lang string) string
+	footer   func(lang string) string
+	// fileSize returns the size of the local file a link points to, as an
+	// absolute URL path; nil when sizes are unknown.
+	fileSize func(urlPath string) (int64, bool)
+	// pagePath is the URL path the page was requested at, against which
+	// relative links resolve.
+	pagePath string
+	// startTags rewrite start tags in order; see TagRewriter.
+	startTags []func(lang string, tok *html.Token) bool
+}
+
+// rewriter copies an HTML document token by token, byte for byte, adding
+// Noren's pieces where they belong. Only the current token is held in
+// memory, so pages of any size stream through.
+type rewriter struct {
+	cfg *rewriteConfig
+	z   *html.Tokenizer
+	w   io.Writer
+	err error
+
+	raw  []byte // copy of the current token's source bytes
+	name []byte // lower-cased tag name of the current token
+
+	lang      string
+	langKnown bool
+	headDone  bool
+	footDone  bool
+	inRawText bool   // the next text token is the content of script, style, title...
+	templates int    // depth of <template> elements, whose content is inert
+	fileNote  string // annotation to write after the current link's </a>
+}
+
+// rewriteHTML streams the document in src to dst with cfg's insertions:
+// the head snippet before </head> (or where the parser would end the head
+// implicitly), the footer before </body> (or </html>, or at the end), and
+// file-size notes after links to local PDFs. It returns the first error from
+// reading src or writing dst.
+func rewriteHTML(dst io.Writer, src io.Reader, cfg *rewriteConfig) error {
+	rw := &rewriter{cfg: cfg, z: html.NewTokenizer(src), w: dst}
+	return rw.run()
+}
+
+func (rw *rewriter) run() error {
+	for rw.err == nil {
+		tt := rw.z.Next()
+		if tt == html.ErrorToken {
+			// A token cut off by the end of the input is still input.
+			rw.write(rw.z.Raw())
+			err := rw.z.Err()
+			if err != io.EOF {
+				return err
+			}
+			rw.insertHead()
+			rw.insertFooter()
+			return rw.err
+		}
+		// Raw's bytes change under TagName and TagAttr, and an insertion
+		// may come before them, so keep a copy.
+		rw.raw = append(rw.raw[:0], rw.z.Raw()...)
+		rawText := rw.inRawText
+		rw.inRawText = false
+		switch tt {
+		case html.TextToken:
+			if !rawText && rw.templates == 0 && !isSpace(rw.raw) {
+				rw.insertHead()
+			}
+			rw.write(rw.raw)
+		case html.StartTagToken, html.SelfClosingTagToken:
+			rw.startTag()
+		case html.EndTagToken:
+			rw.endTag()
+		default:
+			rw.write(rw.raw)
+		}
+	}
+	return rw.err
+}
+
+// startTag handles a start tag: the head ends before any element that cannot
+// be in it, <html lang> names the language, <a href> to a PDF gets a note,
+// and the configured tag rewriters run.
+func (rw *rewriter) startTag() {
+	a := rw.tagAtom(1)
+	if a == atom.Template {
+		rw.templates++
+	}
+	switch a {
+	case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Noscript,
+		atom.Noframes, atom.Noembed, atom.Iframe, atom.Xmp, atom.Plaintext:
+		rw.inRawText = true
+	}
+	// Attributes are read at most once: through Token when tag rewriters
+	// need the whole tag, else just the one wanted, without allocating.
+	var tok *html.Token
+	if len(rw.cfg.startTags) > 0 {
+		t := rw.z.Token()
+		tok = &t
+	}
+	if a == atom.Html && !rw.langKnown {
+		rw.setLanguage(rw.attr(tok, "lang"))
+	}
+	if !inHead(a) && rw.templates == 0 {
+		rw.insertHead()
+	}
+	if a == atom.A {
+		// A link inside a link is not valid HTML; the parser closes the
+		// first, so its note goes before the second.
+		rw.writeString(rw.fileNote)
+		rw.fileNote = ""
+		// Reading attributes allocates; most links are not to PDFs.
+		if rw.cfg.fileSize != nil && containsFold(rw.raw, ".pdf") {
+			rw.fileNote = rw.noteFor(rw.attr(tok, "href"))
+		}
+	}
+	changed := false
+	for _, f := range rw.cfg.startTags {
+		if f(rw.language(), tok) {
+			changed = true
+		}
+	}
+	if changed {
+		rw.writeString(tok.String())
+	} else {
+		rw.write(rw.raw)
+	}
+}
+
+// attr returns the value of the current tag's attribute key, from tok when
+// the tag was read whole, else from the tokenizer.
+func (rw *rewriter) attr(tok *html.Token, key string) string {
+	if tok != nil {
+		return attr(tok, key)
+	}
+	_, more := rw.z.TagName()
+	for more {
+		var k, v []byte
+		k, v, more = rw.z.TagAttr()
+		if string(k) == key {
+			return string(v)
+		}
+	}
+	return ""
+}
+
+// endTag handles an end tag: </head>, </body> and </html> mark insertion
+// points outside templates, and </a> closes a link that may need a note.
+func (rw *rewriter) endTag() {
+	a := rw.tagAtom(2)
+	if a == atom.Template && rw.templates > 0 {
+		rw.templates--
+	}
+	if rw.templates > 0 && a != atom.A {
+		rw.write(rw.raw)
+		return
+	}
+	switch a {
+	case atom.Head:
+		rw.insertHead()
+	case atom.Body, atom.Html:
+		rw.insertHead()
+		rw.insertFooter()
+	case atom.A:
+		rw.write(rw.raw)
+		rw.writeString(rw.fileNote)
+		rw.fileNote = ""
+		return
+	}
+	rw.write(rw.raw)
+}
+
+// tagAtom returns the atom of the current tag's name, read from the raw
+// bytes after the first skip bytes ("<" or "</").
+func (rw *rewriter) tagAtom(skip int) atom.Atom {
+	rw.name = rw.name[:0]
+	for _, c := range rw.raw[min(skip, len(rw.raw)):] {
+		if c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '/' || c == '>' {
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		rw.name = append(rw.name, c)
+	}
+	return atom.Lookup(rw.name)
+}
+
+// inHead reports whether an element may appear in a document's head, so that
+// its start tag does not end the head.
+func inHead(a atom.Atom) bool {
+	switch a {
+	case atom.Html, atom.Head, atom.Base, atom.Basefont, atom.Bgsound, atom.Link,
+		atom.Meta, atom.Noscript, atom.Noframes, atom.Script, atom.Style,
+		atom.Template, atom.Title:
+		return true
+	}
+	return false
+}
+
+func (rw *rewriter) setLanguage(htmlLang string) {
+	rw.lang = rw.cfg.language(htmlLang)
+	rw.langKnown = true
+}
+
+func (rw *rewriter) language() string {
+	if !rw.langKnown {
+		rw.setLanguage("")
+	}
+	return rw.lang
+}
+
+func (rw *rewriter) insertHead() {
+	if rw.headDone {
+		return
+	}
+	rw.headDone = true
+	if rw.cfg.head != nil {
+		rw.writeString(rw.cfg.head(rw.language()))
+	}
+}
+
+func (rw *rewriter) insertFooter() {
+	if rw.footDone {
+		return
+	}
+	rw.footDone = true
+	if rw.cfg.footer != nil {
+		rw.writeString(rw.cfg.footer(rw.language()))
+	}
+}
+
+// containsFold reports whether b contains the lower-case ASCII string s in
+// any case.
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// noteFor returns the size note for a link, or "" when the link is not to a
+// local PDF of known size.
+func (rw *rewriter) noteFor(href string) string {
+	p, ok := localPDF(href, rw.cfg.pagePath)
+	if !ok {
+		return ""
+	}
+	size, ok := rw.cfg.fileSize(p)
+	if !ok {
+		return ""
+	}
+	return fileSizeNote(size, rw.language())
+}
+
+func (rw *rewriter) write(b []byte) {
+	if rw.err == nil && len(b) > 0 {
+		_, rw.err = rw.w.Write(b)
+	}
+}
+
+func (rw *rewriter) writeString(s string) {
+	if rw.err == nil && s != "" {
+		_, rw.err = io.WriteString(rw.w, s)
+	}
+}
+
+// attr returns the value of a token's attribute, or "".
+func attr(tok *html.Token, key string) string {
+	for _, a := range tok.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func isSpace(b []byte) bool {
+	return len(bytes.TrimLeft(b, " \t\n\f\r")) == 0
+}
+
+// localPDF resolves a link to a PDF on the same site against the path of
+// the page it is on, returning the absolute URL path. Links with a scheme or
+// host point elsewhere and are not local.
+func localPDF(href, pagePath string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(href))
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.Path == "" {
+		return "", false
+	}
+	if !strings.HasSuffix(strings.ToLower(u.Path), ".pdf") {
+		return "", false
+	}
+	p := u.Path
+	if !strings.HasPrefix(p, "/") {
+		dir := pagePath
+		if !strings.HasSuffix(dir, "/") {
+			dir = path.Dir(dir)
+		}
+		p = path.Join("/", dir, p)
+	}
+	return path.Clean(p), true
+}
+
+// fileSizeNote formats the note that follows a link to a PDF, in the page's
+// language: " (PDF, 1.2 MB)" or "（PDF：1.2MB）".
+func fileSizeNote(size int64, lang string) string {
+	n, unit := humanSize(size)
+	if lang == "ja" {
+		return `<span class="noren-filesize">（PDF：` + n + unit + `）</span>`
+	}
+	return ` <span class="noren-filesize">(PDF, ` + n + " " + unit + `)</span>`
+}
+
+// humanSize renders a byte count in binary units the way document links
+// usually show it: whole kilobytes, megabytes and gigabytes with one decimal.
+func humanSize(size int64) (number, unit string) {
+	const (
+		kb = 1 << 10
+		mb = 1 << 20
+		gb = 1 << 30
+	)
+	switch {
+	case size < mb:
+		return strconv.FormatInt(max(1, (size+kb-1)/kb), 10), "KB"
+	case size < gb:
+		return strconv.FormatFloat(float64(size)/mb, 'f', 1, 64), "MB"
+	default:
+		return strconv.FormatFloat(float64(size)/gb, 'f', 1, 64), "GB"
+	}
+}

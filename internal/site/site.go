@@ -1,0 +1,119 @@
+// Package site serves the operator's website, either from a folder of static
+// files or by proxying an upstream origin, and puts Noren's pieces into its
+// HTML pages on the way: a head snippet, a footer with the privacy links, and
+// the size of linked PDF files. It also provides the gzip and brotli
+// compression middleware that Noren's own pages share.
+package site
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+// Options configure NewStatic, NewProxy and NewInjector.
+type Options struct {
+	// Languages are the site's languages as URL path prefixes, such as
+	// "ja" and "en". At least one is required.
+	Languages []string
+	// DefaultLanguage is the language of pages whose path and <html lang>
+	// name none of Languages; it must be one of them.
+	DefaultLanguage string
+	// Injection is what goes into every HTML page.
+	Injection Injection
+	// Nonce returns the CSP nonce of the response to r, or "" without one.
+	// It may be nil.
+	Nonce func(r *http.Request) string
+	// Logger receives upstream failures and rewrite errors; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// CacheBytes bounds the memory holding compressed copies of static
+	// files; 0 means 32 MiB.
+	CacheBytes int64
+	// Proxy configures NewProxy.
+	Proxy ProxyOptions
+}
+
+// Injection says what Noren adds to the HTML pages it serves.
+type Injection struct {
+	// Head returns HTML placed before </head>; nonce is the response's CSP nonce.
+	Head func(r *http.Request, lang, nonce string) string
+	// Footer returns HTML placed before </body>.
+	Footer func(r *http.Request, lang string) string
+	// Fingerprint identifies what Head, Footer and StartTags produce for r,
+	// nonce aside: for example Noren's version, the manifest's hash and the
+	// visitor's consent choices. It is part of the ETag of injected pages,
+	// so a client's cached copy is only confirmed while it would come out
+	// the same. It may be nil.
+	Fingerprint func(r *http.Request) string
+	// StartTags rewrite the start tags of every page, in order.
+	StartTags []TagRewriter
+}
+
+// TagRewriter may change a start tag of a page, such as the src of a script,
+// before it is written. It reports whether it changed tok; an unchanged tag
+// is copied from the source byte for byte, a changed one is re-serialized.
+// lang is the page language.
+type TagRewriter func(r *http.Request, lang string, tok *html.Token) bool
+
+// ProxyOptions configure the connection to the upstream origin. Zero
+// durations take the defaults given.
+type ProxyOptions struct {
+	// DialTimeout bounds connecting to the upstream; default 10s.
+	DialTimeout time.Duration
+	// TLSHandshakeTimeout bounds the TLS handshake; default 10s.
+	TLSHandshakeTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for the response headers after
+	// the request is sent; default 30s. Bodies may stream for longer.
+	ResponseHeaderTimeout time.Duration
+	// IdleConnTimeout closes idle keep-alive connections; default 90s.
+	IdleConnTimeout time.Duration
+	// PreserveHost sends the client's Host header upstream instead of the
+	// upstream's own host name.
+	PreserveHost bool
+}
+
+const defaultCacheBytes = 32 << 20
+
+// check validates opt and fills in defaults.
+func (opt Options) check() (Options, error) {
+	if len(opt.Languages) == 0 {
+		return opt, errors.New("site: no languages configured")
+	}
+	if !slices.Contains(opt.Languages, opt.DefaultLanguage) {
+		return opt, fmt.Errorf("site: default language %q is not one of %q", opt.DefaultLanguage, opt.Languages)
+	}
+	opt.Languages = slices.Clone(opt.Languages)
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.CacheBytes == 0 {
+		opt.CacheBytes = defaultCacheBytes
+	}
+	if opt.CacheBytes < 0 {
+		return opt, fmt.Errorf("site: negative cache size %d", opt.CacheBytes)
+	}
+	p := &opt.Proxy
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&p.DialTimeout, 10 * time.Second},
+		{&p.TLSHandshakeTimeout, 10 * time.Second},
+		{&p.ResponseHeaderTimeout, 30 * time.Second},
+		{&p.IdleConnTimeout, 90 * time.Second},
+	} {
+		if *d.v < 0 {
+			return opt, fmt.Errorf("site: negative proxy timeout %v", *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	return opt, nil
+}
