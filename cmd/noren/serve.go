@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/site"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/web"
+)
+
+// demoDomain is the host name of the bundled demo site.
+const demoDomain = "demo.localhost"
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	fset := newFlags(env, "serve", "[flags]", "Serves a site with its privacy layer as configured in noren.yaml. Every key can\nalso be set by a NOREN_* environment variable and the flags below; see\ndocs/configuration.md.")
+	flags := config.RegisterFlags(fset)
+	noMigrate := fset.Bool("no-migrate", false, "do not apply pending migrations at start (overrides migrate_on_start)")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return errUsage
+	}
+	cfg, err := flags.Load(env.getenv)
+	if err == nil {
+		err = cfg.ValidateServe()
+	}
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if *noMigrate {
+		cfg.MigrateOnStart = false
+	}
+	m, err := manifest.Load(cfg.Manifest)
+	if err != nil {
+		return fmt.Errorf("refusing to start with an invalid manifest:\n%w", err)
+	}
+	a := app{cfg: cfg, manifest: m, manifestPath: cfg.Manifest}
+	switch cfg.Site.Mode {
+	case "static":
+		a.siteFS = os.DirFS(cfg.Site.Root)
+	case "proxy":
+		u, err := url.Parse(cfg.Site.Upstream)
+		if err != nil {
+			return fmt.Errorf("site.upstream: %w", err)
+		}
+		a.upstream = u
+	}
+	return a.run(ctx, env)
+}
+
+func runDemo(ctx context.Context, env *environment, args []string) error {
+	fset := newFlags(env, "demo", "[flags]", "Runs the bundled demo site of a city's startup-support office with zero\nconfiguration: embedded SQLite under -data, the demo manifest, and the demo\nsite at http://"+demoDomain+":PORT/.")
+	cfg := config.Default()
+	fset.StringVar(&cfg.Listen, "addr", "127.0.0.1:8080", "address to listen on")
+	fset.StringVar(&cfg.DataDir, "data", "./noren-data", "folder for the demo's database")
+	fset.StringVar(&cfg.TLS.Cert, "tls-cert", "", "TLS certificate file (PEM) to serve HTTPS")
+	fset.StringVar(&cfg.TLS.Key, "tls-key", "", "TLS private key file (PEM)")
+	trusted := fset.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
+	manifestPath := fset.String("manifest", "", "use this manifest instead of the bundled one (reloaded when it changes)")
+	logLevel := fset.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return errUsage
+	}
+	prefixes, err := parsePrefixes(*trusted)
+	if err != nil {
+		return fmt.Errorf("-trusted-proxies: %w", err)
+	}
+	cfg.TrustedProxies = prefixes
+	if err := cfg.Log.Level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "noren.db")
+	cfg.Site.Mode = "static"
+	cfg.Site.Domain = demoDomain
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+
+	m, err := manifest.Parse("demo manifest", web.DemoManifest)
+	if *manifestPath != "" {
+		m, err = manifest.Load(*manifestPath)
+	}
+	if err != nil {
+		return fmt.Errorf("refusing to start with an invalid manifest:\n%w", err)
+	}
+	siteFS, err := fs.Sub(web.DemoSite, "demo/site")
+	if err != nil {
+		return fmt.Errorf("demo site: %w", err)
+	}
+	a := app{cfg: cfg, manifest: m, manifestPath: *manifestPath, siteFS: siteFS, demo: true}
+	return a.run(ctx, env)
+}
+
+// app is one running Noren: the configuration with everything it wires.
+type app struct {
+	cfg          *config.Config
+	manifest     *manifest.Manifest
+	manifestPath string // empty for the embedded demo manifest
+	siteFS       fs.FS
+	upstream     *url.URL
+	demo         bool
+}
+
+func (a *app) run(ctx context.Context, env *environment) error {
+	cfg := a.cfg
+	logger := cfg.Logger(env.stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.MigrateOnStart {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, name := range applied {
+			logger.Info("applied migration", "name", name)
+		}
+	} else if pending, err := db.PendingMigrations(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	} else if len(pending) > 0 {
+		return fmt.Errorf("the database lacks %d migration(s) (%s); run noren migrate first", len(pending), strings.Join(pending, ", "))
+	}
+
+	current := manifest.NewCurrent(a.manifest, a.manifestPath, logger)
+	versions := policy.NewVersions(db)
+	record := func(ctx context.Context, m *manifest.Manifest) {
+		added, err := versions.Record(ctx, m, time.Now())
+		if err != nil {
+			logger.Error("record policy version", "version", m.VersionLabel(), "err", err)
+			return
+		}
+		if added {
+			logger.Info("new policy version published", "version", m.VersionLabel())
+		}
+	}
+	record(ctx, a.manifest)
+	current.OnChange(record)
+
+	handler, err := a.routes(current, versions, db, logger)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := server.New(cfg.ServerConfig(), handler.with(reg), logger, reg)
+	if err != nil {
+		return err
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go current.Watch(ctx, cfg.ManifestReload, hup)
+
+	go func() {
+		select {
+		case <-srv.Ready():
+		case <-ctx.Done():
+			return
+		}
+		addr := srv.Addr().String()
+		scheme := "http"
+		if cfg.TLSEnabled() {
+			scheme = "https"
+		}
+		if a.demo {
+			if ap, err := netip.ParseAddrPort(addr); err == nil {
+				addr = fmt.Sprintf("%s:%d", demoDomain, ap.Port())
+			}
+		}
+		fmt.Fprintf(env.stdout, "Noren is serving %s://%s/\n", scheme, addr)
+		if env.ready != nil {
+			env.ready(srv.Addr().String())
+		}
+	}()
+	if err := srv.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// routes is the application's handler before the server's middleware, with
+// /metrics still to be attached to the server's registry.
+type routes struct {
+	mux     *http.ServeMux
+	metrics []netip.Prefix
+}
+
+func (r routes) with(reg *prometheus.Registry) http.Handler {
+	r.mux.Handle("GET /metrics", server.AllowOnly(r.metrics, server.MetricsHandler(reg)))
+	return site.Compress(r.mux)
+}
+
+func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, logger *slog.Logger) (routes, error) {
+	cfg := a.cfg
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: db.Ping}))
+
+	static, err := fs.Sub(web.Static, "static")
+	if err != nil {
+		return routes{}, err
+	}
+	langs := current.Get().Languages
+	def := current.Get().DefaultLang
+	assets, err := site.NewStatic(static, site.Options{Languages: langs, DefaultLanguage: def, Logger: logger})
+	if err != nil {
+		return routes{}, err
+	}
+	mux.Handle("GET /noren/", http.StripPrefix("/noren", assets))
+
+	policy.NewHandler(policy.Options{
+		Manifest: current.Get,
+		Versions: versions,
+		Logger:   logger,
+	}).Register(mux)
+
+	opt := site.Options{
+		Languages:       langs,
+		DefaultLanguage: def,
+		Nonce:           server.Nonce,
+		Logger:          logger,
+		Proxy: site.ProxyOptions{
+			DialTimeout:           cfg.Proxy.DialTimeout,
+			ResponseHeaderTimeout: cfg.Proxy.ResponseHeaderTimeout,
+			IdleConnTimeout:       cfg.Proxy.IdleConnTimeout,
+		},
+	}
+	if cfg.Site.Inject {
+		opt.Injection.Head = func(r *http.Request, lang, nonce string) string {
+			return headSnippet(current.Get(), lang)
+		}
+		opt.Injection.Fingerprint = func(*http.Request) string { return versionString() + " " + current.Get().Hash() }
+		if cfg.Site.FooterLinks {
+			footer, err := site.FooterLinks(langs, false)
+			if err != nil {
+				return routes{}, err
+			}
+			opt.Injection.Footer = footer
+		}
+	}
+	var siteHandler http.Handler
+	if a.upstream != nil {
+		siteHandler, err = site.NewProxy(a.upstream, opt)
+	} else {
+		siteHandler, err = site.NewStatic(a.siteFS, opt)
+	}
+	if err != nil {
+		return routes{}, err
+	}
+	if cfg.Site.RedirectRoot {
+		mux.Handle("GET /{$}", site.LanguageRedirect(langs, def))
+	}
+	mux.Handle("/", siteHandler)
+	return routes{mux: mux, metrics: cfg.HTTP.MetricsAllow}, nil
+}
+
+// headSnippet is what Noren adds to the head of every site page: the
+// machine-readable links to the policies in force and their version.
+func headSnippet(m *manifest.Manifest, lang string) string {
+	return fmt.Sprintf(`<link rel="privacy-policy" href="/%s/privacy"><meta name="noren-policy-version" content="%s">`,
+		lang, html.EscapeString(m.VersionLabel()))
+}
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			addr, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("bad address or CIDR %q", part)
+			}
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("bad CIDR %q", part)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}

@@ -1,0 +1,119 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/noren-web/noren/internal/manifest"
+)
+
+// Options configures a Handler.
+type Options struct {
+	// Manifest returns the manifest in force. It is called on every
+	// request, so a reloaded manifest shows at once.
+	Manifest func() *manifest.Manifest
+	// Versions supplies the recorded versions to the history page. With
+	// nil the history shows the version in force alone.
+	Versions *Versions
+	// ChoicesURL, if set, returns the address of the page where visitors
+	// change their privacy choices in a language, or "" while there is
+	// none; the cookie policy links to it.
+	ChoicesURL func(lang string) string
+	// Logger receives the errors of failed requests; nil discards them.
+	Logger *slog.Logger
+}
+
+// Handler serves the privacy policy, the cookie policy and the policy
+// history as HTML pages.
+type Handler struct {
+	opts Options
+	r    *renderer
+	log  *slog.Logger
+}
+
+// NewHandler returns a Handler for the pages described by opts.
+func NewHandler(opts Options) *Handler {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{opts: opts, r: mustRenderer(), log: log}
+}
+
+// Register adds the pages to mux, for each language Noren renders:
+//
+//	GET /{lang}/privacy          the privacy policy
+//	GET /{lang}/cookies          the cookie policy
+//	GET /{lang}/privacy/history  the policy history
+//
+// A language the manifest in force lacks answers 404. The languages are
+// spelled out rather than matched by a {lang} wildcard, which would also
+// capture a site's own pages such as /about/privacy and clash with other
+// prefixes on the same mux, such as /noren/.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, lang := range manifest.SupportedLanguages {
+		for p := privacyPage; p <= historyPage; p++ {
+			mux.Handle("GET "+p.path(lang), h.page(p, lang))
+		}
+	}
+}
+
+func (h *Handler) page(p page, lang string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := h.opts.Manifest()
+		if !slices.Contains(m.Languages, lang) {
+			http.NotFound(w, r)
+			return
+		}
+		body, err := h.render(r.Context(), m, p, lang)
+		if err != nil {
+			h.log.Error("policy page", "path", r.URL.Path, "version", m.VersionLabel(), "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		hdr := w.Header()
+		hdr.Set("Content-Type", "text/html; charset=utf-8")
+		hdr.Set("Content-Language", lang)
+		// The manifest can change at any moment, so caches revalidate
+		// every time; the ETag makes that cheap.
+		hdr.Set("Cache-Control", "no-cache")
+		hdr.Set("ETag", etag(body))
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	})
+}
+
+func (h *Handler) render(ctx context.Context, m *manifest.Manifest, p page, lang string) ([]byte, error) {
+	switch p {
+	case cookiesPage:
+		return h.r.documentPage(m, lang, Cookies, h.choicesURL(lang))
+	case historyPage:
+		var versions []Version
+		if h.opts.Versions != nil {
+			var err error
+			if versions, err = h.opts.Versions.List(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return h.r.historyPage(m, lang, versions)
+	}
+	return h.r.documentPage(m, lang, Privacy, h.choicesURL(lang))
+}
+
+func (h *Handler) choicesURL(lang string) string {
+	if h.opts.ChoicesURL == nil {
+		return ""
+	}
+	return h.opts.ChoicesURL(lang)
+}
+
+// etag is a strong entity tag of a page's bytes.
+func etag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}

@@ -1,0 +1,100 @@
+package policy
+
+import "github.com/noren-web/noren/internal/manifest"
+
+// page is one of the pages this package serves.
+type page int
+
+const (
+	privacyPage page = iota
+	cookiesPage
+	historyPage
+)
+
+func pageOf(doc Document) page {
+	if doc == Cookies {
+		return cookiesPage
+	}
+	return privacyPage
+}
+
+// path is the page's address in lang.
+func (p page) path(lang string) string {
+	switch p {
+	case cookiesPage:
+		return "/" + lang + "/cookies"
+	case historyPage:
+		return "/" + lang + "/privacy/history"
+	}
+	return "/" + lang + "/privacy"
+}
+
+// label is the page's name in lang, as the navigation shows it.
+func (p page) label(lang string) string {
+	ja := lang == "ja"
+	switch p {
+	case cookiesPage:
+		if ja {
+			return "クッキーポリシー"
+		}
+		return "Cookie policy"
+	case historyPage:
+		if ja {
+			return "改定履歴"
+		}
+		return "Policy history"
+	}
+	if ja {
+		return "プライバシーポリシー"
+	}
+	return "Privacy policy"
+}
+
+// languageName is a language as its speakers write it, for the language
+// switch.
+func languageName(lang string) string {
+	switch lang {
+	case "ja":
+		return "日本語"
+	case "en":
+		return "English"
+	}
+	return lang
+}
+
+// layoutView is what web/templates/layout.html reads; the comment at the
+// top of that file describes each field.
+type layoutView struct {
+	Lang       string
+	Title      string
+	SiteName   string
+	Home       string
+	Nav        []link
+	Alternates []link
+	Operator   string
+	Version    string
+}
+
+// link is a link of the navigation or of the language switch.
+type link struct {
+	Href, Label, Lang string
+	Current           bool
+}
+
+func newLayoutView(m *manifest.Manifest, lang string, current page) layoutView {
+	v := layoutView{
+		Lang:     lang,
+		Title:    current.label(lang),
+		SiteName: m.Site.Name.In(lang),
+		Home:     "/" + lang + "/",
+		Operator: m.Operator.Name.In(lang),
+		Version:  m.VersionLabel(),
+	}
+	for p := privacyPage; p <= historyPage; p++ {
+		v.Nav = append(v.Nav, link{Href: p.path(lang), Label: p.label(lang), Current: p == current})
+	}
+	for _, other := range otherLanguages(m, lang) {
+		v.Alternates = append(v.Alternates, link{Href: current.path(other), Label: languageName(other), Lang: other})
+	}
+	return v
+}
