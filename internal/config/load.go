@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	namesuggest "github.com/noren-web/noren/internal/suggest"
 	"io"
 	"os"
 	"reflect"
@@ -236,19 +237,9 @@ func indexOf(names []string, name string) int {
 	return -1
 }
 
-// suggest names the known key a misspelt one most likely meant: one a
-// few edits away, or one it extends or shortens ("listen_addr", "listen").
+// suggest formats a "did you mean" hint for a misspelt key, or "".
 func suggest(name string, known []string, prefix string) string {
-	best, bestDist := "", max(1, len(name)/3)+1
-	for _, k := range known {
-		d := editDistance(name, k)
-		if min(len(k), len(name)) >= 4 && (strings.HasPrefix(name, k) || strings.HasPrefix(k, name)) {
-			d = min(d, 1)
-		}
-		if d < bestDist {
-			best, bestDist = k, d
-		}
-	}
+	best := namesuggest.Closest(name, known)
 	if best == "" {
 		return ""
 	}
@@ -256,27 +247,6 @@ func suggest(name string, known []string, prefix string) string {
 		best = prefix + "." + best
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between two short key names.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // applyEnv sets the keys named by NOREN_* variables, later entries winning.

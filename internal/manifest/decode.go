@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/noren-web/noren/internal/suggest"
 )
 
 // maxNodes bounds the work of decoding one document, so that a small file
@@ -192,7 +194,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		idx, ok := fields[k.Value]
 		if !ok {
 			msg := fmt.Sprintf("unknown key %q", k.Value)
-			if s := closest(k.Value, fields); s != "" {
+			if s := suggest.Closest(k.Value, sortedKeys(fields)); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			d.addf(k.Line, p, "%s", msg)
@@ -248,36 +250,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// closest suggests the known key nearest to an unknown one, if it is near
-// enough to be a likely typo.
-func closest(key string, known map[string]int) string {
-	best, bestDist := "", 3
-	for _, k := range sortedKeys(known) {
-		if dist := editDistance(key, k); dist < bestDist {
-			best, bestDist = k, dist
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
