@@ -39,7 +39,9 @@ func commands() map[string]command {
 		"policy":  {"render the generated policy documents", runPolicy},
 		"migrate": {"apply storage migrations", runMigrate},
 		"init":    {"write a starter noren.yaml and manifest.yaml", runInit},
+		"user":    {"manage the accounts of the console", runUser},
 		"version": {"print the version", runVersion},
+		"audit":   {"verify or export the audit trail", runAudit},
 	}
 }
 

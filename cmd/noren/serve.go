@@ -19,6 +19,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy"
@@ -167,7 +170,37 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	record(ctx, a.manifest)
 	current.OnChange(record)
 
-	handler, err := a.routes(current, versions, db, logger)
+	accounts, err := account.NewStore(db, account.Options{})
+	if err != nil {
+		return err
+	}
+	trail := audit.New(db)
+	var demoOwner string
+	if a.demo {
+		if demoOwner, err = ensureDemoOwner(ctx, accounts, trail); err != nil {
+			return err
+		}
+	}
+	console, err := admin.New(admin.Options{
+		Accounts:         accounts,
+		Trail:            trail,
+		Manifest:         current.Get,
+		Templates:        web.Templates,
+		Logger:           logger,
+		SessionIdle:      cfg.Admin.SessionIdle,
+		SessionAbsolute:  cfg.Admin.SessionAbsolute,
+		LockoutThreshold: cfg.Admin.LockoutThreshold,
+		LockoutDuration:  cfg.Admin.LockoutDuration,
+		AddressFailures:  cfg.Admin.AddressFailures,
+		AddressWindow:    cfg.Admin.AddressWindow,
+		TOTPIssuer:       totpIssuer(cfg, current.Get()),
+	})
+	if err != nil {
+		return err
+	}
+	go console.Run(ctx)
+
+	handler, err := a.routes(current, versions, db, console, logger)
 	if err != nil {
 		return err
 	}
@@ -199,6 +232,9 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			}
 		}
 		fmt.Fprintf(env.stdout, "Noren is serving %s://%s/\n", scheme, addr)
+		if demoOwner != "" {
+			fmt.Fprintf(env.stdout, "Console: %s://%s/admin/\n%s", scheme, addr, demoOwner)
+		}
 		if env.ready != nil {
 			env.ready(srv.Addr().String())
 		}
@@ -221,7 +257,7 @@ func (r routes) with(reg *prometheus.Registry) http.Handler {
 	return site.Compress(r.mux)
 }
 
-func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, logger *slog.Logger) (routes, error) {
+func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, logger *slog.Logger) (routes, error) {
 	cfg := a.cfg
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: db.Ping}))
@@ -237,6 +273,8 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		return routes{}, err
 	}
 	mux.Handle("GET /noren/", http.StripPrefix("/noren", assets))
+
+	console.Register(mux)
 
 	policy.NewHandler(policy.Options{
 		Manifest: current.Get,
@@ -313,4 +351,44 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// demoOwnerEmail is the owner account noren demo creates.
+const demoOwnerEmail = "owner@" + demoDomain
+
+// ensureDemoOwner creates the demo's owner account on the first run and
+// returns the lines that tell its password, which is shown this once; on
+// later runs it returns a reminder instead.
+func ensureDemoOwner(ctx context.Context, accounts *account.Store, trail *audit.Trail) (string, error) {
+	if _, err := accounts.ByEmail(ctx, demoOwnerEmail); err == nil {
+		return fmt.Sprintf("Sign in as %s with the password printed when this data folder was created\n(or run: noren user reset -data DIR -email %s).\n", demoOwnerEmail, demoOwnerEmail), nil
+	} else if !errors.Is(err, account.ErrNotFound) {
+		return "", err
+	}
+	password := account.GeneratePassword()
+	u, err := accounts.Create(ctx, account.Profile{Email: demoOwnerEmail, Name: "Demo owner", Role: account.Owner}, password, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("create the demo owner: %w", err)
+	}
+	_, err = trail.Append(ctx, audit.Entry{Actor: cliActor, Role: "system", Action: "user.create",
+		Object: fmt.Sprintf("user:%d", u.ID), Outcome: audit.OK, Detail: map[string]string{"account": u.Email, "role": string(u.Role)}})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Sign in as %s with password %s\n(shown once; you will set up an authenticator app at the first sign-in).\n", demoOwnerEmail, password), nil
+}
+
+// totpIssuer is the name authenticator apps show for the console's codes.
+func totpIssuer(cfg *config.Config, m *manifest.Manifest) string {
+	if cfg.Admin.TOTPIssuer != "" {
+		return cfg.Admin.TOTPIssuer
+	}
+	domain := cfg.Site.Domain
+	if domain == "" {
+		domain = m.Site.Domain
+	}
+	if domain == "" {
+		return "Noren"
+	}
+	return "Noren (" + domain + ")"
 }

@@ -38,6 +38,7 @@ type Config struct {
 	TLS   TLS   `yaml:"tls"`
 	HTTP  HTTP  `yaml:"http"`
 	Proxy Proxy `yaml:"proxy"`
+	Admin Admin `yaml:"admin"`
 
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
@@ -126,6 +127,34 @@ type Proxy struct {
 	IdleConnTimeout       time.Duration `yaml:"idle_conn_timeout"`
 }
 
+// Admin configures the administration console at /admin/.
+type Admin struct {
+	// SessionIdle ends a console session after this long without a request.
+	SessionIdle time.Duration `yaml:"session_idle"`
+	// SessionAbsolute ends a console session this long after sign-in,
+	// however active it is.
+	SessionAbsolute time.Duration `yaml:"session_absolute"`
+	// LockoutThreshold is how many wrong passwords in a row lock an account.
+	LockoutThreshold int `yaml:"lockout_threshold"`
+	// LockoutDuration is how long a locked account stays locked.
+	LockoutDuration time.Duration `yaml:"lockout_duration"`
+	// AddressFailures is how many failed sign-ins one client address may make
+	// within AddressWindow before it is refused for the rest of the window.
+	AddressFailures int `yaml:"address_failures"`
+	// AddressWindow is the period AddressFailures counts over.
+	AddressWindow time.Duration `yaml:"address_window"`
+	// WebAuthnRPID is the relying-party id passkeys are bound to: the
+	// console's host name. Empty means site.domain.
+	WebAuthnRPID string `yaml:"webauthn_rp_id"`
+	// WebAuthnOrigins are the origins the console is reached at, such as
+	// "https://www.example.jp". Empty means https:// plus the relying-party
+	// id (and http:// for localhost names).
+	WebAuthnOrigins []string `yaml:"webauthn_origins"`
+	// TOTPIssuer is the name authenticator apps show for Noren's codes.
+	// Empty means "Noren" plus the site's domain.
+	TOTPIssuer string `yaml:"totp_issuer"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  slog.Level `yaml:"level"`
@@ -170,6 +199,14 @@ func Default() *Config {
 			DialTimeout:           10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
+		},
+		Admin: Admin{
+			SessionIdle:      30 * time.Minute,
+			SessionAbsolute:  12 * time.Hour,
+			LockoutThreshold: 10,
+			LockoutDuration:  15 * time.Minute,
+			AddressFailures:  50,
+			AddressWindow:    15 * time.Minute,
 		},
 		Log: Log{Level: slog.LevelInfo, Format: "text"},
 	}

@@ -87,9 +87,35 @@ func (c *Config) validate(p *problems) {
 	checkPositive(p, "proxy.dial_timeout", c.Proxy.DialTimeout)
 	checkPositive(p, "proxy.response_header_timeout", c.Proxy.ResponseHeaderTimeout)
 	checkPositive(p, "proxy.idle_conn_timeout", c.Proxy.IdleConnTimeout)
+	c.Admin.validate(p)
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)
+	}
+}
+
+func (a *Admin) validate(p *problems) {
+	checkPositive(p, "admin.session_idle", a.SessionIdle)
+	checkPositive(p, "admin.session_absolute", a.SessionAbsolute)
+	if a.SessionIdle > a.SessionAbsolute {
+		p.add("admin.session_idle", "%s is longer than admin.session_absolute (%s)", a.SessionIdle, a.SessionAbsolute)
+	}
+	if a.LockoutThreshold < 1 {
+		p.add("admin.lockout_threshold", "must be at least 1")
+	}
+	checkPositive(p, "admin.lockout_duration", a.LockoutDuration)
+	if a.AddressFailures < 1 {
+		p.add("admin.address_failures", "must be at least 1")
+	}
+	checkPositive(p, "admin.address_window", a.AddressWindow)
+	if strings.ContainsAny(a.WebAuthnRPID, ":/ ") {
+		p.add("admin.webauthn_rp_id", "%q: want a bare host name such as www.example.jp", a.WebAuthnRPID)
+	}
+	for _, o := range a.WebAuthnOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			p.add("admin.webauthn_origins", "%q: want an origin such as https://www.example.jp", o)
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 func LanguageRedirect(langs []string, def string) http.Handler {
 	langs = append([]string(nil), langs...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := negotiateLanguage(r.Header.Get("Accept-Language"), langs, def)
+		lang := NegotiateLanguage(r.Header.Get("Accept-Language"), langs, def)
 		target := "/" + lang + "/"
 		if r.URL.RawQuery != "" {
 			target += "?" + r.URL.RawQuery
@@ -73,13 +73,13 @@ func parseWeight(params string) (float64, bool) {
 	return q, true
 }
 
-// negotiateLanguage picks the best of langs for an Accept-Language header.
+// NegotiateLanguage picks the best of langs for an Accept-Language header.
 // A range matches a language exactly or by its primary subtag ("ja-JP"
 // selects "ja"); an exact match outranks a subtag match, and "*" covers
 // languages named nowhere else. Among equal weights the range listed first
 // wins, then def, then the order of langs. Without any acceptable language
 // the answer is def.
-func negotiateLanguage(header string, langs []string, def string) string {
+func NegotiateLanguage(header string, langs []string, def string) string {
 	ranges := parseAcceptLanguage(header)
 	best, bestQ, bestPos := def, 0.0, len(ranges)
 	for _, lang := range langs {

@@ -41,8 +41,8 @@ func TestNegotiateLanguage(t *testing.T) {
 		{"zh-Hant-TW, en;q=0.1", "ja", "en"},
 	}
 	for _, tt := range tests {
-		if got := negotiateLanguage(tt.header, langs, tt.def); got != tt.want {
-			t.Errorf("negotiateLanguage(%q, def %s) = %q, want %q", tt.header, tt.def, got, tt.want)
+		if got := NegotiateLanguage(tt.header, langs, tt.def); got != tt.want {
+			t.Errorf("NegotiateLanguage(%q, def %s) = %q, want %q", tt.header, tt.def, got, tt.want)
 		}
 	}
 }
@@ -118,9 +118,9 @@ func FuzzAcceptLanguage(f *testing.F) {
 	f.Add("*;q=0.1, fr")
 	f.Fuzz(func(t *testing.T, header string) {
 		langs := []string{"ja", "en"}
-		got := negotiateLanguage(header, langs, "ja")
+		got := NegotiateLanguage(header, langs, "ja")
 		if !slices.Contains(langs, got) {
-			t.Fatalf("negotiateLanguage(%q) = %q", header, got)
+			t.Fatalf("NegotiateLanguage(%q) = %q", header, got)
 		}
 		for _, r := range parseAcceptLanguage(header) {
 			if r.q < 0 || r.q > 1 || r.tag == "" {

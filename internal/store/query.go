@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // ReadQuery reads the query called name from fsys: NAME-sqlite.sql or
@@ -22,4 +23,29 @@ func (d Dialect) ReadQuery(fsys fs.FS, name string) (string, error) {
 		return string(text), nil
 	}
 	return "", fmt.Errorf("store: no query %s for %s: %w", name, d, fs.ErrNotExist)
+}
+
+// ReadQueries reads every query in the top folder of fsys, as ReadQuery
+// would, into a map keyed by query name (the file name without ".sql" and
+// without a dialect suffix). A package can so load its queries once, at
+// construction, and fail early when one is missing.
+func (d Dialect) ReadQueries(fsys fs.FS) (map[string]string, error) {
+	files, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("store: list queries: %w", err)
+	}
+	out := make(map[string]string)
+	for _, file := range files {
+		name := strings.TrimSuffix(file, ".sql")
+		name = strings.TrimSuffix(strings.TrimSuffix(name, "-sqlite"), "-postgres")
+		if _, ok := out[name]; ok {
+			continue
+		}
+		text, err := d.ReadQuery(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = text
+	}
+	return out, nil
 }

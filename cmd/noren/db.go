@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/store"
+)
+
+// openDatabase opens the configured database for a command other than
+// serve, applying pending migrations when the configuration allows it so
+// that commands work on a fresh data folder.
+func openDatabase(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if strings.HasPrefix(cfg.Database, "sqlite:") {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MigrateOnStart {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		return db, nil
+	}
+	pending, err := db.PendingMigrations(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if len(pending) > 0 {
+		db.Close()
+		return nil, fmt.Errorf("the database lacks %d migration(s) (%s); run noren migrate first", len(pending), strings.Join(pending, ", "))
+	}
+	return db, nil
+}

@@ -1,0 +1,1 @@
+UPDATE admin_users SET lang = $2 WHERE id = $1

@@ -1,0 +1,143 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/audit"
+)
+
+// auditView is the audit trail page's data.
+type auditView struct {
+	Entries  []audit.Entry
+	Actions  []string
+	Filter   auditFilterForm
+	Older    string // link to the next page, "" on the last
+	Total    int64
+	Verified *audit.Report
+}
+
+// auditFilterForm is the filter as the form shows it.
+type auditFilterForm struct {
+	Actor, Action, Object, Outcome, Since, Until string
+}
+
+const auditPageSize = 50
+
+// readAuditFilter reads the filter from the query string or form.
+func readAuditFilter(r *http.Request) (audit.Filter, auditFilterForm, error) {
+	form := auditFilterForm{
+		Actor:   strings.TrimSpace(r.FormValue("actor")),
+		Action:  strings.TrimSpace(r.FormValue("action")),
+		Object:  strings.TrimSpace(r.FormValue("object")),
+		Outcome: r.FormValue("outcome"),
+		Since:   r.FormValue("since"),
+		Until:   r.FormValue("until"),
+	}
+	f := audit.Filter{Actor: form.Actor, Action: form.Action, Object: form.Object, Outcome: audit.Outcome(form.Outcome)}
+	switch f.Outcome {
+	case "", audit.OK, audit.Denied, audit.Failed:
+	default:
+		return f, form, fmt.Errorf("unknown outcome %q", form.Outcome)
+	}
+	var err error
+	if form.Since != "" {
+		if f.Since, err = time.ParseInLocation(time.DateOnly, form.Since, time.Local); err != nil {
+			return f, form, fmt.Errorf("the start date must be written YYYY-MM-DD")
+		}
+	}
+	if form.Until != "" {
+		if f.Until, err = time.ParseInLocation(time.DateOnly, form.Until, time.Local); err != nil {
+			return f, form, fmt.Errorf("the end date must be written YYYY-MM-DD")
+		}
+		f.Until = f.Until.AddDate(0, 0, 1) // the whole of the last day
+	}
+	if s := r.FormValue("before"); s != "" {
+		if f.BeforeSeq, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return f, form, fmt.Errorf("bad page")
+		}
+	}
+	return f, form, nil
+}
+
+func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	c.showAudit(w, r, rq, nil)
+}
+
+func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *request, verified *audit.Report) {
+	ctx := r.Context()
+	f, form, err := readAuditFilter(r)
+	if err != nil {
+		p := c.pageFor(r, rq, "audit.title")
+		p.Errors = []string{err.Error()}
+		p.Body = auditView{Filter: form}
+		c.write(w, http.StatusBadRequest, "audit", p)
+		return
+	}
+	f.Limit = auditPageSize
+	v := auditView{Filter: form, Verified: verified}
+	if v.Entries, err = c.trail.List(ctx, f); err == nil {
+		if v.Actions, err = c.trail.Actions(ctx); err == nil {
+			v.Total, err = c.trail.Count(ctx, audit.Filter{Actor: f.Actor, Action: f.Action, Object: f.Object, Outcome: f.Outcome, Since: f.Since, Until: f.Until})
+		}
+	}
+	if err != nil {
+		c.internal(w, r, rq, "read audit trail", err)
+		return
+	}
+	if len(v.Entries) == auditPageSize {
+		q := url.Values{}
+		for k, val := range map[string]string{"actor": form.Actor, "action": form.Action, "object": form.Object, "outcome": form.Outcome, "since": form.Since, "until": form.Until} {
+			if val != "" {
+				q.Set(k, val)
+			}
+		}
+		q.Set("before", strconv.FormatInt(v.Entries[len(v.Entries)-1].Seq, 10))
+		v.Older = "/admin/audit?" + q.Encode()
+	}
+	c.render(w, r, rq, http.StatusOK, "audit", "audit.title", v)
+}
+
+func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	f, form, err := readAuditFilter(r)
+	if err != nil {
+		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	f.BeforeSeq = 0
+	// The export is recorded before any of it is sent: if the record cannot
+	// be written, nothing leaves.
+	e := rq.entry("audit.export", "audit", audit.OK)
+	e.Detail = map[string]string{"actor": form.Actor, "action": form.Action, "object": form.Object, "outcome": form.Outcome, "since": form.Since, "until": form.Until}
+	if _, err := c.trail.Append(ctx, e); err != nil {
+		c.internal(w, r, rq, "audit the export", err)
+		return
+	}
+	name := "noren-audit-" + c.now().UTC().Format("20060102-150405") + ".jsonl"
+	w.Header().Set("Content-Type", "application/jsonl; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	if _, err := c.trail.Export(ctx, w, f); err != nil {
+		c.log.Error("export audit trail", "err", err)
+	}
+}
+
+func (c *Console) auditVerify(w http.ResponseWriter, r *http.Request, rq *request) {
+	rep, err := c.trail.Verify(r.Context(), nil)
+	if err != nil {
+		c.internal(w, r, rq, "verify audit trail", err)
+		return
+	}
+	outcome := audit.OK
+	if rep.Problem != nil {
+		outcome = audit.Failed
+	}
+	e := rq.entry("audit.verify", "audit", outcome)
+	e.Detail = map[string]string{"entries": itoa(rep.Entries), "head": rep.Head.String()}
+	c.record(r.Context(), e)
+	c.showAudit(w, r, rq, &rep)
+}

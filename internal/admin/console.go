@@ -1,0 +1,126 @@
+// Package admin is Noren's administration console at /admin/ and its JSON
+// API at /admin/api/: sign-in with a password and a second factor, the
+// accounts and their roles, sessions, API tokens, and the audit trail.
+//
+// Every route is declared once in the route table (routes.go) with the
+// permission it needs; the table is the only way a handler is reached, so
+// a route cannot exist without a rule, and the tests walk the same table.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/manifest"
+)
+
+// Options configure a Console.
+type Options struct {
+	Accounts *account.Store
+	Trail    *audit.Trail
+	// Manifest returns the manifest in force.
+	Manifest func() *manifest.Manifest
+	// Templates holds templates/admin/*.html and templates/admin/layout.html.
+	Templates fs.FS
+	Logger    *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	SessionIdle      time.Duration
+	SessionAbsolute  time.Duration
+	LockoutThreshold int
+	LockoutDuration  time.Duration
+	AddressFailures  int
+	AddressWindow    time.Duration
+	// TOTPIssuer names Noren in authenticator apps.
+	TOTPIssuer string
+}
+
+// Console serves the administration console.
+type Console struct {
+	opt       Options
+	accounts  *account.Store
+	trail     *audit.Trail
+	log       *slog.Logger
+	now       func() time.Time
+	pages     map[string]*template.Template
+	throttle  *throttle
+	crossSite *http.CrossOriginProtection
+	routes    []route
+}
+
+// New returns a console; call Register to serve it.
+func New(opt Options) (*Console, error) {
+	if opt.Accounts == nil || opt.Trail == nil || opt.Manifest == nil || opt.Templates == nil {
+		return nil, errors.New("admin: Accounts, Trail, Manifest and Templates are required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	pages, err := parsePages(opt.Templates)
+	if err != nil {
+		return nil, err
+	}
+	c := &Console{
+		opt:       opt,
+		accounts:  opt.Accounts,
+		trail:     opt.Trail,
+		log:       opt.Logger,
+		now:       opt.Now,
+		pages:     pages,
+		throttle:  newThrottle(opt.AddressFailures, opt.AddressWindow),
+		crossSite: http.NewCrossOriginProtection(),
+	}
+	c.routes = c.routeTable()
+	return c, nil
+}
+
+// Register adds every console route to mux.
+func (c *Console) Register(mux *http.ServeMux) {
+	for _, rt := range c.routes {
+		mux.Handle(rt.Method+" "+rt.Pattern, c.guard(rt))
+	}
+	// Anything else under /admin/ is the console's own 404, not the site's.
+	mux.Handle("/admin/", http.HandlerFunc(c.notFound))
+}
+
+// Run prunes ended sessions and stale throttle entries until ctx is done.
+func (c *Console) Run(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		now := c.now()
+		c.throttle.prune(now)
+		// Ended sessions stay listed for a week, for the owner's review.
+		if _, err := c.accounts.DeleteOldSessions(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			c.log.Error("delete old sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// record appends an entry to the audit trail. A failure to audit is logged
+// loudly but does not undo what was done: the action has happened, and the
+// log line is then the only trace of it.
+func (c *Console) record(ctx context.Context, e audit.Entry) {
+	if _, err := c.trail.Append(ctx, e); err != nil {
+		c.log.Error("audit trail append failed", "action", e.Action, "actor", e.Actor, "object", e.Object, "err", err)
+	}
+}
+
+func userObject(id int64) string { return fmt.Sprintf("user:%d", id) }

@@ -1,0 +1,224 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/web"
+)
+
+// testPassword is the password of every account the tests create.
+const testPassword = "correct horse battery staple"
+
+// clock is a settable time for the console under test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// harness is a console served over TLS on loopback, with its stores.
+type harness struct {
+	t        *testing.T
+	db       *store.DB
+	accounts *account.Store
+	trail    *audit.Trail
+	console  *Console
+	srv      *httptest.Server
+	clock    *clock
+}
+
+func newHarness(t *testing.T, db *store.DB) *harness {
+	t.Helper()
+	m, err := manifest.Load(filepath.Join("testdata", "manifest.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := account.NewStore(db, account.Options{Hash: account.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	trail := audit.New(db)
+	c, err := New(Options{
+		Accounts: accounts, Trail: trail, Templates: web.Templates,
+		Manifest:         func() *manifest.Manifest { return m },
+		Now:              clk.now,
+		SessionIdle:      30 * time.Minute,
+		SessionAbsolute:  12 * time.Hour,
+		LockoutThreshold: 10,
+		LockoutDuration:  15 * time.Minute,
+		AddressFailures:  1000,
+		AddressWindow:    15 * time.Minute,
+		TOTPIssuer:       "Noren test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	c.Register(mux)
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	return &harness{t: t, db: db, accounts: accounts, trail: trail, console: c, srv: srv, clock: clk}
+}
+
+// addUser creates an account; handlers and contractors get the
+// consultation form.
+func (h *harness) addUser(email string, role account.Role) account.User {
+	h.t.Helper()
+	p := account.Profile{Email: email, Role: role}
+	if role.FormScoped() {
+		p.Forms = []string{"consultation-form"}
+	}
+	if role == account.Contractor {
+		p.ExpiresAt = h.clock.now().AddDate(0, 3, 0)
+	}
+	u, err := h.accounts.Create(context.Background(), p, testPassword, h.clock.now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
+
+// browser is a client with its own cookies that does not follow redirects.
+type browser struct {
+	h      *harness
+	client *http.Client
+	csrf   string
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	// srv.Client returns one shared client; each browser needs its own jar.
+	client := new(http.Client)
+	*client = *h.srv.Client()
+	client.Jar = jar
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &browser{h: h, client: client}
+}
+
+// signedIn returns a browser with a fully signed-in session of u, made
+// directly in the store: tests of what a role may reach need not go
+// through the second factor each time.
+func (h *harness) signedIn(u account.User) *browser {
+	h.t.Helper()
+	b := h.browser()
+	id, sess, err := h.accounts.StartSession(context.Background(), u.ID, account.StageFull, time.Hour, "127.0.0.0/24", "test", h.clock.now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	base, _ := url.Parse(h.srv.URL)
+	b.client.Jar.SetCookies(base, []*http.Cookie{{Name: sessionCookie, Value: id, Path: "/", Secure: true}})
+	b.csrf = sess.CSRF
+	return b
+}
+
+// response is a finished response with its body read.
+type response struct {
+	status   int
+	body     string
+	location string
+	header   http.Header
+}
+
+func (b *browser) do(req *http.Request) response {
+	b.h.t.Helper()
+	if req.Header.Get("Accept-Language") == "" {
+		req.Header.Set("Accept-Language", "en")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sb strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return response{status: resp.StatusCode, body: sb.String(), location: resp.Header.Get("Location"), header: resp.Header}
+}
+
+func (b *browser) get(path string) response {
+	b.h.t.Helper()
+	req, _ := http.NewRequest("GET", b.h.srv.URL+path, nil)
+	return b.do(req)
+}
+
+// post sends a form, adding the session's CSRF token unless form already
+// has a csrf key (set it to "" to send none).
+func (b *browser) post(path string, form url.Values) response {
+	b.h.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf)
+	}
+	req, _ := http.NewRequest("POST", b.h.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// bearer sends an API request with a token.
+func (b *browser) bearer(method, path, token string) response {
+	b.h.t.Helper()
+	req, _ := http.NewRequest(method, b.h.srv.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return b.do(req)
+}
+
+var hiddenInput = regexp.MustCompile(`name="(csrf|secret)" value="([^"]*)"`)
+
+// field returns the value of a hidden input in an HTML page.
+func field(body, name string) string {
+	for _, m := range hiddenInput.FindAllStringSubmatch(body, -1) {
+		if m[1] == name {
+			return m[2]
+		}
+	}
+	return ""
+}
+
+// entries returns the audit entries with the action, oldest first.
+func (h *harness) entries(action string) []audit.Entry {
+	h.t.Helper()
+	list, err := h.trail.List(context.Background(), audit.Filter{Action: action, Limit: 1000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list
+}

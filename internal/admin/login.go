@@ -1,0 +1,407 @@
+package admin
+
+import (
+	"errors"
+	"html/template"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/qrcode"
+	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/totp"
+)
+
+// loginView is the sign-in page's data.
+type loginView struct {
+	Email    string
+	Next     string
+	Insecure bool // served over plain HTTP to a name other than localhost
+}
+
+func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	c.showLogin(w, r, rq, http.StatusOK, "", nil)
+}
+
+func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, rq *request, status int, email string, errs []string) {
+	p := c.pageFor(r, rq, "login.title")
+	p.Errors = errs
+	p.Body = loginView{Email: email, Next: safeNext(r.FormValue("next")), Insecure: r.TLS == nil && !isLocalHost(r.Host)}
+	c.write(w, status, "login", p)
+}
+
+// isLocalHost reports whether host names this machine, where browsers
+// accept Secure cookies over plain HTTP.
+func isLocalHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1" || host == "::1"
+}
+
+// safeNext keeps a post-sign-in destination only if it is a console path,
+// so the sign-in form cannot be used to send people elsewhere.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/admin/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
+		return next
+	}
+	return "/admin/"
+}
+
+func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	now := c.now()
+	addr := server.ClientAddr(r)
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+
+	if until, blocked := c.throttle.blocked(addr, now); blocked {
+		c.showLogin(w, r, rq, http.StatusTooManyRequests, email, []string{translate(rq.lang, "login.throttled", formatTime(until))})
+		return
+	}
+	u, err := c.accounts.ByEmail(ctx, email)
+	if errors.Is(err, account.ErrNotFound) {
+		// Spend the time a real check takes, so that timing does not tell
+		// which addresses have accounts.
+		c.accounts.HashDecoy(ctx, password)
+		c.loginFailed(w, r, rq, account.User{}, email)
+		return
+	}
+	if err != nil {
+		c.log.Error("sign-in: look up account", "err", err)
+		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		return
+	}
+	rq.lang = c.lang(r, u.Lang)
+	if u.Locked(now) {
+		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked"}})
+		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{translate(rq.lang, "login.locked", formatTime(u.LockedUntil))})
+		return
+	}
+	if err := c.accounts.CheckPassword(ctx, u, password); err != nil {
+		if !errors.Is(err, account.ErrWrongPassword) {
+			c.log.Error("sign-in: check password", "err", err)
+		}
+		c.loginFailed(w, r, rq, u, email)
+		return
+	}
+	if err := u.Usable(now); err != nil {
+		reason := "disabled"
+		if errors.Is(err, account.ErrExpired) {
+			reason = "expired"
+		}
+		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": reason}})
+		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{translate(rq.lang, "login."+reason)})
+		return
+	}
+
+	stage := account.StageFull
+	switch {
+	case c.hasSecondFactor(r, u):
+		stage = account.StageSecondFactor
+	case u.Role.ReadsPersonalData():
+		stage = account.StageEnrol
+	}
+	if !c.startSession(w, r, rq, u, stage) {
+		return
+	}
+	clearCookie(w, loginCookie)
+	if stage == account.StageFull {
+		c.signedIn(w, r, rq, u, "password", safeNext(r.PostFormValue("next")))
+		return
+	}
+	http.Redirect(w, r, pathForStage(stage)+"?next="+safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// loginFailed counts a wrong password or code against the account and the
+// client's network, locks the account at the threshold, and answers.
+func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *request, u account.User, email string) {
+	ctx := r.Context()
+	t := c.now()
+	addr := server.ClientAddr(r)
+	if c.throttle.fail(addr, t) {
+		c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
+			Address: rq.addr, Detail: map[string]string{"window": c.opt.AddressWindow.String()}})
+	}
+	if u.ID == 0 {
+		// The address typed is not recorded: it may be anyone's.
+		c.record(ctx, audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
+			Address: rq.addr, Detail: map[string]string{"reason": "unknown account"}})
+		c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
+		return
+	}
+	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong password"}})
+	until, err := c.accounts.RecordFailure(ctx, u.ID, c.opt.LockoutThreshold, c.opt.LockoutDuration, t)
+	if err != nil {
+		c.log.Error("sign-in: record failure", "err", err)
+	}
+	if !until.IsZero() {
+		c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
+			Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email, "until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": "wrong passwords"}})
+		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{translate(rq.lang, "login.locked", formatTime(until))})
+		return
+	}
+	c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
+}
+
+// pendingSignIn bounds how long a half-finished sign-in (password right,
+// second factor not yet given) stays open.
+const pendingSignIn = 10 * time.Minute
+
+// hasSecondFactor reports whether the account has a second factor to ask
+// for.
+func (c *Console) hasSecondFactor(r *http.Request, u account.User) bool {
+	return u.HasTOTP()
+}
+
+// startSession replaces the browser's session, if any, with a new one at
+// stage: a fresh id at every step of signing in prevents session fixation.
+func (c *Console) startSession(w http.ResponseWriter, r *http.Request, rq *request, u account.User, stage account.Stage) bool {
+	ctx := r.Context()
+	now := c.now()
+	if rq.session.IDHash != "" {
+		if err := c.accounts.EndSession(ctx, rq.session.IDHash, now); err != nil {
+			c.log.Error("end replaced session", "err", err)
+		}
+	}
+	life := c.opt.SessionAbsolute
+	if stage != account.StageFull {
+		life = min(life, pendingSignIn)
+	}
+	id, sess, err := c.accounts.StartSession(ctx, u.ID, stage, life, rq.addr, summariseAgent(r.UserAgent()), now)
+	if err != nil {
+		c.log.Error("start session", "err", err)
+		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		return false
+	}
+	rq.session, rq.user, rq.role = sess, u, u.Role
+	setCookie(w, sessionCookie, id, 0)
+	return true
+}
+
+// signedIn completes a sign-in: the failure count is cleared, the sign-in
+// audited, and the person sent where they were going.
+func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, rq *request, u account.User, method, next string) {
+	ctx := r.Context()
+	if err := c.accounts.RecordLogin(ctx, u.ID, c.now()); err != nil {
+		c.log.Error("record sign-in", "err", err)
+	}
+	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
+		Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"method": method}})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// verifyView is the second-factor page's data.
+type verifyView struct {
+	Next string
+	TOTP bool
+}
+
+func (c *Console) verifyPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	c.render(w, r, rq, http.StatusOK, "verify", "verify.title", verifyView{Next: safeNext(r.FormValue("next")), TOTP: rq.user.HasTOTP()})
+}
+
+func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	u := rq.user
+	next := safeNext(r.PostFormValue("next"))
+	if u.Locked(c.now()) {
+		c.endSignIn(w, r, rq, "locked")
+		return
+	}
+	if ok, err := c.checkCode(r, u, u.TOTPSecret, r.PostFormValue("code")); err != nil {
+		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		return
+	} else if !ok {
+		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong code"}})
+		until, err := c.accounts.RecordFailure(ctx, u.ID, c.opt.LockoutThreshold, c.opt.LockoutDuration, c.now())
+		if err != nil {
+			c.log.Error("sign-in: record failure", "err", err)
+		}
+		if !until.IsZero() {
+			c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
+				Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email, "until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": "wrong codes"}})
+			c.endSignIn(w, r, rq, "locked")
+			return
+		}
+		p := c.pageFor(r, rq, "verify.title")
+		p.Errors = []string{translate(rq.lang, "verify.wrong")}
+		p.Body = verifyView{Next: next, TOTP: true}
+		c.write(w, http.StatusUnauthorized, "verify", p)
+		return
+	}
+	if c.startSession(w, r, rq, u, account.StageFull) {
+		c.signedIn(w, r, rq, u, "password+totp", next)
+	}
+}
+
+// checkCode verifies a TOTP code against secret and uses up its time step,
+// so the same code cannot be replayed.
+func (c *Console) checkCode(r *http.Request, u account.User, secret, code string) (bool, error) {
+	key, err := totp.DecodeSecret(secret)
+	if err != nil {
+		return false, nil
+	}
+	step, ok := totp.Verify(key, code, c.now(), u.TOTPLastStep)
+	if !ok {
+		return false, nil
+	}
+	fresh, err := c.accounts.UseTOTPStep(r.Context(), u.ID, step)
+	if err != nil {
+		c.log.Error("use TOTP step", "err", err)
+		return false, err
+	}
+	return fresh, nil
+}
+
+// endSignIn abandons a half-finished sign-in and returns to the sign-in
+// page with a notice.
+func (c *Console) endSignIn(w http.ResponseWriter, r *http.Request, rq *request, notice string) {
+	if err := c.accounts.EndSession(r.Context(), rq.session.IDHash, c.now()); err != nil {
+		c.log.Error("end session", "err", err)
+	}
+	clearCookie(w, sessionCookie)
+	redirect(w, r, "/admin/login", notice)
+}
+
+// enrolView is the authenticator enrolment page's data.
+type enrolView struct {
+	Next     string
+	Secret   string // base32, for typing into an app by hand
+	QR       template.HTML
+	Password bool // the form asks for the current password
+}
+
+func (c *Console) newEnrolment(rq *request, next string, password bool) (enrolView, error) {
+	key, err := totp.NewSecret()
+	if err != nil {
+		return enrolView{}, err
+	}
+	return c.enrolmentFor(rq, next, totp.EncodeSecret(key), password)
+}
+
+func (c *Console) enrolmentFor(rq *request, next, secret string, password bool) (enrolView, error) {
+	key, err := totp.DecodeSecret(secret)
+	if err != nil {
+		return enrolView{}, err
+	}
+	issuer := c.opt.TOTPIssuer
+	if issuer == "" {
+		issuer = "Noren"
+	}
+	svg, err := qrcode.SVG(totp.URI(issuer, rq.user.Email, key), 220, translate(rq.lang, "enrol.qr_label"))
+	if err != nil {
+		return enrolView{}, err
+	}
+	return enrolView{Next: next, Secret: secret, QR: template.HTML(svg), Password: password}, nil
+}
+
+func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	v, err := c.newEnrolment(rq, safeNext(r.FormValue("next")), false)
+	if err != nil {
+		c.log.Error("TOTP enrolment", "err", err)
+		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		return
+	}
+	c.render(w, r, rq, http.StatusOK, "enrol", "enrol.title", v)
+}
+
+func (c *Console) enrol(w http.ResponseWriter, r *http.Request, rq *request) {
+	secret := r.PostFormValue("secret")
+	next := safeNext(r.PostFormValue("next"))
+	if !c.confirmEnrolment(w, r, rq, "enrol", secret, next, false) {
+		return
+	}
+	if c.startSession(w, r, rq, rq.user, account.StageFull) {
+		c.signedIn(w, r, rq, rq.user, "password+totp", next)
+	}
+}
+
+// confirmEnrolment checks the first code from a newly set-up app and, if
+// it is right, stores the secret. Otherwise it shows the page again with
+// the same secret, so the person need not scan a new code.
+func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *request, tmpl, secret, next string, password bool) bool {
+	ctx := r.Context()
+	v, err := c.enrolmentFor(rq, next, secret, password)
+	if err != nil {
+		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
+		return false
+	}
+	u := rq.user
+	var errs []string
+	var step int64
+	if password {
+		if err := c.accounts.CheckPassword(ctx, u, r.PostFormValue("password")); err != nil {
+			errs = append(errs, translate(rq.lang, "account.wrong_password"))
+		}
+	}
+	if len(errs) == 0 {
+		key, _ := totp.DecodeSecret(secret)
+		var ok bool
+		if step, ok = totp.Verify(key, r.PostFormValue("code"), c.now(), 0); !ok {
+			errs = append(errs, translate(rq.lang, "verify.wrong"))
+		}
+	}
+	if len(errs) > 0 {
+		p := c.pageFor(r, rq, tmpl+".title")
+		p.Errors = errs
+		p.Body = v
+		c.write(w, http.StatusUnprocessableEntity, tmpl, p)
+		return false
+	}
+	if err := c.accounts.SetTOTP(ctx, u.ID, secret); err != nil {
+		c.log.Error("store TOTP secret", "err", err)
+		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		return false
+	}
+	// The confirming code is used up at once, so it cannot sign in again.
+	if _, err := c.accounts.UseTOTPStep(ctx, u.ID, step); err != nil {
+		c.log.Error("use TOTP step", "err", err)
+	}
+	rq.user.TOTPSecret, rq.user.TOTPLastStep = secret, step
+	c.record(ctx, rq.entry("totp.enrolled", userObject(u.ID), audit.OK))
+	return true
+}
+
+func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) {
+	if err := c.accounts.EndSession(r.Context(), rq.session.IDHash, c.now()); err != nil {
+		c.log.Error("sign out", "err", err)
+	}
+	c.record(r.Context(), rq.entry("logout", userObject(rq.user.ID), audit.OK))
+	clearCookie(w, sessionCookie)
+	redirect(w, r, "/admin/login", "signed_out")
+}
+
+// summariseAgent reduces a User-Agent to browser and system names, enough
+// for a person to recognise their sessions and no more.
+func summariseAgent(ua string) string {
+	browser := "browser"
+	for _, b := range []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"},
+	} {
+		if strings.Contains(ua, b.token) {
+			browser = b.name
+			break
+		}
+	}
+	system := ""
+	for _, s := range []struct{ token, name string }{
+		{"Windows", "Windows"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Mac OS X", "macOS"}, {"Android", "Android"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, s.token) {
+			system = s.name
+			break
+		}
+	}
+	if system == "" {
+		return browser
+	}
+	return browser + " / " + system
+}

@@ -1,0 +1,269 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/site"
+)
+
+// page is what every console template receives; Body is the page's own
+// data.
+type page struct {
+	Lang      string
+	Title     string
+	User      *account.User
+	Role      account.Role
+	CSRF      string
+	Nonce     string
+	Nav       []navLink
+	Path      string
+	Notice    string
+	Errors    []string
+	Body      any
+	OtherLang string
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// T translates a message key into the page's language; with args the
+// message is a format.
+func (p page) T(key string, args ...any) string { return translate(p.Lang, key, args...) }
+
+// Time formats a time for the page, or a dash for the zero time.
+func (p page) Time(t time.Time) string { return formatTime(t) }
+
+// formatTime shows a time to the minute in the server's zone.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format("2006-01-02 15:04 MST")
+}
+
+// Date formats a date for the page, or a dash for the zero time.
+func (p page) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format(time.DateOnly)
+}
+
+// RoleName is a role's name in the page's language.
+func (p page) RoleName(r account.Role) string { return translate(p.Lang, "role."+string(r)) }
+
+// Can reports whether the viewer's role carries a permission, for showing
+// only the links that will work.
+func (p page) Can(perm string) bool { return p.Role.Can(account.Permission(perm)) }
+
+// userAction is a button that posts to one of an account's action routes.
+type userAction struct {
+	ID          int64
+	Path, Label string
+	CSRF        string
+}
+
+var templateFuncs = template.FuncMap{
+	"list": func(items ...string) []string { return items },
+	"action": func(p page, u account.User, path, key string) userAction {
+		return userAction{ID: u.ID, Path: path, Label: p.T(key), CSRF: p.CSRF}
+	},
+}
+
+// Status describes an account's state at now: disabled, expired, locked
+// or active.
+func (p page) Status(u account.User, now time.Time) string {
+	switch {
+	case !u.DisabledAt.IsZero():
+		return p.T("status.disabled")
+	case !u.ExpiresAt.IsZero() && !now.Before(u.ExpiresAt):
+		return p.T("status.expired")
+	case u.Locked(now):
+		return p.T("status.locked", formatTime(u.LockedUntil))
+	case !u.ExpiresAt.IsZero():
+		return p.T("status.active_until", p.Date(u.ExpiresAt.Add(-time.Second)))
+	}
+	return p.T("status.active")
+}
+
+// parsePages parses each console page together with the shared layout.
+func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
+	layout, err := fs.ReadFile(fsys, "templates/admin/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("admin: templates: %w", err)
+	}
+	partials, err := fs.ReadFile(fsys, "templates/admin/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("admin: templates: %w", err)
+	}
+	files, err := fs.Glob(fsys, "templates/admin/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("admin: templates: %w", err)
+	}
+	pages := make(map[string]*template.Template)
+	for _, file := range files {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		text, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return nil, fmt.Errorf("admin: templates: %w", err)
+		}
+		t, err := template.New(name).Funcs(templateFuncs).Parse(string(layout))
+		for _, more := range [][]byte{partials, text} {
+			if err == nil {
+				_, err = t.Parse(string(more))
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("admin: template %s: %w", file, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes a console page. titleKey is the message key of its title.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name, titleKey string, body any) {
+	p := c.pageFor(r, rq, titleKey)
+	p.Body = body
+	c.write(w, status, name, p)
+}
+
+func (c *Console) pageFor(r *http.Request, rq *request, titleKey string) page {
+	p := page{
+		Lang:  rq.lang,
+		Title: translate(rq.lang, titleKey),
+		Role:  rq.role,
+		CSRF:  rq.csrfToken(),
+		Nonce: server.Nonce(r),
+		Path:  r.URL.Path,
+	}
+	p.OtherLang = "en"
+	if rq.lang == "en" {
+		p.OtherLang = "ja"
+	}
+	if rq.user.ID != 0 && rq.session.Stage == account.StageFull {
+		u := rq.user
+		p.User = &u
+		p.Nav = c.nav(rq, r.URL.Path)
+	}
+	if msg := r.URL.Query().Get("notice"); msg != "" && hasMessage("notice."+msg) {
+		p.Notice = translate(rq.lang, "notice."+msg)
+	}
+	return p
+}
+
+func (c *Console) write(w http.ResponseWriter, status int, name string, p page) {
+	t, ok := c.pages[name]
+	if !ok {
+		c.log.Error("no console template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		c.log.Error("render console page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// nav lists the sections the viewer's role may open.
+func (c *Console) nav(rq *request, current string) []navLink {
+	items := []struct {
+		href, key string
+		perm      account.Permission
+	}{
+		{"/admin/", "nav.home", account.Console},
+		{"/admin/forms", "nav.forms", account.HandleSubmissions},
+		{"/admin/policy", "nav.policy", account.ReadPolicy},
+		{"/admin/users", "nav.users", account.ManageUsers},
+		{"/admin/audit", "nav.audit", account.ReadAudit},
+		{"/admin/account", "nav.account", account.Console},
+	}
+	var out []navLink
+	for _, it := range items {
+		if !rq.role.Can(it.perm) {
+			continue
+		}
+		cur := current == it.href || (it.href != "/admin/" && strings.HasPrefix(current, it.href+"/"))
+		out = append(out, navLink{Href: it.href, Label: translate(rq.lang, it.key), Current: cur})
+	}
+	return out
+}
+
+// fail answers with an error page, or a JSON error on the API.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, rq *request, status int, key string) {
+	if strings.HasPrefix(r.URL.Path, "/admin/api/") {
+		writeJSONError(w, status, translate("en", key))
+		return
+	}
+	p := c.pageFor(r, rq, "error.title")
+	p.Errors = []string{translate(rq.lang, key)}
+	p.Body = struct{ Status int }{status}
+	c.write(w, status, "error", p)
+}
+
+func (c *Console) notFound(w http.ResponseWriter, r *http.Request) {
+	rq := &request{lang: c.lang(r, "")}
+	w.Header().Set("Cache-Control", "no-store")
+	c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
+}
+
+// lang picks the console's language: ?lang= on the sign-in pages, else the
+// account's choice, else the browser's.
+func (c *Console) lang(r *http.Request, chosen string) string {
+	if l := r.URL.Query().Get("lang"); l == "ja" || l == "en" {
+		return l
+	}
+	if chosen == "ja" || chosen == "en" {
+		return chosen
+	}
+	def := "ja"
+	if m := c.opt.Manifest(); m != nil && m.DefaultLang != "" {
+		def = m.DefaultLang
+	}
+	return site.NegotiateLanguage(r.Header.Get("Accept-Language"), []string{"ja", "en"}, def)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// redirect answers a form post with 303 See Other, optionally with a
+// notice for the next page.
+func redirect(w http.ResponseWriter, r *http.Request, target, notice string) {
+	if notice != "" {
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + "notice=" + notice
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}

@@ -1,0 +1,125 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/audit"
+)
+
+// selfView is the own-account page's data.
+type selfView struct {
+	Sessions []account.Session
+	Current  string // the IDHash of this browser's session
+	TOTP     bool
+	Required bool // the role needs a second factor
+}
+
+func (c *Console) accountPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	c.showAccount(w, r, rq, http.StatusOK, nil)
+}
+
+func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, rq *request, status int, errs []string) {
+	sessions, err := c.accounts.Sessions(r.Context(), rq.user.ID, c.opt.SessionIdle, c.now())
+	if err != nil {
+		c.internal(w, r, rq, "list sessions", err)
+		return
+	}
+	p := c.pageFor(r, rq, "account.title")
+	p.Errors = errs
+	p.Body = selfView{Sessions: sessions, Current: rq.session.IDHash, TOTP: rq.user.HasTOTP(), Required: rq.role.ReadsPersonalData()}
+	c.write(w, status, "account", p)
+}
+
+func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	current, next, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("again")
+	switch {
+	case c.accounts.CheckPassword(ctx, rq.user, current) != nil:
+		c.record(ctx, rq.entry("password.change", userObject(rq.user.ID), audit.Failed))
+		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.wrong_password")})
+		return
+	case next != again:
+		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.mismatch")})
+		return
+	}
+	if err := c.accounts.SetPassword(ctx, rq.user, next, c.now()); err != nil {
+		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.weak", err.Error())})
+		return
+	}
+	// Other browsers signed in with the old password are signed out.
+	if _, err := c.accounts.RevokeSessions(ctx, rq.user.ID, rq.session.IDHash, c.now()); err != nil {
+		c.log.Error("revoke sessions after password change", "err", err)
+	}
+	c.record(ctx, rq.entry("password.change", userObject(rq.user.ID), audit.OK))
+	redirect(w, r, "/admin/account", "password_changed")
+}
+
+func (c *Console) changeLang(w http.ResponseWriter, r *http.Request, rq *request) {
+	lang := r.PostFormValue("lang")
+	if lang != "ja" && lang != "en" && lang != "" {
+		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	if err := c.accounts.SetLang(r.Context(), rq.user.ID, lang); err != nil {
+		c.internal(w, r, rq, "set language", err)
+		return
+	}
+	redirect(w, r, "/admin/account", "saved")
+}
+
+func (c *Console) totpPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	v, err := c.newEnrolment(rq, "/admin/account", true)
+	if err != nil {
+		c.internal(w, r, rq, "TOTP enrolment", err)
+		return
+	}
+	c.render(w, r, rq, http.StatusOK, "totp", "totp.title", v)
+}
+
+func (c *Console) totpEnrol(w http.ResponseWriter, r *http.Request, rq *request) {
+	if !c.confirmEnrolment(w, r, rq, "totp", r.PostFormValue("secret"), "/admin/account", true) {
+		return
+	}
+	// A new authenticator ends the sessions opened with the old one.
+	if _, err := c.accounts.RevokeSessions(r.Context(), rq.user.ID, rq.session.IDHash, c.now()); err != nil {
+		c.log.Error("revoke sessions after TOTP change", "err", err)
+	}
+	redirect(w, r, "/admin/account", "totp_enrolled")
+}
+
+func (c *Console) totpRemove(w http.ResponseWriter, r *http.Request, rq *request) {
+	ctx := r.Context()
+	if rq.role.ReadsPersonalData() && !c.hasOtherSecondFactor(r, rq.user) {
+		c.showAccount(w, r, rq, http.StatusConflict, []string{translate(rq.lang, "account.totp_required")})
+		return
+	}
+	if c.accounts.CheckPassword(ctx, rq.user, r.PostFormValue("password")) != nil {
+		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.wrong_password")})
+		return
+	}
+	if err := c.accounts.SetTOTP(ctx, rq.user.ID, ""); err != nil {
+		c.internal(w, r, rq, "remove TOTP", err)
+		return
+	}
+	c.record(ctx, rq.entry("totp.removed", userObject(rq.user.ID), audit.OK))
+	redirect(w, r, "/admin/account", "totp_removed")
+}
+
+// hasOtherSecondFactor reports whether the account keeps a second factor
+// when its authenticator app is removed.
+func (c *Console) hasOtherSecondFactor(r *http.Request, u account.User) bool {
+	return false
+}
+
+func (c *Console) revokeOwnSessions(w http.ResponseWriter, r *http.Request, rq *request) {
+	n, err := c.accounts.RevokeSessions(r.Context(), rq.user.ID, rq.session.IDHash, c.now())
+	if err != nil {
+		c.internal(w, r, rq, "revoke sessions", err)
+		return
+	}
+	e := rq.entry("session.revoke", userObject(rq.user.ID), audit.OK)
+	e.Detail = map[string]string{"sessions": itoa(n), "scope": "own other sessions"}
+	c.record(r.Context(), e)
+	redirect(w, r, "/admin/account", "sessions_revoked")
+}
