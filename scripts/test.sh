@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need from Debian's packages when it
-# is missing, starts a throwaway PostgreSQL on loopback, and runs go test.
+# is missing (PostgreSQL, and Chromium for the browser tests), starts a
+# throwaway PostgreSQL on loopback, and runs go test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# The browser tests look for the same names (internal/browsertest).
+have_browser() {
+  [ -n "${NOREN_CHROMIUM:-}" ] && return 0
+  for b in chromium chromium-browser google-chrome; do
+    command -v "$b" >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+have_browser || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: please install: ${need[*]} (apt-get install ${need[*]})" >&2
@@ -18,6 +28,9 @@ fi
 trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(sh scripts/postgres.sh start)"
 export NOREN_REQUIRE_POSTGRES=1
+# With a browser installed above, a browser test that cannot find or start
+# one fails instead of skipping.
+export NOREN_REQUIRE_BROWSER=1
 
 go vet ./...
 go test -count=1 "$@" ./...

@@ -375,7 +375,7 @@ func ensureDemoOwner(ctx context.Context, accounts *account.Store, trail *audit.
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Sign in as %s with password %s\n(shown once; you will set up an authenticator app at the first sign-in).\n", demoOwnerEmail, password), nil
+	return fmt.Sprintf("Sign in as %s\npassword: %s\n(shown once; you will set up an authenticator app at the first sign-in).\n", demoOwnerEmail, password), nil
 }
 
 // totpIssuer is the name authenticator apps show for the console's codes.

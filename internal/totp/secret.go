@@ -52,7 +52,7 @@ func DecodeSecret(s string) ([]byte, error) {
 	}
 	for i, r := range cleaned {
 		if !('A' <= r && r <= 'Z' || '2' <= r && r <= '7') {
-			return nil, fmt.Errorf("totp: decode secret: character %q at position %d is not base32 (A-Z, 2-7)", r, i+1)
+			return nil, fmt.Errorf("totp: decode secret: character %q at position %d (not counting spaces) is not base32 (A-Z, 2-7)", r, i+1)
 		}
 	}
 	// Base32 packs 5 bytes into 8 characters; a final group of 1, 3 or 6
