@@ -304,8 +304,17 @@ func (s *Store) exec(ctx context.Context, q store.Querier, what, query string, a
 	return nil
 }
 
-// ResetSecondFactors removes every second factor of the account, so that
-// it sets one up anew at its next sign-in.
+// ResetSecondFactors removes every second factor of the account, its
+// authenticator app and its passkeys, so that it sets one up anew at its
+// next sign-in.
 func (s *Store) ResetSecondFactors(ctx context.Context, id int64) error {
-	return s.SetTOTP(ctx, id, "")
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.exec(ctx, tx, "reset TOTP", "set-totp", id, ""); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.query("delete-user-passkeys"), id); err != nil {
+			return fmt.Errorf("account: remove passkeys: %w", err)
+		}
+		return nil
+	})
 }

@@ -62,6 +62,9 @@ func (c *Console) guard(rt route) http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Robots-Tag", "noindex, nofollow")
+		if c.passkeys != nil {
+			allowPasskeys(h)
+		}
 		rq := &request{addr: server.MaskAddr(server.ClientAddr(r))}
 		rq.lang = c.lang(r, "")
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
@@ -99,11 +102,12 @@ func (c *Console) guard(rt route) http.Handler {
 }
 
 // publicRequest prepares a sign-in page: the double-submit CSRF cookie is
-// set on GET and checked on POST.
+// set on GET and checked on POST, against the form field or, for the
+// passkey script's JSON, the X-CSRF-Token header.
 func (c *Console) publicRequest(w http.ResponseWriter, r *http.Request, rq *request, unsafe bool) bool {
 	cookie, err := r.Cookie(loginCookie)
 	if unsafe {
-		if err != nil || !sameToken(cookie.Value, r.PostFormValue("csrf")) {
+		if err != nil || !sameToken(cookie.Value, csrfValue(r)) {
 			c.fail(w, r, rq, http.StatusForbidden, "error.csrf_login")
 			return false
 		}

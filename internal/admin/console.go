@@ -42,6 +42,17 @@ type Options struct {
 	AddressWindow    time.Duration
 	// TOTPIssuer names Noren in authenticator apps.
 	TOTPIssuer string
+
+	// WebAuthnRPID is the host name passkeys are bound to, such as
+	// www.example.jp; empty turns passkeys off.
+	WebAuthnRPID string
+	// WebAuthnOrigins are the origins the console is reached at, such as
+	// https://www.example.jp:8443. Empty means https:// and the
+	// relying-party id, or for a localhost id, the scheme and port each
+	// request arrives with.
+	WebAuthnOrigins []string
+	// WebAuthnRPName names Noren in passkey prompts; empty means "Noren".
+	WebAuthnRPName string
 }
 
 // Console serves the administration console.
@@ -55,6 +66,7 @@ type Console struct {
 	throttle  *throttle
 	crossSite *http.CrossOriginProtection
 	routes    []route
+	passkeys  *passkeys // nil when passkeys are off
 }
 
 // New returns a console; call Register to serve it.
@@ -72,6 +84,10 @@ func New(opt Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := newPasskeys(opt)
+	if err != nil {
+		return nil, err
+	}
 	c := &Console{
 		opt:       opt,
 		accounts:  opt.Accounts,
@@ -81,6 +97,7 @@ func New(opt Options) (*Console, error) {
 		pages:     pages,
 		throttle:  newThrottle(opt.AddressFailures, opt.AddressWindow),
 		crossSite: http.NewCrossOriginProtection(),
+		passkeys:  keys,
 	}
 	c.routes = c.routeTable()
 	return c, nil

@@ -20,6 +20,7 @@ type loginView struct {
 	Email    string
 	Next     string
 	Insecure bool // served over plain HTTP to a name other than localhost
+	Passkey  bool // the page offers signing in with a passkey
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -29,7 +30,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request)
 func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, rq *request, status int, email string, errs []string) {
 	p := c.pageFor(r, rq, "login.title")
 	p.Errors = errs
-	p.Body = loginView{Email: email, Next: safeNext(r.FormValue("next")), Insecure: r.TLS == nil && !isLocalHost(r.Host)}
+	p.Body = loginView{Email: email, Next: safeNext(r.FormValue("next")), Insecure: r.TLS == nil && !isLocalHost(r.Host), Passkey: c.passkeysOn(r)}
 	c.write(w, status, "login", p)
 }
 
@@ -155,9 +156,9 @@ func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *reques
 const pendingSignIn = 10 * time.Minute
 
 // hasSecondFactor reports whether the account has a second factor to ask
-// for.
+// for: an authenticator app or a passkey.
 func (c *Console) hasSecondFactor(r *http.Request, u account.User) bool {
-	return u.HasTOTP()
+	return u.HasTOTP() || c.countPasskeys(r, u) != 0
 }
 
 // startSession replaces the browser's session, if any, with a new one at
@@ -199,12 +200,17 @@ func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, rq *request, 
 
 // verifyView is the second-factor page's data.
 type verifyView struct {
-	Next string
-	TOTP bool
+	Next    string
+	TOTP    bool
+	Passkey bool // the account has a passkey the page can ask for
+}
+
+func (c *Console) verifyView(r *http.Request, u account.User, next string) verifyView {
+	return verifyView{Next: next, TOTP: u.HasTOTP(), Passkey: c.passkeysOn(r) && c.countPasskeys(r, u) > 0}
 }
 
 func (c *Console) verifyPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	c.render(w, r, rq, http.StatusOK, "verify", "verify.title", verifyView{Next: safeNext(r.FormValue("next")), TOTP: rq.user.HasTOTP()})
+	c.render(w, r, rq, http.StatusOK, "verify", "verify.title", c.verifyView(r, rq.user, safeNext(r.FormValue("next"))))
 }
 
 func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -233,7 +239,7 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 		p := c.pageFor(r, rq, "verify.title")
 		p.Errors = []string{translate(rq.lang, "verify.wrong")}
-		p.Body = verifyView{Next: next, TOTP: true}
+		p.Body = c.verifyView(r, u, next)
 		c.write(w, http.StatusUnauthorized, "verify", p)
 		return
 	}
@@ -277,6 +283,7 @@ type enrolView struct {
 	Secret   string // base32, for typing into an app by hand
 	QR       template.HTML
 	Password bool // the form asks for the current password
+	Passkey  bool // a passkey may be registered instead
 }
 
 func (c *Console) newEnrolment(rq *request, next string, password bool) (enrolView, error) {
@@ -310,6 +317,7 @@ func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request, rq *request)
 		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return
 	}
+	v.Passkey = c.passkeysOn(r)
 	c.render(w, r, rq, http.StatusOK, "enrol", "enrol.title", v)
 }
 
@@ -334,6 +342,7 @@ func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *r
 		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
 		return false
 	}
+	v.Passkey = !password && c.passkeysOn(r)
 	u := rq.user
 	var errs []string
 	var step int64

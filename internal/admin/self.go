@@ -13,6 +13,9 @@ type selfView struct {
 	Current  string // the IDHash of this browser's session
 	TOTP     bool
 	Required bool // the role needs a second factor
+	Passkeys []account.Passkey
+	// PasskeysOn is set when the page can register passkeys.
+	PasskeysOn bool
 }
 
 func (c *Console) accountPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -25,9 +28,15 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, rq *reques
 		c.internal(w, r, rq, "list sessions", err)
 		return
 	}
+	keys, err := c.accounts.Passkeys(r.Context(), rq.user.ID)
+	if err != nil {
+		c.internal(w, r, rq, "list passkeys", err)
+		return
+	}
 	p := c.pageFor(r, rq, "account.title")
 	p.Errors = errs
-	p.Body = selfView{Sessions: sessions, Current: rq.session.IDHash, TOTP: rq.user.HasTOTP(), Required: rq.role.ReadsPersonalData()}
+	p.Body = selfView{Sessions: sessions, Current: rq.session.IDHash, TOTP: rq.user.HasTOTP(), Required: rq.role.ReadsPersonalData(),
+		Passkeys: keys, PasskeysOn: c.passkeysOn(r)}
 	c.write(w, status, "account", p)
 }
 
@@ -107,9 +116,9 @@ func (c *Console) totpRemove(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 // hasOtherSecondFactor reports whether the account keeps a second factor
-// when its authenticator app is removed.
+// when its authenticator app is removed: a passkey.
 func (c *Console) hasOtherSecondFactor(r *http.Request, u account.User) bool {
-	return false
+	return c.countPasskeys(r, u) > 0
 }
 
 func (c *Console) revokeOwnSessions(w http.ResponseWriter, r *http.Request, rq *request) {

@@ -41,6 +41,7 @@ type userForm struct {
 	Self     bool
 	Current  string // the viewer's own session, marked in the list
 	Admin    bool   // token actions go through the owner's routes
+	Passkeys int    // how many passkeys the account has
 }
 
 type formChoice struct {
@@ -150,6 +151,9 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, rq *request, 
 	var err error
 	if v.Sessions, err = c.accounts.Sessions(ctx, u.ID, c.opt.SessionIdle, c.now()); err == nil {
 		v.Tokens, err = c.accounts.Tokens(ctx, u.ID)
+	}
+	if err == nil {
+		v.Passkeys, err = c.accounts.CountPasskeys(ctx, u.ID)
 	}
 	if err != nil {
 		c.internal(w, r, rq, "load account details", err)

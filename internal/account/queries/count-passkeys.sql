@@ -1,0 +1,1 @@
+SELECT count(*) FROM admin_passkeys WHERE user_id = $1

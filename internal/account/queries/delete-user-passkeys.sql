@@ -1,0 +1,1 @@
+DELETE FROM admin_passkeys WHERE user_id = $1

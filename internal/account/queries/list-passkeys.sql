@@ -1,0 +1,3 @@
+-- An account's passkeys, oldest first.
+SELECT id, user_id, credential_id, public_key, sign_count, transports, aaguid, backup_eligible, backup_state, name, created_at, last_used_at
+FROM admin_passkeys WHERE user_id = $1 ORDER BY created_at, id

@@ -1,0 +1,1 @@
+DELETE FROM admin_passkeys WHERE id = $1 AND user_id = $2
