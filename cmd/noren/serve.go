@@ -23,6 +23,7 @@ import (
 	"github.com/noren-web/noren/internal/admin"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/internal/server"
@@ -168,13 +169,35 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		}
 	}
 	record(ctx, a.manifest)
-	current.OnChange(record)
+	// The Content-Security-Policy admits the hosts of the manifest's
+	// third-party tools, and follows the manifest when it is reloaded.
+	// Only when pages are rewritten are those tools' tags held back until
+	// consent; without it the CSP keeps every third-party host out.
+	cspSources := &server.CSPSources{}
+	applyCSP := func(m *manifest.Manifest) {
+		if err := cspSources.Set(consent.CSPSources(m, logger)); err != nil {
+			logger.Error("tool hosts refused in the Content-Security-Policy; the previous ones stay", "err", err)
+		}
+	}
+	if cfg.Site.Inject {
+		applyCSP(a.manifest)
+	}
+	current.OnChange(func(ctx context.Context, m *manifest.Manifest) {
+		record(ctx, m)
+		if cfg.Site.Inject {
+			applyCSP(m)
+		}
+	})
 
 	accounts, err := account.NewStore(db, account.Options{})
 	if err != nil {
 		return err
 	}
 	trail := audit.New(db)
+	records, err := consent.NewRecords(db)
+	if err != nil {
+		return err
+	}
 	var demoOwner string
 	if a.demo {
 		if demoOwner, err = ensureDemoOwner(ctx, accounts, trail); err != nil {
@@ -184,6 +207,7 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	console, err := admin.New(admin.Options{
 		Accounts:         accounts,
 		Trail:            trail,
+		Consent:          records,
 		Manifest:         current.Get,
 		Templates:        web.Templates,
 		Logger:           logger,
@@ -194,18 +218,23 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		AddressFailures:  cfg.Admin.AddressFailures,
 		AddressWindow:    cfg.Admin.AddressWindow,
 		TOTPIssuer:       totpIssuer(cfg, current.Get()),
+		WebAuthnRPID:     webAuthnRPID(cfg, current.Get()),
+		WebAuthnOrigins:  cfg.Admin.WebAuthnOrigins,
+		WebAuthnRPName:   totpIssuer(cfg, current.Get()),
 	})
 	if err != nil {
 		return err
 	}
 	go console.Run(ctx)
 
-	handler, err := a.routes(current, versions, db, console, logger)
+	handler, err := a.routes(current, versions, db, console, records, logger)
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := server.New(cfg.ServerConfig(), handler.with(reg), logger, reg)
+	serverCfg := cfg.ServerConfig()
+	serverCfg.Headers.CSPSources = cspSources
+	srv, err := server.New(serverCfg, handler.with(reg), logger, reg)
 	if err != nil {
 		return err
 	}
@@ -257,7 +286,7 @@ func (r routes) with(reg *prometheus.Registry) http.Handler {
 	return site.Compress(r.mux)
 }
 
-func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, logger *slog.Logger) (routes, error) {
+func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, logger *slog.Logger) (routes, error) {
 	cfg := a.cfg
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: db.Ping}))
@@ -276,10 +305,17 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 
 	console.Register(mux)
 
+	choices, err := consent.NewHandler(consent.Options{Manifest: current.Get, Records: records, Templates: web.Templates, Logger: logger})
+	if err != nil {
+		return routes{}, err
+	}
+	choices.Register(mux)
+
 	policy.NewHandler(policy.Options{
-		Manifest: current.Get,
-		Versions: versions,
-		Logger:   logger,
+		Manifest:   current.Get,
+		Versions:   versions,
+		ChoicesURL: consent.ChoicesPath,
+		Logger:     logger,
 	}).Register(mux)
 
 	opt := site.Options{
@@ -295,11 +331,18 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	}
 	if cfg.Site.Inject {
 		opt.Injection.Head = func(r *http.Request, lang, nonce string) string {
-			return headSnippet(current.Get(), lang)
+			m := current.Get()
+			config, err := consent.PageConfig(m, lang, consent.GPC(r))
+			if err != nil {
+				logger.Error("consent page configuration", "err", err)
+				return headSnippet(m, lang)
+			}
+			return headSnippet(m, lang) + consentSnippet(config, nonce)
 		}
+		opt.Injection.StartTags = []site.TagRewriter{consent.BlockRewriter(current.Get), consent.ShareRewriter()}
 		opt.Injection.Fingerprint = func(*http.Request) string { return versionString() + " " + current.Get().Hash() }
 		if cfg.Site.FooterLinks {
-			footer, err := site.FooterLinks(langs, false)
+			footer, err := site.FooterLinks(langs, true)
 			if err != nil {
 				return routes{}, err
 			}
@@ -327,6 +370,15 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 func headSnippet(m *manifest.Manifest, lang string) string {
 	return fmt.Sprintf(`<link rel="privacy-policy" href="/%s/privacy"><meta name="noren-policy-version" content="%s">`,
 		lang, html.EscapeString(m.VersionLabel()))
+}
+
+// consentSnippet loads the consent banner on a page: its stylesheet, the
+// page's configuration as inert JSON, and the script, which runs at once
+// (not deferred) so that it holds gated tags before the page's own scripts
+// run.
+func consentSnippet(config []byte, nonce string) string {
+	return `<link rel="stylesheet" href="/noren/consent.css"><script id="noren-consent-config" type="application/json">` +
+		string(config) + `</script><script src="/noren/consent.js" nonce="` + html.EscapeString(nonce) + `"></script>`
 }
 
 func parsePrefixes(s string) ([]netip.Prefix, error) {
@@ -376,6 +428,27 @@ func ensureDemoOwner(ctx context.Context, accounts *account.Store, trail *audit.
 		return "", err
 	}
 	return fmt.Sprintf("Sign in as %s\npassword: %s\n(shown once; you will set up an authenticator app at the first sign-in).\n", demoOwnerEmail, password), nil
+}
+
+// webAuthnRPID is the host name the console's passkeys are bound to:
+// admin.webauthn_rp_id, else the site's domain; empty turns passkeys off.
+// A site domain that browsers refuse as one, an IP address or a name of
+// one label other than localhost, leaves passkeys off rather than stopping
+// the server.
+func webAuthnRPID(cfg *config.Config, m *manifest.Manifest) string {
+	if cfg.Admin.WebAuthnRPID != "" {
+		return cfg.Admin.WebAuthnRPID
+	}
+	domain := cfg.Site.Domain
+	if domain == "" {
+		domain = m.Site.Domain
+	}
+	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
+	if _, err := netip.ParseAddr(domain); err == nil || strings.HasPrefix(domain, "*") ||
+		(domain != "localhost" && !strings.Contains(domain, ".")) {
+		return ""
+	}
+	return domain
 }
 
 // totpIssuer is the name authenticator apps show for the console's codes.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	LockoutDuration  time.Duration
 	AddressFailures  int
 	AddressWindow    time.Duration
+	// Consent holds visitors' consent records, for the statistics page;
+	// nil leaves the page empty.
+	Consent *consent.Records
 	// TOTPIssuer names Noren in authenticator apps.
 	TOTPIssuer string
 

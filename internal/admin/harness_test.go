@@ -15,6 +15,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/web"
@@ -47,6 +48,7 @@ type harness struct {
 	db       *store.DB
 	accounts *account.Store
 	trail    *audit.Trail
+	records  *consent.Records
 	console  *Console
 	srv      *httptest.Server
 	clock    *clock
@@ -64,7 +66,12 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	}
 	clk := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
 	trail := audit.New(db)
+	records, err := consent.NewRecords(db)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := New(Options{
+		Consent:  records,
 		Accounts: accounts, Trail: trail, Templates: web.Templates,
 		Manifest:         func() *manifest.Manifest { return m },
 		Now:              clk.now,
@@ -83,7 +90,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	c.Register(mux)
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, accounts: accounts, trail: trail, console: c, srv: srv, clock: clk}
+	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, console: c, srv: srv, clock: clk}
 }
 
 // addUser creates an account; handlers and contractors get the

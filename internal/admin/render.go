@@ -193,6 +193,7 @@ func (c *Console) nav(rq *request, current string) []navLink {
 	}{
 		{"/admin/", "nav.home", account.Console},
 		{"/admin/forms", "nav.forms", account.HandleSubmissions},
+		{"/admin/consent", "nav.consent", account.ReadConsentStats},
 		{"/admin/policy", "nav.policy", account.ReadPolicy},
 		{"/admin/users", "nav.users", account.ManageUsers},
 		{"/admin/audit", "nav.audit", account.ReadAudit},

@@ -109,12 +109,16 @@ func (c *Console) routeTable() []route {
 
 		r("GET", "/admin/policy", Signed, account.ReadPolicy, c.policyPage),
 
+		r("GET", "/admin/consent", Signed, account.ReadConsentStats, c.consentPage),
+		r("POST", "/admin/consent/export", Signed, account.ReadConsentStats, c.consentExport),
+
 		r("GET", "/admin/forms", Signed, account.HandleSubmissions, c.formsPage),
 		formScoped(r("GET", "/admin/forms/{form}", Signed, account.HandleSubmissions, c.formPage)),
 
 		r("GET", "/admin/api/me", API, account.Console, c.apiMe),
 		r("GET", "/admin/api/users", API, account.ManageUsers, c.apiUsers),
 		r("GET", "/admin/api/audit", API, account.ReadAudit, c.apiAudit),
+		r("GET", "/admin/api/consent", API, account.ReadConsentStats, c.apiConsent),
 		r("GET", "/admin/api/forms", API, account.HandleSubmissions, c.apiForms),
 		formScoped(r("GET", "/admin/api/forms/{form}", API, account.HandleSubmissions, c.apiForm)),
 	}

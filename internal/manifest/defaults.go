@@ -42,6 +42,14 @@ func (m *Manifest) applyDefaults() {
 	if m.Statistics.MinCount == 0 {
 		m.Statistics.MinCount = 10
 	}
+	if m.Consent.Expires.IsZero() {
+		m.Consent.Expires = Duration{N: 6, Unit: "mo"}
+	}
+	if m.Consent.GPCRefuses == nil {
+		// Analytics that needs consent is refused by GPC by default too:
+		// the signal says "do not track me", whoever the recipient is.
+		m.Consent.GPCRefuses = []string{"analytics"}
+	}
 	for i := range m.Tools {
 		for j := range m.Tools[i].Cookies {
 			if m.Tools[i].Cookies[j].Storage == "" {

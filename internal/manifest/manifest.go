@@ -28,6 +28,7 @@ type Manifest struct {
 	Contractors         []Contractor      `yaml:"contractors"`
 	Security            Security          `yaml:"security"`
 	Statistics          Statistics        `yaml:"statistics"`
+	Consent             Consent           `yaml:"consent"`
 	Copyright           Copyright         `yaml:"copyright"`
 
 	hash string
@@ -216,6 +217,28 @@ type Security struct {
 	TLSMinVersion string `yaml:"tls_min_version"` // "1.2" or "1.3"
 	Measures      []Text `yaml:"measures"`
 	Policy        Text   `yaml:"policy"` // optional information-security policy statement
+}
+
+// Consent configures how visitors' consent is asked for and kept.
+type Consent struct {
+	// Expires is how long a visitor's choice lasts before they are asked
+	// again; default 6 months.
+	Expires Duration `yaml:"expires"`
+	// GPCRefuses are categories a Global Privacy Control signal refuses
+	// besides those marked sale_or_share; default [analytics].
+	GPCRefuses []string `yaml:"gpc_refuses"`
+	// GoogleConsentMode makes the banner tell Google tags the visitor's
+	// choices (Consent Mode v2), for sites that keep such tags.
+	GoogleConsentMode bool `yaml:"google_consent_mode"`
+	// Banner overrides the built-in texts of the consent banner.
+	Banner ConsentBanner `yaml:"banner"`
+}
+
+// ConsentBanner holds the banner texts an operator may replace; empty texts
+// keep Noren's own.
+type ConsentBanner struct {
+	Title Text `yaml:"title"`
+	Text  Text `yaml:"text"`
 }
 
 // Statistics says whether aggregate statistics are published and how they

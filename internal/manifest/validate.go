@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 var (
@@ -123,6 +124,7 @@ func (v *validator) validate() {
 			v.addf(path, "a required category cannot also be refused by Global Privacy Control (sale_or_share)")
 		}
 	}
+	v.consent(catIDs)
 	toolIDs := v.tools(catIDs)
 
 	v.ids("automatic_collection", len(m.AutomaticCollection), func(i int) string { return m.AutomaticCollection[i].ID })
@@ -155,6 +157,26 @@ func (v *validator) validate() {
 	v.requireText("copyright.statement", m.Copyright.Statement)
 	v.checkURL("copyright.license_url", m.Copyright.LicenseURL, false)
 }
+
+func (v *validator) consent(catIDs map[string]bool) {
+	c := v.m.Consent
+	switch {
+	case c.Expires.Session:
+		v.addf("consent.expires", "must be a period such as 6mo: a choice that ends with the browser session makes the banner return on every visit")
+	case c.Expires.From(referenceTime).After(referenceTime.AddDate(2, 0, 0)):
+		v.addf("consent.expires", "%s is longer than 2 years; ask again at least every 13 months or so", c.Expires)
+	}
+	v.refs("consent.gpc_refuses", c.GPCRefuses, catIDs, "cookie category", "cookie_categories")
+	for i, id := range c.GPCRefuses {
+		if cat := v.m.CookieCategory(id); cat != nil && cat.Required {
+			v.addf(fmt.Sprintf("consent.gpc_refuses[%d]", i), "%q is strictly necessary and cannot be refused", id)
+		}
+	}
+}
+
+// referenceTime anchors checks of calendar durations, whose length varies
+// with the date they start from.
+var referenceTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (v *validator) languages() {
 	m := v.m

@@ -126,41 +126,43 @@ func TestNoCookies(t *testing.T) {
 // manifest declares: each must appear exactly when the manifest says so.
 func TestFactsFollowTheManifest(t *testing.T) {
 	demo, full := demoManifest(t), fullManifest(t)
+	own := firstPartyOnly(demoManifest(t))
 	tests := []struct {
 		fact string
 		doc  Document
 		text string
 		demo bool // whether the demo manifest states it
+		own  bool // whether the demo without its third-party tools does
 		full bool
 	}{
-		{"statistics published", Privacy, "Statistics on the use of this website may be published", true, false},
-		{"no third-party analytics", Privacy, "uses no analytics service provided by a third party", true, false},
-		{"third-party analytics listed", Privacy, "### Google Analytics", false, true},
-		{"no external search", Privacy, "uses no search service provided by a third party", true, false},
-		{"plain share links", Privacy, "are ordinary links", true, false},
-		{"social tool listed", Privacy, "### Facebook Like button", false, true},
-		{"embed listed with other services", Privacy, "## Other external services", false, true},
-		{"no forms", Privacy, "No form on this website collects personal information", true, false},
-		{"form fields listed", Privacy, "| Accommodation you need | Optional | Providing reasonable accommodation | 6 months |", false, true},
-		{"sensitive data needs consent", Privacy, "is special-care-required personal information", false, true},
-		{"contractor listed", Privacy, "| Sakura Cloud Inc. | operating and maintaining the servers |", false, true},
-		{"contractor supervision", Privacy, "under the appropriate supervision of", true, true},
-		{"licence", Privacy, "licensed under [CC-BY-4.0](https://creativecommons.org/licenses/by/4.0/deed.ja)", false, true},
-		{"TLS version", Privacy, "supports TLS 1.3 or later", false, true},
-		{"changes of the version", Privacy, "Changes in this version: Added an external site search", false, true},
-		{"basis law", Privacy, "in accordance with the Act on the Protection of Personal Information", true, true},
-		{"refusable category", Cookies, "You can refuse cookies and similar technologies in this category", false, true},
-		{"required category", Cookies, "cannot be refused on it", true, true},
-		{"wildcard note", Cookies, "An asterisk (\\*) in a name", false, true},
-		{"opt-out list", Cookies, "- [Opt out of Google Analytics](https://tools.google.com/dlpage/gaoptout?hl=ja)", false, true},
-		{"custom category", Cookies, "### Embedded content {#category-embeds}", false, true},
+		{"statistics published", Privacy, "Statistics on the use of this website may be published", true, true, false},
+		{"no third-party analytics", Privacy, "uses no analytics service provided by a third party", false, true, false},
+		{"third-party analytics listed", Privacy, "### Google Analytics", true, false, true},
+		{"no external search", Privacy, "uses no search service provided by a third party", true, true, false},
+		{"plain share links", Privacy, "are ordinary links", true, true, false},
+		{"social tool listed", Privacy, "### Facebook Like button", false, false, true},
+		{"embed listed with other services", Privacy, "## Other external services", true, false, true},
+		{"no forms", Privacy, "No form on this website collects personal information", true, true, false},
+		{"form fields listed", Privacy, "| Accommodation you need | Optional | Providing reasonable accommodation | 6 months |", false, false, true},
+		{"sensitive data needs consent", Privacy, "is special-care-required personal information", false, false, true},
+		{"contractor listed", Privacy, "| Sakura Cloud Inc. | operating and maintaining the servers |", false, false, true},
+		{"contractor supervision", Privacy, "under the appropriate supervision of", true, true, true},
+		{"licence", Privacy, "licensed under [CC-BY-4.0](https://creativecommons.org/licenses/by/4.0/deed.ja)", false, false, true},
+		{"TLS version", Privacy, "supports TLS 1.3 or later", false, false, true},
+		{"changes of the version", Privacy, "Changes in this version: Added an external site search", false, false, true},
+		{"basis law", Privacy, "in accordance with the Act on the Protection of Personal Information", true, true, true},
+		{"refusable category", Cookies, "You can refuse cookies and similar technologies in this category", true, false, true},
+		{"required category", Cookies, "cannot be refused on it", true, true, true},
+		{"wildcard note", Cookies, "An asterisk (\\*) in a name", true, false, true},
+		{"opt-out list", Cookies, "- [Opt out of Google Analytics](https://tools.google.com/dlpage/gaoptout?hl=ja)", true, false, true},
+		{"custom category", Cookies, "### Embedded content {#category-embeds}", true, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fact, func(t *testing.T) {
 			for name, c := range map[string]struct {
 				m    *manifest.Manifest
 				want bool
-			}{"demo": {demo, tt.demo}, "full": {full, tt.full}} {
+			}{"demo": {demo, tt.demo}, "demo without third parties": {own, tt.own}, "full": {full, tt.full}} {
 				got := strings.Contains(renderString(t, c.m, "en", tt.doc, Markdown), tt.text)
 				if got != c.want {
 					t.Errorf("%s %s: contains %q = %v, want %v", name, tt.doc, tt.text, got, c.want)
@@ -168,6 +170,19 @@ func TestFactsFollowTheManifest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstPartyOnly returns m without its third-party tools, as a site that
+// sends nothing to others would declare itself.
+func firstPartyOnly(m *manifest.Manifest) *manifest.Manifest {
+	var tools []manifest.Tool
+	for _, t := range m.Tools {
+		if t.Party == "first" {
+			tools = append(tools, t)
+		}
+	}
+	m.Tools = tools
+	return m
 }
 
 func TestChoicesLink(t *testing.T) {

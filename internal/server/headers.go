@@ -35,6 +35,10 @@ type HeaderPolicy struct {
 	// that load resources from elsewhere. See CheckCSPExtra for what is
 	// refused.
 	CSPExtra map[string][]string
+	// CSPSources adds sources after CSPExtra that may change while the
+	// server runs, such as the hosts of the tools the manifest declares.
+	// Nil means none.
+	CSPSources *CSPSources
 	// PermissionsPolicy is the Permissions-Policy header value. Empty means
 	// DefaultPermissionsPolicy.
 	PermissionsPolicy string
@@ -246,7 +250,8 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 		return nil, fmt.Errorf("server: security headers: negative HSTS max-age %v", p.HSTSMaxAge)
 	}
 
-	csp := newCSPTemplate(frame, p.CSPExtra, p.TLS)
+	csp := &cspPolicy{frame: frame, extra: p.CSPExtra, tls: p.TLS, sources: p.CSPSources}
+	csp.template() // rendered now, not by the first request
 	frameOptions := frameOptionsFor(frame)
 	hsts := ""
 	if p.TLS {
@@ -260,7 +265,7 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			nonce := newNonce()
 			h := w.Header()
-			h.Set("Content-Security-Policy", csp.render(nonce))
+			h.Set("Content-Security-Policy", csp.template().render(nonce))
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 			h.Set("Permissions-Policy", permissions)

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
-	"golang.org/x/net/html"
 )
 
 // Injector puts an Injection into the HTML responses of the handlers it
@@ -96,8 +95,10 @@ func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64,
 			}
 			return def
 		},
-		fileSize: fileSize,
-		pagePath: r.URL.Path,
+		fileSize:  fileSize,
+		pagePath:  r.URL.Path,
+		startTags: inj.StartTags,
+		request:   r,
 	}
 	if inj.Head != nil {
 		cfg.head = func(lang string) string {
@@ -110,9 +111,6 @@ func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64,
 	}
 	if inj.Footer != nil {
 		cfg.footer = func(lang string) string { return inj.Footer(r, lang) }
-	}
-	for _, f := range inj.StartTags {
-		cfg.startTags = append(cfg.startTags, func(lang string, tok *html.Token) bool { return f(r, lang, tok) })
 	}
 	return cfg
 }

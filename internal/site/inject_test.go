@@ -236,15 +236,13 @@ func TestInjectPerResponseNonce(t *testing.T) {
 
 func TestInjectStartTags(t *testing.T) {
 	opt := testOptions()
-	opt.Injection.StartTags = []TagRewriter{
-		func(r *http.Request, lang string, tok *html.Token) bool {
-			if tok.Data != "iframe" {
-				return false
-			}
-			tok.Attr = append(tok.Attr, html.Attribute{Key: "data-page-lang", Val: lang})
-			return true
+	opt.Injection.StartTags = []TagRewriter{{
+		Tags: []string{"IFRAME"},
+		Rewrite: func(p Page, tok *html.Token) (bool, string) {
+			tok.Attr = append(tok.Attr, html.Attribute{Key: "data-page-lang", Val: p.Lang})
+			return true, ""
 		},
-	}
+	}}
 	srv := wrapServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, `<body><IFRAME src="https://video.example/embed"></IFRAME></body>`)

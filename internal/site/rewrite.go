@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"io"
+	"net/http"
 	"net/url"
 	"path"
 	"strconv"
@@ -26,8 +27,11 @@ type rewriteConfig struct {
 	// pagePath is the URL path the page was requested at, against which
 	// relative links resolve.
 	pagePath string
-	// startTags rewrite start tags in order; see TagRewriter.
-	startTags []func(lang string, tok *html.Token) bool
+	// startTags rewrite start tags in order; see TagRewriter. Their tag
+	// names are in lower case.
+	startTags []TagRewriter
+	// request is the request for the page, handed to startTags.
+	request *http.Request
 }
 
 // rewriter copies an HTML document token by token, byte for byte, adding
@@ -46,16 +50,20 @@ type rewriter struct {
 	langKnown bool
 	headDone  bool
 	footDone  bool
-	inRawText bool   // the next text token is the content of script, style, title...
-	templates int    // depth of <template> elements, whose content is inert
-	fileNote  string // annotation to write after the current link's </a>
+	inRawText bool      // the next text token is the content of script, style, title...
+	rawAtom   atom.Atom // the element whose content that text is
+	templates int       // depth of <template> elements, whose content is inert
+	fileNote  string    // annotation to write after the current link's </a>
+
+	title     string // text of the page's <title>, for startTags
+	titleDone bool
 }
 
 // rewriteHTML streams the document in src to dst with cfg's insertions:
 // the head snippet before </head> (or where the parser would end the head
-// implicitly), the footer before </body> (or </html>, or at the end), and
-// file-size notes after links to local PDFs. It returns the first error from
-// reading src or writing dst.
+// implicitly), the footer before </body> (or </html>, or at the end),
+// file-size notes after links to local PDFs, and whatever the tag rewriters
+// change or add. It returns the first error from reading src or writing dst.
 func rewriteHTML(dst io.Writer, src io.Reader, cfg *rewriteConfig) error {
 	rw := &rewriter{cfg: cfg, z: html.NewTokenizer(src), w: dst}
 	return rw.run()
@@ -82,7 +90,11 @@ func (rw *rewriter) run() error {
 		rw.inRawText = false
 		switch tt {
 		case html.TextToken:
-			if !rawText && rw.templates == 0 && !isSpace(rw.raw) {
+			if rawText {
+				rw.rawText()
+				continue
+			}
+			if rw.templates == 0 && !isSpace(rw.raw) {
 				rw.insertHead()
 			}
 			rw.write(rw.raw)
@@ -109,11 +121,12 @@ func (rw *rewriter) startTag() {
 	case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Noscript,
 		atom.Noframes, atom.Noembed, atom.Iframe, atom.Xmp, atom.Plaintext:
 		rw.inRawText = true
+		rw.rawAtom = a
 	}
 	// Attributes are read at most once: through Token when tag rewriters
 	// need the whole tag, else just the one wanted, without allocating.
 	var tok *html.Token
-	if len(rw.cfg.startTags) > 0 {
+	if rw.rewritable(rw.name, rw.raw) {
 		t := rw.z.Token()
 		tok = &t
 	}
@@ -133,16 +146,115 @@ func (rw *rewriter) startTag() {
 			rw.fileNote = rw.noteFor(rw.attr(tok, "href"))
 		}
 	}
+	if tok == nil {
+		rw.write(rw.raw)
+		return
+	}
+	rw.rewriteTag(rw.name, rw.raw, tok)
+}
+
+// rewritable reports whether a start tag with this lower-case name and
+// source goes to a tag rewriter.
+func (rw *rewriter) rewritable(name, raw []byte) bool {
+	for i := range rw.cfg.startTags {
+		if rw.wants(&rw.cfg.startTags[i], name, raw) {
+			return true
+		}
+	}
+	return false
+}
+
+func (rw *rewriter) wants(tr *TagRewriter, name, raw []byte) bool {
+	for _, t := range tr.Tags {
+		if string(name) == t {
+			return tr.Maybe == nil || tr.Maybe(raw)
+		}
+	}
+	return false
+}
+
+// rewriteTag runs the tag rewriters that want a start tag, read whole into
+// tok, and writes it followed by whatever they insert.
+func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token) {
+	page := Page{Request: rw.cfg.request, Lang: rw.language(), Title: rw.title}
 	changed := false
-	for _, f := range rw.cfg.startTags {
-		if f(rw.language(), tok) {
-			changed = true
+	var after []string
+	for i := range rw.cfg.startTags {
+		tr := &rw.cfg.startTags[i]
+		if !rw.wants(tr, name, raw) {
+			continue
+		}
+		c, a := tr.Rewrite(page, tok)
+		changed = changed || c
+		if a != "" {
+			after = append(after, a)
 		}
 	}
 	if changed {
 		rw.writeString(tok.String())
 	} else {
+		rw.write(raw)
+	}
+	for _, a := range after {
+		rw.writeString(a)
+	}
+}
+
+// rawText handles the content of an element the tokenizer reads as text.
+// The first <title> in the head gives the page title to tag rewriters. The
+// content of <noscript> is markup to a browser that does not run scripts,
+// so its start tags go to the tag rewriters too.
+func (rw *rewriter) rawText() {
+	if len(rw.cfg.startTags) == 0 {
 		rw.write(rw.raw)
+		return
+	}
+	switch rw.rawAtom {
+	case atom.Title:
+		if !rw.titleDone && !rw.headDone && rw.templates == 0 {
+			rw.title = strings.Join(strings.Fields(html.UnescapeString(string(rw.raw))), " ")
+			rw.titleDone = true
+		}
+	case atom.Noscript:
+		if bytes.IndexByte(rw.raw, '<') >= 0 {
+			rw.rewriteMarkup(bytes.Clone(rw.raw))
+			return
+		}
+	}
+	rw.write(rw.raw)
+}
+
+// rewriteMarkup copies the markup in src, running the tag rewriters on its
+// start tags, down into nested <noscript> elements.
+func (rw *rewriter) rewriteMarkup(src []byte) {
+	z := html.NewTokenizer(bytes.NewReader(src))
+	var name, raw []byte
+	noscript := false // the next text token is the content of a <noscript>
+	for rw.err == nil {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			rw.write(z.Raw())
+			return
+		}
+		raw = append(raw[:0], z.Raw()...)
+		inNoscript := noscript
+		noscript = false
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name = appendTagName(name[:0], raw, 1)
+			noscript = string(name) == "noscript"
+			if rw.rewritable(name, raw) {
+				tok := z.Token()
+				rw.rewriteTag(name, raw, &tok)
+				continue
+			}
+		case html.TextToken:
+			if inNoscript && bytes.IndexByte(raw, '<') >= 0 {
+				rw.rewriteMarkup(bytes.Clone(raw))
+				continue
+			}
+		}
+		rw.write(raw)
 	}
 }
 
@@ -192,17 +304,23 @@ func (rw *rewriter) endTag() {
 // tagAtom returns the atom of the current tag's name, read from the raw
 // bytes after the first skip bytes ("<" or "</").
 func (rw *rewriter) tagAtom(skip int) atom.Atom {
-	rw.name = rw.name[:0]
-	for _, c := range rw.raw[min(skip, len(rw.raw)):] {
+	rw.name = appendTagName(rw.name[:0], rw.raw, skip)
+	return atom.Lookup(rw.name)
+}
+
+// appendTagName appends to dst the lower-cased name of the tag whose source
+// is raw, read after its first skip bytes ("<" or "</").
+func appendTagName(dst, raw []byte, skip int) []byte {
+	for _, c := range raw[min(skip, len(raw)):] {
 		if c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '/' || c == '>' {
 			break
 		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		rw.name = append(rw.name, c)
+		dst = append(dst, c)
 	}
-	return atom.Lookup(rw.name)
+	return dst
 }
 
 // inHead reports whether an element may appear in a document's head, so that

@@ -236,20 +236,21 @@ func TestHumanSize(t *testing.T) {
 
 func TestRewriteStartTagExtension(t *testing.T) {
 	cfg := markerConfig("/")
-	cfg.startTags = []func(string, *html.Token) bool{
-		func(lang string, tok *html.Token) bool {
+	cfg.startTags = []TagRewriter{{
+		Tags: []string{"script"},
+		Rewrite: func(p Page, tok *html.Token) (bool, string) {
 			if tok.Data != "script" || attr(tok, "src") == "" {
-				return false
+				return false, ""
 			}
 			for i, a := range tok.Attr {
 				if a.Key == "src" {
 					tok.Attr[i].Key = "data-src"
 				}
 			}
-			tok.Attr = append(tok.Attr, html.Attribute{Key: "data-lang", Val: lang})
-			return true
+			tok.Attr = append(tok.Attr, html.Attribute{Key: "data-lang", Val: p.Lang})
+			return true, ""
 		},
-	}
+	}}
 	in := `<html lang="en"><head><SCRIPT SRC="https://tracker.example/t.js?a=1&amp;b=2" async></SCRIPT><script>inline()</script></head>`
 	want := `<html lang="en"><head><script data-src="https://tracker.example/t.js?a=1&amp;b=2" async="" data-lang="en"></SCRIPT><script>inline()</script><!--HEAD--></head><!--FOOT-->`
 	if got := rewriteString(t, in, cfg); got != want {

@@ -1,8 +1,9 @@
 // Package site serves the operator's website, either from a folder of static
 // files or by proxying an upstream origin, and puts Noren's pieces into its
-// HTML pages on the way: a head snippet, a footer with the privacy links, and
-// the size of linked PDF files. It also provides the gzip and brotli
-// compression middleware that Noren's own pages share.
+// HTML pages on the way: a head snippet, a footer with the privacy links, the
+// size of linked PDF files, and what tag rewriters change, such as
+// third-party tags held back until the visitor consents. It also provides
+// the gzip and brotli compression middleware that Noren's own pages share.
 package site
 
 import (
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/net/html"
@@ -55,11 +57,37 @@ type Injection struct {
 	StartTags []TagRewriter
 }
 
-// TagRewriter may change a start tag of a page, such as the src of a script,
-// before it is written. It reports whether it changed tok; an unchanged tag
-// is copied from the source byte for byte, a changed one is re-serialized.
-// lang is the page language.
-type TagRewriter func(r *http.Request, lang string, tok *html.Token) bool
+// TagRewriter may change the start tags of some elements of a page, such as
+// the src of a script, and insert HTML right after them.
+type TagRewriter struct {
+	// Tags are the names of the elements whose start tags Rewrite sees.
+	// Other start tags are copied without their attributes being parsed.
+	Tags []string
+	// Maybe, when not nil, tells from a start tag's source bytes whether
+	// Rewrite could change it; tags it rules out are copied unparsed, so
+	// that pages without candidates stream as fast as with no rewriter.
+	Maybe func(raw []byte) bool
+	// Rewrite is called with each start tag named in Tags (and accepted by
+	// Maybe), in page order, including those inside <template> and
+	// <noscript>. It reports whether it changed tok (an unchanged tag is
+	// copied from the source byte for byte, a changed one is re-serialized)
+	// and returns HTML to insert right after the tag, or "". Inserted HTML
+	// becomes the first content of the element, or its next sibling for a
+	// void element such as <img>; after a tag whose content is raw text,
+	// such as <script>, it is part of that text.
+	Rewrite func(p Page, tok *html.Token) (changed bool, after string)
+}
+
+// Page is what a TagRewriter knows about the page it rewrites.
+type Page struct {
+	// Request is the request for the page.
+	Request *http.Request
+	// Lang is the page language.
+	Lang string
+	// Title is the text of the page's <title>, once the rewrite has passed
+	// it in the head; "" before that or for a page without one.
+	Title string
+}
 
 // ProxyOptions configure the connection to the upstream origin. Zero
 // durations take the defaults given.
@@ -82,6 +110,20 @@ const defaultCacheBytes = 32 << 20
 
 // check validates opt and fills in defaults.
 func (opt Options) check() (Options, error) {
+	rewriters := make([]TagRewriter, len(opt.Injection.StartTags))
+	for i, tr := range opt.Injection.StartTags {
+		if tr.Rewrite == nil || len(tr.Tags) == 0 {
+			return opt, fmt.Errorf("site: tag rewriter %d needs tags and a Rewrite function", i)
+		}
+		// The rewriter compares them with lower-cased tag names.
+		tags := make([]string, len(tr.Tags))
+		for j, t := range tr.Tags {
+			tags[j] = strings.ToLower(t)
+		}
+		tr.Tags = tags
+		rewriters[i] = tr
+	}
+	opt.Injection.StartTags = rewriters
 	if len(opt.Languages) == 0 {
 		return opt, errors.New("site: no languages configured")
 	}

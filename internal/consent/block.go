@@ -1,0 +1,328 @@
+package consent
+
+import (
+	"cmp"
+	"html"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	xhtml "golang.org/x/net/html"
+
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/site"
+)
+
+// BlockRewriter returns the tag rewriter that holds back, in every page, the
+// elements that would reach a tool needing consent before the visitor gave
+// it. An element reaches a tool when a URL in it names one of the tool's
+// hosts; tools of required categories and first-party tools are never held
+// back, nor is an element that already carries data-noren-category.
+//
+//   - <script src> becomes type="text/plain" with data-noren-category and
+//     data-noren-tool, its own type kept in data-noren-type; consent.js runs
+//     it once the tool is allowed.
+//   - <iframe src> loses src to data-noren-src and shows, through srcdoc, a
+//     notice naming the recipient and the purpose with a link to open the
+//     content on the provider's site; it gets a title if it had none.
+//   - <link> that fetches (preconnect, dns-prefetch, preload, stylesheet…),
+//     <img> and <source> lose href, src, srcset and imagesrcset to
+//     data-noren-* attributes, so that nothing is requested.
+//
+// The rewrite is the same for every visitor, whatever they chose, so pages
+// cache alike; consent.js brings held elements to life in the browser. m
+// returns the manifest in force; its hosts are sorted out again only when
+// it changes.
+func BlockRewriter(m func() *manifest.Manifest) site.TagRewriter {
+	var cache atomic.Pointer[blocklist]
+	return site.TagRewriter{
+		Tags:  []string{"script", "iframe", "link", "img", "source"},
+		Maybe: site.MayNameHost,
+		Rewrite: func(p site.Page, tok *xhtml.Token) (bool, string) {
+			return blocklistFor(&cache, m()).rewrite(p.Lang, tok), ""
+		},
+	}
+}
+
+// blocklist knows which hosts belong to tools that need consent.
+type blocklist struct {
+	m *manifest.Manifest
+	// exempt are the hosts of first-party tools and of tools that need no
+	// consent, which are never held back even when a gated tool names them
+	// too.
+	exempt []string
+	// gated are the hosts of the other tools, the most specific first.
+	gated []gatedHost
+}
+
+type gatedHost struct {
+	pattern string
+	tool    *manifest.Tool
+}
+
+func blocklistFor(cache *atomic.Pointer[blocklist], m *manifest.Manifest) *blocklist {
+	if b := cache.Load(); b != nil && b.m == m {
+		return b
+	}
+	b := newBlocklist(m)
+	cache.Store(b)
+	return b
+}
+
+func newBlocklist(m *manifest.Manifest) *blocklist {
+	b := &blocklist{m: m}
+	for i := range m.Tools {
+		t := &m.Tools[i]
+		cat := m.CookieCategory(t.Category)
+		exempt := t.Party == "first" || cat != nil && cat.Required
+		for _, h := range t.Hosts {
+			h = strings.ToLower(h)
+			if exempt {
+				b.exempt = append(b.exempt, h)
+			} else {
+				b.gated = append(b.gated, gatedHost{pattern: h, tool: t})
+			}
+		}
+	}
+	// An exact host is more specific than any wildcard, and a wildcard for
+	// a longer domain more than one for a shorter; ties keep manifest order.
+	slices.SortStableFunc(b.gated, func(x, y gatedHost) int {
+		xw, yw := strings.HasPrefix(x.pattern, "*."), strings.HasPrefix(y.pattern, "*.")
+		if xw != yw {
+			if xw {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(len(y.pattern), len(x.pattern))
+	})
+	return b
+}
+
+// tool returns the gated tool that the URL ref reaches, or nil.
+func (b *blocklist) tool(ref string) *manifest.Tool {
+	host := site.URLHost(ref)
+	if host == "" {
+		return nil
+	}
+	for _, p := range b.exempt {
+		if site.HostMatches(p, host) {
+			return nil
+		}
+	}
+	for _, g := range b.gated {
+		if site.HostMatches(g.pattern, host) {
+			return g.tool
+		}
+	}
+	return nil
+}
+
+// srcsetTool returns the gated tool that any URL of a srcset reaches.
+func (b *blocklist) srcsetTool(srcset string) *manifest.Tool {
+	for u := range site.SrcsetURLs(srcset) {
+		if t := b.tool(u); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// rewrite holds tok back if it reaches a gated tool, and reports whether it
+// did.
+func (b *blocklist) rewrite(lang string, tok *xhtml.Token) bool {
+	if _, ok := tagAttr(tok, "data-noren-category"); ok {
+		return false
+	}
+	switch tok.Data {
+	case "script":
+		return b.script(tok)
+	case "iframe":
+		return b.iframe(lang, tok)
+	case "link":
+		if !linkFetches(tok) {
+			return false
+		}
+		return b.neutralise(tok, "href", "imagesrcset")
+	case "img", "source":
+		return b.neutralise(tok, "src", "srcset")
+	}
+	return false
+}
+
+// script turns a script that would load from a gated tool into the inert
+// form consent.js activates. SVG scripts name their source in href.
+func (b *blocklist) script(tok *xhtml.Token) bool {
+	var t *manifest.Tool
+	for _, key := range []string{"src", "href", "xlink:href"} {
+		if v, ok := tagAttr(tok, key); ok && t == nil {
+			t = b.tool(v)
+		}
+	}
+	if t == nil {
+		return false
+	}
+	typ, _ := tagAttr(tok, "type")
+	if !runsAsScript(typ) {
+		return false
+	}
+	delTagAttr(tok, "type")
+	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "type", Val: "text/plain"})
+	markHeld(tok, t)
+	if typ != "" {
+		tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-type", Val: typ})
+	}
+	return true
+}
+
+// runsAsScript reports whether a browser runs a script element with this
+// type attribute: none, a JavaScript MIME type or "module". Parameters are
+// ignored, which errs towards holding back.
+func runsAsScript(typ string) bool {
+	t, _, _ := strings.Cut(typ, ";")
+	t = strings.ToLower(strings.TrimSpace(t))
+	switch t {
+	case "", "module", "text/javascript", "application/javascript", "application/ecmascript",
+		"application/x-ecmascript", "application/x-javascript", "text/ecmascript",
+		"text/javascript1.0", "text/javascript1.1", "text/javascript1.2", "text/javascript1.3",
+		"text/javascript1.4", "text/javascript1.5", "text/jscript", "text/livescript",
+		"text/x-ecmascript", "text/x-javascript":
+		return true
+	}
+	return false
+}
+
+// iframe replaces a frame from a gated tool with a notice that loads nothing.
+func (b *blocklist) iframe(lang string, tok *xhtml.Token) bool {
+	src, ok := tagAttr(tok, "src")
+	if !ok {
+		return false
+	}
+	if _, ok := tagAttr(tok, "srcdoc"); ok {
+		// Browsers show srcdoc and never load src.
+		return false
+	}
+	t := b.tool(src)
+	if t == nil {
+		return false
+	}
+	delTagAttr(tok, "src")
+	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-src", Val: src})
+	markHeld(tok, t)
+	if title, _ := tagAttr(tok, "title"); strings.TrimSpace(title) == "" {
+		delTagAttr(tok, "title")
+		tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "title", Val: t.Name.In(lang)})
+	}
+	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "srcdoc", Val: embedPlaceholder(b.m, t, lang, src)})
+	return true
+}
+
+// neutralise moves the URL attributes of an element to data-noren-*
+// attributes when any of them reaches a gated tool. The first of keys holds
+// one URL, the second a srcset.
+func (b *blocklist) neutralise(tok *xhtml.Token, urlKey, srcsetKey string) bool {
+	var t *manifest.Tool
+	if v, ok := tagAttr(tok, urlKey); ok {
+		t = b.tool(v)
+	}
+	if v, ok := tagAttr(tok, srcsetKey); ok && t == nil {
+		t = b.srcsetTool(v)
+	}
+	if t == nil {
+		return false
+	}
+	for _, key := range []string{urlKey, srcsetKey} {
+		if v, ok := tagAttr(tok, key); ok {
+			delTagAttr(tok, key)
+			tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-" + key, Val: v})
+		}
+	}
+	markHeld(tok, t)
+	return true
+}
+
+// linkFetches reports whether a <link> makes the browser contact its href:
+// every relation does but the purely navigational ones.
+func linkFetches(tok *xhtml.Token) bool {
+	rel, _ := tagAttr(tok, "rel")
+	for _, r := range strings.Fields(strings.ToLower(rel)) {
+		switch r {
+		case "alternate", "author", "bookmark", "canonical", "external", "help", "license",
+			"me", "next", "nofollow", "noopener", "noreferrer", "opener", "pingback", "prev",
+			"privacy-policy", "search", "shortlink", "tag", "terms-of-service":
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// markHeld names the tool and category that hold an element back.
+func markHeld(tok *xhtml.Token, t *manifest.Tool) {
+	tok.Attr = append(tok.Attr,
+		xhtml.Attribute{Key: "data-noren-category", Val: t.Category},
+		xhtml.Attribute{Key: "data-noren-tool", Val: t.ID})
+}
+
+// tagAttr returns the value of the first attribute named key, which is
+// the one browsers use.
+func tagAttr(tok *xhtml.Token, key string) (string, bool) {
+	for _, a := range tok.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// delTagAttr removes every attribute named key: were a repeat left,
+// browsers would take it instead.
+func delTagAttr(tok *xhtml.Token, key string) {
+	tok.Attr = slices.DeleteFunc(tok.Attr, func(a xhtml.Attribute) bool { return a.Namespace == "" && a.Key == key })
+}
+
+// embedPlaceholder is the document an iframe held back shows: who provides
+// the content, why, and a link to see it on the provider's own site, which
+// works without JavaScript. consent.js puts its own notice, with a button to
+// load the content, in its place.
+func embedPlaceholder(m *manifest.Manifest, t *manifest.Tool, lang, src string) string {
+	esc := html.EscapeString
+	name := esc(t.Name.In(lang))
+	who := esc(t.Recipient.In(lang))
+	if who == "" {
+		who = esc(m.Operator.Name.In(lang))
+	}
+	purpose := esc(t.Purpose.In(lang))
+	link := esc(providerLink(src))
+	var text, purposeLabel, open string
+	if lang == "ja" {
+		text = "このコンテンツは" + who + "が提供しています。表示すると" + who + "に情報が送信されるため、同意をいただくまで読み込みません。"
+		purposeLabel = "利用目的："
+		open = who + "のサイトで見る"
+	} else {
+		text = "This content is provided by " + who + ". Showing it sends information to " + who + ", so it is not loaded until you agree."
+		purposeLabel = "Purpose: "
+		open = "Open it on the provider’s site"
+	}
+	return `<!DOCTYPE html><html lang="` + esc(lang) + `"><head><meta charset="utf-8">` +
+		`<meta name="viewport" content="width=device-width, initial-scale=1">` +
+		`<link rel="stylesheet" href="/noren/consent.css"><title>` + name + `</title></head>` +
+		`<body class="noren-embed-placeholder"><p class="noren-embed-placeholder__name">` + name + `</p>` +
+		`<p>` + text + `</p><p>` + purposeLabel + purpose + `</p>` +
+		`<p><a href="` + link + `" target="_top" rel="noopener">` + open + `</a></p></body></html>`
+}
+
+// providerLink is the address of held-back content for a link to open it
+// in the whole window: the src, made absolute with https when it had no
+// scheme.
+func providerLink(src string) string {
+	u, err := url.Parse(strings.TrimSpace(src))
+	if err != nil || u.Host == "" || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") {
+		return "https://" + site.URLHost(src) + "/"
+	}
+	if u.Scheme == "" {
+		u.Scheme = "https"
+	}
+	return u.String()
+}

@@ -1,0 +1,612 @@
+package consent_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/site"
+)
+
+// blockYAML is a manifest whose tools cover every case of blocking: a
+// first-party tool with its own host, a third-party tool that needs no
+// consent, gated tools with exact and wildcard hosts, one of which also
+// covers the host of the tool that needs no consent, and an embed whose
+// recipient needs escaping.
+const blockYAML = `schema: 1
+languages: [ja, en]
+site:
+  name: {ja: 例示市, en: Example City}
+operator:
+  name: {ja: 例示市, en: Example City}
+  section: {ja: 広報課, en: Public Relations}
+  email: koho@example.jp
+policy:
+  version: "1"
+  effective: 2026-01-01
+security:
+  measures:
+    - {ja: 通信を暗号化します。, en: Traffic is encrypted.}
+copyright:
+  statement: {ja: 著作権は例示市に帰属します。, en: Copyright Example City.}
+cookie_categories:
+  - id: embeds
+    name: {ja: 外部コンテンツ, en: Embedded content}
+    description: {ja: 動画などを表示します。, en: Shows videos and the like.}
+tools:
+  - id: noren
+    name: {ja: 配信基盤, en: Serving platform}
+    kind: hosting
+    party: first
+    category: analytics
+    information_sent: {ja: ページの要求, en: page requests}
+    purpose: {ja: 配信のため, en: to serve pages}
+    hosts: [static.example.jp]
+  - id: site-search
+    name: {ja: サイト内検索, en: Site search}
+    kind: search
+    party: third
+    recipient: {ja: Google LLC, en: Google LLC}
+    category: necessary
+    information_sent: {ja: 検索語, en: the search terms}
+    purpose: {ja: 検索のため, en: to search the site}
+    opt_out: https://myadcenter.google.com/
+    hosts: [cse.google.com]
+  - id: google-analytics
+    name: {ja: Google アナリティクス, en: Google Analytics}
+    kind: analytics
+    party: third
+    recipient: {ja: Google LLC, en: Google LLC}
+    category: analytics
+    information_sent: {ja: 閲覧したページ, en: the pages viewed}
+    purpose: {ja: 利用状況の把握のため, en: to understand how the site is used}
+    opt_out: https://tools.google.com/dlpage/gaoptout
+    hosts: [www.googletagmanager.com, "*.google-analytics.com"]
+  - id: ads
+    name: {ja: 広告, en: Advertising}
+    kind: advertising
+    party: third
+    recipient: {ja: Google LLC, en: Google LLC}
+    category: advertising
+    information_sent: {ja: 閲覧履歴, en: browsing history}
+    purpose: {ja: 広告のため, en: for advertising}
+    opt_out: https://myadcenter.google.com/
+    hosts: ["*.google.com", "*.doubleclick.net"]
+  - id: video
+    name: {ja: 動画 "<埋め込み>", en: Videos "<embedded>"}
+    kind: embed
+    party: third
+    recipient: {ja: "A&B 動画 <株式会社>", en: "A&B \"Video\" <Co>"}
+    category: embeds
+    information_sent: {ja: ページのアドレス, en: the page address}
+    purpose: {ja: 動画を再生するため & 共有, en: to play videos & share}
+    opt_out: https://video.example/opt-out
+    hosts: [www.youtube-nocookie.com]
+`
+
+func blockManifest(t testing.TB) *manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Parse("block.yaml", []byte(blockYAML))
+	if err != nil {
+		t.Fatalf("block.yaml: %v", err)
+	}
+	return m
+}
+
+// blockTag runs a tag rewriter on the first tag of tag, as the site
+// rewriter would, and returns what it writes.
+func blockTag(t testing.TB, tr site.TagRewriter, lang, tag string) string {
+	t.Helper()
+	z := html.NewTokenizer(strings.NewReader(tag))
+	z.Next()
+	tok := z.Token()
+	if !slices.Contains(tr.Tags, tok.Data) || tr.Maybe != nil && !tr.Maybe([]byte(tag)) {
+		return tag
+	}
+	req := httptest.NewRequest(http.MethodGet, "/"+lang+"/", nil)
+	changed, after := tr.Rewrite(site.Page{Request: req, Lang: lang}, &tok)
+	if !changed {
+		return tag + after
+	}
+	return tok.String() + after
+}
+
+func TestBlockRewriterTags(t *testing.T) {
+	m := blockManifest(t)
+	tr := consent.BlockRewriter(func() *manifest.Manifest { return m })
+	const gaMark = `type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics"`
+	tests := []struct {
+		name, in, want string
+	}{
+		{"script by exact host",
+			`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1&amp;l=dl"></script>`,
+			`<script async="" src="https://www.googletagmanager.com/gtag/js?id=G-1&amp;l=dl" ` + gaMark + `>`},
+		{"script by wildcard host",
+			`<script src="https://region1.google-analytics.com/g/collect.js" defer>`,
+			`<script src="https://region1.google-analytics.com/g/collect.js" defer="" ` + gaMark + `>`},
+		{"wildcard does not cover the domain itself",
+			`<script src="https://google-analytics.com/ga.js">`,
+			`<script src="https://google-analytics.com/ga.js">`},
+		{"protocol-relative, upper case",
+			`<SCRIPT SRC="//WWW.GoogleTagManager.COM/gtm.js">`,
+			`<script src="//WWW.GoogleTagManager.COM/gtm.js" ` + gaMark + `>`},
+		{"unquoted and character references",
+			`<script src=https&#58;//www.googletagmanager.com/gtm.js>`,
+			`<script src="https://www.googletagmanager.com/gtm.js" ` + gaMark + `>`},
+		{"original type kept",
+			`<script type="module" src="https://www.googletagmanager.com/m.js">`,
+			`<script src="https://www.googletagmanager.com/m.js" ` + gaMark + ` data-noren-type="module">`},
+		{"JavaScript type with parameters",
+			`<script type="text/javascript; charset=utf-8" src="https://www.googletagmanager.com/m.js">`,
+			`<script src="https://www.googletagmanager.com/m.js" ` + gaMark + ` data-noren-type="text/javascript; charset=utf-8">`},
+		{"repeated type attributes all go",
+			`<script src="https://www.googletagmanager.com/m.js" type="" TYPE="module">`,
+			`<script src="https://www.googletagmanager.com/m.js" ` + gaMark + `>`},
+		{"data block is not run, so not held",
+			`<script type="application/ld+json" src="https://www.googletagmanager.com/d.json">`,
+			`<script type="application/ld+json" src="https://www.googletagmanager.com/d.json">`},
+		{"SVG script by href",
+			`<script href="https://www.googletagmanager.com/s.js">`,
+			`<script href="https://www.googletagmanager.com/s.js" ` + gaMark + `>`},
+		{"first-party tool untouched, whatever its category",
+			`<script src="https://static.example.jp/app.js">`,
+			`<script src="https://static.example.jp/app.js">`},
+		{"required tool untouched, though a gated wildcard covers it",
+			`<script src="https://cse.google.com/cse.js?cx=1">`,
+			`<script src="https://cse.google.com/cse.js?cx=1">`},
+		{"gated wildcard next to a required host",
+			`<script src="https://adservice.google.com/ads.js">`,
+			`<script src="https://adservice.google.com/ads.js" type="text/plain" data-noren-category="advertising" data-noren-tool="ads">`},
+		{"already gated by hand",
+			`<script type="text/plain" data-noren-category="analytics" src="https://www.googletagmanager.com/gtag/js">`,
+			`<script type="text/plain" data-noren-category="analytics" src="https://www.googletagmanager.com/gtag/js">`},
+		{"gated by hand with an unknown tool name",
+			`<script data-noren-category="preferences" src="https://www.googletagmanager.com/x.js">`,
+			`<script data-noren-category="preferences" src="https://www.googletagmanager.com/x.js">`},
+		{"relative and local scripts",
+			`<script src="/assets/site.js">`,
+			`<script src="/assets/site.js">`},
+		{"inline script",
+			`<script>gtag('config', 'G-1')</script>`,
+			`<script>gtag('config', 'G-1')</script>`},
+		{"empty and broken src",
+			`<script src="https://">`,
+			`<script src="https://">`},
+		{"javascript: URL naming a gated host",
+			`<script src="javascript://www.googletagmanager.com/%0a1">`,
+			`<script src="javascript://www.googletagmanager.com/%0a1">`},
+		{"preconnect neutralised",
+			`<link rel="preconnect" href="https://www.googletagmanager.com" crossorigin>`,
+			`<link rel="preconnect" crossorigin="" data-noren-href="https://www.googletagmanager.com" data-noren-category="analytics" data-noren-tool="google-analytics">`},
+		{"dns-prefetch neutralised",
+			`<link rel="dns-prefetch" href="//stats.g.doubleclick.net">`,
+			`<link rel="dns-prefetch" data-noren-href="//stats.g.doubleclick.net" data-noren-category="advertising" data-noren-tool="ads">`},
+		{"preload of images by imagesrcset",
+			`<link rel="preload" as="image" href="/hero.png" imagesrcset="/hero.png 1x, https://www.youtube-nocookie.com/t.jpg 2x">`,
+			`<link rel="preload" as="image" data-noren-href="/hero.png" data-noren-imagesrcset="/hero.png 1x, https://www.youtube-nocookie.com/t.jpg 2x" data-noren-category="embeds" data-noren-tool="video">`},
+		{"alternate stylesheet fetches",
+			`<link rel="alternate stylesheet" href="https://www.googletagmanager.com/s.css">`,
+			`<link rel="alternate stylesheet" data-noren-href="https://www.googletagmanager.com/s.css" data-noren-category="analytics" data-noren-tool="google-analytics">`},
+		{"navigational link untouched",
+			`<link rel="canonical" href="https://www.googletagmanager.com/">`,
+			`<link rel="canonical" href="https://www.googletagmanager.com/">`},
+		{"tracking pixel neutralised",
+			`<img height="1" width="1" alt="" src="https://www.google-analytics.com/collect?v=1&amp;t=pageview">`,
+			`<img height="1" width="1" alt="" data-noren-src="https://www.google-analytics.com/collect?v=1&amp;t=pageview" data-noren-category="analytics" data-noren-tool="google-analytics">`},
+		{"image by srcset",
+			`<img src="/a.png" srcset="/a.png 1x, https://ad.doubleclick.net/b.png 2x" alt="x">`,
+			`<img alt="x" data-noren-src="/a.png" data-noren-srcset="/a.png 1x, https://ad.doubleclick.net/b.png 2x" data-noren-category="advertising" data-noren-tool="ads">`},
+		{"picture source",
+			`<source srcset="https://www.youtube-nocookie.com/t.webp" type="image/webp">`,
+			`<source type="image/webp" data-noren-srcset="https://www.youtube-nocookie.com/t.webp" data-noren-category="embeds" data-noren-tool="video">`},
+		{"local image",
+			`<img src="/assets/logo.svg" alt="">`,
+			`<img src="/assets/logo.svg" alt="">`},
+		{"other elements untouched",
+			`<a href="https://www.googletagmanager.com/">`,
+			`<a href="https://www.googletagmanager.com/">`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := blockTag(t, tr, "en", tt.in); got != tt.want {
+				t.Errorf("\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// iframeAttrs rewrites an iframe tag and returns its attributes.
+func iframeAttrs(t *testing.T, tr site.TagRewriter, lang, tag string) map[string]string {
+	t.Helper()
+	out := blockTag(t, tr, lang, tag)
+	z := html.NewTokenizer(strings.NewReader(out))
+	z.Next()
+	attrs := map[string]string{}
+	for _, a := range z.Token().Attr {
+		if _, dup := attrs[a.Key]; dup {
+			t.Errorf("attribute %s twice in %s", a.Key, out)
+		}
+		attrs[a.Key] = a.Val
+	}
+	return attrs
+}
+
+func TestBlockRewriterIframes(t *testing.T) {
+	m := blockManifest(t)
+	tr := consent.BlockRewriter(func() *manifest.Manifest { return m })
+	const src = "https://www.youtube-nocookie.com/embed/abc?start=10&rel=0"
+	tests := []struct {
+		name, lang, tag string
+		title           string
+		texts           []string // in the placeholder, as a reader sees them
+		link            string
+	}{
+		{
+			name:  "title added, English notice",
+			lang:  "en",
+			tag:   `<iframe width="560" height="315" src="https://www.youtube-nocookie.com/embed/abc?start=10&amp;rel=0" allowfullscreen>`,
+			title: `Videos "<embedded>"`,
+			texts: []string{
+				`This content is provided by A&B "Video" <Co>. Showing it sends information to A&B "Video" <Co>, so it is not loaded until you agree.`,
+				"Purpose: to play videos & share",
+				"Open it on the provider’s site",
+			},
+			link: src,
+		},
+		{
+			name:  "own title kept, Japanese notice",
+			lang:  "ja",
+			tag:   `<IFRAME TITLE="市長の会見" SRC="//www.youtube-nocookie.com/embed/abc?start=10&amp;rel=0"></IFRAME>`,
+			title: "市長の会見",
+			texts: []string{
+				"このコンテンツはA&B 動画 <株式会社>が提供しています。表示するとA&B 動画 <株式会社>に情報が送信されるため、同意をいただくまで読み込みません。",
+				"利用目的：動画を再生するため & 共有",
+				"A&B 動画 <株式会社>のサイトで見る",
+			},
+			link: src,
+		},
+		{
+			name:  "empty title replaced, odd URL linked by host",
+			lang:  "en",
+			tag:   `<iframe title=" " src="https:\\www.youtube-nocookie.com\embed\abc">`,
+			title: `Videos "<embedded>"`,
+			texts: []string{"Purpose: to play videos & share"},
+			link:  "https://www.youtube-nocookie.com/",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs := iframeAttrs(t, tr, tt.lang, tt.tag)
+			if _, ok := attrs["src"]; ok {
+				t.Errorf("the iframe keeps its src: %v", attrs)
+			}
+			if attrs["data-noren-category"] != "embeds" || attrs["data-noren-tool"] != "video" {
+				t.Errorf("category %q, tool %q", attrs["data-noren-category"], attrs["data-noren-tool"])
+			}
+			if attrs["title"] != tt.title {
+				t.Errorf("title %q, want %q", attrs["title"], tt.title)
+			}
+			doc, err := html.Parse(strings.NewReader(attrs["srcdoc"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text []string
+			var links []*html.Node
+			for n := range doc.Descendants() {
+				switch {
+				case n.Type == html.ElementNode && n.Data == "p":
+					var b strings.Builder
+					for c := range n.Descendants() {
+						if c.Type == html.TextNode {
+							b.WriteString(c.Data)
+						}
+					}
+					text = append(text, b.String())
+				case n.Type == html.ElementNode && n.Data == "a":
+					links = append(links, n)
+				case n.Type == html.ElementNode && (n.Data == "script" || n.Data == "img" || n.Data == "iframe"):
+					t.Errorf("the placeholder holds a <%s>", n.Data)
+				}
+			}
+			for _, w := range tt.texts {
+				if !slices.Contains(text, w) {
+					t.Errorf("placeholder lacks %q; it says %q", w, text)
+				}
+			}
+			if len(links) != 1 {
+				t.Fatalf("%d links in the placeholder", len(links))
+			}
+			got := map[string]string{}
+			for _, a := range links[0].Attr {
+				got[a.Key] = a.Val
+			}
+			if got["href"] != tt.link || got["target"] != "_top" || got["rel"] != "noopener" {
+				t.Errorf("link %v, want href %s with target _top and rel noopener", got, tt.link)
+			}
+		})
+	}
+	t.Run("src kept in data-noren-src", func(t *testing.T) {
+		attrs := iframeAttrs(t, tr, "en", `<iframe src="`+strings.ReplaceAll(src, "&", "&amp;")+`" src="/second">`)
+		if attrs["data-noren-src"] != src {
+			t.Errorf("data-noren-src %q, want %q", attrs["data-noren-src"], src)
+		}
+	})
+	for name, tag := range map[string]string{
+		"srcdoc wins over src":  `<iframe srcdoc="<p>hi</p>" src="https://www.youtube-nocookie.com/embed/a">`,
+		"already gated by hand": `<iframe data-noren-category="embeds" data-noren-src="https://www.youtube-nocookie.com/embed/a">`,
+		"local frame":           `<iframe src="/map.html">`,
+		"no src":                `<iframe name="x">`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := blockTag(t, tr, "en", tag); got != tag {
+				t.Errorf("changed to %s", got)
+			}
+		})
+	}
+}
+
+// TestBlockRewriterFollowsTheManifest checks that a reloaded manifest
+// changes what is held back.
+func TestBlockRewriterFollowsTheManifest(t *testing.T) {
+	m := blockManifest(t)
+	current := m
+	tr := consent.BlockRewriter(func() *manifest.Manifest { return current })
+	const tag = `<script src="https://www.googletagmanager.com/gtag/js">`
+	if got := blockTag(t, tr, "en", tag); got == tag {
+		t.Fatal("not held back")
+	}
+	edited, err := manifest.Parse("edited", []byte(strings.Replace(blockYAML, "hosts: [www.googletagmanager.com, ", "hosts: [", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	current = edited
+	if got := blockTag(t, tr, "en", tag); got != tag {
+		t.Errorf("still held back after the host left the manifest: %s", got)
+	}
+}
+
+// blockServer serves page through an injector with the block and share
+// rewriters, as Noren wires them.
+func blockServer(t testing.TB, m *manifest.Manifest, page string) http.Handler {
+	t.Helper()
+	in, err := site.NewInjector(site.Options{
+		Languages:       []string{"ja", "en"},
+		DefaultLanguage: "ja",
+		Injection: site.Injection{StartTags: []site.TagRewriter{
+			consent.BlockRewriter(func() *manifest.Manifest { return m }),
+			consent.ShareRewriter(),
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, page)
+	}))
+}
+
+// TestBlockRewriterPage checks a whole page served over HTTP, including
+// the content of <noscript>, which browsers without scripts load.
+func TestBlockRewriterPage(t *testing.T) {
+	const page = `<!DOCTYPE html><html lang="en"><head><title>News</title>
+<link rel="preconnect" href="https://www.googletagmanager.com">
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>
+<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics">gtag('config','G-1')</script>
+</head><body>
+<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-1" height="0" width="0"></iframe><img src="https://ad.doubleclick.net/p.gif" alt=""></noscript>
+<iframe src="https://www.youtube-nocookie.com/embed/abc" title="Video"></iframe>
+<img src="/assets/logo.svg" alt="Example City">
+</body></html>`
+	srv := httptest.NewServer(blockServer(t, blockManifest(t), page))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/en/news/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(body)
+	for _, want := range []string{
+		`<link rel="preconnect" data-noren-href="https://www.googletagmanager.com" data-noren-category="analytics" data-noren-tool="google-analytics">`,
+		`<script async="" src="https://www.googletagmanager.com/gtag/js?id=G-1" type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics"></script>`,
+		`<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics">gtag('config','G-1')</script>`,
+		`<noscript><iframe height="0" width="0" data-noren-src="https://www.googletagmanager.com/ns.html?id=GTM-1" data-noren-category="analytics" data-noren-tool="google-analytics" title="Google Analytics" srcdoc="`,
+		`<img alt="" data-noren-src="https://ad.doubleclick.net/p.gif" data-noren-category="advertising" data-noren-tool="ads"></noscript>`,
+		`<iframe title="Video" data-noren-src="https://www.youtube-nocookie.com/embed/abc" data-noren-category="embeds" data-noren-tool="video" srcdoc="`,
+		`<img src="/assets/logo.svg" alt="Example City">`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("page lacks %s\n%s", want, got)
+		}
+	}
+}
+
+// blockGated reports every element of an HTML page, down into <noscript>,
+// that would still load from a gated tool: one that does not carry
+// data-noren-category and has a URL attribute naming a gated host.
+func blockGated(page string, gated func(ref string) bool) []string {
+	var leaks []string
+	z := html.NewTokenizer(strings.NewReader(page))
+	noscript := false
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return leaks
+		}
+		tok := z.Token()
+		inNoscript := noscript
+		noscript = false
+		switch tt {
+		case html.TextToken:
+			if inNoscript {
+				leaks = append(leaks, blockGated(tok.Data, gated)...)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			noscript = tok.Data == "noscript"
+			leaks = append(leaks, blockLeak(tok, gated)...)
+		}
+	}
+}
+
+func blockLeak(tok html.Token, gated func(ref string) bool) []string {
+	first := map[string]string{}
+	for _, a := range tok.Attr {
+		if _, ok := first[a.Key]; !ok {
+			first[a.Key] = a.Val
+		}
+	}
+	if _, ok := first["data-noren-category"]; ok {
+		return nil
+	}
+	var keys []string
+	switch tok.Data {
+	case "script":
+		if typ, ok := first["type"]; ok && typ != "" && !strings.Contains(strings.ToLower(typ), "javascript") && !strings.EqualFold(strings.TrimSpace(typ), "module") {
+			return nil
+		}
+		keys = []string{"src", "href", "xlink:href"}
+	case "iframe":
+		if _, ok := first["srcdoc"]; ok {
+			return nil
+		}
+		keys = []string{"src"}
+	case "img", "source":
+		keys = []string{"src", "srcset"}
+	case "link":
+		fetches := false
+		for _, r := range strings.Fields(strings.ToLower(first["rel"])) {
+			switch r {
+			case "stylesheet", "preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload",
+				"prerender", "icon", "apple-touch-icon", "manifest":
+				fetches = true
+			}
+		}
+		if !fetches {
+			return nil
+		}
+		keys = []string{"href", "imagesrcset"}
+	}
+	var leaks []string
+	for _, k := range keys {
+		v, ok := first[k]
+		if !ok {
+			continue
+		}
+		urls := []string{v}
+		if strings.HasSuffix(k, "srcset") {
+			urls = nil
+			for u := range site.SrcsetURLs(v) {
+				urls = append(urls, u)
+			}
+		}
+		for _, u := range urls {
+			if gated(u) {
+				leaks = append(leaks, tok.String())
+			}
+		}
+	}
+	return leaks
+}
+
+// FuzzBlockRewrite rewrites any page and checks that nothing in the result
+// still loads from a gated tool, and that a second rewrite changes nothing.
+func FuzzBlockRewrite(f *testing.F) {
+	f.Add(`<script src="https://www.googletagmanager.com/gtag/js"></script><iframe src="//www.youtube-nocookie.com/embed/x"></iframe>`)
+	f.Add(`<noscript><img src="https://ad.doubleclick.net/p.gif"></noscript><link rel=preload href=https://cse.google.com/x>`)
+	m := blockManifest(f)
+	gated := func(ref string) bool {
+		host := site.URLHost(ref)
+		if host == "" || host == "cse.google.com" || host == "static.example.jp" {
+			return false
+		}
+		for _, p := range []string{"www.googletagmanager.com", "*.google-analytics.com", "*.google.com", "*.doubleclick.net", "www.youtube-nocookie.com"} {
+			if site.HostMatches(p, host) {
+				return true
+			}
+		}
+		return false
+	}
+	f.Fuzz(func(t *testing.T, page string) {
+		once := blockRecorded(t, blockServer(t, m, page))
+		if leaks := blockGated(once, gated); len(leaks) > 0 {
+			t.Fatalf("still loads from gated tools: %q\nin %q\nfrom %q", leaks, once, page)
+		}
+		if twice := blockRecorded(t, blockServer(t, m, once)); twice != once {
+			t.Fatalf("a second rewrite changed the page:\nonce  %q\ntwice %q", once, twice)
+		}
+	})
+}
+
+// blockRecorded serves one request in memory and returns the body.
+func blockRecorded(t testing.TB, h http.Handler) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/en/", nil))
+	return rec.Body.String()
+}
+
+// BenchmarkRewritePage compares the streaming rewrite of a page of about
+// 100 kB with no tag rewriters, with the consent rewriters on a page that
+// needs none of their changes, and on the same page with a gated script,
+// a video and share links to rewrite.
+func BenchmarkRewritePage(b *testing.B) {
+	m := blockManifest(b)
+	var plain strings.Builder
+	plain.WriteString(`<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>お知らせ | 例示市</title>` +
+		`<link rel="stylesheet" href="/assets/site.css"><script src="/assets/site.js" defer></script></head><body>` +
+		`<header><img src="/assets/logo.svg" alt="例示市" width="48" height="48"></header><main>`)
+	for i := 0; plain.Len() < 100<<10; i++ {
+		fmt.Fprintf(&plain, "<section><h2>項目 %d</h2><p>本文 <a href=\"/ja/news/%d/\">詳しく</a>。<img src=\"/img/%d.png\" alt=\"\"></p></section>\n", i, i, i)
+	}
+	plainPage := plain.String() + `</main></body></html>`
+	rewrittenPage := strings.Replace(plainPage, "</head>",
+		`<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script></head>`, 1)
+	rewrittenPage = strings.Replace(rewrittenPage, "</main>",
+		`<iframe src="https://www.youtube-nocookie.com/embed/abc" title="動画"></iframe><noren-share></noren-share></main>`, 1)
+
+	noRewriters, err := site.NewInjector(site.Options{Languages: []string{"ja", "en"}, DefaultLanguage: "ja"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	serve := func(page string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, page)
+		})
+	}
+	cases := []struct {
+		name string
+		h    http.Handler
+		size int
+	}{
+		{"no-rewriters", noRewriters.Wrap(serve(plainPage)), len(plainPage)},
+		{"rewriters-nothing-to-do", blockServer(b, m, plainPage), len(plainPage)},
+		{"rewriters-rewriting", blockServer(b, m, rewrittenPage), len(rewrittenPage)},
+	}
+	req := httptest.NewRequest(http.MethodGet, "/ja/news/", nil)
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(c.size))
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				c.h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,344 @@
+package consent
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/store"
+)
+
+// Form actions of the choices page, the values of its submit buttons.
+const (
+	actionSave      = "save"
+	actionAcceptAll = "accept_all"
+	actionRejectAll = "reject_all"
+)
+
+// choicesView is what templates/consent/choices.html reads.
+type choicesView struct {
+	layoutView
+	T       texts
+	Action  string
+	Expires string
+	GPC     bool
+	// Errors lead the page when a posted form was refused.
+	Errors []formError
+	// Saved confirms the choice just made, after the redirect that
+	// follows a post; CookieMissing is set when the browser did not send
+	// it back.
+	Saved         *receiptView
+	CookieMissing bool
+	// Current is the choice in the visitor's cookie, if any.
+	Current *receiptView
+	Expired bool
+	// New names what needs consent and is missing from the current
+	// choice, as a list in the page's language.
+	New        string
+	Categories []categoryView
+}
+
+type formError struct {
+	Href, Text string
+}
+
+type categoryView struct {
+	ID, Name, Description string
+	Required, Checked     bool
+	New, GPCRefused       bool
+	Tools                 []toolView
+}
+
+type toolView struct {
+	ID, Name, Recipient, Country, Sent, Purpose, Policy string
+	ThirdParty, New                                     bool
+}
+
+// receiptView shows a choice: its receipt, when it was made, under which
+// policy, and what it decided.
+type receiptView struct {
+	Receipt       string
+	Given         string
+	GivenISO      string
+	Policy        string
+	CurrentPolicy bool
+	Categories    []decisionView
+	Tools         []decisionView
+}
+
+// decisionView is one decision: the name of what it is about and whether
+// it was allowed, in words.
+type decisionView struct {
+	Name, State string
+}
+
+func newDecisionView(lang, name string, allowed bool) decisionView {
+	if allowed {
+		return decisionView{name, pick(lang, "許可", "allowed")}
+	}
+	return decisionView{name, pick(lang, "拒否", "refused")}
+}
+
+// choicesPage serves the choices page in lang.
+func (h *Handler) choicesPage(lang string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := h.opt.Manifest()
+		if !slices.Contains(m.Languages, lang) {
+			http.NotFound(w, r)
+			return
+		}
+		v := h.choices(m, lang, r)
+		if saved := r.URL.Query().Get("saved"); validReceipt(saved) {
+			// An unknown receipt shows no confirmation; the page itself
+			// still serves.
+			rec, err := h.opt.Records.Get(r.Context(), saved)
+			switch {
+			case err == nil:
+				v.Saved = recordReceipt(m, lang, rec)
+				v.CookieMissing = v.Current == nil || v.Current.Receipt != saved
+			case !errors.Is(err, store.ErrNotFound):
+				h.log.Error("choices page: read the saved choice", "err", err)
+			}
+		}
+		h.render(w, r, v, http.StatusOK)
+	})
+}
+
+// choicesForm records a choice posted from the choices page, the way
+// POST /api/consent does, and sends the visitor back to the page.
+func (h *Handler) choicesForm(lang string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := h.opt.Manifest()
+		if !slices.Contains(m.Languages, lang) {
+			http.NotFound(w, r)
+			return
+		}
+		if err := h.crossSite.Check(r); err != nil {
+			http.Error(w, "cross-site requests are refused", http.StatusForbidden)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err != nil {
+			if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+				http.Error(w, "the form is larger than "+strconv.Itoa(maxBody)+" bytes", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "the form cannot be read", http.StatusBadRequest)
+			return
+		}
+		in := submission{Method: MethodNoJS, GPC: GPC(r), Lang: lang, Categories: map[string]bool{}}
+		action := r.PostForm.Get("action")
+		switch action {
+		case actionAcceptAll, actionRejectAll:
+			for _, c := range gatedCategories(m) {
+				in.Categories[c.ID] = action == actionAcceptAll
+			}
+		case actionSave:
+			in.OneByOne = true
+			for _, c := range gatedCategories(m) {
+				in.Categories[c.ID] = false
+			}
+			for _, id := range r.PostForm["category"] {
+				in.Categories[id] = true
+			}
+		default:
+			h.refuse(w, r, m, lang, formError{Href: "#choices-save", Text: pick(lang,
+				"「選択を保存する」「すべて同意する」「すべて拒否する」のいずれかのボタンを押してください。",
+				"Press one of the buttons “Save choices”, “Accept all” or “Reject all”.")})
+			return
+		}
+		c, err := h.record(r.Context(), w, r, m, in)
+		var bad *badRequest
+		switch {
+		case errors.As(err, &bad):
+			// Only a form written for another version of the manifest,
+			// or not by this page at all, names unknown categories.
+			h.refuse(w, r, m, lang, formError{Href: firstChoice(m), Text: pick(lang,
+				"選択肢が更新されたため、保存できませんでした。表示されている内容を確認して、もう一度選んでください。（"+bad.reason+"）",
+				"The choices have changed since the page was shown, so nothing was saved. Please check them below and choose again. ("+bad.reason+")")})
+			return
+		case err != nil:
+			h.log.Error("record consent", "err", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, ChoicesPath(lang)+"?saved="+c.Receipt, http.StatusSeeOther)
+	})
+}
+
+// refuse shows the choices page again, with the reason the post failed.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, m *manifest.Manifest, lang string, e formError) {
+	v := h.choices(m, lang, r)
+	v.Errors = []formError{e}
+	h.render(w, r, v, http.StatusBadRequest)
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *choicesView, status int) {
+	var body bytes.Buffer
+	if err := h.page.ExecuteTemplate(&body, "layout", v); err != nil {
+		h.log.Error("choices page", "path", r.URL.Path, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Language", v.Lang)
+	// The page shows the visitor's own choice, so no cache may keep it.
+	hdr.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body.Bytes())
+}
+
+// choices gathers the page's view for the visitor of r.
+func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *choicesView {
+	st := Evaluate(m, cookieValue(r), h.now())
+	v := &choicesView{
+		layoutView: newLayoutView(m, lang),
+		T:          textsFor(m, lang),
+		Action:     ChoicesPath(lang),
+		Expires:    m.Consent.Expires.Human(lang),
+		GPC:        GPC(r),
+		Expired:    st.Present && st.Expired,
+	}
+	if st.Present {
+		v.Current = choiceReceipt(m, lang, st.Choice)
+		var names []string
+		for _, id := range st.New {
+			names = append(names, itemName(m, lang, id))
+		}
+		v.New = pick(lang, strings.Join(names, "、"), strings.Join(names, ", "))
+	}
+	refused := gpcRefused(m)
+	for _, c := range m.CookieCategories {
+		cv := categoryView{
+			ID:          c.ID,
+			Name:        c.Name.In(lang),
+			Description: c.Description.In(lang),
+			Required:    c.Required,
+			Checked:     c.Required || (st.valid() && st.Choice.Categories[c.ID]),
+			GPCRefused:  slices.Contains(refused, c.ID),
+		}
+		if !c.Required && st.Present {
+			_, had := st.Choice.Categories[c.ID]
+			cv.New = !had
+		}
+		for i := range m.Tools {
+			t := &m.Tools[i]
+			if t.Category != c.ID {
+				continue
+			}
+			tv := toolView{
+				ID:         t.ID,
+				Name:       t.Name.In(lang),
+				Recipient:  recipient(m, t, lang),
+				Country:    t.Country,
+				Sent:       t.InformationSent.In(lang),
+				Purpose:    t.Purpose.In(lang),
+				Policy:     t.PrivacyPolicy,
+				ThirdParty: t.Party == "third",
+			}
+			if !c.Required && st.Present {
+				_, had := st.Choice.Tools[t.ID]
+				tv.New = !had
+			}
+			cv.Tools = append(cv.Tools, tv)
+		}
+		v.Categories = append(v.Categories, cv)
+	}
+	return v
+}
+
+// firstChoice is the address of the first checkbox a visitor can change,
+// where the error summary leads.
+func firstChoice(m *manifest.Manifest) string {
+	if cats := gatedCategories(m); len(cats) > 0 {
+		return "#consent-" + cats[0].ID
+	}
+	return "#choices-form"
+}
+
+// itemName is the name of the category or tool id in lang, or the id when
+// the manifest no longer has it.
+func itemName(m *manifest.Manifest, lang, id string) string {
+	if c := m.CookieCategory(id); c != nil {
+		return c.Name.In(lang)
+	}
+	if t := m.Tool(id); t != nil {
+		return t.Name.In(lang)
+	}
+	return id
+}
+
+// choiceReceipt shows the choice a cookie holds.
+func choiceReceipt(m *manifest.Manifest, lang string, c Choice) *receiptView {
+	v := &receiptView{
+		Receipt:       c.Receipt,
+		Given:         formatInstant(lang, c.Given),
+		GivenISO:      c.Given.UTC().Format(time.RFC3339),
+		Policy:        c.Policy,
+		CurrentPolicy: c.Policy == m.ShortHash(),
+	}
+	if v.CurrentPolicy {
+		v.Policy = m.VersionLabel()
+	}
+	v.Categories, v.Tools = decisionViews(m, lang, c.Categories, c.Tools)
+	return v
+}
+
+// recordReceipt shows a stored choice.
+func recordReceipt(m *manifest.Manifest, lang string, rec Record) *receiptView {
+	c := Choice{Receipt: rec.Receipt, Given: rec.Given, Version: rec.Version, Categories: rec.Categories, Tools: rec.Tools}
+	c.Policy = rec.PolicyHash
+	if len(c.Policy) > 12 {
+		c.Policy = c.Policy[:12]
+	}
+	return choiceReceipt(m, lang, c)
+}
+
+// decisionViews lists decisions in manifest order, then those on things
+// the manifest no longer has, by id.
+func decisionViews(m *manifest.Manifest, lang string, cats, tools map[string]bool) (catViews, toolViews []decisionView) {
+	for _, c := range m.CookieCategories {
+		if v, ok := cats[c.ID]; ok {
+			catViews = append(catViews, newDecisionView(lang, c.Name.In(lang), v))
+		}
+	}
+	for _, t := range m.Tools {
+		if v, ok := tools[t.ID]; ok {
+			toolViews = append(toolViews, newDecisionView(lang, t.Name.In(lang), v))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(cats)) {
+		if m.CookieCategory(id) == nil {
+			catViews = append(catViews, newDecisionView(lang, id, cats[id]))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(tools)) {
+		if m.Tool(id) == nil {
+			toolViews = append(toolViews, newDecisionView(lang, id, tools[id]))
+		}
+	}
+	return catViews, toolViews
+}
+
+func pick(lang, ja, en string) string {
+	if lang == "ja" {
+		return ja
+	}
+	return en
+}
+
+// formatInstant writes a moment for readers of lang, in UTC to the minute.
+func formatInstant(lang string, t time.Time) string {
+	t = t.UTC()
+	if lang == "ja" {
+		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日 " + t.Format("15:04") + " UTC"
+	}
+	return t.Format("2 January 2006 15:04") + " UTC"
+}

@@ -1,0 +1,237 @@
+package consent_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/store/storetest"
+	"github.com/noren-web/noren/web"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// clock is the time every test runs at.
+var clock = time.Date(2026, 11, 29, 9, 30, 0, 0, time.UTC)
+
+// siteYAML is testdata/site.yaml, a manifest with a tool in every kind of
+// cookie category.
+func siteYAML(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "site.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func parseManifest(t testing.TB, name, src string) *manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Parse(name, []byte(src))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return m
+}
+
+func siteManifest(t testing.TB) *manifest.Manifest {
+	t.Helper()
+	return parseManifest(t, "site.yaml", siteYAML(t))
+}
+
+// edit returns src with old replaced by new once, failing when old is not
+// there.
+func edit(t testing.TB, src, old, new string) string {
+	t.Helper()
+	if !strings.Contains(src, old) {
+		t.Fatalf("edit: %q not found", old)
+	}
+	return strings.Replace(src, old, new, 1)
+}
+
+// vimeoTool is one more embedded-content tool, for manifests that add one.
+const vimeoTool = `  - id: vimeo
+    name: {ja: Vimeo 動画, en: Vimeo videos}
+    kind: embed
+    party: third
+    recipient: {ja: Vimeo.com Inc., en: Vimeo.com Inc.}
+    category: embeds
+    information_sent: {ja: 動画を含むページのアドレス, en: the address of the page with the video}
+    purpose: {ja: 動画を再生するため, en: to play videos}
+    opt_out: https://vimeo.com/privacy
+consent:`
+
+// harness serves a Handler over a ServeMux, as the server does.
+type harness struct {
+	m    *manifest.Manifest
+	db   *store.DB
+	recs *consent.Records
+	mux  *http.ServeMux
+	now  time.Time
+}
+
+func newHarness(t testing.TB, db *store.DB, m *manifest.Manifest) *harness {
+	t.Helper()
+	recs, err := consent.NewRecords(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &harness{m: m, db: db, recs: recs, mux: http.NewServeMux(), now: clock}
+	h, err := consent.NewHandler(consent.Options{
+		Manifest:  func() *manifest.Manifest { return hs.m },
+		Records:   recs,
+		Templates: web.Templates,
+		Now:       func() time.Time { return hs.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Register(hs.mux)
+	return hs
+}
+
+// sqliteHarness is a harness on a fresh SQLite database with the site
+// manifest.
+func sqliteHarness(t testing.TB) *harness {
+	t.Helper()
+	return newHarness(t, storetest.SQLite(t), siteManifest(t))
+}
+
+// response is a finished exchange with its body read.
+type response struct {
+	*http.Response
+	body string
+}
+
+func (hs *harness) do(t testing.TB, r *http.Request) response {
+	t.Helper()
+	w := httptest.NewRecorder()
+	hs.mux.ServeHTTP(w, r)
+	res := w.Result()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{res, string(b)}
+}
+
+// apiRequest is a same-origin POST /api/consent with body.
+func apiRequest(body string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "http://kosodate.example.jp/api/consent", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	return r
+}
+
+// formRequest is a same-origin POST of the choices form in lang.
+func formRequest(lang string, form url.Values) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "http://kosodate.example.jp/"+lang+"/privacy/choices", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	return r
+}
+
+// withCookie adds a noren_consent cookie to r.
+func withCookie(r *http.Request, value string) *http.Request {
+	r.AddCookie(&http.Cookie{Name: consent.CookieName, Value: value})
+	return r
+}
+
+// consentCookie returns the noren_consent cookie res sets.
+func consentCookie(t testing.TB, res response) *http.Cookie {
+	t.Helper()
+	for _, c := range res.Cookies() {
+		if c.Name == consent.CookieName {
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie set; status %d, body %s", consent.CookieName, res.StatusCode, res.body)
+	return nil
+}
+
+// choiceOf parses the cookie res sets.
+func choiceOf(t testing.TB, res response) consent.Choice {
+	t.Helper()
+	c, err := consent.ParseCookie(consentCookie(t, res).Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// cookieFor writes a cookie holding the given decisions, made at given
+// under m.
+func cookieFor(m *manifest.Manifest, given time.Time, cats, tools map[string]bool) string {
+	return consent.Choice{
+		Receipt:    "AAAAAAAAAAAAAAAAAAAAAA",
+		Given:      given,
+		Version:    consent.Version(m),
+		Policy:     m.ShortHash(),
+		Categories: cats,
+		Tools:      tools,
+	}.CookieValue()
+}
+
+// checkGolden compares got with testdata/golden/name, or rewrites the file
+// under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./internal/consent -update and review the diff\n%s", name, firstDifference(want, got))
+	}
+}
+
+func firstDifference(want, got []byte) string {
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\nwant %q\n got %q", i+1, w, g)
+		}
+	}
+	return ""
+}
+
+// mustGet reads the record of a receipt.
+func mustGet(t testing.TB, recs *consent.Records, receipt string) consent.Record {
+	t.Helper()
+	rec, err := recs.Get(context.Background(), receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// tlsState marks a request as received over TLS.
+func tlsState() *tls.ConnectionState { return &tls.ConnectionState{HandshakeComplete: true} }

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"testing"
+)
+
+// consentBudget is the most consent.js and consent.css may weigh together,
+// gzipped: every page of a site loads them before its own scripts.
+const consentBudget = 8 << 10
+
+// TestConsentAssetsBudget keeps the consent client within its budget at
+// both gzip levels the site package serves it with: the level of the
+// compressed copies it caches for small static files, and the level of
+// the middleware that compresses other bodies as they stream.
+func TestConsentAssetsBudget(t *testing.T) {
+	files := []string{"static/consent.js", "static/consent.css"}
+	for _, tc := range []struct {
+		name  string
+		level int
+	}{
+		{"cached static file", gzip.BestCompression},
+		{"streamed body", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			total := 0
+			for _, name := range files {
+				raw, err := Static.ReadFile(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := gzipSize(t, raw, tc.level)
+				t.Logf("%s: %d bytes, %d gzipped at level %d", name, len(raw), n, tc.level)
+				total += n
+			}
+			t.Logf("total: %d of %d bytes gzipped", total, consentBudget)
+			if total > consentBudget {
+				t.Errorf("consent.js and consent.css weigh %d bytes gzipped at level %d, over the budget of %d", total, tc.level, consentBudget)
+			}
+		})
+	}
+}
+
+func gzipSize(t *testing.T, data []byte, level int) int {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Len()
+}
