@@ -85,11 +85,7 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 			return err
 		}
 	} else {
-		cfg, err := flags.Load(env.getenv)
-		if err != nil {
-			return fmt.Errorf("configuration:\n%w", err)
-		}
-		db, err := openDatabase(ctx, cfg)
+		_, db, err := openConfigured(ctx, env, flags)
 		if err != nil {
 			return err
 		}
@@ -139,11 +135,7 @@ func runAuditExport(ctx context.Context, env *environment, args []string) error 
 	if f.Until, err = parseWhen(*untilText, true); err != nil {
 		return fmt.Errorf("-until: %w", err)
 	}
-	cfg, err := flags.Load(env.getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	db, err := openDatabase(ctx, cfg)
+	_, db, err := openConfigured(ctx, env, flags)
 	if err != nil {
 		return err
 	}

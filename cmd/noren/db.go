@@ -10,6 +10,20 @@ import (
 	"github.com/noren-web/noren/internal/store"
 )
 
+// openConfigured loads the configuration the command's flags point at and
+// opens its database as openDatabase does.
+func openConfigured(ctx context.Context, env *environment, flags *config.Flags) (*config.Config, *store.DB, error) {
+	cfg, err := flags.Load(env.getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
 // openDatabase opens the configured database for a command other than
 // serve, applying pending migrations when the configuration allows it so
 // that commands work on a fresh data folder.

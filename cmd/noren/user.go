@@ -87,11 +87,7 @@ func runUser(ctx context.Context, env *environment, args []string) error {
 	if needsEmail && *email == "" {
 		return errors.New("-email is required")
 	}
-	cfg, err := flags.Load(env.getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	db, err := openDatabase(ctx, cfg)
+	cfg, db, err := openConfigured(ctx, env, flags)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/internal/store"
 )
 
@@ -23,7 +24,7 @@ const (
 
 // choicesView is what templates/consent/choices.html reads.
 type choicesView struct {
-	layoutView
+	policy.Layout
 	T       texts
 	Action  string
 	Expires string
@@ -199,7 +200,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *choicesView,
 func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *choicesView {
 	st := Evaluate(m, cookieValue(r), h.now())
 	v := &choicesView{
-		layoutView: newLayoutView(m, lang),
+		Layout: newLayoutView(m, lang),
 		T:          textsFor(m, lang),
 		Action:     ChoicesPath(lang),
 		Expires:    m.Consent.Expires.Human(lang),

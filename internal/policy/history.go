@@ -16,7 +16,7 @@ const diffContext = 3
 
 // historyView is what history.html reads.
 type historyView struct {
-	layoutView
+	Layout
 	// Privacy and Cookies are the addresses of the documents in force.
 	Privacy, Cookies string
 	Versions         []versionRow
@@ -94,9 +94,9 @@ func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Ver
 	}
 
 	h := historyView{
-		layoutView: newLayoutView(m, lang, historyPage),
-		Privacy:    privacyPage.path(lang),
-		Cookies:    cookiesPage.path(lang),
+		Layout:  newLayoutView(m, lang, historyPage),
+		Privacy: privacyPage.path(lang),
+		Cookies: cookiesPage.path(lang),
 	}
 	for _, v := range versions {
 		row := versionRow{

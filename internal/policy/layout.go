@@ -50,9 +50,9 @@ func (p page) label(lang string) string {
 	return "Privacy policy"
 }
 
-// languageName is a language as its speakers write it, for the language
+// LanguageName is a language as its speakers write it, for the language
 // switch.
-func languageName(lang string) string {
+func LanguageName(lang string) string {
 	switch lang {
 	case "ja":
 		return "日本語"
@@ -62,27 +62,28 @@ func languageName(lang string) string {
 	return lang
 }
 
-// layoutView is what web/templates/layout.html reads; the comment at the
-// top of that file describes each field.
-type layoutView struct {
+// Layout is what web/templates/layout.html reads, for every public page
+// Noren renders itself; the comment at the top of that file describes each
+// field.
+type Layout struct {
 	Lang       string
 	Title      string
 	SiteName   string
 	Home       string
-	Nav        []link
-	Alternates []link
+	Nav        []Link
+	Alternates []Link
 	Operator   string
 	Version    string
 }
 
-// link is a link of the navigation or of the language switch.
-type link struct {
+// Link is a link of the navigation or of the language switch.
+type Link struct {
 	Href, Label, Lang string
 	Current           bool
 }
 
-func newLayoutView(m *manifest.Manifest, lang string, current page) layoutView {
-	v := layoutView{
+func newLayoutView(m *manifest.Manifest, lang string, current page) Layout {
+	v := Layout{
 		Lang:     lang,
 		Title:    current.label(lang),
 		SiteName: m.Site.Name.In(lang),
@@ -91,10 +92,10 @@ func newLayoutView(m *manifest.Manifest, lang string, current page) layoutView {
 		Version:  m.VersionLabel(),
 	}
 	for p := privacyPage; p <= historyPage; p++ {
-		v.Nav = append(v.Nav, link{Href: p.path(lang), Label: p.label(lang), Current: p == current})
+		v.Nav = append(v.Nav, Link{Href: p.path(lang), Label: p.label(lang), Current: p == current})
 	}
 	for _, other := range otherLanguages(m, lang) {
-		v.Alternates = append(v.Alternates, link{Href: current.path(other), Label: languageName(other), Lang: other})
+		v.Alternates = append(v.Alternates, Link{Href: current.path(other), Label: LanguageName(other), Lang: other})
 	}
 	return v
 }

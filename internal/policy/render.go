@@ -128,7 +128,7 @@ func (r *renderer) documentPage(m *manifest.Manifest, lang string, doc Document,
 		return nil, err
 	}
 	blocks := markdown.Parse(src)
-	p := documentView{layoutView: newLayoutView(m, lang, pageOf(doc))}
+	p := documentView{Layout: newLayoutView(m, lang, pageOf(doc))}
 	i := 0
 	if len(blocks) > 0 && blocks[0].Kind == markdown.Heading && blocks[0].Level == 1 {
 		p.Title = markdown.PlainText(blocks[0].Text)
@@ -156,7 +156,7 @@ func (r *renderer) documentPage(m *manifest.Manifest, lang string, doc Document,
 
 // documentView is what document.html reads.
 type documentView struct {
-	layoutView
+	Layout
 	// Heading is the document's title as HTML, for its h1.
 	Heading template.HTML
 	// Lead is what comes between the title and the first section.
