@@ -200,12 +200,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *choicesView,
 func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *choicesView {
 	st := Evaluate(m, cookieValue(r), h.now())
 	v := &choicesView{
-		Layout: newLayoutView(m, lang),
-		T:          textsFor(m, lang),
-		Action:     ChoicesPath(lang),
-		Expires:    m.Consent.Expires.Human(lang),
-		GPC:        GPC(r),
-		Expired:    st.Present && st.Expired,
+		Layout:  newLayoutView(m, lang),
+		T:       textsFor(m, lang),
+		Action:  ChoicesPath(lang),
+		Expires: m.Consent.Expires.Human(lang),
+		GPC:     GPC(r),
+		Expired: st.Present && st.Expired,
 	}
 	if st.Present {
 		v.Current = choiceReceipt(m, lang, st.Choice)
