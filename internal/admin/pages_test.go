@@ -1,0 +1,154 @@
+package admin
+
+import (
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/store/storetest"
+	"github.com/noren-web/noren/web"
+)
+
+var messageKey = regexp.MustCompile(`\bT "([a-z_.]+)"`)
+
+// TestMessagesComplete checks that every message a template names exists,
+// with a Japanese and an English text.
+func TestMessagesComplete(t *testing.T) {
+	files, err := fs.Glob(web.Templates, "templates/admin/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		text, err := fs.ReadFile(web.Templates, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range messageKey.FindAllStringSubmatch(string(text), -1) {
+			if !hasMessage(m[1]) {
+				t.Errorf("%s uses message %q, which does not exist", file, m[1])
+			}
+		}
+	}
+	for _, role := range account.Roles() {
+		for _, key := range []string{"role." + string(role), "role." + string(role) + ".about", "home.intro." + string(role)} {
+			if !hasMessage(key) {
+				t.Errorf("no message %q", key)
+			}
+		}
+	}
+	for key, texts := range messages {
+		if strings.TrimSpace(texts[0]) == "" || strings.TrimSpace(texts[1]) == "" {
+			t.Errorf("message %q lacks a text in one language", key)
+		}
+		if strings.Count(texts[0], "%") != strings.Count(texts[1], "%") {
+			t.Errorf("message %q has different verbs in English and Japanese", key)
+		}
+	}
+}
+
+// TestPagesAreAccessible renders every console page an owner can open, in
+// both languages, and checks what a screen reader and a keyboard user
+// depend on: the page language, one h1, a label for every field, unique
+// ids, and no untranslated message key.
+func TestPagesAreAccessible(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	owner := h.addUser("owner@example.jp", account.Owner)
+	target := h.addUser("target@example.jp", account.Contractor)
+	for _, lang := range []string{"en", "ja"} {
+		if err := h.accounts.SetLang(t.Context(), owner.ID, lang); err != nil {
+			t.Fatal(err)
+		}
+		b := h.signedIn(owner)
+		paths := []string{"/admin/login?lang=" + lang}
+		for _, rt := range h.console.Routes() {
+			if rt.Method != "GET" || rt.Access != Signed {
+				continue
+			}
+			p := strings.NewReplacer("{$}", "", "{form}", "consultation-form", "{id}", strconv.FormatInt(target.ID, 10)).Replace(rt.Pattern)
+			paths = append(paths, p)
+		}
+		for _, p := range paths {
+			client := b
+			if strings.HasPrefix(p, "/admin/login") {
+				client = h.browser()
+			}
+			resp := client.get(p)
+			if resp.status != http.StatusOK {
+				t.Errorf("%s %s: status %d", lang, p, resp.status)
+				continue
+			}
+			for _, problem := range accessibilityProblems(resp.body, lang) {
+				t.Errorf("%s %s: %s", lang, p, problem)
+			}
+		}
+	}
+}
+
+// accessibilityProblems lists what a page gets wrong of the basics.
+func accessibilityProblems(page, lang string) []string {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return []string{"unparsable HTML: " + err.Error()}
+	}
+	var problems []string
+	ids := map[string]int{}
+	labels := map[string]bool{}
+	var fields []string
+	h1 := 0
+	var walk func(n *html.Node, labelled bool)
+	walk = func(n *html.Node, labelled bool) {
+		if n.Type == html.ElementNode {
+			a := map[string]string{}
+			for _, at := range n.Attr {
+				a[at.Key] = at.Val
+			}
+			if id, ok := a["id"]; ok {
+				ids[id]++
+			}
+			switch n.Data {
+			case "html":
+				if a["lang"] != lang {
+					problems = append(problems, "html lang="+a["lang"])
+				}
+			case "h1":
+				h1++
+			case "label":
+				labels[a["for"]] = true
+				labelled = true
+			case "input", "select", "textarea":
+				if a["type"] != "hidden" && a["type"] != "submit" && !labelled && a["aria-label"] == "" {
+					fields = append(fields, a["id"])
+				}
+			}
+		}
+		// translate returns an unknown key as itself, so a key on the page
+		// is a message that was never written.
+		if text := strings.TrimSpace(n.Data); n.Type == html.TextNode && messageKey.MatchString(`T "`+text+`"`) && strings.Contains(text, ".") {
+			problems = append(problems, "untranslated message key "+text)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, labelled)
+		}
+	}
+	walk(doc, false)
+	if h1 != 1 {
+		problems = append(problems, strconv.Itoa(h1)+" h1 elements, want 1")
+	}
+	for _, id := range fields {
+		if id == "" || !labels[id] {
+			problems = append(problems, "field #"+id+" has no label")
+		}
+	}
+	for id, n := range ids {
+		if n > 1 {
+			problems = append(problems, "id "+id+" used "+strconv.Itoa(n)+" times")
+		}
+	}
+	return problems
+}
