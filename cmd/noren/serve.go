@@ -331,16 +331,26 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	}
 	if cfg.Site.Inject {
 		opt.Injection.Head = func(r *http.Request, lang, nonce string) string {
-			m := current.Get()
-			config, err := consent.PageConfig(m, lang, consent.GPC(r))
+			return headSnippet(current.Get(), lang)
+		}
+		// The consent script comes before the page's first script, so that
+		// it holds gated tags and sets Consent Mode's defaults before any
+		// of the page's own scripts run.
+		opt.Injection.HeadStart = func(r *http.Request, lang, nonce string) string {
+			config, err := consent.PageConfig(current.Get(), lang, consent.GPC(r))
 			if err != nil {
 				logger.Error("consent page configuration", "err", err)
-				return headSnippet(m, lang)
+				return ""
 			}
-			return headSnippet(m, lang) + consentSnippet(config, nonce)
+			return consentSnippet(config, nonce)
 		}
 		opt.Injection.StartTags = []site.TagRewriter{consent.BlockRewriter(current.Get), consent.ShareRewriter()}
-		opt.Injection.Fingerprint = func(*http.Request) string { return versionString() + " " + current.Get().Hash() }
+		// The consent configuration in the head tells whether the request
+		// carried a GPC signal, so a copy kept from without one must not be
+		// confirmed for a request with one, nor the other way round.
+		opt.Injection.Fingerprint = func(r *http.Request) string {
+			return fmt.Sprintf("%s %s gpc=%t", versionString(), current.Get().Hash(), consent.GPC(r))
+		}
 		if cfg.Site.FooterLinks {
 			footer, err := site.FooterLinks(langs, true)
 			if err != nil {
@@ -360,6 +370,16 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	}
 	if cfg.Site.RedirectRoot {
 		mux.Handle("GET /{$}", site.LanguageRedirect(langs, def))
+	}
+	if cfg.Site.Inject {
+		// Pages carry the banner's configuration, which depends on the
+		// request's Global Privacy Control signal; shared caches must keep
+		// the two answers apart.
+		inner := siteHandler
+		siteHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Add("Vary", "Sec-GPC")
+			inner.ServeHTTP(w, r)
+		})
 	}
 	mux.Handle("/", siteHandler)
 	return routes{mux: mux, metrics: cfg.HTTP.MetricsAllow}, nil

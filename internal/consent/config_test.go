@@ -44,7 +44,7 @@ type config struct {
 
 // textKeys are the keys of "text" the banner reads.
 var textKeys = []string{"title", "body", "acceptAll", "rejectAll", "customise", "save", "close", "gpcNote",
-	"newSince", "alwaysOn", "load", "remember", "providedBy", "purpose", "sent", "receipt", "settings"}
+	"newSince", "alwaysOn", "load", "remember", "providedBy", "purpose", "sent", "receipt", "settings", "cookiePolicy"}
 
 func decodeConfig(t *testing.T, raw []byte) config {
 	t.Helper()

@@ -100,6 +100,15 @@ func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64,
 		startTags: inj.StartTags,
 		request:   r,
 	}
+	if inj.HeadStart != nil {
+		cfg.headStart = func(lang string) string {
+			var nonce string
+			if in.opt.Nonce != nil {
+				nonce = in.opt.Nonce(r)
+			}
+			return inj.HeadStart(r, lang, nonce)
+		}
+	}
 	if inj.Head != nil {
 		cfg.head = func(lang string) string {
 			var nonce string

@@ -19,8 +19,12 @@ type rewriteConfig struct {
 	// language settles the page language from the <html lang> attribute
 	// ("" when absent); it is called once, before anything that needs it.
 	language func(htmlLang string) string
-	head     func(lang string) string
-	footer   func(lang string) string
+	// headStart is placed before the first script of the head (or with
+	// head when there is none), so that it runs before the page's scripts
+	// while <meta charset> and the like stay where the page put them.
+	headStart func(lang string) string
+	head      func(lang string) string
+	footer    func(lang string) string
 	// fileSize returns the size of the local file a link points to, as an
 	// absolute URL path; nil when sizes are unknown.
 	fileSize func(urlPath string) (int64, bool)
@@ -49,6 +53,7 @@ type rewriter struct {
 	lang      string
 	langKnown bool
 	headDone  bool
+	startDone bool // headStart written
 	footDone  bool
 	inRawText bool      // the next text token is the content of script, style, title...
 	rawAtom   atom.Atom // the element whose content that text is
@@ -146,11 +151,24 @@ func (rw *rewriter) startTag() {
 			rw.fileNote = rw.noteFor(rw.attr(tok, "href"))
 		}
 	}
+	if a == atom.Script && !rw.headDone && rw.templates == 0 {
+		rw.insertHeadStart()
+	}
 	if tok == nil {
 		rw.write(rw.raw)
 		return
 	}
 	rw.rewriteTag(rw.name, rw.raw, tok)
+}
+
+func (rw *rewriter) insertHeadStart() {
+	if rw.startDone {
+		return
+	}
+	rw.startDone = true
+	if rw.cfg.headStart != nil {
+		rw.writeString(rw.cfg.headStart(rw.language()))
+	}
 }
 
 // rewritable reports whether a start tag with this lower-case name and
@@ -352,6 +370,7 @@ func (rw *rewriter) insertHead() {
 		return
 	}
 	rw.headDone = true
+	rw.insertHeadStart()
 	if rw.cfg.head != nil {
 		rw.writeString(rw.cfg.head(rw.language()))
 	}

@@ -330,3 +330,42 @@ func FuzzRewriteHTML(f *testing.F) {
 		}
 	})
 }
+
+// TestRewriteHeadStart checks that what must run first lands before the
+// page's first script, after the head's other elements such as <meta
+// charset>, and with the head snippet when the head has no script.
+func TestRewriteHeadStart(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{
+			"before the page's scripts",
+			`<html lang="en"><head><meta charset="utf-8"><script src="/a.js"></script><script>b()</script><title>x</title></head><body></body></html>`,
+			`<html lang="en"><head><meta charset="utf-8"><!--START en--><script src="/a.js"></script><script>b()</script><title>x</title><!--HEAD--></head><body><!--FOOT--></body></html>`,
+		},
+		{
+			"no script in the head",
+			`<head><meta charset="utf-8"></head><body><script>c()</script></body>`,
+			`<head><meta charset="utf-8"><!--START en--><!--HEAD--></head><body><script>c()</script><!--FOOT--></body>`,
+		},
+		{
+			"no head tag",
+			`<html><body><p>x</p></body></html>`,
+			`<html><!--START en--><!--HEAD--><body><p>x</p><!--FOOT--></body></html>`,
+		},
+		{
+			"a script inside a template is not run",
+			`<head><template><script>t()</script></template><script>s()</script></head>`,
+			`<head><template><script>t()</script></template><!--START en--><script>s()</script><!--HEAD--></head><!--FOOT-->`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := markerConfig("/")
+			cfg.headStart = func(lang string) string { return "<!--START " + lang + "-->" }
+			if got := rewriteString(t, tt.in, cfg); got != tt.want {
+				t.Errorf("\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}

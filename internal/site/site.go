@@ -43,6 +43,10 @@ type Options struct {
 
 // Injection says what Noren adds to the HTML pages it serves.
 type Injection struct {
+	// HeadStart returns HTML placed before the first script of the page's
+	// head (or before </head> when it has none), for what must run before
+	// the page's scripts; nonce is the response's CSP nonce.
+	HeadStart func(r *http.Request, lang, nonce string) string
 	// Head returns HTML placed before </head>; nonce is the response's CSP nonce.
 	Head func(r *http.Request, lang, nonce string) string
 	// Footer returns HTML placed before </body>.

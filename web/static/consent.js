@@ -116,6 +116,18 @@
       queue = queue.then(() => activate(s));
     });
     d.querySelectorAll('iframe[data-noren-src]').forEach(embed);
+    // Links, images and sources the server held back get their addresses back.
+    d.querySelectorAll('link[data-noren-category],img[data-noren-category],source[data-noren-category]').forEach(e => {
+      if (!allowed(e)) return;
+      e.removeAttribute('data-noren-category');
+      ['srcset', 'imagesrcset', 'href', 'src'].forEach(k => {
+        const v = e.getAttribute('data-noren-' + k);
+        if (v !== null) {
+          e.removeAttribute('data-noren-' + k);
+          e.setAttribute(k, v);
+        }
+      });
+    });
   }
 
   function activate(s) {
@@ -229,7 +241,8 @@
       h('p', {}, T.body),
       gpc && note(T.gpcNote),
       newsNote(),
-      choiceButtons('banner', button(T.customise, openPreferences)));
+      choiceButtons('banner', button(T.customise, openPreferences)),
+      T.cookiePolicy && h('p', { class: 'noren-more' }, h('a', { href: C.cookies }, T.cookiePolicy)));
     d.body.prepend(banner);
     root.classList.add('noren-bn');
     // Room at the page's foot, so the banner hides nothing for good.
