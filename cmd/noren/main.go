@@ -33,15 +33,16 @@ type environment struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"demo":    {"run the bundled demo site with zero configuration", runDemo},
-		"serve":   {"serve a site as configured in noren.yaml", runServe},
-		"check":   {"validate a privacy manifest", runCheck},
-		"policy":  {"render the generated policy documents", runPolicy},
-		"migrate": {"apply storage migrations", runMigrate},
-		"init":    {"write a starter noren.yaml and manifest.yaml", runInit},
-		"user":    {"manage the accounts of the console", runUser},
-		"version": {"print the version", runVersion},
-		"audit":   {"verify or export the audit trail", runAudit},
+		"demo":      {"run the bundled demo site with zero configuration", runDemo},
+		"serve":     {"serve a site as configured in noren.yaml", runServe},
+		"check":     {"validate a privacy manifest", runCheck},
+		"policy":    {"render the generated policy documents", runPolicy},
+		"migrate":   {"apply storage migrations", runMigrate},
+		"init":      {"write a starter noren.yaml and manifest.yaml", runInit},
+		"user":      {"manage the accounts of the console", runUser},
+		"version":   {"print the version", runVersion},
+		"audit":     {"verify or export the audit trail", runAudit},
+		"analytics": {"generate sample analytics events or query them", runAnalytics},
 	}
 }
 

@@ -1,0 +1,4 @@
+-- A site's events in [$2, $3), with the columns the rollups read.
+SELECT id, time, name, visitor, session, path, referrer, source, campaign, browser, os, device, screen, language, country, search, results, link
+FROM analytics_events
+WHERE site = $1 AND time >= $2 AND time < $3

@@ -1,0 +1,491 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/noren-web/noren/internal/store"
+)
+
+// rollupGrace is how long after an hour ends Rollup waits before rolling
+// it up, so that the collector's buffered batches for it have arrived.
+// Events that come later still count: they send their day back to be
+// rolled up again.
+const rollupGrace = 2 * time.Minute
+
+// How the figures are defined, here and wherever they are computed from
+// raw events:
+//
+//   - A visit is a session id's events within one UTC day, and a visitor is
+//     a visitor id within one UTC day. The collector rotates visitor ids
+//     daily, so a person who comes back on another day counts again, as in
+//     Plausible and GoatCounter.
+//   - Source, referrer and campaign belong to the visit: every event of a
+//     visit has those of its first event. Entry and exit pages too belong
+//     to the visit; every other dimension is the event's own.
+//   - An event matches a filter when every filtered dimension gives it the
+//     filter's value. Pageviews and events count matching events by their
+//     own time. A visitor or visit counts once, at the time of its first
+//     matching event; a visit counted this way brings its bounce (it has
+//     exactly one pageview in all) and its duration (last event less first,
+//     whether they match or not).
+//
+// Because each visitor and visit counts at one instant, the figures of
+// consecutive hours add up to those of a day and of any longer range, and
+// rollups can be summed: Visitors over a month is the number of visitor
+// days that began in it, the "sum of daily uniques".
+
+// rollupEvent is the part of a stored event that figures are computed
+// from.
+type rollupEvent struct {
+	id               int64
+	time             time.Time
+	day              int64 // Unix day of time, for sorting
+	name             string
+	visitor, session uint64
+	path             string
+	referrer         string
+	source           string
+	campaign         string
+	browser, os      string
+	device, screen   string
+	language         string
+	country          string
+	search           string
+	results          int
+	link             string
+}
+
+// rollupVisit describes one visit, from all of its events.
+type rollupVisit struct {
+	first, last time.Time
+	pageviews   int64
+	entry, exit string
+	// source, referrer and campaign are those of the visit's first event:
+	// the collector knows them from the request that began the visit,
+	// while the later pages of the visit were referred by the site itself.
+	source, referrer, campaign string
+}
+
+// rollupCounts are the figures of one value of one dimension in one
+// bucket of time.
+type rollupCounts struct {
+	visitors, visits, pageviews, events, bounces, durationMS int64
+}
+
+func (c *rollupCounts) add(o *rollupCounts) {
+	c.visitors += o.visitors
+	c.visits += o.visits
+	c.pageviews += o.pageviews
+	c.events += o.events
+	c.bounces += o.bounces
+	c.durationMS += o.durationMS
+}
+
+// rollupKey names a cell: a bucket of time (an hour for rollups, a point
+// of a series for queries), a dimension and one of its values.
+type rollupKey struct {
+	bucket int64
+	dim    dimension
+	value  string
+}
+
+// aggregator computes cells from raw events.
+type aggregator struct {
+	dims []dimension
+	// match, when set, selects the events that count.
+	match func(e *rollupEvent, v *rollupVisit) bool
+	// bucket places a visitor's, visit's or event's instant in a bucket,
+	// or reports false for one outside the span being computed; such
+	// events still count as seen.
+	bucket func(t time.Time) (int64, bool)
+	cells  map[rollupKey]*rollupCounts
+
+	visits      map[uint64]*rollupVisit
+	seenVisitor map[seenValue]bool
+	seenVisit   map[seenVisitValue]bool
+}
+
+type seenValue struct {
+	dim   dimension
+	value string
+}
+
+type seenVisitValue struct {
+	session uint64
+	seenValue
+}
+
+func newAggregator(dims []dimension, bucket func(time.Time) (int64, bool)) *aggregator {
+	return &aggregator{
+		dims:        dims,
+		bucket:      bucket,
+		cells:       make(map[rollupKey]*rollupCounts),
+		visits:      make(map[uint64]*rollupVisit),
+		seenVisitor: make(map[seenValue]bool),
+		seenVisit:   make(map[seenVisitValue]bool),
+	}
+}
+
+// add counts events, which must hold every event of each visitor id and
+// UTC day they contain, at least up to the end of the span being
+// computed; the rest of the day makes visit durations complete. It sorts
+// events.
+func (a *aggregator) add(events []rollupEvent) {
+	slices.SortFunc(events, func(x, y rollupEvent) int {
+		if c := compareInt64(x.day, y.day); c != 0 {
+			return c
+		}
+		if x.visitor != y.visitor {
+			if x.visitor < y.visitor {
+				return -1
+			}
+			return 1
+		}
+		if c := x.time.Compare(y.time); c != 0 {
+			return c
+		}
+		return compareInt64(x.id, y.id)
+	})
+	for start := 0; start < len(events); {
+		end := start + 1
+		for end < len(events) && events[end].visitor == events[start].visitor && events[end].day == events[start].day {
+			end++
+		}
+		a.addVisitorDay(events[start:end])
+		start = end
+	}
+}
+
+// addVisitorDay counts one visitor id's events of one UTC day, in time
+// order.
+func (a *aggregator) addVisitorDay(events []rollupEvent) {
+	clear(a.visits)
+	clear(a.seenVisitor)
+	clear(a.seenVisit)
+	for i := range events {
+		e := &events[i]
+		v := a.visits[e.session]
+		if v == nil {
+			v = &rollupVisit{first: e.time, source: e.source, referrer: e.referrer, campaign: e.campaign}
+			a.visits[e.session] = v
+		}
+		v.last = e.time
+		if e.name == "pageview" {
+			v.pageviews++
+			if v.pageviews == 1 {
+				v.entry = e.path
+			}
+			v.exit = e.path
+		}
+	}
+	for i := range events {
+		e := &events[i]
+		v := a.visits[e.session]
+		if a.match != nil && !a.match(e, v) {
+			continue
+		}
+		bucket, inSpan := a.bucket(e.time)
+		for _, d := range a.dims {
+			value, ok := d.value(e, v)
+			if !ok {
+				continue
+			}
+			seen := seenValue{d, value}
+			newVisitor := !a.seenVisitor[seen]
+			newVisit := !a.seenVisit[seenVisitValue{e.session, seen}]
+			if newVisitor {
+				a.seenVisitor[seen] = true
+			}
+			if newVisit {
+				a.seenVisit[seenVisitValue{e.session, seen}] = true
+			}
+			if !inSpan {
+				continue
+			}
+			key := rollupKey{bucket, d, value}
+			c := a.cells[key]
+			if c == nil {
+				c = &rollupCounts{}
+				a.cells[key] = c
+			}
+			c.events++
+			if e.name == "pageview" {
+				c.pageviews++
+			}
+			if newVisitor {
+				c.visitors++
+			}
+			if newVisit {
+				c.visits++
+				if v.pageviews == 1 {
+					c.bounces++
+				}
+				c.durationMS += v.last.Sub(v.first).Milliseconds()
+			}
+		}
+	}
+}
+
+// scanEvents reads the rows of the events and visitor-events queries.
+func scanEvents(rows *sql.Rows) ([]rollupEvent, error) {
+	defer rows.Close()
+	var out []rollupEvent
+	for rows.Next() {
+		var e rollupEvent
+		var visitor, session int64
+		err := rows.Scan(&e.id, &e.time, &e.name, &visitor, &session, &e.path, &e.referrer, &e.source, &e.campaign,
+			&e.browser, &e.os, &e.device, &e.screen, &e.language, &e.country, &e.search, &e.results, &e.link)
+		if err != nil {
+			return nil, err
+		}
+		e.visitor, e.session = uint64(visitor), uint64(session)
+		e.day = e.time.Unix() / 86400
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Rollup brings the rollups of every site up to now, less a short grace
+// for batches still on their way, so that queries read raw events for the
+// last few minutes only. Within an hour it redoes that hour's rows alone;
+// once an hour has ended it recomputes the whole UTC day so far, so that
+// visits going on across hours get their final length and bounce, and
+// it writes a day's daily rows once the day is over. Run it every minute.
+func (s *SQLStore) Rollup(ctx context.Context, now time.Time) error {
+	marks, err := s.sites(ctx)
+	if err != nil {
+		return err
+	}
+	target := now.Add(-rollupGrace).Truncate(time.Microsecond)
+	for _, site := range sortedKeys(marks) {
+		if err := s.rollupSite(ctx, site, target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rollupSite rolls one site up to target, a UTC day per transaction.
+func (s *SQLStore) rollupSite(ctx context.Context, site string, target time.Time) error {
+	for {
+		m, err := s.site(ctx, site)
+		if err != nil {
+			return err
+		}
+		if !m.rolledUntil.Before(target) {
+			return nil
+		}
+		if hour := target.Truncate(time.Hour); !m.rolledUntil.Before(hour) {
+			if err := s.rollupHour(ctx, site, m.rolledUntil, hour, target); err != nil {
+				return fmt.Errorf("analytics: rollup %s hour %s: %w", site, hour.Format(time.RFC3339), err)
+			}
+			continue
+		}
+		day := rollupDayOf(m.rolledUntil)
+		if day.Equal(m.rolledUntil) {
+			// Skip the days without events; a day begun but not yet
+			// finished is always done again.
+			var next time.Time
+			err := s.db.QueryRowContext(ctx, s.q["first-event"], site, m.rolledUntil).Scan(&next)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				next = target
+			case err != nil:
+				return fmt.Errorf("analytics: rollup %s: %w", site, err)
+			}
+			day = rollupDayOf(earlierTime(next, target))
+		}
+		if err := s.rollupDay(ctx, site, m.rolledUntil, day, target); err != nil {
+			return fmt.Errorf("analytics: rollup %s day %s: %w", site, day.Format(time.DateOnly), err)
+		}
+	}
+}
+
+// rollupDay recomputes the hourly rows of one UTC day up to target, and its
+// daily rows when target has passed the day, unless the site's marks moved
+// from was since they were read.
+func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target time.Time) error {
+	end := day.AddDate(0, 0, 1)
+	until := earlierTime(end, target)
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if moved, err := s.marksMoved(ctx, tx, site, was); moved || err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, s.q["events"], site, day, end)
+		if err != nil {
+			return err
+		}
+		events, err := scanEvents(rows)
+		if err != nil {
+			return err
+		}
+		agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
+			return t.Unix() / 3600, t.Before(until)
+		})
+		agg.add(events)
+
+		if _, err := tx.ExecContext(ctx, s.q["delete-hourly"], site, day, end); err != nil {
+			return err
+		}
+		if err := s.insertRollups(ctx, tx, "insert-hourly", site, agg.cells); err != nil {
+			return err
+		}
+		if until.Equal(end) {
+			daily := make(map[rollupKey]*rollupCounts)
+			for k, c := range agg.cells {
+				k.bucket = day.Unix() / 3600
+				d := daily[k]
+				if d == nil {
+					d = &rollupCounts{}
+					daily[k] = d
+				}
+				d.add(c)
+			}
+			if _, err := tx.ExecContext(ctx, s.q["delete-daily"], site, day, end); err != nil {
+				return err
+			}
+			if err := s.insertRollups(ctx, tx, "insert-daily", site, daily); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.q["advance-site"], site, until)
+		return err
+	})
+}
+
+// rollupHour recomputes the rows of the hour under way, up to target, from
+// the events of the visitors active in it, unless the site's marks moved
+// from was since they were read. Those visitors' earlier events of the day
+// tell which of them, and of their visits, the earlier hours have already
+// counted.
+func (s *SQLStore) rollupHour(ctx context.Context, site string, was, hour, target time.Time) error {
+	day := rollupDayOf(hour)
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if moved, err := s.marksMoved(ctx, tx, site, was); moved || err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, s.q["visitor-events"], site, day, day.AddDate(0, 0, 1), hour, target)
+		if err != nil {
+			return err
+		}
+		events, err := scanEvents(rows)
+		if err != nil {
+			return err
+		}
+		agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
+			return t.Unix() / 3600, !t.Before(hour) && t.Before(target)
+		})
+		agg.add(events)
+		if _, err := tx.ExecContext(ctx, s.q["delete-hourly"], site, hour, hour.Add(time.Hour)); err != nil {
+			return err
+		}
+		if err := s.insertRollups(ctx, tx, "insert-hourly", site, agg.cells); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q["advance-site"], site, target)
+		return err
+	})
+}
+
+// marksMoved locks the site's marks for the rest of tx and reports whether
+// they have moved from was, which late events do by rewinding them.
+func (s *SQLStore) marksMoved(ctx context.Context, tx *store.Tx, site string, was time.Time) (bool, error) {
+	var m siteMarks
+	if err := tx.QueryRowContext(ctx, s.q["lock-site"], site).Scan(&m.rolledUntil, &m.rawFrom); err != nil {
+		return false, err
+	}
+	return !m.rolledUntil.Equal(was), nil
+}
+
+func allDimensions() []dimension {
+	dims := make([]dimension, 0, dimCount)
+	for d := range dimCount {
+		dims = append(dims, d)
+	}
+	return dims
+}
+
+// rollupBatch bounds the rows of one insert statement.
+const rollupBatch = 2000
+
+// insertRollups writes cells, whose buckets are Unix hours, with the
+// named insert query.
+func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site string, cells map[rollupKey]*rollupCounts) error {
+	keys := make([]rollupKey, 0, len(cells))
+	for k := range cells {
+		keys = append(keys, k)
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), rollupBatch)
+		buf := []byte{'['}
+		for i, k := range keys[:n] {
+			c := cells[k]
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '[')
+			buf = appendJSONString(buf, site)
+			buf = appendJSONString(append(buf, ','), k.dim.String())
+			buf = s.appendTime(append(buf, ','), time.Unix(k.bucket*3600, 0))
+			buf = appendJSONString(append(buf, ','), k.value)
+			for _, v := range []int64{c.visitors, c.visits, c.pageviews, c.events, c.bounces, c.durationMS} {
+				buf = strconv.AppendInt(append(buf, ','), v, 10)
+			}
+			buf = append(buf, ']')
+		}
+		buf = append(buf, ']')
+		if _, err := tx.ExecContext(ctx, s.q[query], string(buf)); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// RollupEvery runs Rollup every interval until ctx is done, logging
+// failures, which the next run retries.
+func (s *SQLStore) RollupEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if err := s.Rollup(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("analytics rollup failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// rollupDayOf returns the start of t's UTC day.
+func rollupDayOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func compareInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// earlierTime returns the earlier of two times.
+func earlierTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

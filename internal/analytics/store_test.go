@@ -1,0 +1,280 @@
+package analytics
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/store/storetest"
+)
+
+func countRows(t *testing.T, db *store.DB, query string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestWriteEventsKeepsEveryField checks that every field of an event,
+// including unsigned ids with the top bit set and text that needs JSON
+// escaping, is stored as given.
+func TestWriteEventsKeepsEveryField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newTestStore(t, db)
+		e := Event{
+			Time: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC), Site: "demo.localhost", Name: "search",
+			Visitor: 1<<63 + 5, Session: 1<<64 - 1, Path: "/ja/検索/", Hostname: "demo.localhost",
+			Referrer: `example.com/"quoted"\path`, Source: "Yahoo! JAPAN", Medium: "organic", Campaign: "春\n2026",
+			Browser: "Samsung Internet", BrowserVersion: "28", OS: "Android", Device: "mobile", Screen: "small",
+			Language: "ja", Country: "JP", Network: "example.net", Props: map[string]string{"k": "v\"", "空": ""},
+			Search: "助成金 \t締め切り", Results: 0, Link: "https://example.com/?a=1&b=<2>",
+		}
+		if err := s.WriteEvents(ctx, []Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		var got Event
+		var visitor, session int64
+		var props string
+		err := db.QueryRowContext(ctx, `SELECT time, site, name, visitor, session, path, hostname, referrer, source, medium,
+			campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link
+			FROM analytics_events`).Scan(&got.Time, &got.Site, &got.Name, &visitor, &session, &got.Path, &got.Hostname,
+			&got.Referrer, &got.Source, &got.Medium, &got.Campaign, &got.Browser, &got.BrowserVersion, &got.OS, &got.Device,
+			&got.Screen, &got.Language, &got.Country, &got.Network, &props, &got.Search, &got.Results, &got.Link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Visitor, got.Session = uint64(visitor), uint64(session)
+		want := e
+		want.Time = e.Time.Truncate(time.Microsecond)
+		want.Props, got.Props = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("stored\n%+v\nwant\n%+v", got, want)
+		}
+		if props != `{"k":"v\"","空":""}` {
+			t.Errorf("props stored as %s", props)
+		}
+	})
+}
+
+// TestWriteEventsRefusesDaysAlreadyThinned checks that a batch holding an
+// event from before the retained raw events is refused whole, and that an
+// empty batch is no error.
+func TestWriteEventsRefusesDaysAlreadyThinned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newTestStore(t, db)
+		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		old := Event{Site: "demo.localhost", Name: "pageview", Time: day.Add(time.Hour), Path: "/"}
+		if err := s.WriteEvents(ctx, []Event{old}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Rollup(ctx, day.AddDate(0, 0, 3)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Retain(ctx, day.AddDate(0, 0, 2)); err != nil {
+			t.Fatal(err)
+		}
+		recent := old
+		recent.Time = day.AddDate(0, 0, 2).Add(time.Hour)
+		err := s.WriteEvents(ctx, []Event{recent, old})
+		if !errors.Is(err, ErrTooOld) {
+			t.Errorf("WriteEvents with an event before the retained ones: %v, want ErrTooOld", err)
+		}
+		if n := countRows(t, db, `SELECT count(*) FROM analytics_events`); n != 0 {
+			t.Errorf("%d events stored from a refused batch", n)
+		}
+		if err := s.WriteEvents(ctx, nil); err != nil {
+			t.Errorf("empty batch: %v", err)
+		}
+		if err := s.WriteEvents(ctx, []Event{{Name: "pageview", Time: recent.Time}}); err == nil {
+			t.Error("an event without a site was stored")
+		}
+	})
+}
+
+// TestLateEventsAreRolledUpAgain checks that events arriving for hours
+// already rolled up are counted once the next rollup has run, and counted
+// from raw events until then.
+func TestLateEventsAreRolledUpAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newTestStore(t, db)
+		from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		events := generateEvents(t, 3, "demo.localhost", from, from.AddDate(0, 0, 3), 900)
+		// Every tenth event arrives after the rollup.
+		var onTime, late []Event
+		for i, e := range events {
+			if i%10 == 0 {
+				late = append(late, e)
+			} else {
+				onTime = append(onTime, e)
+			}
+		}
+		writeAll(t, s, onTime, 200)
+		if err := s.Rollup(ctx, from.AddDate(0, 0, 4)); err != nil {
+			t.Fatal(err)
+		}
+		writeAll(t, s, late, 200)
+		x := newExpectation(events)
+		f := Filter{Site: "demo.localhost", From: from, To: from.AddDate(0, 0, 3)}
+		check := func(when string) {
+			t.Helper()
+			if got, want := mustTotals(t, s, f), x.totals(f); got != want {
+				t.Errorf("%s: Totals = %+v, want %+v", when, got, want)
+			}
+			got, err := s.Top(ctx, f, "path", 5)
+			if want := x.top(f, "path", 5); err != nil || !equalRows(got, want) {
+				t.Errorf("%s: Top = %+v, %v; want %+v", when, got, err, want)
+			}
+		}
+		check("before the next rollup")
+		if err := s.Rollup(ctx, from.AddDate(0, 0, 4)); err != nil {
+			t.Fatal(err)
+		}
+		check("after the next rollup")
+		if n := countRows(t, db, `SELECT count(*) FROM analytics_sites WHERE rolled_until < $1`, from.AddDate(0, 0, 3)); n != 0 {
+			t.Errorf("rollups not brought up to date again")
+		}
+	})
+}
+
+func mustTotals(t *testing.T, s *SQLStore, f Filter) Totals {
+	t.Helper()
+	got, err := s.Totals(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func equalRows(a, b []Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRealtime counts the visitors of the last 30 minutes only, per site.
+func TestRealtime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newTestStore(t, db)
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		var events []Event
+		for i, ago := range []time.Duration{0, time.Minute, 29 * time.Minute, 30 * time.Minute, 2 * time.Hour} {
+			events = append(events, Event{Site: "demo.localhost", Name: "pageview", Time: now.Add(-ago), Visitor: uint64(i)})
+		}
+		// A second event of visitor 0, and another site's visitor.
+		events = append(events,
+			Event{Site: "demo.localhost", Name: "pageview", Time: now.Add(-5 * time.Minute), Visitor: 0},
+			Event{Site: "other.localhost", Name: "pageview", Time: now, Visitor: 9})
+		if err := s.WriteEvents(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Realtime(ctx, "demo.localhost", now)
+		if err != nil || got != 3 {
+			t.Errorf("Realtime = %d, %v; want 3", got, err)
+		}
+	})
+}
+
+// TestQueryValidation checks the errors for queries that make no sense.
+func TestQueryValidation(t *testing.T) {
+	db := storetest.SQLite(t)
+	s := newTestStore(t, db)
+	ctx := context.Background()
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ok := Filter{Site: "demo.localhost", From: from, To: from.AddDate(0, 0, 1)}
+	if _, err := s.Top(ctx, ok, "colour", 10); !errors.Is(err, ErrUnknownDimension) {
+		t.Errorf("Top of an unknown dimension: %v", err)
+	}
+	bad := ok
+	bad.Where = map[string]string{"colour": "red"}
+	if _, err := s.Totals(ctx, bad); !errors.Is(err, ErrUnknownDimension) {
+		t.Errorf("filter on an unknown dimension: %v", err)
+	}
+	if _, err := s.Series(ctx, ok, "week"); err == nil {
+		t.Error("Series accepted interval week")
+	}
+	backwards := ok
+	backwards.From, backwards.To = ok.To, ok.From
+	if _, err := s.Totals(ctx, backwards); err == nil {
+		t.Error("Totals accepted a range that ends before it starts")
+	}
+	if _, err := s.Totals(ctx, Filter{From: ok.From, To: ok.To}); err == nil {
+		t.Error("Totals accepted a filter without a site")
+	}
+	long := ok
+	long.To = from.AddDate(5, 0, 0)
+	if _, err := s.Series(ctx, long, "hour"); err == nil {
+		t.Error("Series accepted 43,800 hourly points")
+	}
+	if got, err := s.Series(ctx, Filter{Site: "x", From: from, To: from}, "day"); err != nil || len(got) != 0 {
+		t.Errorf("Series of an empty range = %v, %v", got, err)
+	}
+}
+
+// TestPrevious checks the period a comparison is made with.
+func TestPrevious(t *testing.T) {
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, jst) }
+	tests := []struct {
+		name             string
+		from, to         time.Time
+		wantFrom, wantTo time.Time
+	}{
+		{"a week", day(3, 9), day(3, 16), day(3, 2), day(3, 9)},
+		{"a month of 31 days", day(3, 1), day(4, 1), day(1, 29), day(3, 1)},
+		{"an hour", day(3, 9).Add(10 * time.Hour), day(3, 9).Add(11 * time.Hour), day(3, 9).Add(9 * time.Hour), day(3, 9).Add(10 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Filter{Site: "s", From: tt.from, To: tt.to, Location: jst}.Previous()
+			if !p.From.Equal(tt.wantFrom) || !p.To.Equal(tt.wantTo) || p.Site != "s" {
+				t.Errorf("Previous = %s–%s, want %s–%s", p.From, p.To, tt.wantFrom, tt.wantTo)
+			}
+		})
+	}
+	// Across the end of summer time in New York a day is 25 hours long,
+	// and the day before it 24.
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database")
+	}
+	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, ny), time.Date(2026, 11, 2, 0, 0, 0, 0, ny)
+	p := Filter{From: from, To: to, Location: ny}.Previous()
+	if want := time.Date(2026, 10, 31, 0, 0, 0, 0, ny); !p.From.Equal(want) {
+		t.Errorf("Previous of a 25-hour day starts %s, want %s", p.From, want)
+	}
+}
+
+// BenchmarkWriteEvents measures storing batches of 1,000 generated events.
+func BenchmarkWriteEvents(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(d.String(), func(b *testing.B) {
+			s := newTestStore(b, storetest.Open(b, d))
+			from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			events := generateEvents(b, 1, "demo.localhost", from, from.AddDate(0, 0, 30), 100_000)
+			b.ReportAllocs()
+			batches := 0
+			for b.Loop() {
+				start := (batches * 1000) % len(events)
+				if err := s.WriteEvents(context.Background(), events[start:start+1000]); err != nil {
+					b.Fatal(err)
+				}
+				batches++
+			}
+			b.ReportMetric(float64(batches*1000)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
