@@ -193,9 +193,10 @@ func TestDashboardMatchesGeneratedEvents(t *testing.T) {
 			now  time.Time
 		}{
 			{"raw events only", time.Time{}},
-			{"rolled up to mid-day", time.Date(2026, 3, 9, 13, 30, 0, 0, time.UTC)},
-			{"rolled up again within the hour", time.Date(2026, 3, 9, 13, 47, 0, 0, time.UTC)},
-			{"rolled up to the next hour", time.Date(2026, 3, 9, 14, 3, 0, 0, time.UTC)},
+			// The afternoon in Japan, when the test traffic is busiest.
+			{"rolled up to mid-day", time.Date(2026, 3, 9, 5, 30, 0, 0, time.UTC)},
+			{"rolled up again within the hour", time.Date(2026, 3, 9, 5, 47, 0, 0, time.UTC)},
+			{"rolled up to the next hour", time.Date(2026, 3, 9, 6, 3, 0, 0, time.UTC)},
 			{"rolled up", testTo.Add(48 * time.Hour)},
 		} {
 			if !stage.now.IsZero() {
