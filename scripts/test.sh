@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need from Debian's packages when it
-# is missing (PostgreSQL, and Chromium for the browser tests), starts a
-# throwaway PostgreSQL on loopback, and runs go test.
+# is missing (PostgreSQL, ClickHouse, and Chromium for the browser tests),
+# starts a throwaway PostgreSQL and ClickHouse on loopback, and runs go test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -n "${CH_SERVER:-}" ] || command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
 # The browser tests look for the same names (internal/browsertest).
 have_browser() {
   [ -n "${NOREN_CHROMIUM:-}" ] && return 0
@@ -25,9 +26,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(sh scripts/postgres.sh start)"
-export NOREN_REQUIRE_POSTGRES=1
+eval "$(sh scripts/clickhouse.sh start)"
+export NOREN_REQUIRE_POSTGRES=1 NOREN_REQUIRE_CLICKHOUSE=1
 # With a browser installed above, a browser test that cannot find or start
 # one fails instead of skipping.
 export NOREN_REQUIRE_BROWSER=1

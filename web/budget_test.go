@@ -57,3 +57,24 @@ func gzipSize(t *testing.T, data []byte, level int) int {
 	}
 	return buf.Len()
 }
+
+// dashboardBudget is the most dashboard.js may weigh gzipped: the
+// analytics dashboard is complete without it, and it only adds tooltips
+// and a refreshed realtime figure.
+const dashboardBudget = 2 << 10
+
+// TestDashboardScriptBudget keeps the dashboard script within its budget
+// at both gzip levels static files are served with.
+func TestDashboardScriptBudget(t *testing.T) {
+	raw, err := Static.ReadFile("static/dashboard.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []int{gzip.BestCompression, 5} {
+		n := gzipSize(t, raw, level)
+		t.Logf("dashboard.js: %d bytes, %d gzipped at level %d, budget %d", len(raw), n, level, dashboardBudget)
+		if n > dashboardBudget {
+			t.Errorf("dashboard.js weighs %d bytes gzipped at level %d, over the budget of %d", n, level, dashboardBudget)
+		}
+	}
+}

@@ -90,33 +90,14 @@ func runAnalyticsGenerate(ctx context.Context, env *environment, args []string) 
 // generateEvents stores g's events up to now and rolls them up, reporting
 // progress and rates on env's output.
 func generateEvents(ctx context.Context, env *environment, s *analytics.SQLStore, g *generateFlags, now time.Time) error {
-	from := now.AddDate(0, 0, -g.days)
-	batch := make([]analytics.Event, 0, g.batch)
-	written := 0
 	start := time.Now()
 	lastReport := start
-	flush := func() error {
-		if err := s.WriteEvents(ctx, batch); err != nil {
-			return err
-		}
-		written += len(batch)
-		batch = batch[:0]
+	written, err := writeGenerated(ctx, s, g.seed, g.site, now.AddDate(0, 0, -g.days), now, g.events, g.batch, func(written int) {
 		if time.Since(lastReport) >= 10*time.Second {
 			lastReport = time.Now()
 			fmt.Fprintf(env.stderr, "%d events stored (%.0f events/s)\n", written, float64(written)/time.Since(start).Seconds())
 		}
-		return ctx.Err()
-	}
-	err := analytics.Generate(g.seed, g.site, from, now, g.events, func(e analytics.Event) error {
-		batch = append(batch, e)
-		if len(batch) == g.batch {
-			return flush()
-		}
-		return nil
 	})
-	if err == nil && len(batch) > 0 {
-		err = flush()
-	}
 	if err != nil {
 		return err
 	}
@@ -129,6 +110,34 @@ func generateEvents(ctx context.Context, env *environment, s *analytics.SQLStore
 	}
 	fmt.Fprintf(env.stdout, "rolled up in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// writeGenerated stores n generated events of site between from and to in
+// batches, calling progress with the count written after each, and returns
+// that count.
+func writeGenerated(ctx context.Context, w analytics.Writer, seed int64, site string, from, to time.Time, n, batchSize int, progress func(written int)) (int, error) {
+	batch := make([]analytics.Event, 0, batchSize)
+	written := 0
+	flush := func() error {
+		if err := w.WriteEvents(ctx, batch); err != nil {
+			return err
+		}
+		written += len(batch)
+		batch = batch[:0]
+		progress(written)
+		return ctx.Err()
+	}
+	err := analytics.Generate(seed, site, from, to, n, func(e analytics.Event) error {
+		batch = append(batch, e)
+		if len(batch) == batchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		err = flush()
+	}
+	return written, err
 }
 
 // openAnalytics opens the configured database and its analytics store.

@@ -379,7 +379,7 @@ func TestConsentBrowser(t *testing.T) {
 		v.click("Accept all", acceptAllButton)
 		v.waitFor("the banner goes", "!"+bannerShown)
 		receipts = append(receipts, v.mustCookie().receipt())
-		stopDemo(t, p)
+		stop(t, p, syscall.SIGTERM)
 		checkRecordsAnonymous(t, dir, receipts, ua)
 	})
 }
@@ -906,25 +906,6 @@ func sameRecord(a, b consent.Record) bool {
 	return a.Receipt == b.Receipt && a.PrevReceipt == b.PrevReceipt && a.Given.Equal(b.Given) &&
 		a.PolicyHash == b.PolicyHash && a.Version == b.Version && maps.Equal(a.Categories, b.Categories) &&
 		maps.Equal(a.Tools, b.Tools) && a.Method == b.Method && a.GPC == b.GPC && a.Kind == b.Kind && a.Lang == b.Lang
-}
-
-// stopDemo ends the demo with SIGTERM and waits for it, so that its
-// database is closed and its write-ahead log folded into the file.
-func stopDemo(t *testing.T, p *process) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		// The cleanup of start waits for the exit too.
-		p.done <- err
-		if err != nil {
-			t.Fatalf("the demo exited with %v", err)
-		}
-	case <-time.After(browserStep):
-		t.Fatal("the demo did not stop after SIGTERM")
-	}
 }
 
 // checkRecordsAnonymous checks, after the demo has stopped, that no column

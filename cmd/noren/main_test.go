@@ -76,9 +76,15 @@ var servingLine = regexp.MustCompile(`Noren is serving (https?)://[^:/]+:(\d+)/`
 // start runs noren with args and waits for it to print the URL it serves.
 func start(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startWith(t, nil, args...)
+}
+
+// startWith is start with further environment variables.
+func startWith(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, args...)
-	p.cmd.Env = append(os.Environ(), "NOREN_CONFIG=")
+	p.cmd.Env = append(append(os.Environ(), "NOREN_CONFIG="), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

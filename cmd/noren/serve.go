@@ -21,6 +21,8 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/analytics"
+	"github.com/noren-web/noren/internal/analytics/publicstats"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
@@ -84,6 +86,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	trusted := fset.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	manifestPath := fset.String("manifest", "", "use this manifest instead of the bundled one (reloaded when it changes)")
 	logLevel := fset.String("log-level", "info", "log level: debug, info, warn or error")
+	sample := fset.Int("sample-events", 30000, "on first start, store this many generated analytics events of the last 30 days, so that the dashboard\nand the public statistics have something to show (0: none)")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -117,7 +120,10 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo site: %w", err)
 	}
-	a := app{cfg: cfg, manifest: m, manifestPath: *manifestPath, siteFS: siteFS, demo: true}
+	if *sample < 0 {
+		return fmt.Errorf("-sample-events: %d is negative", *sample)
+	}
+	a := app{cfg: cfg, manifest: m, manifestPath: *manifestPath, siteFS: siteFS, demo: true, sampleEvents: *sample}
 	return a.run(ctx, env)
 }
 
@@ -129,6 +135,9 @@ type app struct {
 	siteFS       fs.FS
 	upstream     *url.URL
 	demo         bool
+	// sampleEvents is how many generated analytics events the demo stores
+	// in an empty database.
+	sampleEvents int
 }
 
 func (a *app) run(ctx context.Context, env *environment) error {
@@ -204,7 +213,25 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			return err
 		}
 	}
-	console, err := admin.New(admin.Options{
+	reg := prometheus.NewRegistry()
+	live, err := startAnalytics(ctx, cfg, db, current, a.demo, reg, logger)
+	if err != nil {
+		return err
+	}
+	if live != nil && a.sampleEvents > 0 {
+		if err := live.sample(ctx, a.sampleEvents, logger); err != nil {
+			return err
+		}
+	}
+	// Stopping writes every accepted event once the server has stopped
+	// taking requests, before the database closes.
+	defer func() {
+		if err := live.close(); err != nil {
+			logger.Error("analytics: stopping", "err", err)
+		}
+	}()
+
+	opt := admin.Options{
 		Accounts:         accounts,
 		Trail:            trail,
 		Consent:          records,
@@ -221,19 +248,25 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		WebAuthnRPID:     webAuthnRPID(cfg, current.Get()),
 		WebAuthnOrigins:  cfg.Admin.WebAuthnOrigins,
 		WebAuthnRPName:   totpIssuer(cfg, current.Get()),
-	})
+	}
+	if live != nil {
+		opt.Analytics, opt.AnalyticsSites, opt.AnalyticsLocation = live.store, live.sites, live.location
+	}
+	console, err := admin.New(opt)
 	if err != nil {
 		return err
 	}
 	go console.Run(ctx)
 
-	handler, err := a.routes(current, versions, db, console, records, logger)
+	handler, err := a.routes(current, versions, db, console, records, live, logger)
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
 	serverCfg := cfg.ServerConfig()
 	serverCfg.Headers.CSPSources = cspSources
+	if live != nil {
+		serverCfg.QuietPaths = analytics.CollectorPaths()
+	}
 	srv, err := server.New(serverCfg, handler.with(reg), logger, reg)
 	if err != nil {
 		return err
@@ -286,7 +319,7 @@ func (r routes) with(reg *prometheus.Registry) http.Handler {
 	return site.Compress(r.mux)
 }
 
-func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, logger *slog.Logger) (routes, error) {
+func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, live *liveAnalytics, logger *slog.Logger) (routes, error) {
 	cfg := a.cfg
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: db.Ping}))
@@ -310,6 +343,9 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		return routes{}, err
 	}
 	choices.Register(mux)
+	if live != nil {
+		live.collector.Register(mux)
+	}
 
 	policy.NewHandler(policy.Options{
 		Manifest:   current.Get,
@@ -331,7 +367,8 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	}
 	if cfg.Site.Inject {
 		opt.Injection.Head = func(r *http.Request, lang, nonce string) string {
-			return headSnippet(current.Get(), lang)
+			m := current.Get()
+			return headSnippet(m, lang) + live.trackerHead(m, nonce)
 		}
 		// The consent script comes before the page's first script, so that
 		// it holds gated tags and sets Consent Mode's defaults before any
@@ -348,15 +385,19 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		// The consent configuration in the head tells whether the request
 		// carried a GPC signal, so a copy kept from without one must not be
 		// confirmed for a request with one, nor the other way round.
+		// The no-JavaScript pixel is there only for visitors counted.
 		opt.Injection.Fingerprint = func(r *http.Request) string {
-			return fmt.Sprintf("%s %s gpc=%t", versionString(), current.Get().Hash(), consent.GPC(r))
+			m := current.Get()
+			return fmt.Sprintf("%s %s gpc=%t counted=%t", versionString(), m.Hash(), consent.GPC(r), live.counts(m, r))
 		}
+		links := func(*http.Request, string) string { return "" }
 		if cfg.Site.FooterLinks {
-			footer, err := site.FooterLinks(langs, true)
-			if err != nil {
+			if links, err = site.FooterLinks(langs, true); err != nil {
 				return routes{}, err
 			}
-			opt.Injection.Footer = footer
+		}
+		opt.Injection.Footer = func(r *http.Request, lang string) string {
+			return links(r, lang) + live.pixel(current.Get(), r)
 		}
 	}
 	var siteHandler http.Handler
@@ -382,6 +423,21 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		})
 	}
 	mux.Handle("/", siteHandler)
+	if live != nil {
+		stats, err := publicstats.New(publicstats.Options{
+			Reader:      live.store,
+			Site:        live.sites[0],
+			Location:    live.location,
+			Manifest:    current.Get,
+			Templates:   web.Templates,
+			Logger:      logger,
+			Unpublished: siteHandler,
+		})
+		if err != nil {
+			return routes{}, err
+		}
+		stats.Register(mux)
+	}
 	return routes{mux: mux, metrics: cfg.HTTP.MetricsAllow}, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/noren-web/noren/internal/audit"
@@ -124,54 +123,23 @@ func (c *Console) apiConsent(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 // consentChart draws the choices per day as stacked bars (accept all,
-// custom, reject all) with the GPC count as a line, in SVG so the page
-// needs no script. Each series has its own pattern as well as its colour,
-// and the page shows the same figures in a table.
+// custom, reject all) with the GPC count as a dashed line. Each series has
+// its own pattern as well as its colour, and the page shows the same
+// figures in a table.
 func consentChart(days []consent.DayCount, lang string) template.HTML {
-	if len(days) == 0 {
-		return ""
+	c := chart{
+		id:    "consent-chart",
+		title: translate(lang, "consent.title"),
+		desc:  translate(lang, "consent.chart"),
+		defs: `<pattern id="p-reject" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#a4161a"/><path d="M0 6L6 0" stroke="#fff" stroke-width="1.5"/></pattern>` +
+			`<pattern id="p-custom" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#8a5a00"/><circle cx="3" cy="3" r="1.2" fill="#fff"/></pattern>`,
 	}
-	const width, height, left, bottom, top = 720.0, 240.0, 40.0, 24.0, 8.0
-	peak := 1
-	for _, d := range days {
-		peak = max(peak, d.AcceptAll+d.RejectAll+d.Custom, d.GPC)
-	}
-	plotH := height - bottom - top
-	step := (width - left) / float64(len(days))
-	bar := step * 0.7
-	y := func(v int) float64 { return top + plotH - plotH*float64(v)/float64(peak) }
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="chart-title" preserveAspectRatio="xMinYMin meet">`, width, height)
-	fmt.Fprintf(&b, `<title id="chart-title">%s</title>`, template.HTMLEscapeString(translate(lang, "consent.chart")))
-	b.WriteString(`<defs><pattern id="p-reject" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#a4161a"/><path d="M0 6L6 0" stroke="#fff" stroke-width="1.5"/></pattern>` +
-		`<pattern id="p-custom" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#8a5a00"/><circle cx="3" cy="3" r="1.2" fill="#fff"/></pattern></defs>`)
-	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#4d4d4d"/>`, left, top+plotH, width, top+plotH)
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="11" text-anchor="end" fill="#1a1a1a">%d</text>`, left-4, top+8, peak)
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="11" text-anchor="end" fill="#1a1a1a">0</text>`, left-4, top+plotH)
-	var line strings.Builder
+	accept, custom, reject, gpc := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
 	for i, d := range days {
-		x := left + float64(i)*step + (step-bar)/2
-		base := 0
-		for _, s := range []struct {
-			n    int
-			fill string
-		}{{d.AcceptAll, "#1a6a2e"}, {d.Custom, "url(#p-custom)"}, {d.RejectAll, "url(#p-reject)"}} {
-			if s.n == 0 {
-				continue
-			}
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, x, y(base+s.n), bar, y(base)-y(base+s.n), s.fill)
-			base += s.n
-		}
-		sep := "L"
-		if i == 0 {
-			sep = "M"
-		}
-		fmt.Fprintf(&line, "%s%.1f %.1f", sep, x+bar/2, y(d.GPC))
-		if len(days) <= 31 || i%7 == 0 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle" fill="#1a1a1a">%s</text>`, x+bar/2, height-8, d.Day[5:])
-		}
+		c.labels = append(c.labels, d.Day[5:])
+		accept[i], custom[i], reject[i], gpc[i] = float64(d.AcceptAll), float64(d.Custom), float64(d.RejectAll), float64(d.GPC)
 	}
-	fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="#00338d" stroke-width="2" stroke-dasharray="5 3"/>`, line.String())
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	c.bars = []chartSeries{{paint: "#1a6a2e", values: accept}, {paint: "url(#p-custom)", values: custom}, {paint: "url(#p-reject)", values: reject}}
+	c.lines = []chartSeries{{paint: "#00338d", dashed: true, values: gpc}}
+	return c.svg()
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
@@ -44,6 +45,15 @@ type Options struct {
 	// Consent holds visitors' consent records, for the statistics page;
 	// nil leaves the page empty.
 	Consent *consent.Records
+	// Analytics answers the analytics dashboard and its API; nil leaves
+	// the dashboard saying that analytics is not configured.
+	Analytics analytics.Reader
+	// AnalyticsSites are the site domains the dashboard offers, the
+	// default first.
+	AnalyticsSites []string
+	// AnalyticsLocation is the zone whose days and months the dashboard
+	// counts in; nil means UTC.
+	AnalyticsLocation *time.Location
 	// TOTPIssuer names Noren in authenticator apps.
 	TOTPIssuer string
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
@@ -23,6 +24,12 @@ import (
 
 // testPassword is the password of every account the tests create.
 const testPassword = "correct horse battery staple"
+
+// testSite is the site whose analytics the console shows by default, and
+// testZone the zone it counts days in.
+const testSite = "www.example.jp"
+
+var testZone = time.FixedZone("JST", 9*60*60)
 
 // clock is a settable time for the console under test.
 type clock struct {
@@ -49,12 +56,18 @@ type harness struct {
 	accounts *account.Store
 	trail    *audit.Trail
 	records  *consent.Records
-	console  *Console
-	srv      *httptest.Server
-	clock    *clock
+	// events is the analytics store the console reads, on db.
+	events  *analytics.SQLStore
+	console *Console
+	// mux serves the console; tests may add handlers.
+	mux   *http.ServeMux
+	srv   *httptest.Server
+	clock *clock
 }
 
-func newHarness(t *testing.T, db *store.DB) *harness {
+// newHarness starts a console on db; configure changes its options
+// before it starts.
+func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harness {
 	t.Helper()
 	m, err := manifest.Load(filepath.Join("testdata", "manifest.yaml"))
 	if err != nil {
@@ -70,9 +83,16 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(Options{
-		Consent:  records,
-		Accounts: accounts, Trail: trail, Templates: web.Templates,
+	events, err := analytics.NewSQLStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{
+		Consent:           records,
+		Analytics:         events,
+		AnalyticsSites:    []string{testSite, "shop.example.jp"},
+		AnalyticsLocation: testZone,
+		Accounts:          accounts, Trail: trail, Templates: web.Templates,
 		Manifest:         func() *manifest.Manifest { return m },
 		Now:              clk.now,
 		SessionIdle:      30 * time.Minute,
@@ -82,7 +102,11 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 		AddressFailures:  1000,
 		AddressWindow:    15 * time.Minute,
 		TOTPIssuer:       "Noren test",
-	})
+	}
+	for _, f := range configure {
+		f(&opt)
+	}
+	c, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +114,7 @@ func newHarness(t *testing.T, db *store.DB) *harness {
 	c.Register(mux)
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, console: c, srv: srv, clock: clk}
+	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, events: events, console: c, mux: mux, srv: srv, clock: clk}
 }
 
 // addUser creates an account; handlers and contractors get the

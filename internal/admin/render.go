@@ -192,6 +192,7 @@ func (c *Console) nav(rq *request, current string) []navLink {
 		perm      account.Permission
 	}{
 		{"/admin/", "nav.home", account.Console},
+		{"/admin/analytics", "nav.analytics", account.ReadAnalytics},
 		{"/admin/forms", "nav.forms", account.HandleSubmissions},
 		{"/admin/consent", "nav.consent", account.ReadConsentStats},
 		{"/admin/policy", "nav.policy", account.ReadPolicy},

@@ -112,6 +112,10 @@ func (c *Console) routeTable() []route {
 		r("GET", "/admin/consent", Signed, account.ReadConsentStats, c.consentPage),
 		r("POST", "/admin/consent/export", Signed, account.ReadConsentStats, c.consentExport),
 
+		r("GET", "/admin/analytics", Signed, account.ReadAnalytics, c.analyticsPage),
+		r("GET", "/admin/analytics/export.csv", Signed, account.ReadAnalytics, c.analyticsExport),
+		r("GET", "/admin/analytics/realtime", Signed, account.ReadAnalytics, c.analyticsRealtime),
+
 		r("GET", "/admin/forms", Signed, account.HandleSubmissions, c.formsPage),
 		formScoped(r("GET", "/admin/forms/{form}", Signed, account.HandleSubmissions, c.formPage)),
 
@@ -119,6 +123,10 @@ func (c *Console) routeTable() []route {
 		r("GET", "/admin/api/users", API, account.ManageUsers, c.apiUsers),
 		r("GET", "/admin/api/audit", API, account.ReadAudit, c.apiAudit),
 		r("GET", "/admin/api/consent", API, account.ReadConsentStats, c.apiConsent),
+		r("GET", "/admin/api/analytics/{site}/totals", API, account.ReadAnalytics, c.apiAnalyticsTotals),
+		r("GET", "/admin/api/analytics/{site}/series", API, account.ReadAnalytics, c.apiAnalyticsSeries),
+		r("GET", "/admin/api/analytics/{site}/top/{dimension}", API, account.ReadAnalytics, c.apiAnalyticsTop),
+		r("GET", "/admin/api/analytics/{site}/realtime", API, account.ReadAnalytics, c.apiAnalyticsRealtime),
 		r("GET", "/admin/api/forms", API, account.HandleSubmissions, c.apiForms),
 		formScoped(r("GET", "/admin/api/forms/{form}", API, account.HandleSubmissions, c.apiForm)),
 	}

@@ -37,8 +37,8 @@ var errBufferClosed = errors.New("analytics: collector closed")
 // batches from one goroutine, every flushInterval or every batchSize
 // events, whichever comes first.
 //
-// An accepted event is never dropped: a batch the writer refuses is kept
-// and retried, with growing pauses, and every failure is logged and
+// An accepted event is dropped only when the writer refuses it for good
+// (see flush): a batch the writer refuses otherwise is kept and retried, with growing pauses, and every failure is logged and
 // counted; meanwhile the queue fills and new events are refused with
 // errQueueFull, which the collector answers with 503. close writes
 // everything accepted before it returns.
@@ -52,6 +52,7 @@ type buffer struct {
 	interval time.Duration
 	failures prometheus.Counter
 	written  prometheus.Counter
+	dropped  prometheus.Counter
 
 	// mu guards closed; add holds it shared while it queues, so that close
 	// knows no event is still on its way into the queue once it has it.
@@ -69,7 +70,7 @@ type buffer struct {
 	unwritten int
 }
 
-func newBuffer(w Writer, log *slog.Logger, size int, interval time.Duration, failures, written prometheus.Counter) *buffer {
+func newBuffer(w Writer, log *slog.Logger, size int, interval time.Duration, failures, written, dropped prometheus.Counter) *buffer {
 	if size <= 0 {
 		size = defaultQueueSize
 	}
@@ -80,6 +81,7 @@ func newBuffer(w Writer, log *slog.Logger, size int, interval time.Duration, fai
 		interval:   interval,
 		failures:   failures,
 		written:    written,
+		dropped:    dropped,
 		queue:      make(chan Event, size),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
@@ -179,18 +181,26 @@ func (b *buffer) drain(batch []Event) {
 }
 
 // flush writes batch, retrying until it is written or close gives up, and
-// returns a new empty batch, or batch itself when it was not written. A
-// written batch is left to the Writer, which may keep it.
+// returns a new empty batch, or what is left of batch when close gave up.
+// A written batch is left to the Writer, which may keep it.
+//
+// A batch refused for good (ErrTooOld: an event from a day whose raw
+// events retention has deleted) is written event by event instead, so
+// that only the events the store can never take are dropped, each
+// logged and counted, rather than the whole batch being retried forever.
 func (b *buffer) flush(batch []Event) []Event {
-	if len(batch) == 0 {
-		return batch
-	}
 	pause := retryMin
-	for attempt := 1; ; attempt++ {
+	for attempt := 1; len(batch) > 0; attempt++ {
 		err := b.write(batch)
 		if err == nil {
 			b.written.Add(float64(len(batch)))
 			break
+		}
+		if errors.Is(err, ErrTooOld) {
+			if batch = b.writeEach(batch); len(batch) == 0 {
+				break
+			}
+			err = fmt.Errorf("writing events one by one: %w", b.write(batch[:1]))
 		}
 		b.failures.Inc()
 		b.log.Warn("analytics: write events failed; will retry",
@@ -203,6 +213,30 @@ func (b *buffer) flush(batch []Event) []Event {
 		pause = min(2*pause, retryMax)
 	}
 	return make([]Event, 0, batchSize)
+}
+
+// writeEach writes the events of batch one at a time, drops those the
+// store refuses for good and returns those that failed otherwise, to be
+// retried.
+func (b *buffer) writeEach(batch []Event) []Event {
+	var retry []Event
+	dropped := 0
+	for _, e := range batch {
+		switch err := b.write([]Event{e}); {
+		case err == nil:
+			b.written.Inc()
+		case errors.Is(err, ErrTooOld):
+			dropped++
+		default:
+			retry = append(retry, e)
+		}
+	}
+	if dropped > 0 {
+		b.dropped.Add(float64(dropped))
+		b.log.Error("analytics: events dropped: older than the retained raw events",
+			slog.Int("events", dropped))
+	}
+	return retry
 }
 
 func (b *buffer) write(batch []Event) error {

@@ -71,6 +71,11 @@ type CollectorOptions struct {
 	// QueueSize bounds the events held in memory before they are
 	// written; 0 means 100,000.
 	QueueSize int
+	// Allow, when set, decides whether a request's events may be kept,
+	// such as by the visitor's consent. A refused request is answered as
+	// an accepted one, since a visitor's choice is no client error, and
+	// nothing of it is stored.
+	Allow func(r *http.Request) bool
 	// AllowOrigins lists origins besides the collector's own
 	// ("https://shop.example.com") from which browsers may send events.
 	AllowOrigins []string
@@ -122,6 +127,7 @@ type CollectorOptions struct {
 type Collector struct {
 	sites     map[string]bool
 	origins   map[string]bool
+	allow     func(r *http.Request) bool
 	now       func() time.Time
 	log       *slog.Logger
 	salts     *salts
@@ -143,6 +149,7 @@ type Collector struct {
 const (
 	outcomeAccepted   = "accepted"
 	outcomeBot        = "bot"
+	outcomeDeclined   = "declined"
 	outcomeInvalid    = "invalid"
 	outcomeOverloaded = "overloaded"
 )
@@ -162,6 +169,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 	c := &Collector{
 		sites:     make(map[string]bool),
 		origins:   make(map[string]bool),
+		allow:     opt.Allow,
 		now:       opt.Now,
 		log:       opt.Logger,
 		salts:     newSalts(opt.DB),
@@ -199,7 +207,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 
 	c.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "noren_analytics_requests_total",
-		Help: "Requests to the analytics collector, by outcome: accepted, bot (answered but not stored), invalid or overloaded (refused).",
+		Help: "Requests to the analytics collector, by outcome: accepted, bot or declined (answered but not stored: a crawler, or a visitor whose choices do not allow analytics), invalid or overloaded (refused).",
 	}, []string{"outcome"})
 	failures := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "noren_analytics_write_failures_total",
@@ -209,7 +217,11 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 		Name: "noren_analytics_events_written_total",
 		Help: "Analytics events written to storage.",
 	})
-	for _, o := range []string{outcomeAccepted, outcomeBot, outcomeInvalid, outcomeOverloaded} {
+	dropped := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "noren_analytics_events_dropped_total",
+		Help: "Accepted analytics events the storage refused for good (older than the retained raw events).",
+	})
+	for _, o := range []string{outcomeAccepted, outcomeBot, outcomeDeclined, outcomeInvalid, outcomeOverloaded} {
 		c.outcomes.WithLabelValues(o)
 	}
 	if opt.Registerer != nil {
@@ -221,7 +233,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 			Name: "noren_analytics_open_sessions",
 			Help: "Visitors whose visit is still open (an event within the last 30 minutes).",
 		}, func() float64 { return float64(c.sessions.len()) })
-		metrics := []prometheus.Collector{c.outcomes, failures, written, queued, visits}
+		metrics := []prometheus.Collector{c.outcomes, failures, written, dropped, queued, visits}
 		for i, m := range metrics {
 			if err := opt.Registerer.Register(m); err != nil {
 				for _, done := range metrics[:i] {
@@ -231,7 +243,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 			}
 		}
 	}
-	c.buf = newBuffer(opt.Writer, c.log, opt.QueueSize, flushInterval, failures, written)
+	c.buf = newBuffer(opt.Writer, c.log, opt.QueueSize, flushInterval, failures, written, dropped)
 
 	rotateCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	c.stopRotate = stop
@@ -307,8 +319,8 @@ func (c *Collector) serveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	agent := enrich.ParseAgent(r.UserAgent())
-	if isBot(r, agent) {
-		c.outcomes.WithLabelValues(outcomeBot).Inc()
+	if ignored := c.ignored(r, agent); ignored != "" {
+		c.outcomes.WithLabelValues(ignored).Inc()
 		answerOK(w)
 		return
 	}
@@ -338,6 +350,18 @@ func (c *Collector) serveEvent(w http.ResponseWriter, r *http.Request) {
 	answerOK(w)
 }
 
+// ignored returns the outcome of a request answered as accepted but not
+// stored, outcomeBot or outcomeDeclined, or "" for one to take in.
+func (c *Collector) ignored(r *http.Request, agent enrich.Agent) string {
+	switch {
+	case isBot(r, agent):
+		return outcomeBot
+	case c.allow != nil && !c.allow(r):
+		return outcomeDeclined
+	}
+	return ""
+}
+
 // answerOK answers a POST as Plausible's API does when it takes an event
 // in: 202 with "ok". Bots get the same answer.
 func answerOK(w http.ResponseWriter) {
@@ -349,7 +373,10 @@ func answerOK(w http.ResponseWriter) {
 func (c *Collector) servePixel(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
-	if agent := enrich.ParseAgent(r.UserAgent()); !isBot(r, agent) {
+	agent := enrich.ParseAgent(r.UserAgent())
+	if ignored := c.ignored(r, agent); ignored != "" {
+		c.outcomes.WithLabelValues(ignored).Inc()
+	} else {
 		p, err := parsePixel(r.URL.Query(), r.Referer())
 		if err == nil {
 			err = c.collect(r, p, agent)
@@ -358,8 +385,6 @@ func (c *Collector) servePixel(w http.ResponseWriter, r *http.Request) {
 			c.refuse(w, err)
 			return
 		}
-	} else {
-		c.outcomes.WithLabelValues(outcomeBot).Inc()
 	}
 	h.Set("Content-Type", "image/gif")
 	h.Set("Content-Length", strconv.Itoa(len(transparentGIF)))

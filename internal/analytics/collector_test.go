@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +36,9 @@ type recordingWriter struct {
 	attempts int
 	gate     chan struct{}
 	delay    time.Duration
+	// tooOld, when set, refuses for good every batch holding an event it
+	// picks, as a store does for an event past retention.
+	tooOld func(Event) bool
 }
 
 func (w *recordingWriter) WriteEvents(ctx context.Context, events []Event) error {
@@ -54,6 +58,9 @@ func (w *recordingWriter) WriteEvents(ctx context.Context, events []Event) error
 	if w.fail > 0 {
 		w.fail--
 		return errors.New("database unavailable")
+	}
+	if w.tooOld != nil && slices.ContainsFunc(events, w.tooOld) {
+		return fmt.Errorf("store: %w", ErrTooOld)
 	}
 	w.batches = append(w.batches, append([]Event(nil), events...))
 	return nil
@@ -501,6 +508,30 @@ func TestBotsAreAnsweredButNotStored(t *testing.T) {
 	}
 }
 
+func TestDeclinedVisitorsAreAnsweredButNotStored(t *testing.T) {
+	valid := `{"name":"pageview","url":"https://example.com/","domain":"example.com"}`
+	h := newCollectorHarness(t, nil, func(o *CollectorOptions) {
+		o.Allow = func(r *http.Request) bool { return r.Header.Get("X-Allowed") == "yes" }
+	})
+	ua := map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
+	allowed := map[string]string{"User-Agent": ua["User-Agent"], "X-Allowed": "yes"}
+	for _, header := range []map[string]string{ua, allowed} {
+		if rec := h.do(collectorRequest{body: valid, header: header}); rec.Code != http.StatusAccepted || rec.Body.String() != "ok" {
+			t.Errorf("status %d %q, want 202 ok", rec.Code, rec.Body.String())
+		}
+		pix := h.do(collectorRequest{method: "GET", target: "/api/event.gif?u=https%3A%2F%2Fexample.com%2F", header: header})
+		if pix.Code != http.StatusOK || !bytes.Equal(pix.Body.Bytes(), transparentGIF) {
+			t.Errorf("pixel: status %d, %d bytes; want 200 and the GIF", pix.Code, pix.Body.Len())
+		}
+	}
+	if events := h.flush(); len(events) != 2 {
+		t.Errorf("stored %d events, want the allowed visitor's 2", len(events))
+	}
+	if got := h.metric("noren_analytics_requests_total", outcomeDeclined); got != 2 {
+		t.Errorf("declined requests counted %v, want 2", got)
+	}
+}
+
 func TestPixel(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -709,6 +740,32 @@ func TestFailedBatchIsRetried(t *testing.T) {
 	}
 	if got := strings.Count(h.logs.String(), "write events failed"); got != 2 {
 		t.Errorf("%d failures logged, want 2", got)
+	}
+}
+
+// TestEventsRefusedForGoodAreDropped has the writer refuse one event of a
+// batch for good: the others are written, the one is dropped, counted and
+// logged, and the queue moves on instead of retrying forever.
+func TestEventsRefusedForGoodAreDropped(t *testing.T) {
+	h := newCollectorHarness(t, nil, nil)
+	h.w.tooOld = func(e Event) bool { return e.Path == "/old" }
+	for _, path := range []string{"/a", "/old", "/b"} {
+		if rec := h.post(`{"name":"pageview","url":"https://example.com` + path + `","domain":"example.com"}`); rec.Code != 202 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	var paths []string
+	for _, e := range h.flush() {
+		paths = append(paths, e.Path)
+	}
+	if !slices.Equal(paths, []string{"/a", "/b"}) {
+		t.Errorf("written %v, want [/a /b]", paths)
+	}
+	if got := h.metric("noren_analytics_events_dropped_total", ""); got != 1 {
+		t.Errorf("dropped events counted %v, want 1", got)
+	}
+	if !strings.Contains(h.logs.String(), "events dropped") {
+		t.Errorf("the dropped event was not logged:\n%s", h.logs.String())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"time"
@@ -26,6 +27,19 @@ type Reader interface {
 	Series(ctx context.Context, f Filter, interval string) ([]Point, error)
 	Top(ctx context.Context, f Filter, dimension string, limit int) ([]Row, error)
 	Realtime(ctx context.Context, site string, now time.Time) (int64, error)
+}
+
+// Store is an analytics backend: SQLStore on Noren's own database, or
+// ClickHouseStore for sites that outgrow one machine.
+type Store interface {
+	Writer
+	Reader
+	// Retain deletes the raw events before the cut-off and reports how
+	// many it deleted; aggregates already computed stay.
+	Retain(ctx context.Context, before time.Time) (int64, error)
+	// Maintain runs the store's background work (such as rollups) every
+	// interval until ctx is done.
+	Maintain(ctx context.Context, interval time.Duration, log *slog.Logger)
 }
 
 // Filter selects the events a figure counts.
@@ -105,23 +119,41 @@ type Row struct {
 	Pageviews, Events int64
 }
 
+// collectFunc computes the cells of a request: a store's way of counting.
+type collectFunc func(ctx context.Context, req request) (map[rollupKey]*rollupCounts, error)
+
 // Totals returns the totals of the events f selects.
 func (s *SQLStore) Totals(ctx context.Context, f Filter) (Totals, error) {
-	req, err := newRequest(f, dimTotal, []time.Time{f.From, f.To})
-	if err != nil {
-		return Totals{}, err
-	}
-	cells, err := s.collect(ctx, req)
-	if err != nil {
-		return Totals{}, fmt.Errorf("analytics: totals of %s: %w", f.Site, err)
-	}
-	return totalsOf(cells[rollupKey{0, dimTotal, ""}]), nil
+	return totalsWith(ctx, s.collect, f)
 }
 
 // Series returns one point per hour, day or month (interval "hour", "day"
 // or "month") of the filter's time zone from the one holding From up to
 // To, with zeros where nothing happened.
 func (s *SQLStore) Series(ctx context.Context, f Filter, interval string) ([]Point, error) {
+	return seriesWith(ctx, s.collect, f, interval)
+}
+
+// Top returns the values of a dimension (see Dimensions) with the most
+// visitors, then the most pageviews and events, at most limit of them
+// (all when limit is 0 or less).
+func (s *SQLStore) Top(ctx context.Context, f Filter, dimension string, limit int) ([]Row, error) {
+	return topWith(ctx, s.collect, f, dimension, limit)
+}
+
+func totalsWith(ctx context.Context, collect collectFunc, f Filter) (Totals, error) {
+	req, err := newRequest(f, dimTotal, []time.Time{f.From, f.To})
+	if err != nil {
+		return Totals{}, err
+	}
+	cells, err := collect(ctx, req)
+	if err != nil {
+		return Totals{}, fmt.Errorf("analytics: totals of %s: %w", f.Site, err)
+	}
+	return totalsOf(cells[rollupKey{0, dimTotal, ""}]), nil
+}
+
+func seriesWith(ctx context.Context, collect collectFunc, f Filter, interval string) ([]Point, error) {
 	starts, edges, err := seriesBuckets(f, interval)
 	if err != nil {
 		return nil, err
@@ -130,7 +162,7 @@ func (s *SQLStore) Series(ctx context.Context, f Filter, interval string) ([]Poi
 	if err != nil || len(starts) == 0 {
 		return nil, err
 	}
-	cells, err := s.collect(ctx, req)
+	cells, err := collect(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: series of %s: %w", f.Site, err)
 	}
@@ -141,10 +173,7 @@ func (s *SQLStore) Series(ctx context.Context, f Filter, interval string) ([]Poi
 	return points, nil
 }
 
-// Top returns the values of a dimension (see Dimensions) with the most
-// visitors, then the most pageviews and events, at most limit of them
-// (all when limit is 0 or less).
-func (s *SQLStore) Top(ctx context.Context, f Filter, dimension string, limit int) ([]Row, error) {
+func topWith(ctx context.Context, collect collectFunc, f Filter, dimension string, limit int) ([]Row, error) {
 	dim, err := parseDimension(dimension)
 	if err != nil {
 		return nil, err
@@ -153,7 +182,7 @@ func (s *SQLStore) Top(ctx context.Context, f Filter, dimension string, limit in
 	if err != nil {
 		return nil, err
 	}
-	cells, err := s.collect(ctx, req)
+	cells, err := collect(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: top %s of %s: %w", dimension, f.Site, err)
 	}

@@ -449,9 +449,9 @@ func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site 
 	return nil
 }
 
-// RollupEvery runs Rollup every interval until ctx is done, logging
+// Maintain runs Rollup every interval until ctx is done, logging
 // failures, which the next run retries.
-func (s *SQLStore) RollupEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
+func (s *SQLStore) Maintain(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {

@@ -40,8 +40,7 @@ type SQLStore struct {
 }
 
 var (
-	_ Writer = (*SQLStore)(nil)
-	_ Reader = (*SQLStore)(nil)
+	_ Store = (*SQLStore)(nil)
 )
 
 // NewSQLStore returns the store kept in db, which must be migrated.

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -20,13 +21,21 @@ func countRows(t *testing.T, db *store.DB, query string, args ...any) int64 {
 	return n
 }
 
+// eachStore runs fn once per backend, as subtests named "sqlite",
+// "postgres" and "clickhouse", each with a fresh store; PostgreSQL and
+// ClickHouse are skipped without their servers (see storetest).
+func eachStore(t *testing.T, fn func(t *testing.T, s Store)) {
+	t.Helper()
+	storetest.Each(t, func(t *testing.T, db *store.DB) { fn(t, newTestStore(t, db)) })
+	t.Run("clickhouse", func(t *testing.T) { fn(t, newClickHouseTestStore(t)) })
+}
+
 // TestWriteEventsKeepsEveryField checks that every field of an event,
 // including unsigned ids with the top bit set and text that needs JSON
 // escaping, is stored as given.
 func TestWriteEventsKeepsEveryField(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	eachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()
-		s := newTestStore(t, db)
 		e := Event{
 			Time: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC), Site: "demo.localhost", Name: "search",
 			Visitor: 1<<63 + 5, Session: 1<<64 - 1, Path: "/ja/検索/", Hostname: "demo.localhost",
@@ -38,33 +47,85 @@ func TestWriteEventsKeepsEveryField(t *testing.T) {
 		if err := s.WriteEvents(ctx, []Event{e}); err != nil {
 			t.Fatal(err)
 		}
+		stored := storedEvents(t, s)
+		want := e
+		want.Time = e.Time.Truncate(time.Microsecond)
+		if len(stored) != 1 || !reflect.DeepEqual(stored[0], want) {
+			t.Errorf("stored\n%+v\nwant\n%+v", stored, want)
+		}
+		if sql, ok := s.(*SQLStore); ok {
+			var props string
+			if err := sql.db.QueryRowContext(ctx, `SELECT props FROM analytics_events`).Scan(&props); err != nil {
+				t.Fatal(err)
+			}
+			if props != `{"k":"v\"","空":""}` {
+				t.Errorf("props stored as %s", props)
+			}
+		}
+	})
+}
+
+// storedEvents reads back every event s holds, in time order.
+func storedEvents(t *testing.T, s Store) []Event {
+	t.Helper()
+	if ch, ok := s.(*ClickHouseStore); ok {
+		return storedClickHouseEvents(t, ch)
+	}
+	db := s.(*SQLStore).db
+	rows, err := db.QueryContext(context.Background(), `SELECT time, site, name, visitor, session, path, hostname, referrer, source, medium,
+		campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link
+		FROM analytics_events ORDER BY time, id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var events []Event
+	for rows.Next() {
 		var got Event
 		var visitor, session int64
 		var props string
-		err := db.QueryRowContext(ctx, `SELECT time, site, name, visitor, session, path, hostname, referrer, source, medium,
-			campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link
-			FROM analytics_events`).Scan(&got.Time, &got.Site, &got.Name, &visitor, &session, &got.Path, &got.Hostname,
+		err := rows.Scan(&got.Time, &got.Site, &got.Name, &visitor, &session, &got.Path, &got.Hostname,
 			&got.Referrer, &got.Source, &got.Medium, &got.Campaign, &got.Browser, &got.BrowserVersion, &got.OS, &got.Device,
 			&got.Screen, &got.Language, &got.Country, &got.Network, &props, &got.Search, &got.Results, &got.Link)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got.Visitor, got.Session = uint64(visitor), uint64(session)
-		want := e
-		want.Time = e.Time.Truncate(time.Microsecond)
-		want.Props, got.Props = nil, nil
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("stored\n%+v\nwant\n%+v", got, want)
+		if err := json.Unmarshal([]byte(props), &got.Props); err != nil {
+			t.Fatalf("props stored as %s: %v", props, err)
 		}
-		if props != `{"k":"v\"","空":""}` {
-			t.Errorf("props stored as %s", props)
+		if len(got.Props) == 0 {
+			got.Props = nil
+		}
+		events = append(events, got)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+// TestWriteEventsRefusesInvalidBatches checks that a batch holding an
+// event without a site is refused whole, and that an empty batch is no
+// error.
+func TestWriteEventsRefusesInvalidBatches(t *testing.T) {
+	eachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		good := Event{Site: "demo.localhost", Name: "pageview", Time: time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC), Path: "/"}
+		if err := s.WriteEvents(ctx, []Event{good, {Name: "pageview", Time: good.Time}}); err == nil {
+			t.Error("an event without a site was stored")
+		}
+		if err := s.WriteEvents(ctx, nil); err != nil {
+			t.Errorf("empty batch: %v", err)
+		}
+		if n := len(storedEvents(t, s)); n != 0 {
+			t.Errorf("%d events stored from a refused batch", n)
 		}
 	})
 }
 
 // TestWriteEventsRefusesDaysAlreadyThinned checks that a batch holding an
-// event from before the retained raw events is refused whole, and that an
-// empty batch is no error.
+// event from before the raw events SQLStore retains is refused whole.
 func TestWriteEventsRefusesDaysAlreadyThinned(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -89,23 +150,27 @@ func TestWriteEventsRefusesDaysAlreadyThinned(t *testing.T) {
 		if n := countRows(t, db, `SELECT count(*) FROM analytics_events`); n != 0 {
 			t.Errorf("%d events stored from a refused batch", n)
 		}
-		if err := s.WriteEvents(ctx, nil); err != nil {
-			t.Errorf("empty batch: %v", err)
-		}
-		if err := s.WriteEvents(ctx, []Event{{Name: "pageview", Time: recent.Time}}); err == nil {
-			t.Error("an event without a site was stored")
-		}
 	})
 }
 
 // TestLateEventsAreRolledUpAgain checks that events arriving for hours
 // already rolled up are counted once the next rollup has run, and counted
-// from raw events until then.
+// from raw events until then; ClickHouse, without rollups, counts them
+// as soon as they are stored.
 func TestLateEventsAreRolledUpAgain(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	eachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()
-		s := newTestStore(t, db)
 		from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		sql, rollups := s.(*SQLStore)
+		rollup := func() {
+			t.Helper()
+			if !rollups {
+				return
+			}
+			if err := sql.Rollup(ctx, from.AddDate(0, 0, 4)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		events := generateEvents(t, 3, "demo.localhost", from, from.AddDate(0, 0, 3), 900)
 		// Every tenth event arrives after the rollup.
 		var onTime, late []Event
@@ -117,9 +182,7 @@ func TestLateEventsAreRolledUpAgain(t *testing.T) {
 			}
 		}
 		writeAll(t, s, onTime, 200)
-		if err := s.Rollup(ctx, from.AddDate(0, 0, 4)); err != nil {
-			t.Fatal(err)
-		}
+		rollup()
 		writeAll(t, s, late, 200)
 		x := newExpectation(events)
 		f := Filter{Site: "demo.localhost", From: from, To: from.AddDate(0, 0, 3)}
@@ -134,17 +197,18 @@ func TestLateEventsAreRolledUpAgain(t *testing.T) {
 			}
 		}
 		check("before the next rollup")
-		if err := s.Rollup(ctx, from.AddDate(0, 0, 4)); err != nil {
-			t.Fatal(err)
-		}
+		rollup()
 		check("after the next rollup")
-		if n := countRows(t, db, `SELECT count(*) FROM analytics_sites WHERE rolled_until < $1`, from.AddDate(0, 0, 3)); n != 0 {
+		if !rollups {
+			return
+		}
+		if n := countRows(t, sql.db, `SELECT count(*) FROM analytics_sites WHERE rolled_until < $1`, from.AddDate(0, 0, 3)); n != 0 {
 			t.Errorf("rollups not brought up to date again")
 		}
 	})
 }
 
-func mustTotals(t *testing.T, s *SQLStore, f Filter) Totals {
+func mustTotals(t *testing.T, s Reader, f Filter) Totals {
 	t.Helper()
 	got, err := s.Totals(context.Background(), f)
 	if err != nil {
@@ -167,9 +231,8 @@ func equalRows(a, b []Row) bool {
 
 // TestRealtime counts the visitors of the last 30 minutes only, per site.
 func TestRealtime(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	eachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()
-		s := newTestStore(t, db)
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		var events []Event
 		for i, ago := range []time.Duration{0, time.Minute, 29 * time.Minute, 30 * time.Minute, 2 * time.Hour} {
@@ -191,8 +254,10 @@ func TestRealtime(t *testing.T) {
 
 // TestQueryValidation checks the errors for queries that make no sense.
 func TestQueryValidation(t *testing.T) {
-	db := storetest.SQLite(t)
-	s := newTestStore(t, db)
+	eachStore(t, func(t *testing.T, s Store) { checkQueryValidation(t, s) })
+}
+
+func checkQueryValidation(t *testing.T, s Reader) {
 	ctx := context.Background()
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	ok := Filter{Site: "demo.localhost", From: from, To: from.AddDate(0, 0, 1)}
@@ -258,23 +323,26 @@ func TestPrevious(t *testing.T) {
 	}
 }
 
-// BenchmarkWriteEvents measures storing batches of 1,000 generated events.
+// BenchmarkWriteEvents measures storing batches of 1,000 generated events
+// on every backend.
 func BenchmarkWriteEvents(b *testing.B) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
-		b.Run(d.String(), func(b *testing.B) {
-			s := newTestStore(b, storetest.Open(b, d))
-			from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			events := generateEvents(b, 1, "demo.localhost", from, from.AddDate(0, 0, 30), 100_000)
-			b.ReportAllocs()
-			batches := 0
-			for b.Loop() {
-				start := (batches * 1000) % len(events)
-				if err := s.WriteEvents(context.Background(), events[start:start+1000]); err != nil {
-					b.Fatal(err)
-				}
-				batches++
-			}
-			b.ReportMetric(float64(batches*1000)/b.Elapsed().Seconds(), "events/s")
-		})
+		b.Run(d.String(), func(b *testing.B) { benchmarkWrites(b, newTestStore(b, storetest.Open(b, d))) })
 	}
+	b.Run("clickhouse", func(b *testing.B) { benchmarkWrites(b, newClickHouseTestStore(b)) })
+}
+
+func benchmarkWrites(b *testing.B, s Writer) {
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	events := generateEvents(b, 1, "demo.localhost", from, from.AddDate(0, 0, 30), 100_000)
+	b.ReportAllocs()
+	batches := 0
+	for b.Loop() {
+		start := (batches * 1000) % len(events)
+		if err := s.WriteEvents(context.Background(), events[start:start+1000]); err != nil {
+			b.Fatal(err)
+		}
+		batches++
+	}
+	b.ReportMetric(float64(batches*1000)/b.Elapsed().Seconds(), "events/s")
 }

@@ -40,6 +40,8 @@ type Config struct {
 	Proxy Proxy `yaml:"proxy"`
 	Admin Admin `yaml:"admin"`
 
+	Analytics Analytics `yaml:"analytics"`
+
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
 
@@ -155,6 +157,39 @@ type Admin struct {
 	TOTPIssuer string `yaml:"totp_issuer"`
 }
 
+// Analytics configures the cookieless analytics. Pages load the tracker
+// only when the manifest declares Noren's own analytics (a first-party
+// tool of kind analytics), and wait for consent when its category needs
+// it.
+type Analytics struct {
+	// Enabled turns the collector and the dashboard on.
+	Enabled bool `yaml:"enabled"`
+	// Backend is where events are kept: "database" (Noren's own SQLite
+	// or PostgreSQL database) or "clickhouse".
+	Backend string `yaml:"backend"`
+	// ClickHouseURL is the clickhouse:// DSN of the ClickHouse backend.
+	ClickHouseURL string `yaml:"clickhouse_url"`
+	// Sites are further domains whose events are accepted besides
+	// site.domain.
+	Sites []string `yaml:"sites"`
+	// AllowOrigins are origins of other sites whose pages may send events
+	// ("https://shop.example.jp").
+	AllowOrigins []string `yaml:"allow_origins"`
+	// Timezone is where the dashboard's days begin.
+	Timezone string `yaml:"timezone"`
+	// RawRetention is how long raw events are kept; the daily and hourly
+	// aggregates stay. Zero keeps them for ever.
+	RawRetention time.Duration `yaml:"raw_retention"`
+	// CountriesDB is a MaxMind-format (.mmdb) country database read from
+	// disk; empty leaves countries unknown.
+	CountriesDB string `yaml:"countries_db"`
+	// ReverseDNS looks up the domain name of visitors' networks, kept only
+	// as an aggregate.
+	ReverseDNS bool `yaml:"reverse_dns"`
+	// QueueSize bounds the accepted events waiting to be written.
+	QueueSize int `yaml:"queue_size"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  slog.Level `yaml:"level"`
@@ -207,6 +242,13 @@ func Default() *Config {
 			LockoutDuration:  15 * time.Minute,
 			AddressFailures:  50,
 			AddressWindow:    15 * time.Minute,
+		},
+		Analytics: Analytics{
+			Enabled:      true,
+			Backend:      "database",
+			Timezone:     "Asia/Tokyo",
+			RawRetention: 365 * 24 * time.Hour,
+			QueueSize:    100_000,
 		},
 		Log: Log{Level: slog.LevelInfo, Format: "text"},
 	}

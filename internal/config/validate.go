@@ -88,6 +88,7 @@ func (c *Config) validate(p *problems) {
 	checkPositive(p, "proxy.response_header_timeout", c.Proxy.ResponseHeaderTimeout)
 	checkPositive(p, "proxy.idle_conn_timeout", c.Proxy.IdleConnTimeout)
 	c.Admin.validate(p)
+	c.Analytics.validate(p)
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)
@@ -115,6 +116,38 @@ func (a *Admin) validate(p *problems) {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			p.add("admin.webauthn_origins", "%q: want an origin such as https://www.example.jp", o)
+		}
+	}
+}
+
+func (a *Analytics) validate(p *problems) {
+	switch a.Backend {
+	case "database":
+	case "clickhouse":
+		if u, err := url.Parse(a.ClickHouseURL); err != nil || u.Scheme != "clickhouse" || u.Host == "" {
+			p.add("analytics.clickhouse_url", "%q: want a URL such as clickhouse://127.0.0.1:9000/noren", a.ClickHouseURL)
+		}
+	default:
+		p.add("analytics.backend", "%q: want database or clickhouse", a.Backend)
+	}
+	if _, err := time.LoadLocation(a.Timezone); err != nil || a.Timezone == "" {
+		p.add("analytics.timezone", "%q: want a time zone name such as Asia/Tokyo", a.Timezone)
+	}
+	if a.RawRetention < 0 || (a.RawRetention > 0 && a.RawRetention < 48*time.Hour) {
+		p.add("analytics.raw_retention", "%s: want 0 (keep) or at least 48h, so that a day's visits can still be counted", a.RawRetention)
+	}
+	if a.QueueSize < 1 {
+		p.add("analytics.queue_size", "must be at least 1")
+	}
+	for _, o := range a.AllowOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			p.add("analytics.allow_origins", "%q: want an origin such as https://shop.example.jp", o)
+		}
+	}
+	for _, s := range a.Sites {
+		if s == "" || strings.ContainsAny(s, ":/ ") {
+			p.add("analytics.sites", "%q: want a bare domain such as shop.example.jp", s)
 		}
 	}
 }

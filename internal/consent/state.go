@@ -1,6 +1,8 @@
 package consent
 
 import (
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
@@ -66,4 +68,33 @@ func Allowed(m *manifest.Manifest, st State, toolID string) bool {
 		return true
 	}
 	return st.valid() && st.Choice.Tools[toolID]
+}
+
+// AllowedFor reports whether tool toolID may run for the visitor making r
+// at now: Allowed on the request's noren_consent cookie, except that a
+// request carrying Global Privacy Control never allows a tool of a
+// category that the signal refuses, whatever an older choice said.
+func AllowedFor(m *manifest.Manifest, r *http.Request, toolID string, now time.Time) bool {
+	t := m.Tool(toolID)
+	if t == nil {
+		return false
+	}
+	if !toolGated(m, t) {
+		return true
+	}
+	if GPC(r) && slices.Contains(gpcRefused(m), t.Category) {
+		return false
+	}
+	var value string
+	if c, err := r.Cookie(CookieName); err == nil {
+		value = c.Value
+	}
+	return Allowed(m, Evaluate(m, value, now), toolID)
+}
+
+// Gated reports whether tool toolID needs the visitor's consent: its
+// category is not a required one.
+func Gated(m *manifest.Manifest, toolID string) bool {
+	t := m.Tool(toolID)
+	return t != nil && toolGated(m, t)
 }

@@ -1,6 +1,8 @@
 package consent_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -137,4 +139,43 @@ func without(d map[string]bool, id string) map[string]bool {
 		}
 	}
 	return out
+}
+
+func TestAllowedFor(t *testing.T) {
+	m := siteManifest(t)
+	cats, tools := allDecided()
+	accepted := cookieFor(m, clock, cats, tools)
+	tests := []struct {
+		name   string
+		cookie string
+		gpc    bool
+		tool   string
+		want   bool
+	}{
+		{"necessary tool, no cookie", "", false, "noren", true},
+		{"necessary tool under GPC", "", true, "noren", true},
+		{"gated tool, no cookie", "", false, "google-analytics", false},
+		{"gated tool accepted", accepted, false, "google-analytics", true},
+		// An earlier acceptance does not outweigh a signal sent now.
+		{"gated tool accepted, then GPC", accepted, true, "google-analytics", false},
+		{"malformed cookie", "garbage", false, "google-analytics", false},
+		{"unknown tool", accepted, false, "no-such-tool", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/api/event", nil)
+			if tt.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: consent.CookieName, Value: tt.cookie})
+			}
+			if tt.gpc {
+				r.Header.Set("Sec-GPC", "1")
+			}
+			if got := consent.AllowedFor(m, r, tt.tool, clock); got != tt.want {
+				t.Errorf("AllowedFor(%s) = %v, want %v", tt.tool, got, tt.want)
+			}
+		})
+	}
+	if consent.Gated(m, "noren") || !consent.Gated(m, "google-analytics") || consent.Gated(m, "no-such-tool") {
+		t.Error("Gated: want only google-analytics gated")
+	}
 }

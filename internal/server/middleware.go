@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"time"
 )
 
@@ -81,17 +82,22 @@ func Recover(logger *slog.Logger) Middleware {
 // AccessLog returns middleware that logs one line per request. The line
 // holds no personal data: the client address is masked with MaskAddr, the
 // query string is dropped (it may carry e-mail addresses or search terms),
-// and neither the User-Agent nor cookies are logged.
-func AccessLog(logger *slog.Logger) Middleware {
+// and neither the User-Agent nor cookies are logged. Successful requests
+// to the quiet paths are not logged at all.
+func AccessLog(logger *slog.Logger, quiet ...string) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			tw := &trackingWriter{ResponseWriter: w}
 			defer func() {
+				status := tw.statusCode()
+				if status < 400 && slices.Contains(quiet, r.URL.Path) {
+					return
+				}
 				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 					slog.String("method", logMethod(r.Method)),
 					slog.String("path", logPath(r)),
-					slog.Int("status", tw.statusCode()),
+					slog.Int("status", status),
 					slog.Int64("bytes", tw.bytes),
 					slog.Duration("duration", time.Since(start)),
 					slog.String("client", MaskAddr(ClientAddr(r))),

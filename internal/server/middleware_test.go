@@ -253,3 +253,34 @@ func linesWith(logs, substr string) string {
 	}
 	return strings.Join(out, "")
 }
+
+func TestAccessLogQuietPaths(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.QuietPaths = []string{"/api/event"}
+	ts := startServer(t, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("bad") {
+			http.Error(w, "bad", http.StatusBadRequest)
+		}
+	}), nil)
+	for _, target := range []string{"/api/event", "/api/event?bad", "/api/events", "/page"} {
+		resp, err := http.Get(ts.url + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	logs := linesWith(ts.logs.String(), "msg=request")
+	for want, n := range map[string]int{
+		"path=/api/event status=200": 0, // quiet
+		"path=/api/event status=400": 1, // a failure is always logged
+		"path=/api/events ":          1,
+		"path=/page ":                1,
+	} {
+		if got := strings.Count(logs, want); got != n {
+			t.Errorf("%q logged %d times, want %d:\n%s", want, got, n, logs)
+		}
+	}
+}

@@ -60,6 +60,10 @@ type Config struct {
 	Headers HeaderPolicy
 	// RouteGroup labels requests for metrics; nil means DefaultRouteGroup.
 	RouteGroup func(*http.Request) string
+	// QuietPaths are paths whose successful requests are not written to
+	// the access log one by one, such as the analytics collector's, which
+	// come by the thousand and are counted in the metrics instead.
+	QuietPaths []string
 }
 
 // DefaultConfig returns the recommended settings: loopback on port 8080 in
@@ -168,7 +172,7 @@ func New(cfg Config, handler http.Handler, logger *slog.Logger, reg *prometheus.
 		if metrics != nil {
 			mw = append(mw, metrics.Middleware(group))
 		}
-		mw = append(mw, AccessLog(logger), Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
+		mw = append(mw, AccessLog(logger, cfg.QuietPaths...), Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
 		return Chain(h, mw...)
 	}
 

@@ -1,0 +1,586 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/noren-web/noren/internal/analytics"
+)
+
+// analyticsView is the dashboard's data.
+type analyticsView struct {
+	Configured bool
+	Site       string
+	Sites      []linkOption
+	Periods    []linkOption
+	// From and To fill the custom range form.
+	From, To string
+	Range    string // the period as the page shows it
+	// Hidden carries the rest of the query through the custom range form.
+	Hidden   []hiddenField
+	Filters  []filterChip
+	Realtime string
+	// RealtimeURL is what the dashboard script refreshes the figure from.
+	RealtimeURL string
+	Figures     []headline
+	// Compared says what the changes compare with, or that they cannot.
+	Compared     string
+	Chart        template.HTML
+	ChartCaption string
+	Series       []seriesRow
+	Groups       []panelGroup
+	ExportSeries string
+	// Unavailable explains why there are no figures (a range whose raw
+	// events are gone).
+	Unavailable string
+}
+
+// linkOption is one choice of a list of links, such as a period.
+type linkOption struct {
+	Label, Href string
+	Current     bool
+}
+
+type hiddenField struct{ Name, Value string }
+
+// filterChip is a filter in force, with the link that removes it.
+type filterChip struct {
+	Dimension, Value, Remove string
+}
+
+// headline is one of the headline figures, linking to its chart.
+type headline struct {
+	Label, Value, Change, Previous, Href string
+	// Trend is "up", "down" or "same", for the arrow; Tone is "good",
+	// "bad" or "same", for the colour: a bounce rate going up is bad.
+	Trend, Tone string
+	Current     bool
+}
+
+// seriesRow is one point of the chart, for its table.
+type seriesRow struct{ Label, Value, Previous string }
+
+// panelGroup is a box of the dashboard holding related panels.
+type panelGroup struct {
+	ID, Title string
+	Panels    []panel
+}
+
+// panel lists the top values of one dimension.
+type panel struct {
+	Dimension, Title, ValueHead, SecondHead string
+	Rows                                    []panelRow
+	// Toggle folds or unfolds the panel; Folded says which it does.
+	Toggle, ToggleLabel string
+	Export              string
+	Truncated           bool // unfolded, and there are more rows than shown
+}
+
+// panelRow is one value of a panel, linking to the filter on it.
+type panelRow struct {
+	Label, Href, Visitors, Second, Share string
+	// Verbatim marks a value shown as stored (a path, a host, a search
+	// term), which is not text to translate.
+	Verbatim bool
+}
+
+// panelGroups arranges every dimension in the dashboard's boxes.
+func panelGroups() []struct {
+	id   string
+	dims []string
+} {
+	return []struct {
+		id   string
+		dims []string
+	}{
+		{"sources", []string{"source", "referrer", "campaign"}},
+		{"pages", []string{"path", "entry", "exit"}},
+		{"locations", []string{"country", "language"}},
+		{"devices", []string{"browser", "os", "device", "screen"}},
+		{"goals", []string{"event", "outbound", "download", "404"}},
+		{"search", []string{"search", "search-zero"}},
+	}
+}
+
+// secondFigure names the figure a dimension's panel shows next to the
+// visitors: what is counted per value besides people.
+func secondFigure(dim string) string {
+	switch dim {
+	case "path":
+		return "pageviews"
+	case "entry", "exit":
+		return "visits"
+	case "outbound", "download", "404", "search", "search-zero", "event":
+		return "events"
+	}
+	return ""
+}
+
+// rowFigure returns a row's figure named by secondFigure.
+func rowFigure(r analytics.Row, fig string) int64 {
+	switch fig {
+	case "pageviews":
+		return r.Pageviews
+	case "visits":
+		return r.Visits
+	case "events":
+		return r.Events
+	}
+	return r.Visitors
+}
+
+// analyticsSite returns the site a request names (the first configured
+// one when it names none), and false when it names another.
+func (c *Console) analyticsSite(name string) (string, bool) {
+	if len(c.opt.AnalyticsSites) == 0 {
+		return "", false
+	}
+	if name == "" {
+		return c.opt.AnalyticsSites[0], true
+	}
+	return name, slices.Contains(c.opt.AnalyticsSites, name)
+}
+
+func (c *Console) analyticsLocation() *time.Location {
+	if c.opt.AnalyticsLocation == nil {
+		return time.UTC
+	}
+	return c.opt.AnalyticsLocation
+}
+
+// analyticsData is what the dashboard reads from the Reader for one
+// request.
+type analyticsData struct {
+	totals, prevTotals analytics.Totals
+	series, prevSeries []analytics.Point
+	top                map[string][]analytics.Row
+	// prevErr is why the previous period could not be read; the page then
+	// shows no changes.
+	prevErr  error
+	realtime int64
+	// realtimeErr leaves the realtime figure out.
+	realtimeErr error
+}
+
+// readDashboard reads every figure of the dashboard, the queries running
+// side by side. An error of the period's own figures is returned; one of
+// the previous period's or of the realtime count only leaves them out.
+func (c *Console) readDashboard(ctx context.Context, aq analyticsQuery, site string, now time.Time) (analyticsData, error) {
+	rd := c.opt.Analytics
+	cur, prev := aq.filters(site, now, c.analyticsLocation())
+	interval := aq.interval()
+	d := analyticsData{top: map[string][]analytics.Row{}}
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	keep := func(err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	wg.Go(func() {
+		var err error
+		d.totals, err = rd.Totals(ctx, cur)
+		keep(err)
+	})
+	wg.Go(func() {
+		var err error
+		d.series, err = rd.Series(ctx, cur, interval)
+		keep(err)
+	})
+	var prevTotalsErr, prevSeriesErr error
+	wg.Go(func() { d.prevTotals, prevTotalsErr = rd.Totals(ctx, prev) })
+	wg.Go(func() { d.prevSeries, prevSeriesErr = rd.Series(ctx, prev, interval) })
+	wg.Go(func() { d.realtime, d.realtimeErr = rd.Realtime(ctx, site, now) })
+	for _, g := range panelGroups() {
+		for _, dim := range g.dims {
+			wg.Go(func() {
+				// One row more than shown tells whether there are more.
+				rows, err := rd.Top(ctx, cur, dim, aq.limitFor(dim)+1)
+				keep(err)
+				mu.Lock()
+				d.top[dim] = rows
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return d, errors.Join(errs...)
+	}
+	d.prevErr = errors.Join(prevTotalsErr, prevSeriesErr)
+	if d.prevErr != nil {
+		if _, ok := readerError(d.prevErr); !ok {
+			return d, d.prevErr
+		}
+	}
+	return d, nil
+}
+
+func (c *Console) analyticsPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	v := analyticsView{Configured: c.opt.Analytics != nil && len(c.opt.AnalyticsSites) > 0}
+	if !v.Configured {
+		c.render(w, r, rq, http.StatusOK, "analytics", "analytics.title", v)
+		return
+	}
+	q := r.URL.Query()
+	site, ok := c.analyticsSite(q.Get("site"))
+	if !ok {
+		c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
+		return
+	}
+	now := c.now()
+	loc := c.analyticsLocation()
+	aq, err := parseAnalyticsQuery(q, now, loc)
+	if err != nil {
+		// The page keeps the dates as typed, and offers the periods
+		// without the query that went wrong.
+		base, _ := parseAnalyticsQuery(url.Values{}, now, loc)
+		c.dashboardNavigation(&v, base, site, rq.lang)
+		for i := range v.Periods {
+			v.Periods[i].Current = false
+		}
+		v.From, v.To, v.Range = q.Get("from"), q.Get("to"), ""
+		c.analyticsProblem(w, r, rq, v, err)
+		return
+	}
+	c.dashboardNavigation(&v, aq, site, rq.lang)
+	d, err := c.readDashboard(r.Context(), aq, site, now)
+	if err != nil {
+		c.analyticsProblem(w, r, rq, v, err)
+		return
+	}
+	c.fillDashboard(&v, aq, site, d, rq.lang)
+	c.render(w, r, rq, http.StatusOK, "analytics", "analytics.title", v)
+}
+
+// analyticsProblem answers a query the dashboard cannot answer with the
+// page and the reason, or with 500 for an unexpected error.
+func (c *Console) analyticsProblem(w http.ResponseWriter, r *http.Request, rq *request, v analyticsView, err error) {
+	var qe *queryError
+	if !errors.As(err, &qe) {
+		var ok bool
+		if qe, ok = readerError(err); !ok {
+			c.internal(w, r, rq, "analytics dashboard", err)
+			return
+		}
+	}
+	p := c.pageFor(r, rq, "analytics.title")
+	if qe.status == http.StatusUnprocessableEntity {
+		v.Unavailable = qe.message(rq.lang)
+	} else {
+		p.Errors = []string{qe.message(rq.lang)}
+	}
+	p.Body = v
+	c.write(w, qe.status, "analytics", p)
+}
+
+// dashboardURL is the dashboard's address for a query.
+func (c *Console) dashboardURL(aq analyticsQuery, site string) string {
+	return withQuery("/admin/analytics", aq.values(site, c.opt.AnalyticsSites[0]))
+}
+
+func withQuery(path string, v url.Values) string {
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// dashboardNavigation fills in the parts of the page that choose what it
+// shows: sites, periods, the custom range and the filters.
+func (c *Console) dashboardNavigation(v *analyticsView, aq analyticsQuery, site, lang string) {
+	v.Site = site
+	if len(c.opt.AnalyticsSites) > 1 {
+		for _, s := range c.opt.AnalyticsSites {
+			v.Sites = append(v.Sites, linkOption{Label: s, Href: c.dashboardURL(aq, s), Current: s == site})
+		}
+	}
+	for _, p := range presetPeriods() {
+		other := aq
+		other.Period = p
+		v.Periods = append(v.Periods, linkOption{Label: translate(lang, "analytics.period."+p), Href: c.dashboardURL(other, site), Current: aq.Period == p})
+	}
+	if !aq.First.IsZero() {
+		v.From, v.To = aq.First.Format(time.DateOnly), aq.Last.Format(time.DateOnly)
+		v.Range = v.From
+		if !aq.Last.Equal(aq.First) {
+			v.Range = translate(lang, "analytics.range", v.From, v.To)
+		}
+	}
+	custom := aq
+	custom.Period = periodCustom
+	for name, values := range custom.values(site, "") {
+		if name == "from" || name == "to" {
+			continue
+		}
+		for _, val := range values {
+			v.Hidden = append(v.Hidden, hiddenField{name, val})
+		}
+	}
+	slices.SortStableFunc(v.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name, b.Name) })
+	for i, f := range aq.Filters {
+		v.Filters = append(v.Filters, filterChip{
+			Dimension: translate(lang, "analytics.col."+f.Dimension),
+			Value:     valueLabel(f.Dimension, f.Value, lang),
+			Remove:    c.dashboardURL(aq.withoutFilter(i), site),
+		})
+	}
+}
+
+// fillDashboard turns the figures read into the page's headline figures,
+// chart and panels.
+func (c *Console) fillDashboard(v *analyticsView, aq analyticsQuery, site string, d analyticsData, lang string) {
+	if d.realtimeErr != nil {
+		c.log.Error("analytics realtime visitors", "site", site, "err", d.realtimeErr)
+		v.Realtime = "—"
+	} else {
+		v.Realtime = formatCount(d.realtime)
+	}
+	v.RealtimeURL = withQuery("/admin/analytics/realtime", url.Values{"site": {site}})
+	compare := d.prevErr == nil
+	v.Compared = translate(lang, "analytics.compared")
+	if !compare {
+		v.Compared = translate(lang, "analytics.no_comparison")
+	}
+	for _, m := range analyticsMetrics() {
+		h := headline{
+			Label:   translate(lang, "analytics.metric."+m),
+			Value:   formatMetric(m, metricValue(m, d.totals), lang),
+			Href:    c.dashboardURL(withMetric(aq, m), site),
+			Current: m == aq.Metric,
+		}
+		if compare {
+			h.Change, h.Trend = metricChange(m, d.totals, d.prevTotals)
+			h.Tone = map[string]string{"up": "good", "down": "bad"}[h.Trend]
+			if m == metricBounce {
+				h.Tone = map[string]string{"up": "bad", "down": "good"}[h.Trend]
+			}
+			if h.Tone == "" {
+				h.Tone = "same"
+			}
+			h.Previous = formatMetric(m, metricValue(m, d.prevTotals), lang)
+		}
+		v.Figures = append(v.Figures, h)
+	}
+	c.dashboardChart(v, aq, d, compare, lang)
+	v.ExportSeries = withQuery("/admin/analytics/export.csv", aq.values(site, ""))
+
+	for _, g := range panelGroups() {
+		group := panelGroup{ID: g.id, Title: translate(lang, "analytics.group."+g.id)}
+		for _, dim := range g.dims {
+			group.Panels = append(group.Panels, c.dashboardPanel(aq, site, dim, d.top[dim], d.totals.Visitors, lang))
+		}
+		v.Groups = append(v.Groups, group)
+	}
+}
+
+func withMetric(aq analyticsQuery, m string) analyticsQuery {
+	aq.Metric = m
+	return aq
+}
+
+// dashboardChart draws the chosen metric over the period, the previous
+// period dashed, with a table of the same figures.
+func (c *Console) dashboardChart(v *analyticsView, aq analyticsQuery, d analyticsData, compare bool, lang string) {
+	interval := aq.interval()
+	axis, full := "01-02", time.DateOnly
+	switch interval {
+	case "hour":
+		axis, full = "15:04", "2006-01-02 15:04"
+	case "month":
+		axis, full = "2006-01", "2006-01"
+	}
+	metricName := translate(lang, "analytics.metric."+aq.Metric)
+	ch := chart{
+		id:    "analytics-chart",
+		title: translate(lang, "analytics.chart_title", metricName, v.Range),
+		desc:  translate(lang, "analytics.chart", metricName, translate(lang, "analytics.per."+interval)),
+		format: func(x float64) string {
+			return formatMetric(aq.Metric, x, lang)
+		},
+	}
+	cur := make([]float64, len(d.series))
+	prev := make([]float64, len(d.series))
+	tips := make([]string, len(d.series))
+	for i, p := range d.series {
+		ch.labels = append(ch.labels, p.Start.Format(axis))
+		cur[i] = metricValue(aq.Metric, p.Totals)
+		prev[i] = math.NaN()
+		row := seriesRow{Label: p.Start.Format(full), Value: formatMetric(aq.Metric, cur[i], lang), Previous: "—"}
+		if compare && i < len(d.prevSeries) {
+			prev[i] = metricValue(aq.Metric, d.prevSeries[i].Totals)
+			row.Previous = formatMetric(aq.Metric, prev[i], lang)
+		}
+		tips[i] = translate(lang, "analytics.tip", row.Label, row.Value, row.Previous)
+		v.Series = append(v.Series, row)
+	}
+	ch.lines = []chartSeries{{paint: "#00338d", values: cur, tips: tips}}
+	if compare {
+		ch.lines = append(ch.lines, chartSeries{paint: "#6b7280", dashed: true, values: prev})
+	}
+	v.Chart = ch.svg()
+	v.ChartCaption = ch.desc
+}
+
+// dashboardPanel lists the top values of a dimension.
+func (c *Console) dashboardPanel(aq analyticsQuery, site, dim string, rows []analytics.Row, visitors int64, lang string) panel {
+	limit := aq.limitFor(dim)
+	p := panel{
+		Dimension: dim,
+		Title:     translate(lang, "analytics.dim."+dim),
+		ValueHead: translate(lang, "analytics.col."+dim),
+		Export:    withQuery("/admin/analytics/export.csv", addValue(aq.values(site, ""), "dimension", dim)),
+	}
+	fig := secondFigure(dim)
+	if fig != "" {
+		p.SecondHead = translate(lang, "analytics.metric."+fig)
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	for _, r := range rows {
+		row := panelRow{
+			Label:    valueLabel(dim, r.Value, lang),
+			Href:     c.dashboardURL(aq.withFilter(dim, r.Value), site),
+			Visitors: formatCount(r.Visitors),
+			Share:    "—",
+		}
+		row.Verbatim = row.Label == r.Value
+		if fig != "" {
+			row.Second = formatCount(rowFigure(r, fig))
+		}
+		if visitors > 0 {
+			row.Share = strconv.FormatFloat(math.Round(100*float64(r.Visitors)/float64(visitors)), 'f', 0, 64) + "%"
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	switch {
+	case limit == panelMoreRows:
+		p.Toggle, p.ToggleLabel = c.dashboardURL(aq.toggleMore(dim), site), translate(lang, "analytics.fewer")
+		p.Truncated = more
+	case more:
+		p.Toggle, p.ToggleLabel = c.dashboardURL(aq.toggleMore(dim), site), translate(lang, "analytics.more", panelMoreRows)
+	}
+	return p
+}
+
+func addValue(v url.Values, key, value string) url.Values {
+	v.Set(key, value)
+	return v
+}
+
+// metricValue is a metric of totals as the chart plots it: counts, the
+// bounce rate in percent, the visit duration in seconds.
+func metricValue(metric string, t analytics.Totals) float64 {
+	switch metric {
+	case metricPageviews:
+		return float64(t.Pageviews)
+	case metricVisits:
+		return float64(t.Visits)
+	case metricBounce:
+		return 100 * t.BounceRate
+	case metricDuration:
+		return t.VisitDuration.Seconds()
+	}
+	return float64(t.Visitors)
+}
+
+// formatMetric writes a metric's value (see metricValue) for the page.
+func formatMetric(metric string, x float64, lang string) string {
+	switch metric {
+	case metricBounce:
+		return strconv.FormatFloat(math.Round(x), 'f', 0, 64) + "%"
+	case metricDuration:
+		return formatDuration(time.Duration(math.Round(x))*time.Second, lang)
+	}
+	return formatCount(int64(math.Round(x)))
+}
+
+// metricChange describes how a metric moved from prev to cur: the change
+// in percent (in percentage points for the bounce rate) and its direction.
+func metricChange(metric string, cur, prev analytics.Totals) (change, trend string) {
+	a, b := metricValue(metric, prev), metricValue(metric, cur)
+	var delta float64
+	unit := "%"
+	if metric == metricBounce {
+		delta, unit = b-a, " pt"
+	} else if a == 0 {
+		return "—", "same"
+	} else {
+		delta = 100 * (b - a) / a
+	}
+	n := math.Round(delta)
+	switch {
+	case n > 0:
+		return "+" + strconv.FormatFloat(n, 'f', 0, 64) + unit, "up"
+	case n < 0:
+		return "−" + strconv.FormatFloat(-n, 'f', 0, 64) + unit, "down"
+	}
+	return "0" + unit, "same"
+}
+
+// formatCount writes a count with thousands separators.
+func formatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// formatDuration writes a visit duration in minutes and seconds.
+func formatDuration(d time.Duration, lang string) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	if lang == "ja" {
+		if s < 60 {
+			return fmt.Sprintf("%d秒", s)
+		}
+		return fmt.Sprintf("%d分%02d秒", s/60, s%60)
+	}
+	if s < 60 {
+		return fmt.Sprintf("%ds", s)
+	}
+	return fmt.Sprintf("%dm %02ds", s/60, s%60)
+}
+
+// analyticsRealtime answers the dashboard script's refresh of the
+// realtime figure.
+func (c *Console) analyticsRealtime(w http.ResponseWriter, r *http.Request, rq *request) {
+	site, ok := c.analyticsSite(r.URL.Query().Get("site"))
+	if c.opt.Analytics == nil || !ok {
+		writeJSONError(w, http.StatusNotFound, "no such site")
+		return
+	}
+	n, err := c.opt.Analytics.Realtime(r.Context(), site, c.now())
+	if err != nil {
+		c.log.Error("analytics realtime visitors", "site", site, "err", err)
+		writeJSONError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"site": site, "visitors": n, "text": formatCount(n)})
+}

@@ -1,0 +1,55 @@
+-- The figures of one dimension's values for the events of @site matching
+-- a filter. It reads the whole UTC days [@day_from, @day_to) (Unix
+-- seconds), since visitors and visits belong to a UTC day, and counts
+-- what falls in [@from, @to) (Unix microseconds) in slots of @grain
+-- microseconds, each returned as its number (instant / @grain). The store
+-- fills in the comments that name the dimension's value, the condition
+-- for an event to have one, the filter's condition, and the visit values
+-- and event columns those read, so that a visit carries only the columns
+-- a query needs.
+SELECT value, c.1 AS slot,
+	sum(c.2) AS visitors, sum(c.3) AS visits, sum(c.4) AS pageviews, sum(c.5) AS events,
+	sum(c.6) AS bounces, sum(c.7) AS duration_ms
+FROM (
+	-- One row per visitor day and value: a visitor counts at its first
+	-- matching event, a visit at its own.
+	SELECT value,
+		min(first_us) AS visitor_first,
+		groupArrayIf((intDiv(first_us, @grain), bounce, duration_ms), first_us >= @from AND first_us < @to) AS counted_visits,
+		groupArrayArray(event_slots) AS all_event_slots,
+		groupArrayArray(pageview_slots) AS all_pageview_slots
+	FROM (
+		-- One row per visit and value.
+		SELECT day, visitor, /*value*/ AS value,
+			min(time_us) AS first_us,
+			toInt64(any(visit_pageviews) = 1) AS bounce,
+			intDiv(any(visit_last) - any(visit_first), 1000) AS duration_ms,
+			groupArrayIf(intDiv(time_us, @grain), time_us >= @from AND time_us < @to) AS event_slots,
+			groupArrayIf(intDiv(time_us, @grain), time_us >= @from AND time_us < @to AND name = 'pageview') AS pageview_slots
+		FROM (
+			-- One row per visit, with the columns of all its events.
+			SELECT day, visitor, session,
+				min(time_us) AS visit_first,
+				max(time_us) AS visit_last,
+				countIf(name = 'pageview') AS visit_pageviews,
+				groupArray(time_us) AS e_time_us,
+				groupArray(name) AS e_name
+				/*visit_columns*/
+			FROM analytics_events
+			WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to)
+			GROUP BY intDiv(time_us, 86400000000) AS day, visitor, session
+		)
+		ARRAY JOIN e_time_us AS time_us, e_name AS name /*array_join*/
+		WHERE (/*matches*/) AND (/*has_value*/)
+		GROUP BY day, visitor, session, value
+	)
+	GROUP BY day, visitor, value
+)
+ARRAY JOIN arrayConcat(
+	arrayFilter(x -> visitor_first >= @from AND visitor_first < @to,
+		[(intDiv(visitor_first, @grain), toInt64(1), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0))]),
+	arrayMap(v -> (v.1, toInt64(0), toInt64(1), toInt64(0), toInt64(0), v.2, v.3), counted_visits),
+	arrayMap(s -> (s, toInt64(0), toInt64(0), toInt64(1), toInt64(0), toInt64(0), toInt64(0)), all_pageview_slots),
+	arrayMap(s -> (s, toInt64(0), toInt64(0), toInt64(0), toInt64(1), toInt64(0), toInt64(0)), all_event_slots)
+) AS c
+GROUP BY value, slot

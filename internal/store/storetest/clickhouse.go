@@ -1,0 +1,74 @@
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// Environment variables for the ClickHouse tests, which are skipped
+// without a server just as the PostgreSQL ones are.
+const (
+	// EnvClickHouse holds the URL of a ClickHouse server
+	// (clickhouse://127.0.0.1:9001/default) whose user may create
+	// databases.
+	EnvClickHouse = "NOREN_TEST_CLICKHOUSE"
+	// EnvRequireClickHouse, set to 1, turns a missing EnvClickHouse into a
+	// failure instead of a skip.
+	EnvRequireClickHouse = "NOREN_REQUIRE_CLICKHOUSE"
+)
+
+// ClickHouse returns the URL of a new, empty ClickHouse database, dropped
+// when tb ends. Without EnvClickHouse it skips tb, or fails it when
+// EnvRequireClickHouse is 1 or CI is true.
+func ClickHouse(tb testing.TB) string {
+	tb.Helper()
+	server := os.Getenv(EnvClickHouse)
+	if server == "" {
+		const hint = "run scripts/clickhouse.sh and export the line it prints"
+		if os.Getenv("CI") == "true" || os.Getenv(EnvRequireClickHouse) == "1" {
+			tb.Fatalf("storetest: %s is not set, and ClickHouse is required here (CI=true or %s=1); %s", EnvClickHouse, EnvRequireClickHouse, hint)
+		}
+		tb.Skipf("storetest: %s is not set, so the ClickHouse tests are skipped; %s", EnvClickHouse, hint)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		tb.Fatalf("storetest: %s: %v", EnvClickHouse, err)
+	}
+
+	// Lower-case base32 letters and digits need no quoting in SQL.
+	name := "noren_test_" + strings.ToLower(rand.Text())
+	if err := onClickHouse(server, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := onClickHouse(server, "DROP DATABASE IF EXISTS "+name); err != nil {
+			tb.Errorf("storetest: %v", err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// onClickHouse runs one statement on a connection of its own.
+func onClickHouse(server, statement string) error {
+	opts, err := clickhouse.ParseDSN(server)
+	if err != nil {
+		return fmt.Errorf("%s: %w", EnvClickHouse, err)
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", statement, err)
+	}
+	defer conn.Close()
+	if err := conn.Exec(context.Background(), statement); err != nil {
+		return fmt.Errorf("%s: %w", statement, err)
+	}
+	return nil
+}
