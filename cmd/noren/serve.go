@@ -265,7 +265,7 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	serverCfg := cfg.ServerConfig()
 	serverCfg.Headers.CSPSources = cspSources
 	if live != nil {
-		serverCfg.QuietPaths = analytics.CollectorPaths()
+		serverCfg.DataPaths = analytics.CollectorPaths()
 	}
 	srv, err := server.New(serverCfg, handler.with(reg), logger, reg)
 	if err != nil {

@@ -290,3 +290,41 @@ func BenchmarkSecurityHeaders(b *testing.B) {
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }
+
+func TestDataPathsGetFixedHeaders(t *testing.T) {
+	mw, err := SecurityHeaders(HeaderPolicy{TLS: true, HSTSMaxAge: 300 * time.Second, DataPaths: []string{"/api/event"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		path    string
+		wantCSP string // a prefix
+		nonce   bool
+	}{
+		{"/api/event", "default-src 'none'; frame-ancestors 'none'", false},
+		{"/api/event/x", "default-src 'self'", true},
+		{"/", "default-src 'self'", true},
+	} {
+		var sawNonce bool
+		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sawNonce = Nonce(r) != ""
+		}))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "https://example.jp"+tt.path, nil))
+		hdr := rec.Header()
+		if csp := hdr.Get("Content-Security-Policy"); !strings.HasPrefix(csp, tt.wantCSP) {
+			t.Errorf("%s: CSP %q, want %q…", tt.path, csp, tt.wantCSP)
+		}
+		if sawNonce != tt.nonce {
+			t.Errorf("%s: nonce given %v, want %v", tt.path, sawNonce, tt.nonce)
+		}
+		for _, name := range []string{"X-Content-Type-Options", "Referrer-Policy", "Strict-Transport-Security"} {
+			if hdr.Get(name) == "" {
+				t.Errorf("%s: no %s", tt.path, name)
+			}
+		}
+		if got := hdr.Get("Permissions-Policy") != ""; got == (tt.path == "/api/event") {
+			t.Errorf("%s: Permissions-Policy present %v", tt.path, got)
+		}
+	}
+}

@@ -256,7 +256,7 @@ func linesWith(logs, substr string) string {
 
 func TestAccessLogQuietPaths(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.QuietPaths = []string{"/api/event"}
+	cfg.DataPaths = []string{"/api/event"}
 	ts := startServer(t, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has("bad") {
 			http.Error(w, "bad", http.StatusBadRequest)

@@ -60,10 +60,12 @@ type Config struct {
 	Headers HeaderPolicy
 	// RouteGroup labels requests for metrics; nil means DefaultRouteGroup.
 	RouteGroup func(*http.Request) string
-	// QuietPaths are paths whose successful requests are not written to
-	// the access log one by one, such as the analytics collector's, which
-	// come by the thousand and are counted in the metrics instead.
-	QuietPaths []string
+	// DataPaths are paths of endpoints that take data by the thousand,
+	// such as the analytics collector's: their successful requests are
+	// not written to the access log one by one (the metrics count them),
+	// and their responses carry the fixed headers of HeaderPolicy's
+	// DataPaths.
+	DataPaths []string
 }
 
 // DefaultConfig returns the recommended settings: loopback on port 8080 in
@@ -145,6 +147,7 @@ func New(cfg Config, handler http.Handler, logger *slog.Logger, reg *prometheus.
 
 	policy := cfg.Headers
 	policy.TLS = s.tls
+	policy.DataPaths = append(policy.DataPaths, cfg.DataPaths...)
 	headers, err := SecurityHeaders(policy)
 	if err != nil {
 		return nil, err
@@ -172,7 +175,7 @@ func New(cfg Config, handler http.Handler, logger *slog.Logger, reg *prometheus.
 		if metrics != nil {
 			mw = append(mw, metrics.Middleware(group))
 		}
-		mw = append(mw, AccessLog(logger, cfg.QuietPaths...), Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
+		mw = append(mw, AccessLog(logger, cfg.DataPaths...), Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
 		return Chain(h, mw...)
 	}
 
