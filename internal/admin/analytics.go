@@ -172,10 +172,18 @@ type analyticsData struct {
 	realtimeErr error
 }
 
+// dashboardTimeout bounds the queries of one dashboard page.
+const dashboardTimeout = 20 * time.Second
+
 // readDashboard reads every figure of the dashboard, the queries running
 // side by side. An error of the period's own figures is returned; one of
 // the previous period's or of the realtime count only leaves them out.
 func (c *Console) readDashboard(ctx context.Context, aq analyticsQuery, site string, now time.Time) (analyticsData, error) {
+	// A breakdown filtered on a second dimension is counted from raw
+	// events, which over a long range of a large site takes minutes on
+	// SQLite: the page gives up rather than hold a reader that long.
+	ctx, cancel := context.WithTimeout(ctx, dashboardTimeout)
+	defer cancel()
 	rd := c.opt.Analytics
 	cur, prev := aq.filters(site, now, c.analyticsLocation())
 	interval := aq.interval()

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -357,6 +358,8 @@ func readerError(err error) (*queryError, bool) {
 	switch {
 	case errors.Is(err, analytics.ErrRawExpired):
 		return &queryError{status: http.StatusUnprocessableEntity, key: "analytics.err.raw_expired"}, true
+	case errors.Is(err, context.DeadlineExceeded):
+		return &queryError{status: http.StatusServiceUnavailable, key: "analytics.err.too_slow"}, true
 	case errors.Is(err, analytics.ErrUnknownDimension):
 		return &queryError{status: http.StatusBadRequest, key: "analytics.err.backend_dimension", args: []any{fmt.Sprint(err)}}, true
 	}

@@ -236,6 +236,7 @@ func TestDashboardAnswers(t *testing.T) {
 		{"raw events expired", &fakeReader{err: expired}, "?f=country:JP&f=device:mobile", http.StatusUnprocessableEntity, "analytics.err.raw_expired"},
 		{"previous period expired", &fakeReader{prevErr: expired, prevBefore: time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC)}, "", http.StatusOK, "analytics.no_comparison"},
 		{"backend lacks a dimension", &fakeReader{err: fmt.Errorf("%w %q", analytics.ErrUnknownDimension, "screen")}, "", http.StatusBadRequest, "analytics.err.backend_dimension"},
+		{"too slow", &fakeReader{err: fmt.Errorf("analytics: top path: %w", context.DeadlineExceeded)}, "?f=country:JP", http.StatusServiceUnavailable, "analytics.err.too_slow"},
 		{"backend down", &fakeReader{err: errors.New("connection refused")}, "", http.StatusInternalServerError, "error.internal"},
 	}
 	for _, tt := range tests {

@@ -232,6 +232,7 @@ var messages = map[string][2]string{
 	"analytics.err.hourly":            {"An hourly series covers at most %d days.", "時間単位の系列は %d 日以内に限ります。"},
 	"analytics.err.interval":          {"There is no interval %q: use hour, day or month.", "間隔「%q」はありません。hour、day、month のいずれかを指定してください。"},
 	"analytics.err.raw_expired":       {"These figures cannot be computed for this range: with these filters they need the individual events, and retention has deleted those of its beginning. Choose a later start date or fewer filters.", "この期間のこの数値は計算できません。この絞り込みには個々のイベントが必要ですが、期間の初めの分は保存期間の経過により削除されています。開始日を後にするか、絞り込みを減らしてください。"},
+	"analytics.err.too_slow":          {"These figures took too long to count: with these filters they are counted from the individual events of the whole range. Choose a shorter range or fewer filters; sites of this size are better served by the ClickHouse backend.", "集計に時間がかかりすぎたため、表示を中止しました。この絞り込みでは期間中の個々のイベントから数える必要があります。期間を短くするか絞り込みを減らしてください。この規模のサイトでは ClickHouse による保存をお勧めします。"},
 	"analytics.err.backend_dimension": {"The analytics store does not know a dimension: %s", "解析データの保存先が認識できない項目があります：%s"},
 	"analytics.err.no_site":           {"There is no such site.", "そのサイトはありません。"},
 	"home.analytics":                  {"Open the dashboard", "ダッシュボードを開く"},
