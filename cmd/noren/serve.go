@@ -86,7 +86,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	trusted := fset.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	manifestPath := fset.String("manifest", "", "use this manifest instead of the bundled one (reloaded when it changes)")
 	logLevel := fset.String("log-level", "info", "log level: debug, info, warn or error")
-	sample := fset.Int("sample-events", 30000, "on first start, store this many generated analytics events of the last 30 days, so that the dashboard\nand the public statistics have something to show (0: none)")
+	sample := fset.Int("sample-events", 50000, "on first start, store this many generated analytics events of the last 60 days, so that the dashboard\nand the public statistics have something to show (0: none)")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -219,9 +219,12 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	if live != nil && a.sampleEvents > 0 {
-		if err := live.sample(ctx, a.sampleEvents, logger); err != nil {
-			return err
-		}
+		// In the background, so that the demo starts serving at once.
+		go func() {
+			if err := live.sample(ctx, a.sampleEvents, logger); err != nil && ctx.Err() == nil {
+				logger.Error("demo sample events", "err", err)
+			}
+		}()
 	}
 	// Stopping writes every accepted event once the server has stopped
 	// taking requests, before the database closes.

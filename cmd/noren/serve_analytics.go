@@ -207,12 +207,12 @@ func (l *liveAnalytics) counts(m *manifest.Manifest, r *http.Request) bool {
 	return t != nil && consent.AllowedFor(m, r, t.ID, time.Now())
 }
 
-// sample stores n generated events of the last 30 days for the first site
+// sample stores n generated events of the last 60 days for the first site
 // when it has none in that time, as the demo does so that its dashboard
 // and statistics have something to show.
 func (l *liveAnalytics) sample(ctx context.Context, n int, logger *slog.Logger) error {
 	now := time.Now()
-	from := now.AddDate(0, 0, -30)
+	from := now.AddDate(0, 0, -60)
 	t, err := l.store.Totals(ctx, analytics.Filter{Site: l.sites[0], From: from, To: now, Location: l.location})
 	if err != nil {
 		return fmt.Errorf("analytics: sample events: %w", err)
