@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -22,14 +21,18 @@ var clickHouseQueryFiles embed.FS
 
 // clickHouseQueries are the statements ClickHouseStore runs, by file name.
 var clickHouseQueries = []string{
-	"create-events", "write-events", "collect", "collect-totals", "realtime", "retain-count", "retain", "retain-pending",
+	"create-events", "write-events", "collect", "collect-totals", "collect-top", "span-visitors", "realtime", "retain-count", "retain", "retain-pending",
+	"exists-event-days", "create-event-days", "backfill-event-days", "create-rollups", "create-rollup-days",
+	"create-retention", "day-marks", "pending-days", "day-events", "write-rollups", "write-rollup-day",
+	"write-retention", "retention", "read-rollups",
 }
 
-// ClickHouseStore keeps raw events in a ClickHouse table and computes every
-// figure from them with GROUP BY, so it needs no rollups and several
-// Noren instances can write to and read from one server or cluster. It
-// gives the same figures as SQLStore for the same events. It is safe for
-// concurrent use.
+// ClickHouseStore keeps raw events in a ClickHouse table, with hourly and
+// daily rollups of the complete UTC days that Maintain computes, so that
+// several Noren instances can write to and read from one server or
+// cluster. Queries read the rollups of the days whose events have not
+// changed since, and raw events for the rest. It gives the same figures
+// as SQLStore for the same events. It is safe for concurrent use.
 type ClickHouseStore struct {
 	conn driver.Conn
 	q    map[string]string
@@ -57,11 +60,34 @@ func NewClickHouseStore(ctx context.Context, dsn string) (*ClickHouseStore, erro
 		conn.Close()
 		return nil, fmt.Errorf("analytics: connect to clickhouse %s: %w", opts.Addr, err)
 	}
-	if err := conn.Exec(ctx, q["create-events"]); err != nil {
+	s := &ClickHouseStore{conn: conn, q: q}
+	if err := s.createTables(ctx); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("analytics: create the clickhouse events table: %w", err)
+		return nil, fmt.Errorf("analytics: create the clickhouse tables: %w", err)
 	}
-	return &ClickHouseStore{conn: conn, q: q}, nil
+	return s, nil
+}
+
+// createTables creates the tables that are missing, and counts the events
+// of each day when the per-day counts are new to a table that may already
+// hold events.
+func (s *ClickHouseStore) createTables(ctx context.Context) error {
+	if err := s.conn.Exec(ctx, s.q["create-events"]); err != nil {
+		return err
+	}
+	var exists uint8
+	if err := s.conn.QueryRow(ctx, s.q["exists-event-days"]).Scan(&exists); err != nil {
+		return err
+	}
+	for _, name := range []string{"create-event-days", "create-rollups", "create-rollup-days", "create-retention"} {
+		if err := s.conn.Exec(ctx, s.q[name]); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if exists == 0 {
+		return s.conn.Exec(ctx, s.q["backfill-event-days"])
+	}
+	return nil
 }
 
 func readClickHouseQueries() (map[string]string, error) {
@@ -187,12 +213,23 @@ const retainPoll = 100 * time.Millisecond
 
 // Retain deletes the events before the cut-off, rounded down to a UTC
 // midnight so that every visitor day kept is whole, and returns how many
-// it deleted. There are no rollups: queries over the deleted days find
-// nothing. ClickHouse deletes in the background (a mutation); Retain waits
-// until it has finished, so that queries after it no longer see the
-// events.
+// it deleted. The rollups of the days already rolled up stay, and the days
+// before the cut-off are never rolled up again; queries over days deleted
+// before their rollup find nothing. ClickHouse deletes in the background
+// (a mutation); Retain waits until it has finished, so that queries after
+// it no longer see the events.
 func (s *ClickHouseStore) Retain(ctx context.Context, before time.Time) (int64, error) {
 	cut := max(rollupDayOf(before).Unix(), 0)
+	mark, err := s.conn.PrepareBatch(ctx, s.q["write-retention"])
+	if err != nil {
+		return 0, fmt.Errorf("analytics: retain: record the cut-off: %w", err)
+	}
+	if err := mark.Append(time.Unix(cut, 0).UTC()); err != nil {
+		return 0, fmt.Errorf("analytics: retain: record the cut-off: %w", errors.Join(err, mark.Abort()))
+	}
+	if err := mark.Send(); err != nil {
+		return 0, fmt.Errorf("analytics: retain: record the cut-off: %w", err)
+	}
 	var n uint64
 	if err := s.conn.QueryRow(ctx, s.q["retain-count"], clickhouse.Named("before", cut)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("analytics: retain: count events: %w", err)
@@ -219,10 +256,4 @@ func (s *ClickHouseStore) Retain(ctx context.Context, before time.Time) (int64, 
 		case <-tick.C:
 		}
 	}
-}
-
-// Maintain waits for ctx to be done: ClickHouse merges the table's parts
-// by itself, and the store keeps no rollups to compute.
-func (s *ClickHouseStore) Maintain(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	<-ctx.Done()
 }

@@ -186,13 +186,95 @@ func TestSeriesAcrossSummerTime(t *testing.T) {
 	})
 }
 
-// EnvBenchEvents sets how many events BenchmarkClickHouseDashboard loads.
-const EnvBenchEvents = "NOREN_BENCH_EVENTS"
+// TestClickHouseRollups checks every dashboard figure against those
+// computed from the events with part of the range rolled up, with all of
+// it, after late events touched rolled days (read raw until the next
+// rollup, and rolled up again by it), and after retention, when the
+// rollups answer for the deleted days.
+func TestClickHouseRollups(t *testing.T) {
+	s := newClickHouseTestStore(t)
+	ctx := context.Background()
+	events := generateEvents(t, 7, "demo.localhost", testFrom, testTo, 3000)
+	var onTime, late []Event
+	for i, e := range events {
+		if i%10 == 0 {
+			late = append(late, e)
+		} else {
+			onTime = append(onTime, e)
+		}
+	}
+	writeAll(t, s, onTime, 500)
+	writeAll(t, s, generateEvents(t, 8, "other.localhost", testFrom, testTo, 300), 300)
+	rollup := func(now time.Time) {
+		t.Helper()
+		if err := s.Rollup(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rolled := func() int {
+		t.Helper()
+		var n uint64
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM analytics_rollup_days").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+
+	rollup(time.Date(2026, 3, 9, 5, 30, 0, 0, time.UTC))
+	if rolled() == 0 {
+		t.Fatal("no day rolled up")
+	}
+	t.Run("on-time events rolled up to mid-range", func(t *testing.T) { checkDashboard(t, s, newExpectation(onTime), false) })
+	rollup(testTo.Add(48 * time.Hour))
+	t.Run("on-time events rolled up", func(t *testing.T) { checkDashboard(t, s, newExpectation(onTime), false) })
+
+	x := newExpectation(events)
+	writeAll(t, s, late, 500)
+	t.Run("late events read raw", func(t *testing.T) { checkDashboard(t, s, x, false) })
+	before := rolled()
+	rollup(testTo.Add(48 * time.Hour))
+	if rolled() == before {
+		t.Error("the days late events touched were not rolled up again")
+	}
+	t.Run("late events rolled up", func(t *testing.T) { checkDashboard(t, s, x, false) })
+	again := rolled()
+	rollup(testTo.Add(72 * time.Hour))
+	if rolled() != again {
+		t.Error("days rolled up again with no new events")
+	}
+
+	if _, err := s.Retain(ctx, testTo.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []Filter{
+		{Site: "demo.localhost", From: testFrom, To: testTo},
+		{Site: "demo.localhost", From: testFrom.Add(5 * time.Hour), To: testTo.Add(-7 * time.Hour), Where: map[string]string{"country": "JP"}},
+	} {
+		if got, want := mustTotals(t, s, f), x.totals(f); got != want {
+			t.Errorf("Totals %v after retention = %+v, want %+v from the rollups", f.Where, got, want)
+		}
+	}
+	rollup(testTo.Add(96 * time.Hour))
+	if rolled() != again {
+		t.Error("days before the retention cut-off rolled up again")
+	}
+}
+
+// Environment variables of BenchmarkClickHouseDashboard.
+const (
+	// EnvBenchEvents sets how many events it loads.
+	EnvBenchEvents = "NOREN_BENCH_EVENTS"
+	// EnvBenchClickHouse names a database (a clickhouse:// URL) to use
+	// instead of a fresh one, kept afterwards: events are loaded only when
+	// it holds none, so that runs after the first start at once.
+	EnvBenchClickHouse = "NOREN_BENCH_CLICKHOUSE"
+)
 
 // BenchmarkClickHouseDashboard loads NOREN_BENCH_EVENTS generated events
-// (100,000 unless set) over 30 days into ClickHouse and times the queries
-// of a dashboard for the whole range: totals, a daily series and the top
-// pages and sources.
+// (100,000 unless set) over 30 days into ClickHouse, rolls them up, and
+// times the queries of a dashboard for the whole range: totals, a daily
+// series, the top pages and sources, the same ending within an hour, and
+// the top pages of one country.
 func BenchmarkClickHouseDashboard(b *testing.B) {
 	n := 100_000
 	if v := os.Getenv(EnvBenchEvents); v != "" {
@@ -201,15 +283,37 @@ func BenchmarkClickHouseDashboard(b *testing.B) {
 			b.Fatalf("%s: %v", EnvBenchEvents, err)
 		}
 	}
-	s := newClickHouseTestStore(b)
 	ctx := context.Background()
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, jst)
 	to := from.AddDate(0, 0, 30)
-	start := time.Now()
-	if err := loadGenerated(ctx, s, "demo.localhost", from, to, n, 100_000); err != nil {
+	var s *ClickHouseStore
+	if dsn := os.Getenv(EnvBenchClickHouse); dsn != "" {
+		var err error
+		if s, err = NewClickHouseStore(ctx, dsn); err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+	} else {
+		s = newClickHouseTestStore(b)
+	}
+	var stored uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM analytics_events").Scan(&stored); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded %d events in %s", n, time.Since(start).Round(time.Millisecond))
+	if stored == 0 {
+		start := time.Now()
+		if err := loadGenerated(ctx, s, "demo.localhost", from, to, n, 100_000); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("loaded %d events in %s", n, time.Since(start).Round(time.Millisecond))
+	} else {
+		b.Logf("using the %d events already stored", stored)
+	}
+	start := time.Now()
+	if err := s.Rollup(ctx, to.Add(24*time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("rolled up in %s", time.Since(start).Round(time.Millisecond))
 	f := Filter{Site: "demo.localhost", From: from, To: to, Location: jst}
 	queries := []struct {
 		name string
@@ -219,6 +323,19 @@ func BenchmarkClickHouseDashboard(b *testing.B) {
 		{"series-day", func() error { _, err := s.Series(ctx, f, "day"); return err }},
 		{"top-path", func() error { _, err := s.Top(ctx, f, "path", 10); return err }},
 		{"top-source", func() error { _, err := s.Top(ctx, f, "source", 10); return err }},
+		// A range ending within an hour reads that hour's day raw.
+		{"totals-to-the-minute", func() error {
+			g := f
+			g.To = g.To.Add(-17 * time.Minute)
+			_, err := s.Totals(ctx, g)
+			return err
+		}},
+		{"top-path-to-the-minute", func() error {
+			g := f
+			g.To = g.To.Add(-17 * time.Minute)
+			_, err := s.Top(ctx, g, "path", 10)
+			return err
+		}},
 		{"top-path-where-country", func() error {
 			g := f
 			g.Where = map[string]string{"country": "JP"}

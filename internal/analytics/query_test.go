@@ -177,8 +177,9 @@ func checkDashboard(t *testing.T, s Reader, x *expectation, rollupsOnly bool) {
 // dashboard's figures equal those computed independently from the
 // generated events. On SQLite and PostgreSQL they do before any rollup,
 // with rollups covering part of the range (the rest read raw), with
-// everything rolled up, and after the raw events are gone; ClickHouse,
-// which keeps raw events only, finds nothing once they are gone.
+// everything rolled up, and after the raw events are gone. On ClickHouse
+// this test reads raw events only, and finds nothing once they are gone;
+// TestClickHouseRollups checks its rollups the same way.
 func TestDashboardMatchesGeneratedEvents(t *testing.T) {
 	eachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()

@@ -1,6 +1,7 @@
 -- The totals of @site's events without a filter, which collect.sql also
 -- computes, in a cheaper way: with no filter, a visitor and a visit count
--- at their first event. Days, range and slots are those of collect.sql.
+-- at their first event. Days, range, slots and the visitors condition are
+-- those of collect.sql.
 SELECT slot, sum(visitors), sum(visits), sum(pageviews), sum(events), sum(bounces), sum(duration_ms)
 FROM (
 	-- The events by their own time.
@@ -9,7 +10,7 @@ FROM (
 		toInt64(countIf(name = 'pageview')) AS pageviews, toInt64(count()) AS events,
 		toInt64(0) AS bounces, toInt64(0) AS duration_ms
 	FROM analytics_events
-	WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to)
+	WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to) AND (/*visitors*/)
 		AND time_us >= @from AND time_us < @to
 	GROUP BY slot
 	UNION ALL
@@ -29,7 +30,7 @@ FROM (
 				max(time_us) AS visit_last,
 				countIf(name = 'pageview') AS visit_pageviews
 			FROM analytics_events
-			WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to)
+			WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to) AND (/*visitors*/)
 			GROUP BY intDiv(time_us, 86400000000) AS day, visitor, session
 		)
 		GROUP BY day, visitor

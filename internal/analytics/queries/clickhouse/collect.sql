@@ -6,7 +6,9 @@
 -- fills in the comments that name the dimension's value, the condition
 -- for an event to have one, the filter's condition, and the visit values
 -- and event columns those read, so that a visit carries only the columns
--- a query needs.
+-- a query needs, and, for a span shorter than a day, the condition that
+-- keeps only the visitors active in it (span-visitors.sql), whose events
+-- of those days are the only ones that can count.
 SELECT value, c.1 AS slot,
 	sum(c.2) AS visitors, sum(c.3) AS visits, sum(c.4) AS pageviews, sum(c.5) AS events,
 	sum(c.6) AS bounces, sum(c.7) AS duration_ms
@@ -36,7 +38,7 @@ FROM (
 				groupArray(name) AS e_name
 				/*visit_columns*/
 			FROM analytics_events
-			WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to)
+			WHERE site = @site AND time >= toDateTime(@day_from) AND time < toDateTime(@day_to) AND (/*visitors*/)
 			GROUP BY intDiv(time_us, 86400000000) AS day, visitor, session
 		)
 		ARRAY JOIN e_time_us AS time_us, e_name AS name /*array_join*/

@@ -1,0 +1,2 @@
+-- Records a cut-off Retain applies.
+INSERT INTO analytics_retention (before)
