@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -140,9 +142,19 @@ type app struct {
 	sampleEvents int
 }
 
+// servingGCPercent is the garbage collector's target while serving, unless
+// GOGC says otherwise. Under load Noren's heap is mostly short-lived
+// request garbage; collecting at 50 % growth instead of 100 % keeps the
+// resident memory under the collector's load about a fifth lower for about
+// 3 % of its throughput (docs/benchmarks.md).
+const servingGCPercent = 50
+
 func (a *app) run(ctx context.Context, env *environment) error {
 	cfg := a.cfg
 	logger := cfg.Logger(env.stderr)
+	if !slices.ContainsFunc(env.getenv, func(kv string) bool { return strings.HasPrefix(kv, "GOGC=") }) {
+		debug.SetGCPercent(servingGCPercent)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
