@@ -43,6 +43,8 @@ func commands() map[string]command {
 		"version":   {"print the version", runVersion},
 		"audit":     {"verify or export the audit trail", runAudit},
 		"analytics": {"generate sample analytics events or query them", runAnalytics},
+		"keys":      {"generate or rotate the keys of the personal-data vault", runKeys},
+		"vault":     {"report the personal data held in the vault", runVault},
 	}
 }
 

@@ -41,6 +41,7 @@ type Config struct {
 	Admin Admin `yaml:"admin"`
 
 	Analytics Analytics `yaml:"analytics"`
+	Vault     Vault     `yaml:"vault"`
 
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
@@ -188,6 +189,14 @@ type Analytics struct {
 	ReverseDNS bool `yaml:"reverse_dns"`
 	// QueueSize bounds the accepted events waiting to be written.
 	QueueSize int `yaml:"queue_size"`
+}
+
+// Vault configures the encrypted store of personal data.
+type Vault struct {
+	// KeyFile is the vault's key file. Keep it off the database's disk and
+	// out of its backups: it is what makes them readable. Empty means the
+	// keys come from the NOREN_VAULT_KEYS environment variable.
+	KeyFile string `yaml:"key_file"`
 }
 
 // Log configures logging.

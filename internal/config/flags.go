@@ -30,6 +30,7 @@ func flagSpecs() []flagSpec {
 		{name: "data", key: "data_dir", usage: "folder for the database and other state"},
 		{name: "database", key: "database", usage: "database: sqlite:PATH or a postgres:// URL"},
 		{name: "manifest", key: "manifest", usage: "privacy manifest file"},
+		{name: "vault-key-file", key: "vault.key_file", usage: "key file of the personal-data vault"},
 		{name: "site-root", key: "site.root", usage: "folder to serve; implies site.mode static", mode: "static"},
 		{name: "upstream", key: "site.upstream", usage: "URL to pass requests to; implies site.mode proxy", mode: "proxy"},
 		{name: "tls-cert", key: "tls.cert", usage: "TLS certificate file (PEM)"},

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+const keysUsage = `Usage: noren keys generate|rotate [flags]
+
+Manages the keys of the encrypted store of personal data (see docs/vault.md).
+
+  generate  write a new key file
+  rotate    re-wrap every record's data key under a new key-encryption key,
+            then drop the old one from the key file
+
+Run 'noren keys generate -h' and so on for their flags.
+`
+
+func runKeys(ctx context.Context, env *environment, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.stderr, keysUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "generate":
+		return runKeysGenerate(env, args[1:])
+	case "rotate":
+		return runKeysRotate(ctx, env, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(env.stdout, keysUsage)
+		return flag.ErrHelp
+	}
+	fmt.Fprintf(env.stderr, "noren keys: unknown subcommand %q\n\n%s", args[0], keysUsage)
+	return errUsage
+}
+
+func runKeysGenerate(env *environment, args []string) error {
+	fset := newFlags(env, "keys generate", "FILE",
+		"Writes a new key file for the vault (mode 0600). It refuses to overwrite a file:\n"+
+			"losing the keys of a vault loses everything in it. Keep the file off the\n"+
+			"database's disk and out of its backups.")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() != 1 {
+		fset.Usage()
+		return errUsage
+	}
+	path := fset.Arg(0)
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s exists; remove it first if you really mean to replace those keys", path)
+	}
+	keys, err := vault.GenerateKeys()
+	if err != nil {
+		return err
+	}
+	if err := vault.WriteKeyFile(path, keys); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "wrote %s (key-encryption key %s)\n", path, keys.ActiveKEK())
+	return nil
+}
+
+func runKeysRotate(ctx context.Context, env *environment, args []string) error {
+	fset := newFlags(env, "keys rotate", "[flags]",
+		"Rotates the vault's key-encryption key: writes a new key to the key file\n"+
+			"(keeping the old one for reading), re-wraps every record's data key under it\n"+
+			"without decrypting any record, checks that no record is left under the old key\n"+
+			"and that the new one opens them, then writes the key file with the new key\n"+
+			"alone. Interrupted, it can be run again and finishes the job. Afterwards the\n"+
+			"old key is no longer needed; backups taken before need it to be read.")
+	flags := config.RegisterFlags(fset)
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return errUsage
+	}
+	cfg, db, err := openConfigured(ctx, env, flags)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Vault.KeyFile == "" {
+		return errors.New("vault.key_file is not set: rotation writes the new keys to the key file, so it needs one")
+	}
+	keys, err := vault.LoadKeyFile(cfg.Vault.KeyFile)
+	if err != nil {
+		return err
+	}
+	v, err := vault.New(db, keys)
+	if err != nil {
+		return err
+	}
+	next, err := keys.WithNewKEK()
+	if err != nil {
+		return err
+	}
+	// The new key is on disk before any record depends on it.
+	if err := vault.WriteKeyFile(cfg.Vault.KeyFile, next); err != nil {
+		return err
+	}
+	n, err := v.Rotate(ctx, next, vault.RotateOptions{})
+	if err != nil {
+		return fmt.Errorf("%w (the key file holds the old and the new key; run noren keys rotate again to finish)", err)
+	}
+	inv, err := v.Report(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for id, count := range inv.KEKs {
+		if id != next.ActiveKEK() && count > 0 {
+			return fmt.Errorf("%d records are still under key %s (another Noren running with the old key file?); restart every instance with the new key file and run noren keys rotate again", count, id)
+		}
+	}
+	if err := v.Verify(ctx); err != nil {
+		return err
+	}
+	if err := vault.WriteKeyFile(cfg.Vault.KeyFile, next.ActiveOnly()); err != nil {
+		return err
+	}
+	if _, err := audit.New(db).Append(ctx, audit.Entry{Actor: cliActor, Role: "system", Action: "vault.rotate",
+		Object: "kek:" + next.ActiveKEK(), Outcome: audit.OK, Detail: map[string]string{"rewrapped": strconv.Itoa(n)}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "re-wrapped %d records under key %s; %s now holds that key alone\n", n, next.ActiveKEK(), cfg.Vault.KeyFile)
+	return nil
+}
+
+const vaultUsage = `Usage: noren vault report [flags]
+
+Takes stock of the personal data held in the vault: records by form and kind,
+live and shredded, the oldest record, those past their retention, and the
+keys in use. For the operator's records, and for a report of a leak if one
+is ever needed.
+`
+
+func runVault(ctx context.Context, env *environment, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.stderr, vaultUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "report":
+		return runVaultReport(ctx, env, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(env.stdout, vaultUsage)
+		return flag.ErrHelp
+	}
+	fmt.Fprintf(env.stderr, "noren vault: unknown subcommand %q\n\n%s", args[0], vaultUsage)
+	return errUsage
+}
+
+func runVaultReport(ctx context.Context, env *environment, args []string) error {
+	fset := newFlags(env, "vault report", "[flags]", "Prints the inventory of the personal data held in the vault. It decrypts nothing.")
+	flags := config.RegisterFlags(fset)
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return errUsage
+	}
+	cfg, db, err := openConfigured(ctx, env, flags)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := loadVaultKeys(cfg, env)
+	if err != nil {
+		return err
+	}
+	v, err := vault.New(db, keys)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	inv, err := v.Report(ctx, now)
+	if err != nil {
+		return err
+	}
+	return printInventory(env.stdout, inv, now)
+}
+
+// loadVaultKeys reads the vault's keys from vault.key_file, or from
+// NOREN_VAULT_KEYS when no file is configured.
+func loadVaultKeys(cfg *config.Config, env *environment) (*vault.Keys, error) {
+	if cfg.Vault.KeyFile != "" {
+		return vault.LoadKeyFile(cfg.Vault.KeyFile)
+	}
+	for _, kv := range env.getenv {
+		if value, ok := strings.CutPrefix(kv, vault.EnvKeys+"="); ok {
+			return vault.ParseKeys([]byte(value))
+		}
+	}
+	return nil, fmt.Errorf("no vault keys: set vault.key_file or %s (noren keys generate writes a key file)", vault.EnvKeys)
+}
+
+func printInventory(out io.Writer, inv vault.Inventory, now time.Time) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "form\tkind\tlive\tshredded\tpast retention\t\n")
+	for _, g := range inv.Groups {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", g.Form, g.Kind, g.Live, g.Shredded, g.PastExpiry)
+	}
+	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t\n", inv.Live, inv.Shredded, inv.PastExpiry)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if inv.Oldest.ID != "" {
+		fmt.Fprintf(out, "oldest live record: %s (%s, %s), kept until %s\n", inv.Oldest.Created.Format(time.DateOnly),
+			inv.Oldest.Form, inv.Oldest.Kind, inv.Oldest.Expires.Format(time.DateOnly))
+	}
+	for id, n := range inv.KEKs {
+		fmt.Fprintf(out, "records under key %s: %d\n", id, n)
+	}
+	fmt.Fprintf(out, "as of %s\n", now.UTC().Format(time.RFC3339))
+	return nil
+}
