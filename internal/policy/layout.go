@@ -82,6 +82,29 @@ type Link struct {
 	Current           bool
 }
 
+// PageLayout is the layout of another public page Noren renders beside the
+// policies, titled title, at href(lang) in each language: its navigation
+// leads to the policy pages and marks the page itself as the current one,
+// and its language switch to the page in the manifest's other languages.
+func PageLayout(m *manifest.Manifest, lang, title string, href func(lang string) string) Layout {
+	v := Layout{
+		Lang:     lang,
+		Title:    title,
+		SiteName: m.Site.Name.In(lang),
+		Home:     "/" + lang + "/",
+		Operator: m.Operator.Name.In(lang),
+		Version:  m.VersionLabel(),
+	}
+	for p := privacyPage; p <= historyPage; p++ {
+		v.Nav = append(v.Nav, Link{Href: p.path(lang), Label: p.label(lang)})
+	}
+	v.Nav = append(v.Nav, Link{Href: href(lang), Label: title, Current: true})
+	for _, other := range otherLanguages(m, lang) {
+		v.Alternates = append(v.Alternates, Link{Href: href(other), Label: LanguageName(other), Lang: other})
+	}
+	return v
+}
+
 func newLayoutView(m *manifest.Manifest, lang string, current page) Layout {
 	v := Layout{
 		Lang:     lang,

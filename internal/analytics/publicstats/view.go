@@ -2,7 +2,6 @@ package publicstats
 
 import (
 	"github.com/noren-web/noren/internal/analytics/enrich"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -183,30 +182,12 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 // navigation leads to the policy pages, which tell how the figures were
 // collected.
 func newLayout(m *manifest.Manifest, lang string, p period) policy.Layout {
-	v := policy.Layout{
-		Lang:     lang,
-		Title:    pick(lang, "アクセス統計", "Site statistics"),
-		SiteName: m.Site.Name.In(lang),
-		Home:     "/" + lang + "/",
-		Operator: m.Operator.Name.In(lang),
-		Version:  m.VersionLabel(),
-		Nav: []policy.Link{
-			{Href: "/" + lang + "/privacy", Label: pick(lang, "プライバシーポリシー", "Privacy policy")},
-			{Href: "/" + lang + "/cookies", Label: pick(lang, "クッキーポリシー", "Cookie policy")},
-			{Href: Path(lang), Label: pick(lang, "アクセス統計", "Site statistics"), Current: true},
-		},
-	}
-	for _, other := range m.Languages {
-		if other == lang || !slices.Contains(manifest.SupportedLanguages, other) {
-			continue
-		}
-		href := Path(other)
+	return policy.PageLayout(m, lang, pick(lang, "アクセス統計", "Site statistics"), func(lang string) string {
 		if p != periods[0] {
-			href += "?period=" + string(p)
+			return Path(lang) + "?period=" + string(p)
 		}
-		v.Alternates = append(v.Alternates, policy.Link{Href: href, Label: policy.LanguageName(other), Lang: other})
-	}
-	return v
+		return Path(lang)
+	})
 }
 
 func newChart(views []bucketView, buckets []bucket) chartView {
