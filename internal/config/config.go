@@ -42,6 +42,9 @@ type Config struct {
 
 	Analytics Analytics `yaml:"analytics"`
 	Vault     Vault     `yaml:"vault"`
+	SMTP      SMTP      `yaml:"smtp"`
+	Contact   Contact   `yaml:"contact"`
+	Requests  Requests  `yaml:"requests"`
 
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
@@ -199,6 +202,34 @@ type Vault struct {
 	KeyFile string `yaml:"key_file"`
 }
 
+// SMTP configures outgoing mail: notifications to staff, replies, and the
+// links that confirm a data-subject request.
+type SMTP struct {
+	// Host is the mail server; empty means no mail is sent.
+	Host string `yaml:"host"`
+	// Port is the server's port; 0 means the usual one for TLS.
+	Port     int    `yaml:"port"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// From is the sender's plain address.
+	From string `yaml:"from"`
+	// TLS is starttls, tls or none (none only for a server on loopback).
+	TLS string `yaml:"tls"`
+}
+
+// Contact configures the contact forms the manifest declares.
+type Contact struct {
+	// Notify lists the staff addresses told of each new submission; the
+	// notice holds no personal data, only a reference and a link.
+	Notify []string `yaml:"notify"`
+}
+
+// Requests configures data-subject requests.
+type Requests struct {
+	// Deadline is the time to answer a verified request.
+	Deadline time.Duration `yaml:"deadline"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  slog.Level `yaml:"level"`
@@ -259,7 +290,9 @@ func Default() *Config {
 			RawRetention: 365 * 24 * time.Hour,
 			QueueSize:    100_000,
 		},
-		Log: Log{Level: slog.LevelInfo, Format: "text"},
+		SMTP:     SMTP{TLS: "starttls"},
+		Requests: Requests{Deadline: 14 * 24 * time.Hour},
+		Log:      Log{Level: slog.LevelInfo, Format: "text"},
 	}
 }
 

@@ -89,6 +89,25 @@ func (c *Config) validate(p *problems) {
 	checkPositive(p, "proxy.idle_conn_timeout", c.Proxy.IdleConnTimeout)
 	c.Admin.validate(p)
 	c.Analytics.validate(p)
+	switch c.SMTP.TLS {
+	case "starttls", "tls", "none":
+	default:
+		p.add("smtp.tls", "%q: want starttls, tls or none", c.SMTP.TLS)
+	}
+	if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
+		p.add("smtp.port", "%d: want 0 (the usual port) to 65535", c.SMTP.Port)
+	}
+	if c.SMTP.Host != "" && c.SMTP.From == "" {
+		p.add("smtp.from", "required with smtp.host: the sender's address")
+	}
+	for _, a := range c.Contact.Notify {
+		if _, err := mail.ParseAddress(a); err != nil || strings.ContainsAny(a, "<> ") {
+			p.add("contact.notify", "%q: want a plain e-mail address", a)
+		}
+	}
+	if c.Requests.Deadline < 24*time.Hour {
+		p.add("requests.deadline", "%s: want at least 24h", c.Requests.Deadline)
+	}
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)

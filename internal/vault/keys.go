@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -353,4 +355,14 @@ func WriteKeyFile(path string, k *Keys) (err error) {
 		return fmt.Errorf("vault: write key file %s: sync directory: %w", path, err)
 	}
 	return nil
+}
+
+// Derive returns a 32-byte secret for purpose, such as signing the
+// challenges of a form, computed from the index key: it lives outside the
+// database with the other keys and, like the index key, stays the same
+// across rotations. Different purposes get unrelated secrets.
+func (k *Keys) Derive(purpose string) []byte {
+	mac := hmac.New(sha256.New, k.index)
+	mac.Write([]byte("noren derived secret\x00" + purpose))
+	return mac.Sum(nil)
 }

@@ -1,6 +1,7 @@
 package vault_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -215,5 +216,30 @@ func TestActiveOnly(t *testing.T) {
 	}
 	if len(next.KEKs()) != 2 {
 		t.Errorf("ActiveOnly changed the keys it was called on: %q", next.KEKs())
+	}
+}
+
+func TestDerive(t *testing.T) {
+	k, err := vault.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := k.WithNewKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := k.Derive("contact"), k.Derive("requests")
+	if len(a) != 32 || bytes.Equal(a, b) {
+		t.Errorf("Derive: %x and %x, want two different 32-byte secrets", a, b)
+	}
+	if !bytes.Equal(a, rotated.Derive("contact")) {
+		t.Error("a derived secret changed with rotation")
+	}
+	other, err := vault.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a, other.Derive("contact")) {
+		t.Error("other keys derive the same secret")
 	}
 }
