@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -152,7 +151,7 @@ const servingGCPercent = 50
 func (a *app) run(ctx context.Context, env *environment) error {
 	cfg := a.cfg
 	logger := cfg.Logger(env.stderr)
-	if !slices.ContainsFunc(env.getenv, func(kv string) bool { return strings.HasPrefix(kv, "GOGC=") }) {
+	if _, set := envValue(env, "GOGC"); !set {
 		debug.SetGCPercent(servingGCPercent)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -245,6 +244,14 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			logger.Error("analytics: stopping", "err", err)
 		}
 	}()
+
+	personal, err := openPersonalData(ctx, cfg, env, db, a.demo, logger)
+	if err != nil {
+		return err
+	}
+	if personal.vault != nil {
+		go personal.shredExpired(ctx, trail, logger)
+	}
 
 	opt := admin.Options{
 		Accounts:         accounts,

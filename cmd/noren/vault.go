@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -201,10 +200,8 @@ func loadVaultKeys(cfg *config.Config, env *environment) (*vault.Keys, error) {
 	if cfg.Vault.KeyFile != "" {
 		return vault.LoadKeyFile(cfg.Vault.KeyFile)
 	}
-	for _, kv := range env.getenv {
-		if value, ok := strings.CutPrefix(kv, vault.EnvKeys+"="); ok {
-			return vault.ParseKeys([]byte(value))
-		}
+	if value, ok := envValue(env, vault.EnvKeys); ok {
+		return vault.ParseKeys([]byte(value))
 	}
 	return nil, fmt.Errorf("no vault keys: set vault.key_file or %s (noren keys generate writes a key file)", vault.EnvKeys)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,5 +118,28 @@ func TestVaultCommandsNeedKeys(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, "vault") {
 			t.Errorf("noren %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
 		}
+	}
+}
+
+// TestDemoVault: the demo, having no key file configured, writes its own
+// beside its data (mode 0600) and says that a real site must not; a second
+// start opens the vault with the same keys.
+func TestDemoVault(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0")
+	keyFile := filepath.Join(dir, "demo-vault.keys")
+	info, err := os.Stat(keyFile)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("demo key file: %v, %v; want mode 0600", info, err)
+	}
+	if !strings.Contains(p.Output(), "a real site keeps them apart") {
+		t.Error("the demo does not warn that its keys sit beside its data")
+	}
+	stop(t, p, syscall.SIGTERM)
+	before, _ := os.ReadFile(keyFile)
+	start(t, "demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0")
+	after, _ := os.ReadFile(keyFile)
+	if string(before) != string(after) {
+		t.Error("a second start replaced the demo's keys")
 	}
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// mailer sends e-mail: an SMTP sender, or the demo's outbox folder.
+type mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// personalData is what a running Noren keeps personal data with: the
+// vault and its keys, and the mail that goes to staff and to people who
+// wrote in. vault is nil when no keys are configured, mail when no mail
+// server is.
+type personalData struct {
+	keys  *vault.Keys
+	vault *vault.Vault
+	mail  mailer
+}
+
+// openPersonalData opens the vault with the configured keys and the mail.
+// The demo, which has neither, keeps generated keys in its data folder and
+// writes its mail to files there, so that every part can be tried; a real
+// site must keep its keys apart from its data.
+func openPersonalData(ctx context.Context, cfg *config.Config, env *environment, db *store.DB, demo bool, logger *slog.Logger) (*personalData, error) {
+	pd := &personalData{}
+	var keys *vault.Keys
+	_, fromEnv := envValue(env, vault.EnvKeys)
+	switch {
+	case cfg.Vault.KeyFile != "" || fromEnv:
+		k, err := loadVaultKeys(cfg, env)
+		if err != nil {
+			return nil, err
+		}
+		keys = k
+	case demo:
+		k, err := demoVaultKeys(filepath.Join(cfg.DataDir, "demo-vault.keys"), logger)
+		if err != nil {
+			return nil, err
+		}
+		keys = k
+	default:
+		logger.Warn("no vault keys (vault.key_file or " + vault.EnvKeys + "): forms and data-subject requests are off")
+	}
+	if keys != nil {
+		v, err := vault.New(db, keys)
+		if err != nil {
+			return nil, err
+		}
+		if err := v.Verify(ctx); err != nil {
+			return nil, fmt.Errorf("the vault's keys do not open its records: %w", err)
+		}
+		pd.keys, pd.vault = keys, v
+	}
+
+	switch {
+	case cfg.SMTP.Host != "":
+		s, err := mail.NewSender(mail.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS})
+		if err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+		pd.mail = s
+	case demo:
+		dir := filepath.Join(cfg.DataDir, "outbox")
+		o, err := mail.NewOutbox(dir, "noren@"+demoDomain)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("the demo writes its e-mail to files instead of sending it", "folder", dir)
+		pd.mail = o
+	}
+	return pd, nil
+}
+
+// demoVaultKeys reads the demo's key file, writing a new one first when
+// there is none.
+func demoVaultKeys(path string, logger *slog.Logger) (*vault.Keys, error) {
+	keys, err := vault.LoadKeyFile(path)
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		return keys, err
+	}
+	if keys, err = vault.GenerateKeys(); err != nil {
+		return nil, err
+	}
+	if err := vault.WriteKeyFile(path, keys); err != nil {
+		return nil, err
+	}
+	logger.Warn("the demo keeps its vault keys beside its data; a real site keeps them apart (vault.key_file)", "file", path)
+	return keys, nil
+}
+
+// envValue returns the value of the environment variable name.
+func envValue(env *environment, name string) (string, bool) {
+	for _, kv := range env.getenv {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// shredExpired destroys the records past their retention, at start and
+// then every hour, and records each in the audit trail.
+func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail, logger *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		shredded, err := pd.vault.ShredExpired(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			logger.Error("vault retention", "err", err)
+		}
+		for _, m := range shredded {
+			_, err := trail.Append(ctx, audit.Entry{Actor: "system", Role: "system", Action: "vault.retention",
+				Object: m.Form + "/" + m.ID, Outcome: audit.OK,
+				Detail: map[string]string{"kind": m.Kind, "expired": m.Expires.UTC().Format(time.RFC3339)}})
+			if err != nil && ctx.Err() == nil {
+				logger.Error("audit vault retention", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
