@@ -78,3 +78,23 @@ func TestDashboardScriptBudget(t *testing.T) {
 		}
 	}
 }
+
+// contactScriptBudget is the most contact.js may weigh gzipped: it only
+// spares people with JavaScript the confirmation step of contact forms.
+const contactScriptBudget = 1536
+
+// TestContactScriptBudget keeps the contact form script within its budget
+// at both gzip levels static files are served with.
+func TestContactScriptBudget(t *testing.T) {
+	raw, err := Static.ReadFile("static/contact.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []int{gzip.BestCompression, 5} {
+		n := gzipSize(t, raw, level)
+		t.Logf("contact.js: %d bytes, %d gzipped at level %d, budget %d", len(raw), n, level, contactScriptBudget)
+		if n > contactScriptBudget {
+			t.Errorf("contact.js weighs %d bytes gzipped at level %d, over the budget of %d", n, level, contactScriptBudget)
+		}
+	}
+}

@@ -106,6 +106,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "noren.db")
 	cfg.Site.Mode = "static"
 	cfg.Site.Domain = demoDomain
+	// The demo's staff mail lands in its outbox folder.
+	cfg.Contact.Notify = []string{"owner@" + demoDomain}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -280,7 +282,7 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	}
 	go console.Run(ctx)
 
-	handler, err := a.routes(current, versions, db, console, records, live, logger)
+	handler, err := a.routes(current, versions, db, console, records, live, personal, logger)
 	if err != nil {
 		return err
 	}
@@ -341,7 +343,7 @@ func (r routes) with(reg *prometheus.Registry) http.Handler {
 	return site.Compress(r.mux)
 }
 
-func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, live *liveAnalytics, logger *slog.Logger) (routes, error) {
+func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, live *liveAnalytics, personal *personalData, logger *slog.Logger) (routes, error) {
 	cfg := a.cfg
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: db.Ping}))
@@ -367,6 +369,9 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	choices.Register(mux)
 	if live != nil {
 		live.collector.Register(mux)
+	}
+	if err := personal.registerContact(mux, cfg, db, current, publicBase(cfg, a.demo), logger); err != nil {
+		return routes{}, err
 	}
 
 	policy.NewHandler(policy.Options{

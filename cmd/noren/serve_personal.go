@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +15,12 @@ import (
 
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/contact"
 	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
+	"github.com/noren-web/noren/web"
 )
 
 // mailer sends e-mail: an SMTP sender, or the demo's outbox folder.
@@ -138,4 +144,50 @@ func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail, lo
 		case <-tick.C:
 		}
 	}
+}
+
+// registerContact serves the manifest's contact forms, telling the staff
+// of contact.notify of each submission. It does nothing without a vault.
+func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, db *store.DB, current *manifest.Current, base string, logger *slog.Logger) error {
+	if pd.vault == nil {
+		return nil
+	}
+	opt := contact.Options{
+		DB:        db,
+		Vault:     pd.vault,
+		Manifest:  current.Get,
+		Templates: web.Templates,
+		Logger:    logger,
+		Secret:    pd.keys.Derive("contact challenges"),
+		ConsoleURL: func(reference string) string {
+			return base + "/admin/forms?ref=" + url.QueryEscape(reference)
+		},
+	}
+	if pd.mail != nil && len(cfg.Contact.Notify) > 0 {
+		opt.Notifier = contact.NotifierFunc(func(ctx context.Context, n contact.Notification) error {
+			return pd.mail.Send(ctx, mail.Message{To: cfg.Contact.Notify, Subject: n.Subject, Text: n.Text})
+		})
+	}
+	h, err := contact.New(opt)
+	if err != nil {
+		return err
+	}
+	h.Register(mux)
+	return nil
+}
+
+// publicBase is the site's address for links in e-mail: https:// and
+// site.domain, or for the demo the address it listens on.
+func publicBase(cfg *config.Config, demo bool) string {
+	scheme := "https"
+	if !cfg.TLSEnabled() {
+		scheme = "http"
+	}
+	host := cfg.Site.Domain
+	if demo {
+		if _, port, err := net.SplitHostPort(cfg.Listen); err == nil {
+			host = net.JoinHostPort(host, port)
+		}
+	}
+	return scheme + "://" + host
 }

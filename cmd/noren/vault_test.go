@@ -143,3 +143,25 @@ func TestDemoVault(t *testing.T) {
 		t.Error("a second start replaced the demo's keys")
 	}
 }
+
+// TestDemoContactForm: the demo serves the contact form its manifest
+// declares, with the notice at the point of collection, and its static
+// contact page links to it.
+func TestDemoContactForm(t *testing.T) {
+	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--sample-events", "0")
+	for path, want := range map[string][]string{
+		"/en/contact/form": {"Email address", "/en/privacy", "2026.1"},
+		"/ja/contact/form": {"メールアドレス", "/ja/privacy"},
+		"/en/contact/":     {`href="/en/contact/form"`},
+	} {
+		resp, page := get(t, nil, p.url+path)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s lacks %q", path, w)
+			}
+		}
+	}
+}

@@ -71,7 +71,7 @@ func demoVariant(t testing.TB) *manifest.Manifest {
 	t.Helper()
 	src := string(web.DemoManifest)
 	src = strings.Replace(src, `version: "2026.1"`, `version: "2026.2"`, 1)
-	src = strings.Replace(src, "\nautomatic_collection:", `
+	src = strings.Replace(src, "\ncollection_points:", `
   - id: newsletter
     name: {ja: メールマガジンの配信, en: Sending the newsletter}
     description:
@@ -79,7 +79,7 @@ func demoVariant(t testing.TB) *manifest.Manifest {
       en: "Email address: to send the newsletter"
     data: [email]
 
-automatic_collection:`, 1)
+collection_points:`, 1)
 	m := parseManifest(t, "demo variant", src)
 	if m.Hash() == demoManifest(t).Hash() {
 		t.Fatal("the variant has the demo's hash")

@@ -1,0 +1,454 @@
+package contact
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// Limits and defaults of the form.
+const (
+	// MaxBody is the largest form body accepted; a larger one is answered
+	// with 413.
+	MaxBody = 32 << 10
+	// DefaultDifficulty is the proof of work asked of browsers with
+	// JavaScript, in leading zero bits: about 260,000 hashes, well under
+	// a second on a phone, tedious at the scale of a spam run.
+	DefaultDifficulty = 18
+	// challengeTTL is how long a form page may stay open before sending.
+	challengeTTL = 30 * time.Minute
+	// VaultKind is the kind of the vault records that hold submissions.
+	VaultKind = "submission"
+	// notifyTimeout bounds how long a notification may hold up the
+	// thank-you page.
+	notifyTimeout = 10 * time.Second
+)
+
+// Options configures a Handler. DB, Vault, Manifest, Templates and Secret
+// are required.
+type Options struct {
+	// DB holds contact_submissions and contact_challenges; it must be
+	// migrated.
+	DB *store.DB
+	// Vault seals what people write.
+	Vault *vault.Vault
+	// Manifest returns the manifest in force; its collection points are
+	// the forms.
+	Manifest func() *manifest.Manifest
+	// Templates is web.Templates: templates/layout.html and
+	// templates/contact/*.html.
+	Templates fs.FS
+	// Logger receives operational messages, never personal data; nil
+	// discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Notifier, if set, is told of each stored submission.
+	Notifier Notifier
+	// Secret signs the form's challenges: at least 32 bytes, stable across
+	// restarts so that open form pages stay valid.
+	Secret []byte
+	// Difficulty is the proof of work in leading zero bits; 0 means
+	// DefaultDifficulty.
+	Difficulty int
+	// ConsoleURL returns the address of a submission in the console, for
+	// notifications; nil leaves the link out.
+	ConsoleURL func(reference string) string
+	// MinFill is the least time between showing a form and sending it;
+	// 0 means 3 seconds.
+	MinFill time.Duration
+	// Wait is how long the confirmation page of browsers without
+	// JavaScript makes a person wait; 0 means 10 seconds.
+	Wait time.Duration
+	// RateLimit submissions per RateWindow are accepted from one network;
+	// 0 means 5 per 10 minutes.
+	RateLimit  int
+	RateWindow time.Duration
+}
+
+// Notification tells staff that a submission arrived. It holds no personal
+// data: the form, the reference number and a link to the console.
+type Notification struct {
+	Form, FormName, Reference, ConsoleURL string
+	// Subject and Text are the message ready to send, in English.
+	Subject, Text string
+}
+
+// Notifier is told of each stored submission, after it is committed. An
+// error is logged and does not fail the submission.
+type Notifier interface {
+	NewSubmission(ctx context.Context, n Notification) error
+}
+
+// NotifierFunc lets a function serve as a Notifier.
+type NotifierFunc func(ctx context.Context, n Notification) error
+
+// NewSubmission calls f.
+func (f NotifierFunc) NewSubmission(ctx context.Context, n Notification) error { return f(ctx, n) }
+
+// Handler serves the contact forms. It is safe for concurrent use.
+type Handler struct {
+	opt       Options
+	log       *slog.Logger
+	now       func() time.Time
+	signer    signer
+	subs      *submissions
+	limiter   *limiter
+	crossSite *http.CrossOriginProtection
+	pages     map[string]*template.Template
+}
+
+// New returns a Handler for the forms of opt.Manifest.
+func New(opt Options) (*Handler, error) {
+	if opt.DB == nil || opt.Vault == nil || opt.Manifest == nil || opt.Templates == nil {
+		return nil, errors.New("contact: DB, Vault, Manifest and Templates are required")
+	}
+	if len(opt.Secret) < 32 {
+		return nil, errors.New("contact: the secret must be at least 32 bytes")
+	}
+	if opt.Difficulty == 0 {
+		opt.Difficulty = DefaultDifficulty
+	}
+	if opt.Difficulty < 0 || opt.Difficulty > 32 {
+		return nil, fmt.Errorf("contact: difficulty %d: want 1 to 32 bits", opt.Difficulty)
+	}
+	if opt.MinFill == 0 {
+		opt.MinFill = 3 * time.Second
+	}
+	if opt.Wait == 0 {
+		opt.Wait = 10 * time.Second
+	}
+	if opt.RateLimit == 0 {
+		opt.RateLimit = 5
+	}
+	if opt.RateWindow == 0 {
+		opt.RateWindow = 10 * time.Minute
+	}
+	h := &Handler{
+		opt:       opt,
+		log:       opt.Logger,
+		now:       opt.Now,
+		signer:    signer{key: append([]byte(nil), opt.Secret...)},
+		limiter:   newLimiter(opt.RateLimit, opt.RateWindow),
+		crossSite: http.NewCrossOriginProtection(),
+		pages:     make(map[string]*template.Template),
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	var err error
+	if h.subs, err = newSubmissions(opt.DB); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"form", "wait", "thanks", "message"} {
+		layout, err := template.ParseFS(opt.Templates, "templates/layout.html")
+		if err != nil {
+			return nil, fmt.Errorf("contact: parse templates: %w", err)
+		}
+		if h.pages[name], err = layout.ParseFS(opt.Templates, "templates/contact/"+name+".html"); err != nil {
+			return nil, fmt.Errorf("contact: parse templates: %w", err)
+		}
+	}
+	return h, nil
+}
+
+// safePath is what a collection point's path may be to be served: it goes
+// into a ServeMux pattern, where braces would be wildcards.
+var safePath = regexp.MustCompile(`^(/[a-z0-9][a-z0-9._-]*)+$`)
+
+// Register adds, for each collection point of the manifest in force and
+// each of its languages, GET and POST /{lang}{path} (the form), GET
+// /{lang}{path}/ (a redirect to the form) and GET /{lang}{path}/thanks.
+// Forms added to the manifest later are served after the next Register,
+// that is after a restart; forms removed answer 404 at once.
+func (h *Handler) Register(mux *http.ServeMux) {
+	m := h.opt.Manifest()
+	for _, cp := range m.CollectionPoints {
+		if !safePath.MatchString(cp.Path) {
+			h.log.Warn("contact: form not served: its path is not a plain path", "form", cp.ID, "path", cp.Path)
+			continue
+		}
+		for _, lang := range m.Languages {
+			if !slices.Contains(manifest.SupportedLanguages, lang) {
+				continue
+			}
+			p := formPath(lang, cp.Path)
+			mux.Handle("GET "+p, h.formPage(lang, cp.ID))
+			mux.Handle("POST "+p, h.submit(lang, cp.ID))
+			mux.Handle("GET "+p+"/{$}", http.RedirectHandler(p, http.StatusMovedPermanently))
+			mux.Handle("GET "+p+"/thanks", h.thanks(lang, cp.ID))
+		}
+	}
+}
+
+// formPath is the address of a form page in lang.
+func formPath(lang, path string) string { return "/" + lang + path }
+
+// lookup returns the collection point id in the manifest in force, or nil
+// when it, or lang, is no longer there.
+func (h *Handler) lookup(lang, id string) (*manifest.Manifest, *manifest.CollectionPoint) {
+	m := h.opt.Manifest()
+	cp := m.CollectionPoint(id)
+	if cp == nil || !slices.Contains(m.Languages, lang) {
+		return m, nil
+	}
+	return m, cp
+}
+
+// formPage serves the empty form.
+func (h *Handler) formPage(lang, id string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, cp := h.lookup(lang, id)
+		if cp == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s := submission{Values: map[string]string{}}
+		h.renderForm(w, r, m, cp, lang, s, nil, http.StatusOK)
+	})
+}
+
+// submit takes a posted form through the spam checks and validation, and
+// stores it or shows why not.
+func (h *Handler) submit(lang, id string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, cp := h.lookup(lang, id)
+		if cp == nil {
+			http.NotFound(w, r)
+			return
+		}
+		if err := h.crossSite.Check(r); err != nil {
+			h.renderMessage(w, r, m, cp, lang, http.StatusForbidden, msgCrossSite)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		if err := r.ParseForm(); err != nil {
+			if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+				h.renderMessage(w, r, m, cp, lang, http.StatusRequestEntityTooLarge, msgTooLarge)
+				return
+			}
+			h.renderMessage(w, r, m, cp, lang, http.StatusBadRequest, msgUnreadable)
+			return
+		}
+		ctx := r.Context()
+		now := h.now()
+		addr := server.ClientAddr(r)
+		in := r.PostForm
+		if h.limiter.full(addr, now) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(h.opt.RateWindow.Seconds())))
+			h.renderMessage(w, r, m, cp, lang, http.StatusTooManyRequests, msgRateLimited)
+			return
+		}
+		if in.Get(honeypotInput) != "" {
+			// A bot is told what a person would be, so it learns nothing
+			// to adapt to; nothing is stored.
+			h.limiter.add(addr, now)
+			h.log.Info("contact: honeypot filled; submission dropped", "form", cp.ID)
+			http.Redirect(w, r, formPath(lang, cp.Path)+"/thanks?ref="+newReference(now), http.StatusSeeOther)
+			return
+		}
+
+		s, errs := parseForm(cp, in, lang)
+		if in.Get("edit") != "" {
+			h.renderForm(w, r, m, cp, lang, s, nil, http.StatusOK)
+			return
+		}
+		token := in.Get(tokenInput)
+		c, err := h.signer.parseChallenge(token, cp.ID, now, challengeTTL)
+		switch {
+		case errors.Is(err, errExpiredToken):
+			errs = append([]fieldError{{Message: pick(lang,
+				"フォームを開いてから30分以上経過したため、送信できませんでした。入力内容はそのまま残っています。確認して、もう一度送信してください。",
+				"The form was open for more than 30 minutes, so it was not sent. What you entered is kept below: check it and send it again.")}}, errs...)
+		case err != nil:
+			errs = append([]fieldError{{Message: pick(lang,
+				"フォームを確認できなかったため、送信できませんでした。入力内容はそのまま残っています。もう一度送信してください。",
+				"The form could not be verified, so it was not sent. What you entered is kept below: please send it again.")}}, errs...)
+		case now.Sub(c.Issued) < h.opt.MinFill:
+			errs = append([]fieldError{{Message: pick(lang,
+				"フォームを開いてから送信までが短すぎたため、自動送信と区別できませんでした。内容を確認して、数秒後にもう一度送信してください。",
+				"The form was sent too quickly after it was opened to tell it from an automated one. Check what you entered and send it again in a few seconds.")}}, errs...)
+		}
+		if len(errs) > 0 {
+			h.renderForm(w, r, m, cp, lang, s, errs, http.StatusBadRequest)
+			return
+		}
+		if used, err := h.subs.used(ctx, c.ID); err != nil {
+			h.log.Error("contact: check the challenge", "form", cp.ID, "err", err)
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{serverError(lang)}, http.StatusInternalServerError)
+			return
+		} else if used {
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{replayError(lang)}, http.StatusConflict)
+			return
+		}
+
+		if pow := in.Get(powInput); pow != "" {
+			if !solves(token, pow, c.Difficulty) {
+				h.renderForm(w, r, m, cp, lang, s, []fieldError{{Message: pick(lang,
+					"送信者の確認（ブラウザーでの計算）に失敗したため、送信できませんでした。入力内容はそのまま残っています。もう一度送信してください。",
+					"The check that this form comes from a browser (a calculation your browser makes) failed, so it was not sent. What you entered is kept below: please send it again.")}}, http.StatusBadRequest)
+				return
+			}
+		} else {
+			// Without the script's proof of work, a person waits on a
+			// confirmation page instead.
+			wait := in.Get(waitInput)
+			if wait == "" {
+				notBefore := now.Add(h.opt.Wait)
+				h.renderWait(w, r, m, cp, lang, s, token, h.signer.waitToken(c, notBefore), 0)
+				return
+			}
+			notBefore, err := h.signer.parseWait(wait, c)
+			if err != nil {
+				h.renderForm(w, r, m, cp, lang, s, []fieldError{{Message: pick(lang,
+					"確認画面を確認できなかったため、送信できませんでした。入力内容はそのまま残っています。もう一度送信してください。",
+					"The confirmation step could not be verified, so the form was not sent. What you entered is kept below: please send it again.")}}, http.StatusBadRequest)
+				return
+			}
+			if now.Before(notBefore) {
+				left := int(notBefore.Sub(now).Seconds() + 0.999)
+				h.renderWait(w, r, m, cp, lang, s, token, wait, left)
+				return
+			}
+		}
+
+		ref, err := h.store(ctx, m, cp, lang, s, c, now)
+		if errors.Is(err, errReplayed) {
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{replayError(lang)}, http.StatusConflict)
+			return
+		}
+		if err != nil {
+			h.log.Error("contact: store a submission", "form", cp.ID, "err", err)
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{serverError(lang)}, http.StatusInternalServerError)
+			return
+		}
+		h.limiter.add(addr, now)
+		h.log.Info("contact: submission stored", "form", cp.ID, "reference", ref)
+		h.notify(ctx, cp, ref)
+		http.Redirect(w, r, formPath(lang, cp.Path)+"/thanks?ref="+ref, http.StatusSeeOther)
+	})
+}
+
+func replayError(lang string) fieldError {
+	return fieldError{Message: pick(lang,
+		"このフォームは既に送信されています。同じ内容を再度送る場合は、内容を確認してもう一度送信してください。",
+		"This form has already been sent. To send the message below again, check it and send it once more.")}
+}
+
+func serverError(lang string) fieldError {
+	return fieldError{Message: pick(lang,
+		"サーバーの障害のため、送信できませんでした。入力内容は保存されていません。しばらくしてから、もう一度送信してください。",
+		"A fault on the server prevented sending; nothing was stored. Please try again in a while; what you entered is kept below.")}
+}
+
+// store seals the submission in the vault and then records it. Sealing
+// cannot share the row's transaction (the vault writes through the
+// database on its own), so a crash between the two leaves a sealed record
+// with no row: unreachable from the console, and shredded by the vault's
+// retention when it expires. A failure to record shreds the sealed record
+// at once.
+func (h *Handler) store(ctx context.Context, m *manifest.Manifest, cp *manifest.CollectionPoint, lang string, s submission, c challenge, now time.Time) (string, error) {
+	expires := retention(cp).From(now)
+	if !expires.After(now) {
+		return "", fmt.Errorf("contact: form %s declares no retention period", cp.ID)
+	}
+	data, err := json.Marshal(s.Values)
+	if err != nil {
+		return "", fmt.Errorf("contact: encode submission: %w", err)
+	}
+	vaultID, err := h.opt.Vault.Seal(ctx, vault.Item{Kind: VaultKind, Form: cp.ID, Subject: s.subject(cp), Expires: expires, Data: data})
+	if err != nil {
+		return "", err
+	}
+	r := row{
+		Form:          cp.ID,
+		Created:       now,
+		Expires:       expires,
+		VaultID:       vaultID,
+		PolicyVersion: m.VersionLabel(),
+		PolicyHash:    m.Hash(),
+		Lang:          lang,
+	}
+	if err := h.subs.add(ctx, &r, c.ID, c.Issued.Add(challengeTTL)); err != nil {
+		if shredErr := h.opt.Vault.Shred(context.WithoutCancel(ctx), vaultID); shredErr != nil {
+			h.log.Error("contact: shred the record of a submission not stored", "form", cp.ID, "vault_id", vaultID, "err", shredErr)
+		}
+		return "", err
+	}
+	return r.Reference, nil
+}
+
+// retention is how long a form's submissions are kept: the collection
+// point's period, or when it declares none, the longest of its fields'.
+func retention(cp *manifest.CollectionPoint) manifest.Duration {
+	if !cp.Retention.IsZero() && !cp.Retention.Session {
+		return cp.Retention
+	}
+	var longest manifest.Duration
+	base := time.Unix(0, 0)
+	for i := range cp.Fields {
+		if d := cp.Fields[i].Retention; d.From(base).After(longest.From(base)) {
+			longest = d
+		}
+	}
+	return longest
+}
+
+// notify tells the notifier of a stored submission, naming only the form
+// and the reference.
+func (h *Handler) notify(ctx context.Context, cp *manifest.CollectionPoint, ref string) {
+	if h.opt.Notifier == nil {
+		return
+	}
+	n := Notification{Form: cp.ID, FormName: cp.Name.In("en"), Reference: ref}
+	if h.opt.ConsoleURL != nil {
+		n.ConsoleURL = h.opt.ConsoleURL(ref)
+	}
+	n.Subject = "New submission " + ref + " for form " + cp.ID
+	n.Text = "A new submission, " + ref + ", has arrived through the form " + cp.ID + " (" + n.FormName + ").\n"
+	if n.ConsoleURL != "" {
+		n.Text += "\nRead it in the console: " + n.ConsoleURL + "\n"
+	}
+	n.Text += "\nThis message holds no personal data; the submission itself is kept encrypted and can be read only in the console.\n"
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+	defer cancel()
+	if err := h.opt.Notifier.NewSubmission(ctx, n); err != nil {
+		h.log.Error("contact: notify of a submission", "form", cp.ID, "reference", ref, "err", err)
+	}
+}
+
+// thanks serves the thank-you page. It shows the reference from its
+// address after checking only its form: the page looks the same for any
+// well-formed reference, so it reveals nothing about what was stored.
+func (h *Handler) thanks(lang, id string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, cp := h.lookup(lang, id)
+		if cp == nil {
+			http.NotFound(w, r)
+			return
+		}
+		ref := r.URL.Query().Get("ref")
+		if !validReference(ref) {
+			h.renderMessage(w, r, m, cp, lang, http.StatusNotFound, msgNoReference)
+			return
+		}
+		h.renderThanks(w, r, m, cp, lang, ref)
+	})
+}

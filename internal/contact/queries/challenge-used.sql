@@ -1,0 +1,1 @@
+SELECT count(*) FROM contact_challenges WHERE id = $1

@@ -1,0 +1,1 @@
+DELETE FROM contact_challenges WHERE expires_at < $1
