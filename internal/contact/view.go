@@ -3,7 +3,6 @@ package contact
 import (
 	"bytes"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/noren-web/noren/internal/manifest"
@@ -95,24 +94,7 @@ const (
 )
 
 func (h *Handler) layout(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) policy.Layout {
-	v := policy.Layout{
-		Lang:     lang,
-		Title:    cp.Name.In(lang),
-		SiteName: m.Site.Name.In(lang),
-		Home:     "/" + lang + "/",
-		Operator: m.Operator.Name.In(lang),
-		Version:  m.VersionLabel(),
-		Nav: []policy.Link{
-			{Href: formPath(lang, cp.Path), Label: cp.Name.In(lang), Current: true},
-			{Href: "/" + lang + "/privacy", Label: pick(lang, "プライバシーポリシー", "Privacy policy")},
-		},
-	}
-	for _, other := range m.Languages {
-		if other != lang && slices.Contains(manifest.SupportedLanguages, other) {
-			v.Alternates = append(v.Alternates, policy.Link{Href: formPath(other, cp.Path), Label: policy.LanguageName(other), Lang: other})
-		}
-	}
-	return v
+	return policy.PageLayout(m, lang, cp.Name.In(lang), func(lang string) string { return formPath(lang, cp.Path) })
 }
 
 // renderForm shows the form with the values of s, the errors errs, and a
