@@ -134,16 +134,5 @@ func (s *ClickHouseStore) rollupDay(ctx context.Context, site string, day time.T
 // Maintain runs Rollup every interval until ctx is done, logging
 // failures, which the next run retries.
 func (s *ClickHouseStore) Maintain(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		if err := s.Rollup(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			log.Error("analytics rollup failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	rollupEvery(ctx, interval, log, s.Rollup)
 }

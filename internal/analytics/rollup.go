@@ -452,10 +452,16 @@ func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site 
 // Maintain runs Rollup every interval until ctx is done, logging
 // failures, which the next run retries.
 func (s *SQLStore) Maintain(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	rollupEvery(ctx, interval, log, s.Rollup)
+}
+
+// rollupEvery runs rollup now and then every interval until ctx is done,
+// logging failures, which the next run retries.
+func rollupEvery(ctx context.Context, interval time.Duration, log *slog.Logger, rollup func(context.Context, time.Time) error) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		if err := s.Rollup(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		if err := rollup(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Error("analytics rollup failed", "err", err)
 		}
 		select {
