@@ -29,23 +29,11 @@ Run 'noren analytics generate -h' and so on for their flags.
 `
 
 func runAnalytics(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(env.stderr, analyticsUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "generate":
-		return runAnalyticsGenerate(ctx, env, args[1:])
-	case "query":
-		return runAnalyticsQuery(ctx, env, args[1:])
-	case "bench":
-		return runAnalyticsBench(ctx, env, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(env.stdout, analyticsUsage)
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(env.stderr, "noren analytics: unknown subcommand %q\n\n%s", args[0], analyticsUsage)
-	return errUsage
+	return subcommands(ctx, env, "analytics", analyticsUsage, args, map[string]func(context.Context, *environment, []string) error{
+		"generate": runAnalyticsGenerate,
+		"query":    runAnalyticsQuery,
+		"bench":    runAnalyticsBench,
+	})
 }
 
 // generateFlags are the flags that say what sample events to make.

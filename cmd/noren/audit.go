@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,21 +26,10 @@ Run 'noren audit verify -h' or 'noren audit export -h' for their flags.
 `
 
 func runAudit(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(env.stderr, auditUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "verify":
-		return runAuditVerify(ctx, env, args[1:])
-	case "export":
-		return runAuditExport(ctx, env, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(env.stdout, auditUsage)
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(env.stderr, "noren audit: unknown subcommand %q\n\n%s", args[0], auditUsage)
-	return errUsage
+	return subcommands(ctx, env, "audit", auditUsage, args, map[string]func(context.Context, *environment, []string) error{
+		"verify": runAuditVerify,
+		"export": runAuditExport,
+	})
 }
 
 func runAuditVerify(ctx context.Context, env *environment, args []string) error {

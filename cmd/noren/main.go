@@ -48,6 +48,25 @@ func commands() map[string]command {
 	}
 }
 
+// subcommands runs the subcommand of command that args[0] names, or
+// explains the command's usage.
+func subcommands(ctx context.Context, env *environment, command, usage string, args []string, subs map[string]func(context.Context, *environment, []string) error) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.stderr, usage)
+		return errUsage
+	}
+	if run, ok := subs[args[0]]; ok {
+		return run(ctx, env, args[1:])
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(env.stdout, usage)
+		return flag.ErrHelp
+	}
+	fmt.Fprintf(env.stderr, "noren %s: unknown subcommand %q\n\n%s", command, args[0], usage)
+	return errUsage
+}
+
 // errUsage marks errors already explained by a flag set's usage text.
 var errUsage = errors.New("usage")
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,24 +27,13 @@ Run 'noren keys generate -h' and so on for their flags.
 `
 
 func runKeys(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(env.stderr, keysUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "generate":
-		return runKeysGenerate(env, args[1:])
-	case "rotate":
-		return runKeysRotate(ctx, env, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(env.stdout, keysUsage)
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(env.stderr, "noren keys: unknown subcommand %q\n\n%s", args[0], keysUsage)
-	return errUsage
+	return subcommands(ctx, env, "keys", keysUsage, args, map[string]func(context.Context, *environment, []string) error{
+		"generate": runKeysGenerate,
+		"rotate":   runKeysRotate,
+	})
 }
 
-func runKeysGenerate(env *environment, args []string) error {
+func runKeysGenerate(_ context.Context, env *environment, args []string) error {
 	fset := newFlags(env, "keys generate", "FILE",
 		"Writes a new key file for the vault (mode 0600). It refuses to overwrite a file:\n"+
 			"losing the keys of a vault loses everything in it. Keep the file off the\n"+
@@ -148,19 +136,9 @@ is ever needed.
 `
 
 func runVault(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(env.stderr, vaultUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "report":
-		return runVaultReport(ctx, env, args[1:])
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(env.stdout, vaultUsage)
-		return flag.ErrHelp
-	}
-	fmt.Fprintf(env.stderr, "noren vault: unknown subcommand %q\n\n%s", args[0], vaultUsage)
-	return errUsage
+	return subcommands(ctx, env, "vault", vaultUsage, args, map[string]func(context.Context, *environment, []string) error{
+		"report": runVaultReport,
+	})
 }
 
 func runVaultReport(ctx context.Context, env *environment, args []string) error {
