@@ -251,10 +251,6 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
-	if personal.vault != nil {
-		go personal.shredExpired(ctx, trail, logger)
-	}
-
 	opt := admin.Options{
 		Accounts:         accounts,
 		Trail:            trail,
@@ -285,6 +281,9 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	handler, err := a.routes(current, versions, db, console, records, live, personal, logger)
 	if err != nil {
 		return err
+	}
+	if personal.vault != nil {
+		go personal.shredExpired(ctx, trail, logger)
 	}
 	serverCfg := cfg.ServerConfig()
 	serverCfg.Headers.CSPSources = cspSources
@@ -370,7 +369,11 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	if live != nil {
 		live.collector.Register(mux)
 	}
-	if err := personal.registerContact(mux, cfg, db, current, publicBase(cfg, a.demo), logger); err != nil {
+	base := publicBase(cfg, a.demo)
+	if err := personal.registerContact(mux, cfg, db, current, base, logger); err != nil {
+		return routes{}, err
+	}
+	if err := personal.registerRequests(mux, cfg, db, current, base, logger); err != nil {
 		return routes{}, err
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/contact"
+	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
@@ -36,6 +37,9 @@ type personalData struct {
 	keys  *vault.Keys
 	vault *vault.Vault
 	mail  mailer
+	// requests handles data-subject requests; nil without a vault or
+	// mail.
+	requests *dsr.Handler
 }
 
 // openPersonalData opens the vault with the configured keys and the mail.
@@ -126,6 +130,11 @@ func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail, lo
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
+		if pd.requests != nil {
+			if _, err := pd.requests.ExpireUnverified(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("expire unconfirmed data-subject requests", "err", err)
+			}
+		}
 		shredded, err := pd.vault.ShredExpired(ctx, time.Now())
 		if err != nil && ctx.Err() == nil {
 			logger.Error("vault retention", "err", err)
@@ -144,6 +153,36 @@ func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail, lo
 		case <-tick.C:
 		}
 	}
+}
+
+// registerRequests serves the data-subject request pages, which need the
+// vault and mail to confirm the person's address.
+func (pd *personalData) registerRequests(mux *http.ServeMux, cfg *config.Config, db *store.DB, current *manifest.Current, base string, logger *slog.Logger) error {
+	if pd.vault == nil || pd.mail == nil {
+		if pd.vault != nil {
+			logger.Warn("no mail server (smtp.host): data-subject requests are off, as they confirm the person's address by e-mail")
+		}
+		return nil
+	}
+	h, err := dsr.New(dsr.Options{
+		DB:        db,
+		Vault:     pd.vault,
+		Mailer:    pd.mail,
+		Manifest:  current.Get,
+		Templates: web.Templates,
+		Logger:    logger,
+		Secret:    pd.keys.Derive("request links"),
+		// Links in e-mail name the configured site, never the Host the
+		// request happened to carry.
+		BaseURL:  func(*http.Request) string { return base },
+		Deadline: cfg.Requests.Deadline,
+	})
+	if err != nil {
+		return err
+	}
+	h.Register(mux)
+	pd.requests = h
+	return nil
 }
 
 // registerContact serves the manifest's contact forms, telling the staff

@@ -1,0 +1,350 @@
+package dsr
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// Errors the console methods wrap; match them with errors.Is.
+var (
+	// ErrNotFound means there is no request with the id.
+	ErrNotFound = errors.New("dsr: no such request")
+	// ErrState means the request is not in a state that allows the
+	// action: not verified yet, or already closed.
+	ErrState = errors.New("dsr: the request is not open")
+	// ErrKind means the action does not answer the request's kind.
+	ErrKind = errors.New("dsr: the action does not fit the kind of request")
+)
+
+// maxNote bounds a status note, in characters.
+const maxNote = 500
+
+// Request is a request as the console lists it: nothing personal.
+type Request struct {
+	ID        string
+	Reference string
+	Kind      Kind
+	Status    Status
+	Lang      string
+	Created   time.Time
+	Updated   time.Time
+	// Verified and Deadline are zero until the link is followed.
+	Verified time.Time
+	Deadline time.Time
+	// Overdue is set for an open request past its deadline.
+	Overdue bool
+	// Matches is how many vault records about the address were found
+	// when the request was verified.
+	Matches int
+	// Note is the remark left with the last change of status.
+	Note string
+
+	vaultID string
+}
+
+// Filter selects requests for List. The zero Filter lists the latest 100.
+type Filter struct {
+	// Status and Kind, when set, keep only requests of that status and
+	// kind.
+	Status Status
+	Kind   Kind
+	// Overdue keeps only open requests past their deadline.
+	Overdue bool
+	// Limit is the most requests returned, newest first: 1 to 1000; 0
+	// means 100.
+	Limit int
+}
+
+// Submission is what the person gave: their address and, for a
+// correction, what to correct.
+type Submission struct {
+	Email   string
+	Details string
+}
+
+// Export is what a disclosure sends the person: the records held about
+// them, decrypted, in a machine-readable form.
+type Export struct {
+	Reference string         `json:"reference"`
+	Generated time.Time      `json:"generated"`
+	Records   []ExportRecord `json:"records"`
+	// Unavailable counts the records found at verification that are gone
+	// since (shredded at the end of their retention period, say).
+	Unavailable int `json:"unavailable"`
+}
+
+// ExportRecord is one record of an Export.
+type ExportRecord struct {
+	Form    string    `json:"form"`
+	Kind    string    `json:"kind"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	// Fields is what the record holds: its data as stored when that is
+	// JSON, else {"text": data}.
+	Fields json.RawMessage `json:"fields"`
+}
+
+// List returns the requests f selects, newest first.
+func (h *Handler) List(ctx context.Context, f Filter) ([]Request, error) {
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = 100
+	case limit < 0 || limit > 1000:
+		return nil, fmt.Errorf("dsr: list: limit %d: want 1 to 1000", limit)
+	}
+	if f.Status != "" && !f.Status.Valid() || f.Kind != "" && !f.Kind.Valid() {
+		return nil, fmt.Errorf("dsr: list: unknown status %q or kind %q", f.Status, f.Kind)
+	}
+	now := h.now()
+	var overdueAt *time.Time
+	if f.Overdue {
+		overdueAt = &now
+	}
+	rows, err := h.opt.DB.QueryContext(ctx, h.q["list"], string(f.Status), string(f.Kind), overdueAt, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dsr: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		req, err := scanRequest(rows.Scan, now)
+		if err != nil {
+			return nil, fmt.Errorf("dsr: list: %w", err)
+		}
+		out = append(out, req)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dsr: list: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns the request id.
+func (h *Handler) Get(ctx context.Context, id string) (Request, error) {
+	req, err := scanRequest(h.opt.DB.QueryRowContext(ctx, h.q["get"], id).Scan, h.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Request{}, fmt.Errorf("dsr: request %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Request{}, fmt.Errorf("dsr: request %s: %w", id, err)
+	}
+	return req, nil
+}
+
+func scanRequest(scan func(...any) error, now time.Time) (Request, error) {
+	var (
+		r                  Request
+		kind, status       string
+		verified, deadline sql.NullTime
+		matches            sql.NullInt64
+	)
+	err := scan(&r.ID, &r.Reference, &kind, &status, &r.Lang, &r.Created, &r.Updated,
+		&verified, &deadline, &matches, &r.Note, &r.vaultID)
+	if err != nil {
+		return Request{}, err
+	}
+	r.Kind, r.Status = Kind(kind), Status(status)
+	r.Verified, r.Deadline, r.Matches = verified.Time, deadline.Time, int(matches.Int64)
+	r.Overdue = r.Status.Open() && deadline.Valid && now.After(deadline.Time)
+	return r, nil
+}
+
+// Subject decrypts what the person of request id gave. The caller audits
+// the access.
+func (h *Handler) Subject(ctx context.Context, id string) (Submission, error) {
+	req, err := h.Get(ctx, id)
+	if err != nil {
+		return Submission{}, err
+	}
+	rec, err := h.opt.Vault.Open(ctx, req.vaultID)
+	if err != nil {
+		return Submission{}, fmt.Errorf("dsr: subject of request %s: %w", id, err)
+	}
+	var sealed sealedRequest
+	if err := json.Unmarshal(rec.Data, &sealed); err != nil {
+		return Submission{}, fmt.Errorf("dsr: subject of request %s: decode: %w", id, err)
+	}
+	return Submission{Email: rec.Subject, Details: sealed.Details}, nil
+}
+
+// SetStatus moves the open request id to status (InProgress, Done or
+// Rejected) with a note, which must not hold personal data.
+func (h *Handler) SetStatus(ctx context.Context, id string, status Status, note string) error {
+	if status != InProgress && status != Done && status != Rejected {
+		return fmt.Errorf("dsr: set status of request %s to %q: want %s, %s or %s", id, status, InProgress, Done, Rejected)
+	}
+	if n := utf8.RuneCountInString(note); n > maxNote || !utf8.ValidString(note) {
+		return fmt.Errorf("dsr: set status of request %s: the note must be valid UTF-8 of at most %d characters", id, maxNote)
+	}
+	res, err := h.opt.DB.ExecContext(ctx, h.q["set-status"], id, string(status), note, h.now())
+	if err != nil {
+		return fmt.Errorf("dsr: set status of request %s: %w", id, err)
+	}
+	return h.changed(ctx, id, res)
+}
+
+// changed turns an update of an open request that changed nothing into
+// ErrNotFound or ErrState.
+func (h *Handler) changed(ctx context.Context, id string, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("dsr: request %s: %w", id, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	req, err := h.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("dsr: request %s is %s: %w", id, req.Status, ErrState)
+}
+
+// Delete answers the open deletion or cessation request id: it shreds
+// every vault record found about the address when the request was
+// verified, marks the request done, and returns how many records it
+// shredded. Records already shredded are skipped. The request's own
+// record, which holds the address to reply to, is kept until its
+// retention period ends.
+//
+// Copies of the database taken before stay readable until the vault's
+// key is rotated and the old one discarded (docs/vault.md).
+func (h *Handler) Delete(ctx context.Context, id string) (int, error) {
+	req, err := h.Get(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if req.Kind != Deletion && req.Kind != Cessation {
+		return 0, fmt.Errorf("dsr: delete for request %s of kind %s: %w", id, req.Kind, ErrKind)
+	}
+	if !req.Status.Open() {
+		return 0, fmt.Errorf("dsr: delete for request %s, which is %s: %w", id, req.Status, ErrState)
+	}
+	ids, err := h.matches(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	shredded := 0
+	for _, vid := range ids {
+		err := h.opt.Vault.Shred(ctx, vid)
+		switch {
+		case errors.Is(err, vault.ErrShredded), errors.Is(err, vault.ErrNotFound):
+		case err != nil:
+			return shredded, fmt.Errorf("dsr: delete for request %s: %w", id, err)
+		default:
+			shredded++
+		}
+	}
+	note := fmt.Sprintf("shredded %d of %d records", shredded, len(ids))
+	if err := h.SetStatus(ctx, id, Done, note); err != nil {
+		return shredded, err
+	}
+	return shredded, nil
+}
+
+// Disclose decrypts every record found about the address of the open
+// request id, for the console to send the person. The caller audits it.
+func (h *Handler) Disclose(ctx context.Context, id string) (Export, error) {
+	req, err := h.Get(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	if !req.Status.Open() {
+		return Export{}, fmt.Errorf("dsr: disclose for request %s, which is %s: %w", id, req.Status, ErrState)
+	}
+	ids, err := h.matches(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	out := Export{Reference: req.Reference, Generated: h.now().UTC(), Records: []ExportRecord{}}
+	for _, vid := range ids {
+		rec, err := h.opt.Vault.Open(ctx, vid)
+		if errors.Is(err, vault.ErrShredded) || errors.Is(err, vault.ErrNotFound) {
+			out.Unavailable++
+			continue
+		}
+		if err != nil {
+			return Export{}, fmt.Errorf("dsr: disclose for request %s: %w", id, err)
+		}
+		out.Records = append(out.Records, ExportRecord{
+			Form: rec.Form, Kind: rec.Kind, Created: rec.Created, Expires: rec.Expires,
+			Fields: fieldsOf(rec.Data),
+		})
+	}
+	return out, nil
+}
+
+// fieldsOf is a record's data as JSON: as it is when it is a JSON object,
+// else as text.
+func fieldsOf(data []byte) json.RawMessage {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) == nil && obj != nil {
+		return json.RawMessage(data)
+	}
+	text, _ := json.Marshal(map[string]string{"text": string(data)})
+	return text
+}
+
+func (h *Handler) matches(ctx context.Context, id string) ([]string, error) {
+	rows, err := h.opt.DB.QueryContext(ctx, h.q["matches"], id)
+	if err != nil {
+		return nil, fmt.Errorf("dsr: records of request %s: %w", id, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var vid string
+		if err := rows.Scan(&vid); err != nil {
+			return nil, fmt.Errorf("dsr: records of request %s: %w", id, err)
+		}
+		ids = append(ids, vid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("dsr: records of request %s: %w", id, err)
+	}
+	return ids, nil
+}
+
+// ExpireUnverified closes every request whose link expired before it was
+// followed, and shreds what it holds: an address nobody confirmed is kept
+// no longer than its link lived. It returns how many it closed. Run it
+// with the daily retention job.
+func (h *Handler) ExpireUnverified(ctx context.Context) (int, error) {
+	now := h.now()
+	rows, err := h.opt.DB.QueryContext(ctx, h.q["unverified"], now)
+	if err != nil {
+		return 0, fmt.Errorf("dsr: expire unverified requests: %w", err)
+	}
+	type pending struct{ id, vaultID string }
+	var todo []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.id, &p.vaultID); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("dsr: expire unverified requests: %w", err)
+		}
+		todo = append(todo, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("dsr: expire unverified requests: %w", err)
+	}
+	for i, p := range todo {
+		if err := h.opt.Vault.Shred(ctx, p.vaultID); err != nil && !errors.Is(err, vault.ErrShredded) {
+			return i, fmt.Errorf("dsr: expire request %s: %w", p.id, err)
+		}
+		if _, err := h.opt.DB.ExecContext(ctx, h.q["expire"], p.id, now); err != nil {
+			return i, fmt.Errorf("dsr: expire request %s: %w", p.id, err)
+		}
+	}
+	return len(todo), nil
+}

@@ -1,0 +1,80 @@
+package dsr
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// FuzzParseForm feeds the request form parser arbitrary bodies: it never
+// panics, whatever it keeps for the page is valid UTF-8, and what it
+// accepts is a request the handler can store and mail.
+func FuzzParseForm(f *testing.F) {
+	for _, seed := range []string{
+		"kind=deletion&email=a%40example.jp&confirm=yes",
+		"kind=correction&email=a%40example.jp&details=%E8%A8%82%E6%AD%A3&confirm=yes",
+		"kind=correction&email=a%40example.jp&details=%00%ff&confirm=yes",
+		"kind=disclosure&email=Taro+%3Ctaro%40example.jp%3E&confirm=yes",
+		"kind=x&kind=deletion&email=%40&confirm=no",
+	} {
+		f.Add(seed, "ja")
+	}
+	f.Fuzz(func(t *testing.T, body, lang string) {
+		values, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		in, errs := parseForm(values, lang)
+		if !utf8.ValidString(in.Email) || !utf8.ValidString(in.Details) {
+			t.Fatalf("kept invalid UTF-8: %q %q", in.Email, in.Details)
+		}
+		for _, e := range errs {
+			if e.Text == "" || !strings.HasPrefix(e.Href(), "#dsr-") {
+				t.Fatalf("error %+v", e)
+			}
+		}
+		if len(errs) > 0 {
+			return
+		}
+		if !in.Kind.Valid() || !in.Confirm {
+			t.Fatalf("accepted kind %q, confirm %v", in.Kind, in.Confirm)
+		}
+		if _, err := vault.NormalizeSubject(in.Email); err != nil || len(in.Email) > maxEmail {
+			t.Fatalf("accepted address %q: %v", in.Email, err)
+		}
+		if n := utf8.RuneCountInString(in.Details); n > maxDetails || in.Kind == Correction && n == 0 {
+			t.Fatalf("accepted %d characters of details for %s", n, in.Kind)
+		}
+		if strings.ContainsFunc(in.Email+in.Details, isControl) {
+			t.Fatalf("accepted control characters: %q %q", in.Email, in.Details)
+		}
+	})
+}
+
+// TestToken: a token checks with its own secret only, and any change to
+// it is refused.
+func TestToken(t *testing.T) {
+	secret := bytes.Repeat([]byte{7}, 32)
+	token, hash := newToken(secret)
+	got, err := checkToken(secret, token)
+	if err != nil || !bytes.Equal(got, hash) {
+		t.Fatalf("checkToken(own) = %x, %v", got, err)
+	}
+	if _, err := checkToken(bytes.Repeat([]byte{8}, 32), token); err == nil {
+		t.Error("a token checked with another secret")
+	}
+	for i := range len(token) {
+		b := []byte(token)
+		b[i] ^= 1
+		if _, err := checkToken(secret, string(b)); err == nil {
+			t.Errorf("a token with byte %d changed checked", i)
+		}
+	}
+	if strings.Contains(token, "=") || len(token) != tokenLen {
+		t.Errorf("token %q: want %d characters of base64url without padding", token, tokenLen)
+	}
+}

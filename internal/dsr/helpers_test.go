@@ -1,0 +1,245 @@
+package dsr_test
+
+import (
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/noren-web/noren/internal/dsr"
+	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/mail/mailtest"
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
+	"github.com/noren-web/noren/web"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// start is the time every test starts at. It lies ahead so that what the
+// tests seal expires after the real time the vault checks against.
+var start = time.Date(2036, 11, 29, 9, 30, 0, 0, time.UTC)
+
+// clock is a settable time.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// harness serves a Handler over loopback HTTP, with a real SMTP server to
+// take its mail.
+type harness struct {
+	t      *testing.T
+	db     *store.DB
+	keys   *vault.Keys
+	vault  *vault.Vault
+	h      *dsr.Handler
+	srv    *httptest.Server
+	smtp   *mailtest.Server
+	clock  *clock
+	client *http.Client
+}
+
+// generous limits keep the rate limiter out of tests about other things.
+var generous = dsr.Limits{PerAddress: 100, PerNetwork: 100, Window: time.Hour}
+
+func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness {
+	t.Helper()
+	keys, err := vault.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(db, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Parse("manifest.yaml", web.DemoManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp := mailtest.Start(t)
+	sender, err := mail.NewSender(smtp.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{now: start}
+	opt := dsr.Options{
+		DB:        db,
+		Vault:     v,
+		Mailer:    sender,
+		Manifest:  func() *manifest.Manifest { return m },
+		Templates: web.Templates,
+		Now:       c.Now,
+		Secret:    []byte("0123456789abcdef0123456789abcdef"),
+		BaseURL:   func(r *http.Request) string { return "http://" + r.Host },
+		Limits:    generous,
+	}
+	for _, e := range edit {
+		e(&opt)
+	}
+	h, err := dsr.New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	h.Register(mux)
+	// The loopback peer is a trusted proxy, so tests can come from other
+	// networks with X-Forwarded-For.
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	srv := httptest.NewServer(server.ClientAddrs(trusted)(mux))
+	t.Cleanup(srv.Close)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &harness{t: t, db: db, keys: keys, vault: v, h: h, srv: srv, smtp: smtp, clock: c, client: client}
+}
+
+// response is an answer, read whole.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (hs *harness) do(req *http.Request) response {
+	hs.t.Helper()
+	resp, err := hs.client.Do(req)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, string(body)}
+}
+
+func (hs *harness) get(path string) response {
+	hs.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, hs.srv.URL+path, nil)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return hs.do(req)
+}
+
+// post sends body as a form to path, from the client address from ("" for
+// the loopback peer itself).
+func (hs *harness) post(path, body, from string) response {
+	hs.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, hs.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if from != "" {
+		req.Header.Set("X-Forwarded-For", from)
+	}
+	return hs.do(req)
+}
+
+// form is a complete request form.
+func form(kind dsr.Kind, email, details string) string {
+	v := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"}}
+	if details != "" {
+		v.Set("details", details)
+	}
+	return v.Encode()
+}
+
+// submit sends a complete request and checks that it was taken.
+func (hs *harness) submit(lang string, kind dsr.Kind, email, details string) {
+	hs.t.Helper()
+	resp := hs.post(dsr.Path(lang), form(kind, email, details), "")
+	if resp.status != http.StatusSeeOther || resp.header.Get("Location") != dsr.Path(lang)+"?sent=1" {
+		hs.t.Fatalf("POST %s: %d %s, want 303 to ?sent=1\n%s", dsr.Path(lang), resp.status, resp.header.Get("Location"), resp.body)
+	}
+}
+
+var linkPattern = regexp.MustCompile(`http://[^\s]+/privacy/requests/verify\?t=[A-Za-z0-9_.-]+`)
+
+// link waits for the n-th message and returns it with the link in it, as
+// a path and query on the test server.
+func (hs *harness) link(n int) (mailtest.Message, string) {
+	hs.t.Helper()
+	msgs := hs.smtp.Wait(hs.t, n, 10*time.Second)
+	msg := msgs[n-1]
+	found := linkPattern.FindString(msg.Text)
+	if found == "" {
+		hs.t.Fatalf("no link in the message:\n%s", msg.Text)
+	}
+	u, err := url.Parse(found)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	if "http://"+u.Host != hs.srv.URL {
+		hs.t.Fatalf("link to %s, want the site %s", u.Host, hs.srv.URL)
+	}
+	return msg, u.RequestURI()
+}
+
+// confirm follows link as the person does: open it, press the button.
+func (hs *harness) confirm(link string) response {
+	hs.t.Helper()
+	page := hs.get(link)
+	if page.status != http.StatusOK {
+		hs.t.Fatalf("GET %s: %d\n%s", link, page.status, page.body)
+	}
+	u, _ := url.Parse(link)
+	return hs.post(u.Path, url.Values{"t": {u.Query().Get("t")}}.Encode(), "")
+}
+
+// seal stores a record about email, as a form would.
+func (hs *harness) seal(form, email, data string) string {
+	hs.t.Helper()
+	id, err := hs.vault.Seal(context.Background(), vault.Item{
+		Kind: "contact", Form: form, Subject: email, Expires: start.Add(365 * 24 * time.Hour), Data: []byte(data),
+	})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return id
+}
+
+// only returns the one request stored, failing if there are others.
+func (hs *harness) only() dsr.Request {
+	hs.t.Helper()
+	list, err := hs.h.List(context.Background(), dsr.Filter{})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	if len(list) != 1 {
+		hs.t.Fatalf("%d requests stored, want 1: %+v", len(list), list)
+	}
+	return list[0]
+}
+
+func mustContain(t *testing.T, what, s string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(s, want) {
+			t.Errorf("%s lacks %q", what, want)
+		}
+	}
+}

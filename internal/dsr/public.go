@@ -1,0 +1,296 @@
+package dsr
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// formView is what templates/dsr/form.html reads.
+type formView struct {
+	policy.Layout
+	Action string
+	Kinds  []kindView
+	Input  formInput
+	// Errors lead the page when a posted form was refused; FieldErrors
+	// holds the same by control id, to show next to each control.
+	Errors      []fieldError
+	FieldErrors map[string]string
+	// Problem replaces the form's error summary when the form could not
+	// be read at all, or a limit was reached.
+	Problem string
+	// Sent is set after a request was taken: the page then says to check
+	// the mailbox, and nothing else.
+	Sent       bool
+	LinkTTL    string
+	Deadline   string
+	MaxDetails int
+	Contact    contactView
+	PolicyHref string
+}
+
+type kindView struct {
+	ID, Value, Label, Description string
+	Checked                       bool
+}
+
+type contactView struct {
+	Operator, Section, Email, Phone string
+}
+
+// sealedRequest is what the vault keeps of a request besides the address.
+type sealedRequest struct {
+	Kind    Kind   `json:"kind"`
+	Lang    string `json:"lang"`
+	Details string `json:"details,omitempty"`
+}
+
+func (h *Handler) title(lang string) string {
+	return pick(lang == "ja", "個人情報に関するご請求", "Requests about your personal data")
+}
+
+func (h *Handler) newFormView(m *manifest.Manifest, lang string) *formView {
+	v := &formView{
+		Layout:      policy.PageLayout(m, lang, h.title(lang), Path),
+		Action:      Path(lang),
+		FieldErrors: map[string]string{},
+		LinkTTL:     humanDuration(h.opt.LinkTTL, lang),
+		Deadline:    humanDuration(h.opt.Deadline, lang),
+		MaxDetails:  maxDetails,
+		Contact: contactView{
+			Operator: m.Operator.Name.In(lang),
+			Section:  m.Operator.Section.In(lang),
+			Email:    m.Operator.Email,
+			Phone:    m.Operator.Phone,
+		},
+		PolicyHref: "/" + lang + "/privacy",
+	}
+	for _, k := range Kinds {
+		v.Kinds = append(v.Kinds, kindView{
+			ID:          "dsr-kind-" + string(k),
+			Value:       string(k),
+			Label:       k.Label(lang),
+			Description: k.Description(lang),
+		})
+	}
+	return v
+}
+
+// withInput fills the form with in and its errors.
+func (v *formView) withInput(in formInput, errs []fieldError) *formView {
+	v.Input = in
+	v.Errors = errs
+	for _, e := range errs {
+		v.FieldErrors[e.Field] = e.Text
+	}
+	for i := range v.Kinds {
+		v.Kinds[i].Checked = v.Kinds[i].Value == string(in.Kind)
+	}
+	return v
+}
+
+// language returns the manifest in force if it declares lang.
+func (h *Handler) language(w http.ResponseWriter, r *http.Request, lang string) (*manifest.Manifest, bool) {
+	m := h.opt.Manifest()
+	if !slices.Contains(m.Languages, lang) {
+		http.NotFound(w, r)
+		return nil, false
+	}
+	return m, true
+}
+
+func (h *Handler) formGet(lang string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, ok := h.language(w, r, lang)
+		if !ok {
+			return
+		}
+		v := h.newFormView(m, lang)
+		v.Sent = r.URL.Query().Get("sent") == "1"
+		h.render(w, r, h.formPage, v, lang, http.StatusOK)
+	})
+}
+
+func (h *Handler) formPost(lang string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, ok := h.language(w, r, lang)
+		if !ok {
+			return
+		}
+		ja := lang == "ja"
+		v := h.newFormView(m, lang)
+		if err := h.crossSite.Check(r); err != nil {
+			v.Problem = pick(ja, "他のサイトから送信された請求は受け付けられません。このページから送信してください。",
+				"Requests sent from another site are refused. Please send the form from this page.")
+			h.render(w, r, h.formPage, v, lang, http.StatusForbidden)
+			return
+		}
+		if status, problem := readForm(w, r, ja); status != 0 {
+			v.Problem = problem
+			h.render(w, r, h.formPage, v, lang, status)
+			return
+		}
+		in, errs := parseForm(r.PostForm, lang)
+		if len(errs) > 0 {
+			h.render(w, r, h.formPage, v.withInput(in, errs), lang, http.StatusBadRequest)
+			return
+		}
+		normalized, _ := vault.NormalizeSubject(in.Email) // checked by parseForm
+		if hit, wait := h.limiter.allow(normalized, server.ClientAddr(r), h.now()); hit != withinLimits {
+			v.withInput(in, nil).Problem = limitMessage(hit, wait, lang)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+			h.render(w, r, h.formPage, v, lang, http.StatusTooManyRequests)
+			return
+		}
+		if err := h.take(r.Context(), m, r, lang, in); err != nil {
+			h.log.Error("data-subject request", "err", err)
+			v.withInput(in, nil).Problem = pick(ja,
+				"ただいま請求を受け付けられません。しばらくしてから、もう一度お試しください。",
+				"Your request could not be taken just now. Please try again in a while.")
+			h.render(w, r, h.formPage, v, lang, http.StatusServiceUnavailable)
+			return
+		}
+		// After the redirect, a reload does not send the form again.
+		http.Redirect(w, r, Path(lang)+"?sent=1", http.StatusSeeOther)
+	})
+}
+
+// readForm reads the posted form into r.PostForm, or returns the status
+// and message of why it cannot.
+func readForm(w http.ResponseWriter, r *http.Request, ja bool) (int, string) {
+	if r.ContentLength > maxBody {
+		return http.StatusRequestEntityTooLarge, tooLarge(ja)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		if _, big := errors.AsType[*http.MaxBytesError](err); big {
+			return http.StatusRequestEntityTooLarge, tooLarge(ja)
+		}
+		return http.StatusBadRequest, pick(ja, "送信された内容を読み取れませんでした。このページのフォームから送信してください。",
+			"What was sent could not be read. Please use the form on this page.")
+	}
+	return 0, ""
+}
+
+func tooLarge(ja bool) string {
+	return pick(ja, fmt.Sprintf("送信された内容が大きすぎます（上限%dキロバイト）。内容を短くして、もう一度送信してください。", maxBody>>10),
+		fmt.Sprintf("What was sent is too large (the limit is %d kB). Please shorten it and send it again.", maxBody>>10))
+}
+
+func limitMessage(hit limitKind, wait time.Duration, lang string) string {
+	ja := lang == "ja"
+	minutes := max(1, int((wait+time.Minute-1)/time.Minute))
+	if hit == addressLimit {
+		return pick(ja,
+			fmt.Sprintf("このメールアドレスあての請求が短時間に続いたため、受付を一時停止しています。届いたメールのリンクを開くか、%d分ほどしてからもう一度お試しください。", minutes),
+			fmt.Sprintf("Several requests have just been sent for this e-mail address, so no more are taken for now. Please use the link in the e-mail already sent, or try again in about %d minutes.", minutes))
+	}
+	return pick(ja,
+		fmt.Sprintf("お使いのネットワークからの請求が短時間に続いたため、受付を一時停止しています。%d分ほどしてから、もう一度お試しください。", minutes),
+		fmt.Sprintf("Many requests have just come from your network, so no more are taken from it for now. Please try again in about %d minutes.", minutes))
+}
+
+// take stores a request awaiting verification and mails its link. It does
+// the same whatever the vault holds about the address, so neither the
+// answer nor its timing tells whether the address is known.
+func (h *Handler) take(ctx context.Context, m *manifest.Manifest, r *http.Request, lang string, in formInput) error {
+	now := h.now().UTC()
+	sealed := sealedRequest{Kind: in.Kind, Lang: lang}
+	if in.Kind == Correction {
+		sealed.Details = in.Details
+	}
+	data, err := json.Marshal(sealed)
+	if err != nil {
+		return fmt.Errorf("dsr: encode request: %w", err)
+	}
+	vaultID, err := h.opt.Vault.Seal(ctx, vault.Item{
+		Kind: vaultKind, Form: vaultForm, Subject: in.Email,
+		Expires: now.Add(recordRetention), Data: data,
+	})
+	if err != nil {
+		return fmt.Errorf("dsr: take request: %w", err)
+	}
+	id := strings.ToLower(rand.Text())
+	ref := rand.Text()
+	reference := "R-" + ref[:4] + "-" + ref[4:8]
+	token, hash := newToken(h.opt.Secret)
+	_, err = h.opt.DB.ExecContext(ctx, h.q["insert-request"], id, reference, string(in.Kind), lang, now,
+		vaultID, hash, now.Add(h.opt.LinkTTL))
+	if err != nil {
+		return errors.Join(fmt.Errorf("dsr: store request: %w", err), h.opt.Vault.Shred(ctx, vaultID))
+	}
+	link := strings.TrimSuffix(h.opt.BaseURL(r), "/") + VerifyPath(lang) + "?t=" + token
+	if err := h.opt.Mailer.Send(ctx, verificationMail(m, lang, in.Email, in.Kind, link, h.opt.LinkTTL)); err != nil {
+		return fmt.Errorf("dsr: mail the link of request %s: %w", id, err)
+	}
+	return nil
+}
+
+// render writes page executed with v.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, page *template.Template, v any, lang string, status int) {
+	var body bytes.Buffer
+	if err := page.ExecuteTemplate(&body, "layout", v); err != nil {
+		h.log.Error("data-subject request page", "path", r.URL.Path, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Language", lang)
+	// The pages can show an address someone typed, or carry a link's
+	// token: no cache may keep them, and no link off them may tell where
+	// the visitor came from.
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	w.Write(body.Bytes())
+}
+
+// humanDuration says d in lang, in the largest whole unit among days,
+// hours and minutes.
+func humanDuration(d time.Duration, lang string) string {
+	ja := lang == "ja"
+	unit := func(n int, jaUnit, enOne, enMany string) string {
+		if ja {
+			return strconv.Itoa(n) + jaUnit
+		}
+		if n == 1 {
+			return "1 " + enOne
+		}
+		return strconv.Itoa(n) + " " + enMany
+	}
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return unit(int(d/(24*time.Hour)), "日", "day", "days")
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int(d/time.Hour), "時間", "hour", "hours")
+	}
+	return unit(max(1, int(d/time.Minute)), "分", "minute", "minutes")
+}
+
+// japan is the zone dates are shown in: deadlines run on the operator's
+// calendar.
+var japan = time.FixedZone("JST", 9*60*60)
+
+// humanDate says the day of t in Japan, in lang.
+func humanDate(t time.Time, lang string) string {
+	t = t.In(japan)
+	if lang == "ja" {
+		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+	}
+	return t.Format("2 January 2006") + " (Japan time)"
+}
