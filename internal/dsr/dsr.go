@@ -77,7 +77,7 @@ type Options struct {
 	// DefaultLinkTTL.
 	LinkTTL time.Duration
 	// Limits bound how many requests one address and one network may
-	// send; the zero value means DefaultLimits.
+	// send; the zero value means DefaultLimits().
 	Limits Limits
 }
 
@@ -113,7 +113,7 @@ func New(opt Options) (*Handler, error) {
 		opt.LinkTTL = DefaultLinkTTL
 	}
 	if opt.Limits == (Limits{}) {
-		opt.Limits = DefaultLimits
+		opt.Limits = DefaultLimits()
 	}
 	if err := opt.Limits.validate(); err != nil {
 		return nil, err

@@ -20,10 +20,10 @@ type Limits struct {
 	Window time.Duration
 }
 
-// DefaultLimits allow three requests an hour for one address and ten from
+// DefaultLimits returns the limits of three requests an hour for one address and ten from
 // one network: enough for a person who mistyped, too few to flood someone's
 // mailbox with links.
-var DefaultLimits = Limits{PerAddress: 3, PerNetwork: 10, Window: time.Hour}
+func DefaultLimits() Limits { return Limits{PerAddress: 3, PerNetwork: 10, Window: time.Hour} }
 
 func (l Limits) validate() error {
 	if l.PerAddress < 1 || l.PerNetwork < 1 || l.Window <= 0 {
