@@ -27,6 +27,7 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/contact"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/internal/server"
@@ -271,6 +272,14 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	}
 	if live != nil {
 		opt.Analytics, opt.AnalyticsSites, opt.AnalyticsLocation = live.store, live.sites, live.location
+	}
+	if personal.vault != nil {
+		if opt.Inbox, err = contact.NewInbox(db, personal.vault); err != nil {
+			return err
+		}
+		if personal.mail != nil {
+			opt.Mailer = personal.mail
+		}
 	}
 	console, err := admin.New(opt)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,15 +191,13 @@ func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, 
 		return nil
 	}
 	opt := contact.Options{
-		DB:        db,
-		Vault:     pd.vault,
-		Manifest:  current.Get,
-		Templates: web.Templates,
-		Logger:    logger,
-		Secret:    pd.keys.Derive("contact challenges"),
-		ConsoleURL: func(reference string) string {
-			return base + "/admin/forms?ref=" + url.QueryEscape(reference)
-		},
+		DB:         db,
+		Vault:      pd.vault,
+		Manifest:   current.Get,
+		Templates:  web.Templates,
+		Logger:     logger,
+		Secret:     pd.keys.Derive("contact challenges"),
+		ConsoleURL: func(string) string { return base + "/admin/inbox" },
 	}
 	if pd.mail != nil && len(cfg.Contact.Notify) > 0 {
 		opt.Notifier = contact.NotifierFunc(func(ctx context.Context, n contact.Notification) error {

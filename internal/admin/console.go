@@ -21,6 +21,7 @@ import (
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/contact"
 	"github.com/noren-web/noren/internal/manifest"
 )
 
@@ -67,6 +68,13 @@ type Options struct {
 	WebAuthnOrigins []string
 	// WebAuthnRPName names Noren in passkey prompts; empty means "Noren".
 	WebAuthnRPName string
+
+	// Inbox holds the contact forms' submissions; nil leaves the inbox
+	// page saying that submissions are not configured.
+	Inbox *contact.Inbox
+	// Mailer sends replies to submissions; nil turns replying off, and
+	// the inbox says so.
+	Mailer Mailer
 }
 
 // Console serves the administration console.

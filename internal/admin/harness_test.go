@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,8 +19,10 @@ import (
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/contact"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
 	"github.com/noren-web/noren/web"
 )
 
@@ -56,6 +60,9 @@ type harness struct {
 	accounts *account.Store
 	trail    *audit.Trail
 	records  *consent.Records
+	// vault and inbox hold the contact submissions the inbox shows.
+	vault *vault.Vault
+	inbox *contact.Inbox
 	// events is the analytics store the console reads, on db.
 	events  *analytics.SQLStore
 	console *Console
@@ -87,8 +94,21 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
+	keys, err := vault.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(db, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := contact.NewInbox(db, v)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opt := Options{
 		Consent:           records,
+		Inbox:             inbox,
 		Analytics:         events,
 		AnalyticsSites:    []string{testSite, "shop.example.jp"},
 		AnalyticsLocation: testZone,
@@ -114,7 +134,7 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 	c.Register(mux)
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, events: events, console: c, mux: mux, srv: srv, clock: clk}
+	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, vault: v, inbox: inbox, events: events, console: c, mux: mux, srv: srv, clock: clk}
 }
 
 // addUser creates an account; handlers and contractors get the
@@ -252,4 +272,48 @@ func (h *harness) entries(action string) []audit.Entry {
 		list[i], list[j] = list[j], list[i]
 	}
 	return list
+}
+
+// addSubmission stores a submission of form as the contact form does,
+// sealed in the vault, and returns it.
+func (h *harness) addSubmission(form string, values map[string]string) contact.Submission {
+	h.t.Helper()
+	ctx := context.Background()
+	data, err := json.Marshal(values)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	// The vault stamps records with the real time, so the expiry is set
+	// from it rather than from the harness clock.
+	expires := time.Now().UTC().AddDate(1, 0, 0).Truncate(time.Second)
+	vaultID, err := h.vault.Seal(ctx, vault.Item{Kind: contact.VaultKind, Form: form, Subject: values["email"], Expires: expires, Data: data})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	m := h.console.opt.Manifest()
+	id := strings.ToLower(rand.Text())
+	ref := "C-2026-" + strings.ToUpper(id[:4]) + "-" + strings.ToUpper(id[4:8])
+	_, err = h.db.ExecContext(ctx, `INSERT INTO contact_submissions
+		(id, form, reference, created_at, vault_id, policy_version, policy_hash, lang, status, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'ja', 'new', $8)`,
+		id, form, ref, h.clock.now(), vaultID, m.VersionLabel(), m.Hash(), expires)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	s, err := h.inbox.Get(ctx, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+// consultation returns the answers of a consultation-form submission.
+func consultation() map[string]string {
+	return map[string]string{
+		"name":          "山田 花子",
+		"email":         "hanako.yamada@example.jp",
+		"phone":         "03-1234-5678",
+		"message":       "Secret question about my child 4821",
+		"accommodation": "",
+	}
 }

@@ -3,6 +3,7 @@ package admin
 import (
 	"io/fs"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,6 +61,7 @@ func TestPagesAreAccessible(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	owner := h.addUser("owner@example.jp", account.Owner)
 	target := h.addUser("target@example.jp", account.Contractor)
+	sub := h.addSubmission("consultation-form", consultation())
 	for _, lang := range []string{"en", "ja"} {
 		if err := h.accounts.SetLang(t.Context(), owner.ID, lang); err != nil {
 			t.Fatal(err)
@@ -70,7 +72,11 @@ func TestPagesAreAccessible(t *testing.T) {
 			if rt.Method != "GET" || rt.Access != Signed || strings.HasSuffix(rt.Pattern, ".csv") {
 				continue // downloads are no pages, and each is audited
 			}
-			p := strings.NewReplacer("{$}", "", "{form}", "consultation-form", "{id}", strconv.FormatInt(target.ID, 10)).Replace(rt.Pattern)
+			id := strconv.FormatInt(target.ID, 10)
+			if strings.HasPrefix(rt.Pattern, "/admin/inbox/") {
+				id = sub.ID
+			}
+			p := strings.NewReplacer("{$}", "", "{form}", "consultation-form", "{id}", id).Replace(rt.Pattern)
 			paths = append(paths, p)
 		}
 		for _, p := range paths {
@@ -88,6 +94,49 @@ func TestPagesAreAccessible(t *testing.T) {
 			}
 			for _, problem := range accessibilityProblems(resp.body, lang) {
 				t.Errorf("%s %s: %s", lang, p, problem)
+			}
+		}
+	}
+}
+
+// TestInboxPagesAreAccessible checks the inbox pages that no GET reaches,
+// or only with data: the list with a submission, the submission, the
+// opened submission with mail on and off, and a refused opening, in both
+// languages.
+func TestInboxPagesAreAccessible(t *testing.T) {
+	_, mailOn := withMail(t)
+	for _, mailer := range []bool{true, false} {
+		var h *harness
+		if mailer {
+			h = newHarness(t, storetest.SQLite(t), mailOn)
+		} else {
+			h = newHarness(t, storetest.SQLite(t))
+		}
+		owner := h.addUser("owner@example.jp", account.Owner)
+		sub := h.addSubmission("consultation-form", consultation())
+		if _, err := h.inbox.AddNote(t.Context(), sub.ID, owner.Email, "A note."); err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range []string{"en", "ja"} {
+			if err := h.accounts.SetLang(t.Context(), owner.ID, lang); err != nil {
+				t.Fatal(err)
+			}
+			b := h.signedIn(owner)
+			pages := map[string]response{
+				"list":          b.get("/admin/inbox"),
+				"filtered list": b.get("/admin/inbox?form=consultation-form&status=new"),
+				"submission":    b.get("/admin/inbox/" + sub.ID),
+				"opened":        b.post("/admin/inbox/"+sub.ID+"/open", url.Values{"purpose": {"consultation"}}),
+				"no purpose":    b.post("/admin/inbox/"+sub.ID+"/open", url.Values{"purpose": {""}}),
+			}
+			for name, resp := range pages {
+				if resp.status != http.StatusOK && resp.status != http.StatusUnprocessableEntity {
+					t.Errorf("%s %s (mail %v): status %d", lang, name, mailer, resp.status)
+					continue
+				}
+				for _, problem := range accessibilityProblems(resp.body, lang) {
+					t.Errorf("%s %s (mail %v): %s", lang, name, mailer, problem)
+				}
 			}
 		}
 	}

@@ -119,6 +119,16 @@ func (c *Console) routeTable() []route {
 		r("GET", "/admin/forms", Signed, account.HandleSubmissions, c.formsPage),
 		formScoped(r("GET", "/admin/forms/{form}", Signed, account.HandleSubmissions, c.formPage)),
 
+		// Inbox routes act on a submission whose form is known only once it
+		// is loaded, so their handlers check the form themselves.
+		r("GET", "/admin/inbox", Signed, account.HandleSubmissions, c.inboxPage),
+		r("GET", "/admin/inbox/{id}", Signed, account.HandleSubmissions, c.submissionPage),
+		r("POST", "/admin/inbox/{id}/open", Signed, account.HandleSubmissions, c.openSubmission),
+		r("POST", "/admin/inbox/{id}/status", Signed, account.HandleSubmissions, c.setSubmissionStatus),
+		r("POST", "/admin/inbox/{id}/assign", Signed, account.HandleSubmissions, c.assignSubmission),
+		r("POST", "/admin/inbox/{id}/note", Signed, account.HandleSubmissions, c.noteSubmission),
+		r("POST", "/admin/inbox/{id}/reply", Signed, account.HandleSubmissions, c.replySubmission),
+
 		r("GET", "/admin/api/me", API, account.Console, c.apiMe),
 		r("GET", "/admin/api/users", API, account.ManageUsers, c.apiUsers),
 		r("GET", "/admin/api/audit", API, account.ReadAudit, c.apiAudit),
