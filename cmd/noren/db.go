@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/noren-web/noren/internal/config"
@@ -28,9 +29,14 @@ func openConfigured(ctx context.Context, env *environment, flags *config.Flags) 
 // serve, applying pending migrations when the configuration allows it so
 // that commands work on a fresh data folder.
 func openDatabase(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	if strings.HasPrefix(cfg.Database, "sqlite:") {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
+	if path, ok := strings.CutPrefix(cfg.Database, "sqlite:"); ok {
+		// The folder of the database file, which need not be the data
+		// folder when -database names another.
+		path, _, _ = strings.Cut(path, "?")
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("data folder %s: %w", dir, err)
+			}
 		}
 	}
 	db, err := store.Open(ctx, cfg.Database)
