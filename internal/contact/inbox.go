@@ -222,6 +222,7 @@ func (in *Inbox) update(ctx context.Context, query, verb, id string, value any) 
 }
 
 // AddNote seals text in the vault as a note on the submission by author,
+// filed under the same person as the submission,
 // expiring with the submission, and returns it. A submission whose content
 // is shredded takes no more notes (ErrDeleted).
 func (in *Inbox) AddNote(ctx context.Context, id, author, text string) (Note, error) {
@@ -232,14 +233,23 @@ func (in *Inbox) AddNote(ctx context.Context, id, author, text string) (Note, er
 	if author == "" {
 		return Note{}, fmt.Errorf("contact: note on submission %s: no author", id)
 	}
-	s, err := in.Get(ctx, id)
+	s, submissionVault, err := in.get(ctx, id)
 	if err != nil {
 		return Note{}, err
 	}
 	if s.Deleted {
 		return Note{}, fmt.Errorf("contact: note on submission %s: %w", id, ErrDeleted)
 	}
-	vaultID, err := in.vault.Seal(ctx, vault.Item{Kind: NoteKind, Form: s.Form, Expires: s.Expires, Data: []byte(text)})
+	// The note is filed under the person the submission is from, so that
+	// a request to delete their data finds and shreds it too.
+	rec, err := in.vault.Open(ctx, submissionVault)
+	switch {
+	case errors.Is(err, vault.ErrShredded):
+		return Note{}, fmt.Errorf("contact: note on submission %s: %w", id, ErrDeleted)
+	case err != nil:
+		return Note{}, fmt.Errorf("contact: note on submission %s: %w", id, err)
+	}
+	vaultID, err := in.vault.Seal(ctx, vault.Item{Kind: NoteKind, Form: s.Form, Subject: rec.Subject, Expires: s.Expires, Data: []byte(text)})
 	if err != nil {
 		return Note{}, fmt.Errorf("contact: note on submission %s: %w", id, err)
 	}

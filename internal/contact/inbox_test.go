@@ -157,6 +157,18 @@ func TestInboxNotes(t *testing.T) {
 		if len(notes) != 2 || notes[0].Text != "Called back, no answer." || notes[1].Text != "二回目：留守番電話に伝言" || notes[0].Author != "handler@example.jp" {
 			t.Errorf("notes %+v", notes)
 		}
+		// A request to delete the person's data finds the notes too.
+		found, err := hs.vault.Find(ctx, "hanako.yamada@example.jp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, m := range found {
+			kinds[m.Kind]++
+		}
+		if kinds[VaultKind] != 1 || kinds[NoteKind] != 2 {
+			t.Errorf("records found by the sender's address: %v, want the submission and both notes", kinds)
+		}
 		var kind, form string
 		var expires, subExpires time.Time
 		if err := db.QueryRowContext(ctx, `SELECT v.kind, v.form, v.expires_at, s.expires_at FROM contact_notes n
