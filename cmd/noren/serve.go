@@ -280,6 +280,10 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		if personal.mail != nil {
 			opt.Mailer = personal.mail
 		}
+		if err := personal.startRequests(cfg, db, current, publicBase(cfg, a.demo), logger); err != nil {
+			return err
+		}
+		opt.Requests = personal.requests
 	}
 	console, err := admin.New(opt)
 	if err != nil {
@@ -382,8 +386,8 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	if err := personal.registerContact(mux, cfg, db, current, base, logger); err != nil {
 		return routes{}, err
 	}
-	if err := personal.registerRequests(mux, cfg, db, current, base, logger); err != nil {
-		return routes{}, err
+	if personal.requests != nil {
+		personal.requests.Register(mux)
 	}
 
 	policy.NewHandler(policy.Options{

@@ -154,9 +154,10 @@ func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail, lo
 	}
 }
 
-// registerRequests serves the data-subject request pages, which need the
-// vault and mail to confirm the person's address.
-func (pd *personalData) registerRequests(mux *http.ServeMux, cfg *config.Config, db *store.DB, current *manifest.Current, base string, logger *slog.Logger) error {
+// startRequests sets up data-subject requests, which need the vault, and
+// mail to confirm the person's address; the routes serve their pages and
+// the console answers them.
+func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current *manifest.Current, base string, logger *slog.Logger) error {
 	if pd.vault == nil || pd.mail == nil {
 		if pd.vault != nil {
 			logger.Warn("no mail server (smtp.host): data-subject requests are off, as they confirm the person's address by e-mail")
@@ -179,7 +180,6 @@ func (pd *personalData) registerRequests(mux *http.ServeMux, cfg *config.Config,
 	if err != nil {
 		return err
 	}
-	h.Register(mux)
 	pd.requests = h
 	return nil
 }

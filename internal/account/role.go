@@ -64,12 +64,16 @@ const (
 	// HandleSubmissions covers the submissions of forms; which forms is
 	// decided per account by User.MayHandleForm.
 	HandleSubmissions Permission = "submissions.handle"
+	// HandleRequests covers data-subject requests, which are not tied to
+	// any one form: contractors, whose access is scoped to forms, do not
+	// get it.
+	HandleRequests Permission = "requests.handle"
 )
 
 var grants = map[Role][]Permission{
-	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions},
+	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests},
 	Analyst:    {Console, ReadAnalytics, ReadConsentStats, ReadPolicy},
-	Handler:    {Console, HandleSubmissions},
+	Handler:    {Console, HandleSubmissions, HandleRequests},
 	Contractor: {Console, HandleSubmissions},
 	Auditor:    {Console, ReadAudit},
 }
@@ -80,7 +84,7 @@ func (r Role) Can(p Permission) bool { return slices.Contains(grants[r], p) }
 // ReadsPersonalData reports whether the role can see personal data, and so
 // must sign in with a second factor.
 func (r Role) ReadsPersonalData() bool {
-	return r.Can(HandleSubmissions) || r.Can(ManageUsers)
+	return r.Can(HandleSubmissions) || r.Can(HandleRequests) || r.Can(ManageUsers)
 }
 
 // MayDelegate reports whether an account with role r may create an API

@@ -63,6 +63,7 @@ var permissions = []account.Permission{
 	account.ReadConsentStats,
 	account.ReadPolicy,
 	account.HandleSubmissions,
+	account.HandleRequests,
 }
 
 // TestPermissionMatrix spells out every grant, so that any change to what
@@ -70,12 +71,12 @@ var permissions = []account.Permission{
 func TestPermissionMatrix(t *testing.T) {
 	const Y, n = true, false
 	matrix := map[account.Role][]bool{
-		//                  console users  audit  analytics consent policy submissions
-		account.Owner:      {Y, Y, Y, Y, Y, Y, Y},
-		account.Analyst:    {Y, n, n, Y, Y, Y, n},
-		account.Handler:    {Y, n, n, n, n, n, Y},
-		account.Contractor: {Y, n, n, n, n, n, Y},
-		account.Auditor:    {Y, n, Y, n, n, n, n},
+		//                  console users  audit  analytics consent policy submissions requests
+		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y},
+		account.Analyst:    {Y, n, n, Y, Y, Y, n, n},
+		account.Handler:    {Y, n, n, n, n, n, Y, Y},
+		account.Contractor: {Y, n, n, n, n, n, Y, n},
+		account.Auditor:    {Y, n, Y, n, n, n, n, n},
 	}
 	for _, r := range account.Roles() {
 		row, ok := matrix[r]

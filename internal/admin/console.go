@@ -22,6 +22,7 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/contact"
+	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/manifest"
 )
 
@@ -72,9 +73,12 @@ type Options struct {
 	// Inbox holds the contact forms' submissions; nil leaves the inbox
 	// page saying that submissions are not configured.
 	Inbox *contact.Inbox
-	// Mailer sends replies to submissions; nil turns replying off, and
-	// the inbox says so.
+	// Mailer sends replies to submissions and answers to data-subject
+	// requests; nil turns both off, and the pages say so.
 	Mailer Mailer
+	// Requests holds the data-subject requests; nil leaves the requests
+	// page saying that requests are not configured.
+	Requests *dsr.Handler
 }
 
 // Console serves the administration console.

@@ -20,6 +20,9 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/contact"
+	"github.com/noren-web/noren/internal/dsr"
+	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/mail/mailtest"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
@@ -63,6 +66,10 @@ type harness struct {
 	// vault and inbox hold the contact submissions the inbox shows.
 	vault *vault.Vault
 	inbox *contact.Inbox
+	// requests takes data-subject requests on the same mux, mailing its
+	// links to requestMail.
+	requests    *dsr.Handler
+	requestMail *mailtest.Server
 	// events is the analytics store the console reads, on db.
 	events  *analytics.SQLStore
 	console *Console
@@ -106,7 +113,24 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
+	requestMail := mailtest.Start(t)
+	requestSender, err := mail.NewSender(requestMail.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests, err := dsr.New(dsr.Options{
+		DB: db, Vault: v, Mailer: requestSender, Templates: web.Templates,
+		Manifest: func() *manifest.Manifest { return m },
+		Now:      clk.now,
+		Secret:   []byte("0123456789abcdef0123456789abcdef"),
+		BaseURL:  func(r *http.Request) string { return "https://" + r.Host },
+		Limits:   dsr.Limits{PerAddress: 100, PerNetwork: 100, Window: time.Hour},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	opt := Options{
+		Requests:          requests,
 		Consent:           records,
 		Inbox:             inbox,
 		Analytics:         events,
@@ -132,9 +156,11 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 	}
 	mux := http.NewServeMux()
 	c.Register(mux)
+	requests.Register(mux)
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, vault: v, inbox: inbox, events: events, console: c, mux: mux, srv: srv, clock: clk}
+	return &harness{t: t, db: db, accounts: accounts, trail: trail, records: records, vault: v, inbox: inbox,
+		requests: requests, requestMail: requestMail, events: events, console: c, mux: mux, srv: srv, clock: clk}
 }
 
 // addUser creates an account; handlers and contractors get the
@@ -316,4 +342,61 @@ func consultation() map[string]string {
 		"message":       "Secret question about my child 4821",
 		"accommodation": "",
 	}
+}
+
+var requestLink = regexp.MustCompile(`https://[^\s]+/privacy/requests/verify\?t=[A-Za-z0-9_.-]+`)
+
+// addRequest makes a data-subject request as the person does: it sends
+// the public form, follows the link from the e-mail and confirms. It
+// returns the request, verified.
+func (h *harness) addRequest(kind dsr.Kind, lang, email, details string) dsr.Request {
+	h.t.Helper()
+	ctx := context.Background()
+	before, err := h.requests.List(ctx, dsr.Filter{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sent := len(h.requestMail.Messages())
+	client := h.srv.Client()
+	form := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"}, "details": {details}}
+	resp, err := client.PostForm(h.srv.URL+dsr.Path(lang), form)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("request form: status %d", resp.StatusCode)
+	}
+	msgs := h.requestMail.Wait(h.t, sent+1, 10*time.Second)
+	link := requestLink.FindString(msgs[len(msgs)-1].Text)
+	u, err := url.Parse(link)
+	if link == "" || err != nil {
+		h.t.Fatalf("no link in the message:\n%s", msgs[len(msgs)-1].Text)
+	}
+	resp, err = client.PostForm(h.srv.URL+u.Path, url.Values{"t": {u.Query().Get("t")}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		h.t.Fatalf("confirm the request: status %d", resp.StatusCode)
+	}
+	after, err := h.requests.List(ctx, dsr.Filter{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, r := range before {
+		known[r.ID] = true
+	}
+	for _, r := range after {
+		if !known[r.ID] {
+			if r.Status != dsr.Verified {
+				h.t.Fatalf("after confirming, the request is %s", r.Status)
+			}
+			return r
+		}
+	}
+	h.t.Fatalf("no new request among %+v", after)
+	return dsr.Request{}
 }

@@ -338,7 +338,7 @@ func fieldValues(cp *manifest.CollectionPoint, values map[string]string, lang st
 	if cp != nil {
 		for _, f := range cp.Fields {
 			seen[f.ID] = true
-			out = append(out, fieldValue{Label: f.Label.In(lang), Value: values[f.ID], Long: f.Type == "textarea"})
+			out = append(out, fieldValue{Label: f.Label.In(lang), Value: optionLabel(f, values[f.ID], lang), Long: f.Type == "textarea"})
 		}
 	}
 	var rest []string
@@ -352,6 +352,18 @@ func fieldValues(cp *manifest.CollectionPoint, values map[string]string, lang st
 		out = append(out, fieldValue{Label: id, Value: values[id], Long: strings.Contains(values[id], "\n")})
 	}
 	return out
+}
+
+// optionLabel shows the answer to a select field as its option's label in
+// the console's language, followed by the stored value, and any other
+// answer as it is.
+func optionLabel(f manifest.Field, value, lang string) string {
+	for _, o := range f.Options {
+		if o.Value == value && value != "" {
+			return o.Label.In(lang) + " (" + value + ")"
+		}
+	}
+	return value
 }
 
 // replyAddress is the answer to the form's e-mail field.

@@ -16,6 +16,7 @@ import (
 	"github.com/noren-web/noren/internal/contact"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/mail/mailtest"
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -230,7 +231,7 @@ func TestInboxStatusAssignNote(t *testing.T) {
 			{"/assign", url.Values{"account": {strconv.FormatInt(handler.ID, 10)}}, http.StatusSeeOther},
 			{"/assign", url.Values{"account": {strconv.FormatInt(stranger.ID, 10)}}, http.StatusUnprocessableEntity},
 			{"/assign", url.Values{"account": {"x"}}, http.StatusUnprocessableEntity},
-			{"/note", url.Values{"note": {"Called back; will write 9137."}}, http.StatusSeeOther},
+			{"/note", url.Values{"note": {"Called back; will write Q7XZWV."}}, http.StatusSeeOther},
 			{"/note", url.Values{"note": {"  "}}, http.StatusUnprocessableEntity},
 		}
 		for _, tt := range tests {
@@ -245,7 +246,7 @@ func TestInboxStatusAssignNote(t *testing.T) {
 		if got.Status != contact.StatusClosed || got.AssignedTo != handler.ID {
 			t.Errorf("after the changes: %+v", got)
 		}
-		if page := b.get(base).body; !strings.Contains(page, handler.Email) || strings.Contains(page, "9137") {
+		if page := b.get(base).body; !strings.Contains(page, handler.Email) || strings.Contains(page, "Q7XZWV") {
 			t.Error("the submission page does not show the assignee, or shows a note unopened")
 		}
 		for _, action := range []string{"submission.status", "submission.assign", "submission.note"} {
@@ -254,7 +255,7 @@ func TestInboxStatusAssignNote(t *testing.T) {
 				t.Errorf("%s entries: %+v", action, list)
 				continue
 			}
-			if strings.Contains(fmt.Sprintf("%+v", list[0]), "9137") {
+			if strings.Contains(fmt.Sprintf("%+v", list[0]), "Q7XZWV") {
 				t.Errorf("%s entry holds the note's text", action)
 			}
 		}
@@ -262,7 +263,7 @@ func TestInboxStatusAssignNote(t *testing.T) {
 			t.Errorf("assign detail %v", d[0].Detail)
 		}
 		open := b.post(base+"/open", url.Values{"purpose": {"consultation"}})
-		if !strings.Contains(open.body, "Called back; will write 9137.") {
+		if !strings.Contains(open.body, "Called back; will write Q7XZWV.") {
 			t.Error("the open page lacks the note")
 		}
 	})
@@ -362,6 +363,22 @@ func TestInboxShredded(t *testing.T) {
 		}
 		if what != "list" && !strings.Contains(resp.body, deleted) {
 			t.Errorf("%s does not say the content is deleted", what)
+		}
+	}
+}
+
+func TestOptionLabel(t *testing.T) {
+	f := manifest.Field{ID: "topic", Type: "select", Options: []manifest.Option{
+		{Value: "programme", Label: manifest.Text{"ja": "支援事業について", "en": "Our programmes"}},
+	}}
+	for _, tt := range []struct{ value, lang, want string }{
+		{"programme", "ja", "支援事業について (programme)"},
+		{"programme", "en", "Our programmes (programme)"},
+		{"gone", "en", "gone"},
+		{"", "en", ""},
+	} {
+		if got := optionLabel(f, tt.value, tt.lang); got != tt.want {
+			t.Errorf("optionLabel(%q, %s) = %q, want %q", tt.value, tt.lang, got, tt.want)
 		}
 	}
 }

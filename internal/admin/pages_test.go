@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/store/storetest"
 	"github.com/noren-web/noren/web"
 )
@@ -62,6 +63,7 @@ func TestPagesAreAccessible(t *testing.T) {
 	owner := h.addUser("owner@example.jp", account.Owner)
 	target := h.addUser("target@example.jp", account.Contractor)
 	sub := h.addSubmission("consultation-form", consultation())
+	req := h.addRequest(dsr.Disclosure, "en", "hanako.yamada@example.jp", "")
 	for _, lang := range []string{"en", "ja"} {
 		if err := h.accounts.SetLang(t.Context(), owner.ID, lang); err != nil {
 			t.Fatal(err)
@@ -69,12 +71,15 @@ func TestPagesAreAccessible(t *testing.T) {
 		b := h.signedIn(owner)
 		paths := []string{"/admin/login?lang=" + lang}
 		for _, rt := range h.console.Routes() {
-			if rt.Method != "GET" || rt.Access != Signed || strings.HasSuffix(rt.Pattern, ".csv") {
+			if rt.Method != "GET" || rt.Access != Signed || strings.HasSuffix(rt.Pattern, ".csv") || strings.HasSuffix(rt.Pattern, ".json") {
 				continue // downloads are no pages, and each is audited
 			}
 			id := strconv.FormatInt(target.ID, 10)
-			if strings.HasPrefix(rt.Pattern, "/admin/inbox/") {
+			switch {
+			case strings.HasPrefix(rt.Pattern, "/admin/inbox/"):
 				id = sub.ID
+			case strings.HasPrefix(rt.Pattern, "/admin/requests/"):
+				id = req.ID
 			}
 			p := strings.NewReplacer("{$}", "", "{form}", "consultation-form", "{id}", id).Replace(rt.Pattern)
 			paths = append(paths, p)

@@ -194,6 +194,7 @@ func (c *Console) nav(rq *request, current string) []navLink {
 		{"/admin/", "nav.home", account.Console},
 		{"/admin/analytics", "nav.analytics", account.ReadAnalytics},
 		{"/admin/inbox", "nav.inbox", account.HandleSubmissions},
+		{"/admin/requests", "nav.requests", account.HandleRequests},
 		{"/admin/forms", "nav.forms", account.HandleSubmissions},
 		{"/admin/consent", "nav.consent", account.ReadConsentStats},
 		{"/admin/policy", "nav.policy", account.ReadPolicy},

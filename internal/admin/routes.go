@@ -129,6 +129,14 @@ func (c *Console) routeTable() []route {
 		r("POST", "/admin/inbox/{id}/note", Signed, account.HandleSubmissions, c.noteSubmission),
 		r("POST", "/admin/inbox/{id}/reply", Signed, account.HandleSubmissions, c.replySubmission),
 
+		r("GET", "/admin/requests", Signed, account.HandleRequests, c.requestsPage),
+		r("GET", "/admin/requests/{id}", Signed, account.HandleRequests, c.requestPage),
+		r("POST", "/admin/requests/{id}/reveal", Signed, account.HandleRequests, c.revealRequest),
+		r("POST", "/admin/requests/{id}/status", Signed, account.HandleRequests, c.setRequestStatus),
+		r("POST", "/admin/requests/{id}/delete", Signed, account.HandleRequests, c.deleteRequest),
+		r("POST", "/admin/requests/{id}/disclose", Signed, account.HandleRequests, c.discloseRequest),
+		r("GET", "/admin/requests/{id}/export.json", Signed, account.HandleRequests, c.exportRequest),
+
 		r("GET", "/admin/api/me", API, account.Console, c.apiMe),
 		r("GET", "/admin/api/users", API, account.ManageUsers, c.apiUsers),
 		r("GET", "/admin/api/audit", API, account.ReadAudit, c.apiAudit),

@@ -212,9 +212,9 @@ func (h *Handler) changed(ctx context.Context, id string, res sql.Result) error 
 // Delete answers the open deletion or cessation request id: it shreds
 // every vault record found about the address when the request was
 // verified, marks the request done, and returns how many records it
-// shredded. Records already shredded are skipped. The request's own
-// record, which holds the address to reply to, is kept until its
-// retention period ends.
+// shredded. Records already shredded are skipped. The person's requests,
+// this one and others, are kept until their retention ends: they hold the
+// address each is answered at.
 //
 // Copies of the database taken before stay readable until the vault's
 // key is rotated and the old one discarded (docs/vault.md).
@@ -233,8 +233,14 @@ func (h *Handler) Delete(ctx context.Context, id string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	shredded := 0
+	shredded, kept := 0, 0
 	for _, vid := range ids {
+		// The person's other requests stay: they are how those requests
+		// are answered, and they expire on their own.
+		if rec, err := h.opt.Vault.Open(ctx, vid); err == nil && rec.Kind == vaultKind {
+			kept++
+			continue
+		}
 		err := h.opt.Vault.Shred(ctx, vid)
 		switch {
 		case errors.Is(err, vault.ErrShredded), errors.Is(err, vault.ErrNotFound):
@@ -244,7 +250,7 @@ func (h *Handler) Delete(ctx context.Context, id string) (int, error) {
 			shredded++
 		}
 	}
-	note := fmt.Sprintf("shredded %d of %d records", shredded, len(ids))
+	note := fmt.Sprintf("shredded %d of %d records; kept %d of the person's other requests", shredded, len(ids), kept)
 	if err := h.SetStatus(ctx, id, Done, note); err != nil {
 		return shredded, err
 	}
