@@ -277,6 +277,15 @@ func TestCSRF(t *testing.T) {
 	if u, _ := h.accounts.ByID(context.Background(), target.ID); !u.DisabledAt.IsZero() {
 		t.Error("a refused request disabled the account anyway")
 	}
+	tokenRefusals := 0
+	for _, e := range h.entries("access.denied") {
+		if e.Detail["reason"] == "form token" && e.Actor == owner.Email {
+			tokenRefusals++
+		}
+	}
+	if tokenRefusals == 0 {
+		t.Error("requests refused for their form token are not in the audit trail")
+	}
 	// The sign-in form, before any session, is protected by its own cookie.
 	b := h.browser()
 	if resp := b.post("/admin/login", map[string][]string{"csrf": {""}, "email": {owner.Email}, "password": {testPassword}}); resp.status != http.StatusForbidden {

@@ -197,6 +197,11 @@ func (c *Console) sessionRequest(w http.ResponseWriter, r *http.Request, rq *req
 		return false
 	}
 	if unsafe && !sameToken(sess.CSRF, csrfValue(r)) {
+		// A forged request from another site looks like this too, so it
+		// is on record like any other refusal.
+		e := rq.entry("access.denied", r.Method+" "+r.URL.Path, audit.Denied)
+		e.Detail = map[string]string{"reason": "form token"}
+		c.record(r.Context(), e)
 		c.fail(w, r, rq, http.StatusForbidden, "error.csrf")
 		return false
 	}
