@@ -78,6 +78,9 @@ type submissionView struct {
 type fieldValue struct {
 	Label, Value string
 	Long         bool // shown as preformatted text
+	// Expired means the answer was deleted at the end of the field's own
+	// retention.
+	Expired bool
 }
 
 // inboxForms returns the forms the account may handle; nil with all true
@@ -324,20 +327,25 @@ func (c *Console) openSubmission(w http.ResponseWriter, r *http.Request, rq *req
 		}
 	}
 	if !s.Deleted {
-		v.Values = fieldValues(m.CollectionPoint(s.Form), values, rq.lang)
+		v.Values = fieldValues(m.CollectionPoint(s.Form), values, s.Expired, rq.lang)
 		v.CanReply = c.opt.Mailer != nil && replyAddress(m.CollectionPoint(s.Form), values) != ""
 	}
 	c.render(w, r, rq, http.StatusOK, "inbox_open", "inbox.opened", v)
 }
 
-// fieldValues lists the answers in the form's field order, then any the
-// manifest no longer declares, under their ids.
-func fieldValues(cp *manifest.CollectionPoint, values map[string]string, lang string) []fieldValue {
+// fieldValues lists the answers in the form's field order, marking those
+// of the expired fields, then any the manifest no longer declares, under
+// their ids.
+func fieldValues(cp *manifest.CollectionPoint, values map[string]string, expired []string, lang string) []fieldValue {
 	var out []fieldValue
 	seen := map[string]bool{}
 	if cp != nil {
 		for _, f := range cp.Fields {
 			seen[f.ID] = true
+			if slices.Contains(expired, f.ID) {
+				out = append(out, fieldValue{Label: f.Label.In(lang), Expired: true})
+				continue
+			}
 			out = append(out, fieldValue{Label: f.Label.In(lang), Value: optionLabel(f, values[f.ID], lang), Long: f.Type == "textarea"})
 		}
 	}

@@ -462,6 +462,7 @@ var messages = map[string][2]string{
 	"inbox.notes":                          {"Notes", "メモ"},
 	"inbox.no_notes":                       {"No notes yet.", "メモはまだありません。"},
 	"inbox.note_deleted":                   {"(deleted)", "（削除済み）"},
+	"inbox.field_expired":                  {"(deleted after its retention period)", "（保存期間の終了により削除済み）"},
 	"inbox.note":                           {"New note", "新しいメモ"},
 	"inbox.note_hint":                      {"Notes are encrypted like the submission and deleted with it.", "メモは受付内容と同様に暗号化され、受付とともに削除されます。"},
 	"inbox.add_note":                       {"Add the note", "メモを追加"},

@@ -33,6 +33,9 @@ const (
 	challengeTTL = 30 * time.Minute
 	// VaultKind is the kind of the vault records that hold submissions.
 	VaultKind = "submission"
+	// PartKind is the kind of the vault records that hold the answers to
+	// fields kept for less time than the rest of their submission.
+	PartKind = "submission-part"
 	// notifyTimeout bounds how long a notification may hold up the
 	// thank-you page.
 	notifyTimeout = 10 * time.Second
@@ -358,22 +361,42 @@ func serverError(lang string) fieldError {
 		"A fault on the server prevented sending; nothing was stored. Please try again in a while; what you entered is kept below.")}
 }
 
-// store seals the submission in the vault and then records it. Sealing
-// cannot share the row's transaction (the vault writes through the
-// database on its own), so a crash between the two leaves a sealed record
-// with no row: unreachable from the console, and shredded by the vault's
-// retention when it expires. A failure to record shreds the sealed record
-// at once.
+// store seals the submission in the vault and then records it. Answers to
+// fields that declare a retention shorter than the form's are sealed apart,
+// one record per expiry, so that the vault's retention shreds them on their
+// own schedule. Sealing cannot share the row's transaction (the vault
+// writes through the database on its own), so a crash between the two
+// leaves sealed records with no row: unreachable from the console, and
+// shredded by the vault's retention when they expire. A failure to record
+// shreds the sealed records at once.
 func (h *Handler) store(ctx context.Context, m *manifest.Manifest, cp *manifest.CollectionPoint, lang string, s submission, c challenge, now time.Time) (string, error) {
 	expires := retention(cp).From(now)
 	if !expires.After(now) {
 		return "", fmt.Errorf("contact: form %s declares no retention period", cp.ID)
 	}
-	data, err := json.Marshal(s.Values)
-	if err != nil {
-		return "", fmt.Errorf("contact: encode submission: %w", err)
+	subject := s.subject(cp)
+	var sealed []string
+	shred := func() {
+		for _, id := range sealed {
+			if err := h.opt.Vault.Shred(context.WithoutCancel(ctx), id); err != nil {
+				h.log.Error("contact: shred the record of a submission not stored", "form", cp.ID, "vault_id", id, "err", err)
+			}
+		}
 	}
-	vaultID, err := h.opt.Vault.Seal(ctx, vault.Item{Kind: VaultKind, Form: cp.ID, Subject: s.subject(cp), Expires: expires, Data: data})
+	seal := func(kind string, values map[string]string, expires time.Time) (string, error) {
+		data, err := json.Marshal(values)
+		if err != nil {
+			return "", fmt.Errorf("contact: encode submission: %w", err)
+		}
+		id, err := h.opt.Vault.Seal(ctx, vault.Item{Kind: kind, Form: cp.ID, Subject: subject, Expires: expires, Data: data})
+		if err != nil {
+			return "", err
+		}
+		sealed = append(sealed, id)
+		return id, nil
+	}
+	kept, groups := splitByRetention(cp, s.Values, now, expires)
+	vaultID, err := seal(VaultKind, kept, expires)
 	if err != nil {
 		return "", err
 	}
@@ -386,13 +409,58 @@ func (h *Handler) store(ctx context.Context, m *manifest.Manifest, cp *manifest.
 		PolicyHash:    m.Hash(),
 		Lang:          lang,
 	}
-	if err := h.subs.add(ctx, &r, c.ID, c.Issued.Add(challengeTTL)); err != nil {
-		if shredErr := h.opt.Vault.Shred(context.WithoutCancel(ctx), vaultID); shredErr != nil {
-			h.log.Error("contact: shred the record of a submission not stored", "form", cp.ID, "vault_id", vaultID, "err", shredErr)
+	for _, g := range groups {
+		id, err := seal(PartKind, g.values, g.expires)
+		if err != nil {
+			shred()
+			return "", err
 		}
+		r.Parts = append(r.Parts, part{VaultID: id, Expires: g.expires, Fields: g.fields})
+	}
+	if err := h.subs.add(ctx, &r, c.ID, c.Issued.Add(challengeTTL)); err != nil {
+		shred()
 		return "", err
 	}
 	return r.Reference, nil
+}
+
+// valueGroup is the answers to fields kept until the same time.
+type valueGroup struct {
+	expires time.Time
+	fields  []string
+	values  map[string]string
+}
+
+// splitByRetention divides the answers of a submission made at now into
+// those kept with the form until expires and groups of those whose fields
+// declare a shorter retention, one group per expiry, soonest first.
+func splitByRetention(cp *manifest.CollectionPoint, values map[string]string, now, expires time.Time) (map[string]string, []valueGroup) {
+	kept := make(map[string]string, len(values))
+	for id, v := range values {
+		kept[id] = v
+	}
+	var groups []valueGroup
+	for i := range cp.Fields {
+		f := &cp.Fields[i]
+		v, ok := values[f.ID]
+		if !ok || f.Retention.IsZero() || f.Retention.Session {
+			continue
+		}
+		e := f.Retention.From(now)
+		if !e.Before(expires) {
+			continue
+		}
+		delete(kept, f.ID)
+		j := slices.IndexFunc(groups, func(g valueGroup) bool { return g.expires.Equal(e) })
+		if j < 0 {
+			groups = append(groups, valueGroup{expires: e, values: map[string]string{}})
+			j = len(groups) - 1
+		}
+		groups[j].fields = append(groups[j].fields, f.ID)
+		groups[j].values[f.ID] = v
+	}
+	slices.SortStableFunc(groups, func(a, b valueGroup) int { return a.expires.Compare(b.expires) })
+	return kept, groups
 }
 
 // retention is how long a form's submissions are kept: the collection

@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -82,12 +84,43 @@ func TestSubmitWithProofOfWork(t *testing.T) {
 		if err := json.Unmarshal(rec.Data, &values); err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"name": "山田 花子", "email": "hanako.yamada@example.jp", "phone": "03-1234-5678",
+		want := map[string]string{"name": "山田 花子", "email": "hanako.yamada@example.jp",
 			"organisation": "Bay Robotics", "topic": "programme", "message": "Could we meet next week?\nThank you.", "reply": ""}
 		for k, v := range want {
 			if values[k] != v {
 				t.Errorf("vault data %s = %q, want %q", k, values[k], v)
 			}
+		}
+		if _, ok := values["phone"]; ok {
+			t.Error("the main record holds the phone number, which is kept for less time")
+		}
+
+		// The phone number, kept 6 months, is sealed in a part of its own.
+		var (
+			partID, fields string
+			partExpires    time.Time
+		)
+		err = db.QueryRowContext(context.Background(), `SELECT p.vault_id, p.expires_at, p.fields FROM contact_submission_parts p
+			JOIN contact_submissions s ON s.id = p.submission_id WHERE s.reference = $1`, ref).Scan(&partID, &partExpires, &fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := hs.clock.Now().AddDate(0, 6, 0); !partExpires.Equal(want) || fields != "phone" {
+			t.Errorf("part expires %v holding %q, want %v holding phone", partExpires, fields, want)
+		}
+		part, err := hs.vault.Open(context.Background(), partID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.Kind != PartKind || part.Form != "contact" || part.Subject != "hanako.yamada@example.jp" || !part.Expires.Equal(partExpires) {
+			t.Errorf("part record %+v, subject %q", part.Meta, part.Subject)
+		}
+		var partValues map[string]string
+		if err := json.Unmarshal(part.Data, &partValues); err != nil {
+			t.Fatal(err)
+		}
+		if len(partValues) != 1 || partValues["phone"] != "03-1234-5678" {
+			t.Errorf("part data %v, want only the phone number", partValues)
 		}
 		checkNoPersonalData(t, "the log", hs.logs.String())
 	})
@@ -205,8 +238,8 @@ func TestSpamDefences(t *testing.T) {
 			if n := hs.count("contact_submissions"); n != 1 {
 				t.Errorf("%d submissions stored, want 1", n)
 			}
-			if n := hs.count("vault_records"); n != 1 {
-				t.Errorf("%d vault records, want 1", n)
+			if n := hs.count("vault_records"); n != 2 {
+				t.Errorf("%d vault records, want 2 (the submission and its part)", n)
 			}
 		})
 		if n := hs.count("contact_submissions"); n != 1 {
@@ -441,4 +474,59 @@ func netipAddr(t *testing.T, s string) netip.Addr {
 		t.Fatal(err)
 	}
 	return a
+}
+
+func TestSplitByRetention(t *testing.T) {
+	now := time.Date(2026, 1, 31, 9, 0, 0, 0, time.UTC)
+	d := func(s string) manifest.Duration {
+		x, err := manifest.ParseDuration(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	values := map[string]string{"a": "1", "b": "2", "c": "3", "d": "4"}
+	tests := []struct {
+		name   string
+		form   string
+		fields map[string]string // field id → its retention, "" for none
+		kept   string
+		groups string
+	}{
+		{"no field shorter", "1y", map[string]string{"a": "", "b": "1y", "c": "2y", "d": ""}, "a b c d", ""},
+		{"one shorter", "1y", map[string]string{"a": "", "b": "6mo", "c": "", "d": ""}, "a c d", "2026-07-31:b"},
+		{"same expiry grouped, soonest first", "1y", map[string]string{"a": "6mo", "b": "30d", "c": "6mo", "d": ""}, "d", "2026-03-02:b 2026-07-31:a,c"},
+		{"form without retention keeps the longest", "", map[string]string{"a": "2y", "b": "1y", "c": "2y", "d": "2y"}, "a c d", "2027-01-31:b"},
+	}
+	for _, tt := range tests {
+		cp := &manifest.CollectionPoint{ID: "f"}
+		if tt.form != "" {
+			cp.Retention = d(tt.form)
+		}
+		for _, id := range []string{"a", "b", "c", "d"} {
+			f := manifest.Field{ID: id}
+			if r := tt.fields[id]; r != "" {
+				f.Retention = d(r)
+			}
+			cp.Fields = append(cp.Fields, f)
+		}
+		kept, groups := splitByRetention(cp, values, now, retention(cp).From(now))
+		var keptIDs []string
+		for id := range kept {
+			keptIDs = append(keptIDs, id)
+		}
+		slices.Sort(keptIDs)
+		var got []string
+		for _, g := range groups {
+			for _, f := range g.fields {
+				if g.values[f] != values[f] {
+					t.Errorf("%s: group value %s = %q, want %q", tt.name, f, g.values[f], values[f])
+				}
+			}
+			got = append(got, g.expires.Format(time.DateOnly)+":"+strings.Join(g.fields, ","))
+		}
+		if strings.Join(keptIDs, " ") != tt.kept || strings.Join(got, " ") != tt.groups {
+			t.Errorf("%s: kept %v, groups %v; want %q, %q", tt.name, keptIDs, got, tt.kept, tt.groups)
+		}
+	}
 }

@@ -55,6 +55,10 @@ type Submission struct {
 	// Deleted means the content was shredded: the row stays so the
 	// reference can still be answered for, but nothing can be opened.
 	Deleted bool
+	// Expired lists, as Open finds them, the ids of the fields whose
+	// answers were deleted at the end of their own, shorter retention
+	// while the rest of the submission is kept.
+	Expired []string
 }
 
 // Note is a staff note on a submission, decrypted.
@@ -89,6 +93,9 @@ type Inbox struct {
 	db    *store.DB
 	vault *vault.Vault
 	q     map[string]string
+	// now is the clock that decides whether a part has expired before the
+	// vault's retention has shredded it.
+	now func() time.Time
 }
 
 // NewInbox returns an inbox over db, which must be migrated, opening the
@@ -105,7 +112,7 @@ func NewInbox(db *store.DB, v *vault.Vault) (*Inbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contact: inbox: %w", err)
 	}
-	return &Inbox{db: db, vault: v, q: q}, nil
+	return &Inbox{db: db, vault: v, q: q, now: time.Now}, nil
 }
 
 // List returns a page of submissions, newest first.
@@ -165,16 +172,18 @@ func (in *Inbox) get(ctx context.Context, id string) (Submission, string, error)
 	return s, vaultID, nil
 }
 
-// Open decrypts a submission and returns its field values by field id. A
-// submission whose content was shredded comes back with Deleted set and no
-// values, not as an error. The caller records in the audit trail who
+// Open decrypts a submission and returns its field values by field id,
+// those kept apart for a shorter retention included. A submission whose
+// content was shredded comes back with Deleted set and no values, not as an
+// error; answers whose own retention has ended are left out and their
+// fields listed in Expired. The caller records in the audit trail who
 // opened it and for what purpose.
 func (in *Inbox) Open(ctx context.Context, id string) (Submission, map[string]string, error) {
 	s, vaultID, err := in.get(ctx, id)
 	if err != nil || s.Deleted {
 		return s, nil, err
 	}
-	rec, err := in.vault.Open(ctx, vaultID)
+	values, err := in.openValues(ctx, vaultID)
 	if errors.Is(err, vault.ErrShredded) {
 		// Shredded between the two reads.
 		s.Deleted = true
@@ -183,11 +192,78 @@ func (in *Inbox) Open(ctx context.Context, id string) (Submission, map[string]st
 	if err != nil {
 		return Submission{}, nil, fmt.Errorf("contact: open submission %s: %w", id, err)
 	}
+	parts, err := in.parts(ctx, id)
+	if err != nil {
+		return Submission{}, nil, err
+	}
+	now := in.now()
+	for _, p := range parts {
+		if !p.shredded && now.Before(p.Expires) {
+			partValues, err := in.openValues(ctx, p.VaultID)
+			if err == nil {
+				for _, f := range p.Fields {
+					values[f] = partValues[f]
+				}
+				continue
+			}
+			if !errors.Is(err, vault.ErrShredded) {
+				return Submission{}, nil, fmt.Errorf("contact: open submission %s: part: %w", id, err)
+			}
+		}
+		for _, f := range p.Fields {
+			delete(values, f)
+			s.Expired = append(s.Expired, f)
+		}
+	}
+	slices.Sort(s.Expired)
+	return s, values, nil
+}
+
+// openValues decrypts the vault record id holding field values by field id.
+func (in *Inbox) openValues(ctx context.Context, id string) (map[string]string, error) {
+	rec, err := in.vault.Open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	var values map[string]string
 	if err := json.Unmarshal(rec.Data, &values); err != nil {
-		return Submission{}, nil, fmt.Errorf("contact: open submission %s: decode: %w", id, err)
+		return nil, fmt.Errorf("decode record %s: %w", id, err)
 	}
-	return s, values, nil
+	if values == nil {
+		values = map[string]string{}
+	}
+	return values, nil
+}
+
+// storedPart is a part of a submission as the inbox finds it.
+type storedPart struct {
+	part
+	shredded bool
+}
+
+// parts returns the parts of the submission id, soonest to expire first.
+func (in *Inbox) parts(ctx context.Context, id string) ([]storedPart, error) {
+	rows, err := in.db.QueryContext(ctx, in.q["inbox-parts"], id)
+	if err != nil {
+		return nil, fmt.Errorf("contact: parts of submission %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []storedPart
+	for rows.Next() {
+		var (
+			p      storedPart
+			fields string
+		)
+		if err := rows.Scan(&p.VaultID, &p.Expires, &fields, &p.shredded); err != nil {
+			return nil, fmt.Errorf("contact: parts of submission %s: %w", id, err)
+		}
+		p.Fields = strings.Split(fields, ",")
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contact: parts of submission %s: %w", id, err)
+	}
+	return out, nil
 }
 
 // SetStatus moves a submission to status, one of Statuses.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +261,122 @@ func TestInboxNotesEncrypted(t *testing.T) {
 	if notes, err := in.Notes(ctx, s.ID); err != nil || len(notes) != 1 || notes[0].Text != secret {
 		t.Errorf("notes %+v %v", notes, err)
 	}
+}
+
+// TestInboxFieldRetention checks that an answer kept for less time than its
+// form is deleted at the end of its own retention while the rest of the
+// submission stays readable.
+func TestInboxFieldRetention(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hs := newHarness(t, db)
+		in := newInbox(t, hs)
+		s := hs.submit(t, in)
+		const email = "hanako.yamada@example.jp"
+
+		found, err := hs.vault.Find(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, m := range found {
+			kinds[m.Kind]++
+		}
+		if kinds[VaultKind] != 1 || kinds[PartKind] != 1 || len(found) != 2 {
+			t.Errorf("records found by the sender's address: %v, want the submission and its part", kinds)
+		}
+
+		opened, values, err := in.Open(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if values["phone"] != "03-1234-5678" || values["name"] != "山田 花子" || len(opened.Expired) != 0 {
+			t.Errorf("within the retention: values %v, expired %v; want every answer", values, opened.Expired)
+		}
+
+		sevenMonths := hs.clock.Now().AddDate(0, 7, 0)
+		tests := []struct {
+			name  string
+			shred bool
+		}{
+			// Between the end of the retention and the hourly retention
+			// run the answer is already withheld.
+			{"expired, not yet shredded", false},
+			{"shredded", true},
+		}
+		for _, tt := range tests {
+			in.now = func() time.Time { return sevenMonths }
+			if tt.shred {
+				shredded, err := hs.vault.ShredExpired(ctx, sevenMonths)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(shredded) != 1 || shredded[0].Kind != PartKind {
+					t.Errorf("%s: retention shredded %+v, want the part alone", tt.name, shredded)
+				}
+			}
+			opened, values, err := in.Open(ctx, s.ID)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if opened.Deleted || !slices.Equal(opened.Expired, []string{"phone"}) {
+				t.Errorf("%s: opened %+v, want phone expired and the rest kept", tt.name, opened)
+			}
+			if _, ok := values["phone"]; ok {
+				t.Errorf("%s: the phone number is still shown", tt.name)
+			}
+			if values["email"] != email || values["name"] != "山田 花子" || values["message"] == "" {
+				t.Errorf("%s: values %v, want the answers kept for the form's year", tt.name, values)
+			}
+		}
+
+		var vaultID string
+		if err := db.QueryRowContext(ctx, `SELECT vault_id FROM contact_submissions WHERE id = $1`, s.ID).Scan(&vaultID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hs.vault.Open(ctx, vaultID); err != nil {
+			t.Errorf("the main record after the part's retention: %v", err)
+		}
+		if _, err := in.AddNote(ctx, s.ID, "handler@example.jp", "Phone number gone; answer by e-mail."); err != nil {
+			t.Errorf("AddNote after the part's retention: %v", err)
+		}
+	})
+}
+
+// TestStoreFailureShredsParts checks that a submission whose row cannot be
+// stored leaves none of its records readable, its parts included.
+func TestStoreFailureShredsParts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hs := newHarness(t, db)
+		cp := hs.m.CollectionPoint("contact")
+		in := url.Values{}
+		for k, v := range goodForm() {
+			in[k] = v
+		}
+		s, errs := parseForm(cp, in, "en")
+		if len(errs) != 0 {
+			t.Fatalf("the test form does not validate: %+v", errs)
+		}
+		// The challenge was used by a submission stored meanwhile, so the
+		// transaction fails after the records are sealed.
+		now := hs.clock.Now()
+		c := challenge{Form: cp.ID, Issued: now, ID: strings.Repeat("a", 22), Difficulty: testDifficulty}
+		if _, err := db.ExecContext(ctx, `INSERT INTO contact_challenges (id, expires_at) VALUES ($1, $2)`, c.ID, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hs.h.store(ctx, hs.m, cp, "en", s, c, now); !errors.Is(err, errReplayed) {
+			t.Fatalf("store with a used challenge: %v, want errReplayed", err)
+		}
+		var sealed, live int
+		if err := db.QueryRowContext(ctx, `SELECT count(*), count(*) - count(shredded_at) FROM vault_records`).Scan(&sealed, &live); err != nil {
+			t.Fatal(err)
+		}
+		if sealed != 2 || live != 0 {
+			t.Errorf("%d records sealed, %d left unshredded; want the submission and its part, both shredded", sealed, live)
+		}
+		if n := hs.count("contact_submissions") + hs.count("contact_submission_parts"); n != 0 {
+			t.Errorf("%d rows stored for a failed submission", n)
+		}
+	})
 }

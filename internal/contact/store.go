@@ -32,6 +32,16 @@ type row struct {
 	PolicyVersion       string
 	PolicyHash          string
 	Lang                string
+	Parts               []part
+}
+
+// part is a vault record holding the answers to fields kept for less time
+// than the rest of the submission.
+type part struct {
+	VaultID string
+	Expires time.Time
+	// Fields are the ids of the fields whose answers the record holds.
+	Fields []string
 }
 
 // submissions writes the contact tables.
@@ -61,7 +71,7 @@ func (s *submissions) used(ctx context.Context, id string) (bool, error) {
 	return n > 0, nil
 }
 
-// add stores r and marks the challenge id used until challengeExpires, in
+// add stores r with its parts and marks the challenge id used until challengeExpires, in
 // one transaction. It fills in r.ID and r.Reference, drawing another
 // reference if the first is taken, and fails with errReplayed if the
 // challenge was used meanwhile.
@@ -83,6 +93,11 @@ func (s *submissions) add(ctx context.Context, r *row, challengeID string, chall
 				r.VaultID, r.PolicyVersion, r.PolicyHash, r.Lang, r.Expires)
 			if err != nil {
 				return fmt.Errorf("contact: store submission of form %s: %w", r.Form, err)
+			}
+			for _, p := range r.Parts {
+				if _, err := tx.ExecContext(ctx, s.q["add-part"], r.ID, p.VaultID, p.Expires, strings.Join(p.Fields, ",")); err != nil {
+					return fmt.Errorf("contact: store part of submission of form %s: %w", r.Form, err)
+				}
 			}
 			return nil
 		})
