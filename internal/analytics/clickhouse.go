@@ -135,6 +135,19 @@ func (s *ClickHouseStore) WriteEvents(ctx context.Context, events []Event) error
 			return fmt.Errorf("analytics: write events: event %d has %d results", i, e.Results)
 		}
 	}
+	// As on the SQL store, an event from before the retention cut-off is
+	// refused: its day's raw events are gone, so its figures could not
+	// be counted right.
+	var cut int64
+	if err := s.conn.QueryRow(ctx, s.q["retention"]).Scan(&cut); err != nil {
+		return fmt.Errorf("analytics: write %d events: read the retention cut-off: %w", len(events), err)
+	}
+	for i := range events {
+		if t := events[i].Time; cut > 0 && t.Unix() < cut {
+			return fmt.Errorf("%w: %s event of %s, raw events kept from %s", ErrTooOld, events[i].Site,
+				t.UTC().Format(time.RFC3339), time.Unix(cut, 0).UTC().Format(time.DateOnly))
+		}
+	}
 	batch, err := s.conn.PrepareBatch(ctx, s.q["write-events"])
 	if err != nil {
 		return fmt.Errorf("analytics: write %d events: %w", len(events), err)

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -108,6 +109,29 @@ func TestClickHouseRefusesTimesItCannotStore(t *testing.T) {
 	}
 	if n := len(storedClickHouseEvents(t, s)); n != 0 {
 		t.Errorf("%d events stored from refused batches", n)
+	}
+}
+
+// TestClickHouseRefusesEventsBeforeRetention: once Retain has deleted the
+// raw events before a day, a late event from before it is refused with
+// ErrTooOld, as on the SQL store, and one after it is taken.
+func TestClickHouseRefusesEventsBeforeRetention(t *testing.T) {
+	s := newClickHouseTestStore(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	if _, err := s.Retain(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	old := Event{Site: "demo.localhost", Name: "pageview", Path: "/old", Time: day.Add(-time.Hour)}
+	fresh := Event{Site: "demo.localhost", Name: "pageview", Path: "/fresh", Time: day.Add(time.Hour)}
+	if err := s.WriteEvents(ctx, []Event{fresh, old}); !errors.Is(err, ErrTooOld) {
+		t.Errorf("a batch with an event before the cut-off: %v, want ErrTooOld", err)
+	}
+	if err := s.WriteEvents(ctx, []Event{fresh}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(storedClickHouseEvents(t, s)); n != 1 {
+		t.Errorf("%d events stored, want the fresh one", n)
 	}
 }
 
