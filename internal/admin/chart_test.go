@@ -1,9 +1,8 @@
 package admin
 
 import (
-	"flag"
+	"github.com/noren-web/noren/internal/goldentest"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,29 +13,11 @@ import (
 	"golang.org/x/net/html"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
 // golden compares got with the file testdata/name, or rewrites the file
 // with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", path, got)
-	}
+	goldentest.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 // TestDashboardChartGolden draws the dashboard's chart for fixed figures:

@@ -1,11 +1,9 @@
 package consent_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"flag"
-	"fmt"
+	"github.com/noren-web/noren/internal/goldentest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,8 +20,6 @@ import (
 	"github.com/noren-web/noren/internal/store/storetest"
 	"github.com/noren-web/noren/web"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // clock is the time every test runs at.
 var clock = time.Date(2026, 11, 29, 9, 30, 0, 0, time.UTC)
@@ -190,37 +186,7 @@ func cookieFor(m *manifest.Manifest, given time.Time, cats, tools map[string]boo
 // under -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./internal/consent -update and review the diff\n%s", name, firstDifference(want, got))
-	}
-}
-
-func firstDifference(want, got []byte) string {
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("line %d:\nwant %q\n got %q", i+1, w, g)
-		}
-	}
-	return ""
+	goldentest.Check(t, filepath.Join("testdata", "golden", name), got)
 }
 
 // mustGet reads the record of a receipt.

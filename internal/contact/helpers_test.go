@@ -3,14 +3,13 @@ package contact
 import (
 	"bytes"
 	"context"
-	"flag"
+	"github.com/noren-web/noren/internal/goldentest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,8 +24,6 @@ import (
 	"github.com/noren-web/noren/internal/vault"
 	"github.com/noren-web/noren/web"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // testSecret signs the challenges of every test.
 var testSecret = bytes.Repeat([]byte("k"), 32)
@@ -265,21 +262,5 @@ func (hs *harness) count(table string) int {
 // -update.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./internal/contact -update and review the diff\ngot:\n%s", name, got)
-	}
+	goldentest.Check(t, filepath.Join("testdata", "golden", name), []byte(got))
 }

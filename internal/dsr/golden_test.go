@@ -1,6 +1,7 @@
 package dsr_test
 
 import (
+	"github.com/noren-web/noren/internal/goldentest"
 	"net/http"
 	"net/url"
 	"os"
@@ -59,7 +60,7 @@ func TestGoldenPages(t *testing.T) {
 				body := tokenValue.ReplaceAllString(resp.body, `value="TOKEN"`)
 				body = reference.ReplaceAllString(body, "R-XXXX-XXXX")
 				golden := filepath.Join("testdata", "golden", p.name+"."+lang+".html")
-				if *update {
+				if goldentest.Update() {
 					if err := os.WriteFile(golden, []byte(body), 0o644); err != nil {
 						t.Fatal(err)
 					}

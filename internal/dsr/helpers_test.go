@@ -2,7 +2,6 @@ package dsr_test
 
 import (
 	"context"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,8 +22,6 @@ import (
 	"github.com/noren-web/noren/internal/vault"
 	"github.com/noren-web/noren/web"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // start is the time every test starts at. It lies ahead so that what the
 // tests seal expires after the real time the vault checks against.

@@ -2,9 +2,7 @@ package policy
 
 import (
 	"bytes"
-	"flag"
-	"fmt"
-	"os"
+	"github.com/noren-web/noren/internal/goldentest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,8 +10,6 @@ import (
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/web"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // demoManifest is the manifest of the bundled demo site.
 func demoManifest(t testing.TB) *manifest.Manifest {
@@ -101,38 +97,5 @@ func renderString(t testing.TB, m *manifest.Manifest, lang string, doc Document,
 // under -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./internal/policy -update and review the diff\n%s",
-			name, firstDifference(want, got))
-	}
-}
-
-// firstDifference shows the first line where two texts differ.
-func firstDifference(want, got []byte) string {
-	wl := strings.Split(string(want), "\n")
-	gl := strings.Split(string(got), "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("line %d:\nwant: %s\n got: %s", i+1, w, g)
-		}
-	}
-	return ""
+	goldentest.Check(t, filepath.Join("testdata", "golden", name), got)
 }

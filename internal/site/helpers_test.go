@@ -3,8 +3,8 @@ package site
 import (
 	"bytes"
 	"compress/gzip"
-	"flag"
 	"fmt"
+	"github.com/noren-web/noren/internal/goldentest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,8 +17,6 @@ import (
 
 	"github.com/andybalholm/brotli"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // testNonce is the CSP nonce every test response carries.
 const testNonce = "t3st-n0nce"
@@ -129,23 +127,7 @@ func readFile(t testing.TB, name string) string {
 // with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	file := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file; run with -update if the change is intended\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	goldentest.Check(t, filepath.Join("testdata", "golden", name), []byte(got))
 }
 
 // chunkHandler writes three chunks "<p>chunk-N</p>" of the given type,

@@ -1,16 +1,13 @@
 package publicstats
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
+	"github.com/noren-web/noren/internal/goldentest"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,8 +17,6 @@ import (
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/web"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 var jst = time.FixedZone("JST", 9*3600)
 
@@ -213,24 +208,5 @@ func (hs *harness) get(t *testing.T, path string, header ...string) response {
 // under -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-		for i := range max(len(wl), len(gl)) {
-			if i >= len(wl) || i >= len(gl) || wl[i] != gl[i] {
-				t.Errorf("%s differs from the golden file at line %d; if the change is intended, run go test ./internal/analytics/publicstats -update and review the diff", name, i+1)
-				return
-			}
-		}
-	}
+	goldentest.Check(t, filepath.Join("testdata", "golden", name), got)
 }
