@@ -12,7 +12,10 @@ import (
 
 // Event is one stored event after enrichment. It holds no client address,
 // no user agent and nothing else that identifies a visitor: Visitor is a
-// keyed hash that changes every day.
+// keyed hash that changes every day, and the collector replaces addresses,
+// e-mail addresses, phone and card numbers and user agents found in the
+// text a client sends (path, referrer, properties …) with markers before
+// storing it (see package redact).
 type Event struct {
 	Time time.Time // when the collector accepted it, UTC
 	Site string    // the site's domain, such as "demo.localhost"
