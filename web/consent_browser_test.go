@@ -65,6 +65,10 @@ type consentSite struct {
 	page    string
 	configs map[bool]string // the page config, without and with GPC
 	fixture fixtureConfig
+	// gadget is a page with markup injected into its content; forged is
+	// a configuration, injected before Noren's, in which every category
+	// is strictly necessary.
+	gadget, forged string
 
 	mu    sync.Mutex
 	hits  map[string]int
@@ -81,10 +85,26 @@ func newConsentSite(t *testing.T) *consentSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &consentSite{page: string(page), configs: map[bool]string{}, hits: map[string]int{}}
+	gadget, err := os.ReadFile(filepath.Join("testdata", "gadget.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &consentSite{page: string(page), gadget: string(gadget), configs: map[bool]string{}, hits: map[string]int{}}
 	if err := json.Unmarshal(raw, &s.fixture); err != nil {
 		t.Fatalf("testdata/config.json: %v", err)
 	}
+	var forged map[string]any
+	if err := json.Unmarshal(raw, &forged); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range forged["categories"].([]any) {
+		c.(map[string]any)["required"] = true
+	}
+	out, err := json.Marshal(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.forged = string(out)
 	for _, gpc := range []bool{false, true} {
 		var cfg map[string]any
 		if err := json.Unmarshal(raw, &cfg); err != nil {
@@ -107,9 +127,24 @@ func newConsentSite(t *testing.T) *consentSite {
 	mux := http.NewServeMux()
 	mux.Handle("GET /noren/", http.StripPrefix("/noren", http.FileServerFS(static)))
 	mux.HandleFunc("GET /page", s.servePage)
-	mux.HandleFunc("GET /gated.js", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /gadget", s.servePage)
+	mux.HandleFunc("GET /gadget/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprint(w, `window.ran.push("external");`)
+		fmt.Fprint(w, `window.pwned.push("`+r.URL.Path+`");`)
+	})
+	for path, script := range gatedScripts {
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, script)
+		})
+	}
+	mux.HandleFunc("GET /gated/pixel.gif", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/gif")
+		w.Write(pixelGIF)
+	})
+	mux.HandleFunc("GET /gated/style.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css")
+		fmt.Fprint(w, `#held-style-probe { width: 7px }`)
 	})
 	mux.HandleFunc("GET /embed", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -126,9 +161,24 @@ func newConsentSite(t *testing.T) *consentSite {
 	return s
 }
 
-// servePage serves the fixture page under a Content-Security-Policy like
-// Noren's, so that scripts run only with the page's nonce; ?gpc=1 gives a
-// config that says the request carried Sec-GPC: 1.
+// gatedScripts are the scripts the fixture page holds back, by path. Each
+// says it ran.
+var gatedScripts = map[string]string{
+	"/gated/first.js":  `window.gatedRan = true; window.ran.push("first");`,
+	"/gated.js":        `window.ran.push("external");`,
+	"/gated/last.js":   `window.ran.push("last");`,
+	"/gated/module.js": `window.moduleRan = true;`,
+	"/gated/ad.js":     `window.adRan = true;`,
+	"/gated/late.js":   `window.lateRan = true;`,
+}
+
+// pixelGIF is a transparent 1×1 GIF.
+var pixelGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+// servePage serves the fixture page, or the gadget page, under a
+// Content-Security-Policy like Noren's, so that scripts run only with the
+// page's nonce; ?gpc=1 gives a config that says the request carried
+// Sec-GPC: 1.
 func (s *consentSite) servePage(w http.ResponseWriter, r *http.Request) {
 	nonce := base64.StdEncoding.EncodeToString(randomBytes(16))
 	h := w.Header()
@@ -136,7 +186,11 @@ func (s *consentSite) servePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", fmt.Sprintf("default-src 'self'; script-src 'self' 'nonce-%[1]s'; "+
 		"style-src 'self' 'nonce-%[1]s'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'", nonce))
-	fmt.Fprint(w, strings.NewReplacer("{{nonce}}", nonce, "{{config}}", s.configs[r.URL.Query().Get("gpc") == "1"]).Replace(s.page))
+	page := s.page
+	if r.URL.Path == "/gadget" {
+		page = s.gadget
+	}
+	fmt.Fprint(w, strings.NewReplacer("{{nonce}}", nonce, "{{config}}", s.configs[r.URL.Query().Get("gpc") == "1"], "{{forged}}", s.forged).Replace(page))
 }
 
 // recordChoice does what the contract asks of POST /api/consent: it
@@ -247,6 +301,15 @@ func (s *consentSite) hitsOf(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.hits[path]
+}
+
+// heldHits counts the requests for what the fixture page holds back.
+func (s *consentSite) heldHits() int {
+	n := s.hitsOf("/embed") + s.hitsOf("/gated/pixel.gif") + s.hitsOf("/gated/style.css")
+	for path := range gatedScripts {
+		n += s.hitsOf(path)
+	}
+	return n
 }
 
 func (s *consentSite) choices() []choiceRequest {
@@ -493,8 +556,8 @@ func TestConsentBeforeChoice(t *testing.T) {
 	b.open("/page")
 
 	b.check("no gated script ran", nothingRan)
-	if n := s.hitsOf("/gated.js") + s.hitsOf("/embed"); n != 0 {
-		t.Errorf("%d requests for the gated script and the embed before any choice", n)
+	if n := s.heldHits(); n != 0 {
+		t.Errorf("%d requests for the held-back scripts, embed, image and stylesheet before any choice", n)
 	}
 	checkBannerShape(b)
 	// The placeholder takes the box the embed would have had (560 × 315
@@ -532,7 +595,7 @@ func TestConsentAcceptAll(t *testing.T) {
 	b.click("Accept all", bannerAccept)
 	b.waitFor("the banner goes", `!document.querySelector('.noren-banner')`)
 	b.waitFor("gated scripts run", `window.ran.length === 3 && window.moduleRan === true && window.adRan === true`)
-	if got := evaluate[[]string](b, "order", `window.ran`); !slices.Equal(got, []string{"inline-before", "external", "inline-after"}) {
+	if got := evaluate[[]string](b, "order", `window.ran`); !slices.Equal(got, []string{"first", "external", "last"}) {
 		t.Errorf("gated scripts ran in the order %q, want the document's", got)
 	}
 	b.check("the page's foot is given back", `!document.documentElement.classList.contains('noren-bn')`)
@@ -564,15 +627,21 @@ func TestConsentAcceptAll(t *testing.T) {
 		t.Errorf("Consent Mode calls %v, want the default, then the update from the cookie", calls)
 	}
 
-	// A gated script added by another script after the page loaded runs too.
+	// A held-back script added later by a script of the page's, which can
+	// give it the page's nonce, runs too.
 	b.do("add a gated script", chromedp.Evaluate[chromedp.Void](`(() => {
 		const s = document.createElement('script');
 		s.type = 'text/plain';
 		s.dataset.norenCategory = 'analytics';
-		s.text = 'window.lateRan = true';
+		s.src = '/gated/late.js';
+		s.nonce = document.querySelector('script[src="/noren/consent.js"]').nonce;
 		document.body.append(s);
 	})()`))
 	b.waitFor("the added script runs", `window.lateRan === true`)
+	b.check("the held image and stylesheet have their addresses back, without the nonce", `(() => {
+		const i = document.getElementById('held-pixel'), l = document.getElementById('held-style');
+		return i.getAttribute('src') === '/gated/pixel.gif' && l.getAttribute('href') === '/gated/style.css' &&
+			i.nonce === '' && l.nonce === '' && !i.hasAttribute('data-noren-category'); })()`)
 }
 
 func TestConsentRejectAll(t *testing.T) {
@@ -590,8 +659,8 @@ func TestConsentRejectAll(t *testing.T) {
 	b.open("/page")
 	b.check("nothing ran after reload", nothingRan)
 	b.check("no banner after reload", `!document.querySelector('.noren-banner')`)
-	if n := s.hitsOf("/gated.js") + s.hitsOf("/embed"); n != 0 {
-		t.Errorf("%d requests for the gated script and the embed after Reject all", n)
+	if n := s.heldHits(); n != 0 {
+		t.Errorf("%d requests for the held-back scripts, embed, image and stylesheet after Reject all", n)
 	}
 }
 
@@ -873,4 +942,51 @@ func TestConsentLayoutAndContrast(t *testing.T) {
 	if low := evaluate[[]string](b, "contrast", contrastJS+`('dialog.noren-pc h2, dialog.noren-pc h3, dialog.noren-pc p, dialog.noren-pc dt, dialog.noren-pc dd, dialog.noren-pc a, dialog.noren-pc button, dialog.noren-pc .noren-tag')`); len(low) > 0 {
 		t.Errorf("text below 4.5:1 in the dialog: %q", low)
 	}
+}
+
+// TestConsentGadgets checks that consent.js brings to life only what the
+// server held back in the same response, marked with the response's nonce:
+// markup injected into a page's content in the held-back form, which
+// consent.js would otherwise run with the nonce that the
+// Content-Security-Policy refused it, does not run or load, before or after
+// consent, nor does a configuration injected before Noren's. Noren's own
+// held-back script still runs once allowed.
+func TestConsentGadgets(t *testing.T) {
+	s := newConsentSite(t)
+	b := s.browser(t)
+	b.open("/gadget")
+	checkBannerShape(b)
+	b.check("Noren's own held-back script waits", `!window.gatedRan`)
+	noGadget := func(when string) {
+		t.Helper()
+		b.check(when+": no injected code ran", `window.pwned.length === 0`)
+		b.check(when+": no injected frame got a placeholder or an address", `!document.querySelector('.noren-ctl') &&
+			[...document.querySelectorAll('iframe')].every(f => !f.hasAttribute('src'))`)
+		b.check(when+": no injected image or stylesheet got an address", `!document.querySelector('img[src], link[rel=stylesheet][href^="/gadget"]')`)
+		for path, n := range s.hitsUnder("/gadget/") {
+			t.Errorf("%s: %d requests for %s", when, n, path)
+		}
+	}
+	noGadget("before any choice")
+
+	b.click("Accept all", bannerAccept)
+	b.waitFor("Noren's own held-back script runs", `window.gatedRan === true`)
+	b.waitFor("the banner goes", `!document.querySelector('.noren-banner')`)
+	noGadget("after Accept all")
+	b.open("/gadget")
+	b.waitFor("Noren's own held-back script runs at once", `window.gatedRan === true`)
+	noGadget("on the next page")
+}
+
+// hitsUnder returns the number of requests for each path under prefix.
+func (s *consentSite) hitsUnder(prefix string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for p, n := range s.hits {
+		if strings.HasPrefix(p, prefix) {
+			out[p] = n
+		}
+	}
+	return out
 }

@@ -27,8 +27,9 @@ func Tool(m *manifest.Manifest) *manifest.Tool {
 // TrackerTag returns the script element that loads the tracker for site,
 // for a page's head. A tool that needs consent gets the inert form the
 // consent script runs once the visitor allows the tool (type text/plain
-// with data-noren-category and data-noren-tool); otherwise it runs
-// deferred. local counts pages served from localhost and loopback
+// with data-noren-category and data-noren-tool, and the nonce, by which
+// the consent script knows it for one the server held back); otherwise it
+// runs deferred. local counts pages served from localhost and loopback
 // addresses too, which the tracker otherwise ignores as development
 // traffic. nonce is the page's CSP nonce.
 func TrackerTag(t *manifest.Tool, site string, gated, local bool, nonce string) string {
@@ -36,11 +37,12 @@ func TrackerTag(t *manifest.Tool, site string, gated, local bool, nonce string) 
 	if local {
 		attrs += ` data-local`
 	}
+	attrs += ` nonce="` + html.EscapeString(nonce) + `"`
 	if gated {
 		return `<script type="text/plain" data-noren-category="` + html.EscapeString(t.Category) +
 			`" data-noren-tool="` + html.EscapeString(t.ID) + `" ` + attrs + `></script>`
 	}
-	return `<script defer ` + attrs + ` nonce="` + html.EscapeString(nonce) + `"></script>`
+	return `<script defer ` + attrs + `></script>`
 }
 
 // PixelTag returns the no-JavaScript counterpart of the tracker, for the

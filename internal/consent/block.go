@@ -18,7 +18,7 @@ import (
 // elements that would reach a tool needing consent before the visitor gave
 // it. An element reaches a tool when a URL in it names one of the tool's
 // hosts; tools of required categories and first-party tools are never held
-// back, nor is an element that already carries data-noren-category.
+// back.
 //
 //   - <script src> becomes type="text/plain" with data-noren-category and
 //     data-noren-tool, its own type kept in data-noren-type; consent.js runs
@@ -30,19 +30,55 @@ import (
 //     <img> and <source> lose href, src, srcset and imagesrcset to
 //     data-noren-* attributes, so that nothing is requested.
 //
-// The rewrite is the same for every visitor, whatever they chose, so pages
-// cache alike; consent.js brings held elements to life in the browser. m
-// returns the manifest in force; its hosts are sorted out again only when
+// Every element held back also carries the response's CSP nonce, and
+// consent.js brings to life only elements with its own nonce: those this
+// rewrite held back in this very response. The page's content cannot know
+// the nonce, so markup injected into it cannot have consent.js run a script
+// the Content-Security-Policy refused. For the same reason the rewrite
+// removes every data-noren-* attribute the content itself carries on these
+// elements. A script the content wrote in the held-back form by hand
+// (type="text/plain" with data-noren-category or data-noren-tool) is held
+// back again only when its src is one the policy admits anyway: a tool's
+// host, where the manifest says which tool it is, or the site itself, where
+// the tool or category it names must be in the manifest. Inline code in that
+// form never runs.
+//
+// m returns the manifest in force; its hosts are sorted out again only when
 // it changes.
 func BlockRewriter(m func() *manifest.Manifest) site.TagRewriter {
 	var cache atomic.Pointer[blocklist]
 	return site.TagRewriter{
 		Tags:  []string{"script", "iframe", "link", "img", "source"},
-		Maybe: site.MayNameHost,
+		Maybe: mayRewrite,
 		Rewrite: func(p site.Page, tok *xhtml.Token) (bool, string) {
-			return blocklistFor(&cache, m()).rewrite(p.Lang, tok), ""
+			return blocklistFor(&cache, m()).rewrite(p.Lang, p.Nonce, tok), ""
 		},
 	}
+}
+
+// mayRewrite tells from a start tag's source whether the rewrite could
+// change it: it may name a host, or it has attributes named data-noren-*.
+func mayRewrite(raw []byte) bool {
+	return site.MayNameHost(raw) || containsFold(raw, "data-noren-")
+}
+
+// containsFold reports whether b contains s, a lower-case ASCII string, in
+// any case, as attribute names may be written.
+func containsFold(b []byte, s string) bool {
+next:
+	for i := 0; i+len(s) <= len(b); i++ {
+		for j := 0; j < len(s); j++ {
+			c := b[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != s[j] {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // blocklist knows which hosts belong to tools that need consent.
@@ -54,6 +90,9 @@ type blocklist struct {
 	exempt []string
 	// gated are the hosts of the other tools, the most specific first.
 	gated []gatedHost
+	// thirdParty are the hosts of every third-party tool: those the
+	// Content-Security-Policy admits (see CSPSources).
+	thirdParty []string
 }
 
 type gatedHost struct {
@@ -82,6 +121,9 @@ func newBlocklist(m *manifest.Manifest) *blocklist {
 				b.exempt = append(b.exempt, h)
 			} else {
 				b.gated = append(b.gated, gatedHost{pattern: h, tool: t})
+			}
+			if t.Party == "third" && cspHostSource(h) {
+				b.thirdParty = append(b.thirdParty, h)
 			}
 		}
 	}
@@ -129,51 +171,139 @@ func (b *blocklist) srcsetTool(srcset string) *manifest.Tool {
 	return nil
 }
 
-// rewrite holds tok back if it reaches a gated tool, and reports whether it
-// did.
-func (b *blocklist) rewrite(lang string, tok *xhtml.Token) bool {
-	if _, ok := tagAttr(tok, "data-noren-category"); ok {
-		return false
+// claim is what the data-noren-* attributes an element came with said.
+type claim struct {
+	found               bool
+	category, tool, typ string
+}
+
+// takeClaim removes the data-noren-* attributes of an element of the page's
+// content and returns what they said; where a name repeats, the first
+// counts, as in browsers.
+func takeClaim(tok *xhtml.Token) claim {
+	var c claim
+	first := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
 	}
-	switch tok.Data {
-	case "script":
-		return b.script(tok)
-	case "iframe":
-		return b.iframe(lang, tok)
-	case "link":
-		if !linkFetches(tok) {
+	tok.Attr = slices.DeleteFunc(tok.Attr, func(a xhtml.Attribute) bool {
+		name, ok := strings.CutPrefix(a.Key, "data-noren-")
+		if a.Namespace != "" || !ok {
 			return false
 		}
-		return b.neutralise(tok, "href", "imagesrcset")
+		c.found = true
+		switch name {
+		case "category":
+			first(&c.category, a.Val)
+		case "tool":
+			first(&c.tool, a.Val)
+		case "type":
+			first(&c.typ, a.Val)
+		}
+		return true
+	})
+	return c
+}
+
+// rewrite holds tok back if it reaches a gated tool, and reports whether it
+// changed tok: held it back, or removed data-noren-* attributes it came
+// with. nonce, the response's, marks what was held back.
+func (b *blocklist) rewrite(lang, nonce string, tok *xhtml.Token) bool {
+	c := takeClaim(tok)
+	var category, tool string
+	switch tok.Data {
+	case "script":
+		category, tool = b.script(tok, c)
+	case "iframe":
+		category, tool = heldBy(b.iframe(lang, tok))
+	case "link":
+		if linkFetches(tok) {
+			category, tool = heldBy(b.neutralise(tok, "href", "imagesrcset"))
+		}
 	case "img", "source":
-		return b.neutralise(tok, "src", "srcset")
+		category, tool = heldBy(b.neutralise(tok, "src", "srcset"))
 	}
-	return false
+	if category == "" {
+		return c.found
+	}
+	markHeld(tok, category, tool, nonce)
+	return true
+}
+
+// heldBy returns the category and id of the tool that holds an element
+// back, or "" for none.
+func heldBy(t *manifest.Tool) (category, tool string) {
+	if t == nil {
+		return "", ""
+	}
+	return t.Category, t.ID
 }
 
 // script turns a script that would load from a gated tool into the inert
-// form consent.js activates. SVG scripts name their source in href.
-func (b *blocklist) script(tok *xhtml.Token) bool {
+// form consent.js activates, and returns the category (and tool) it waits
+// for, or "" when it is left as it is. SVG scripts name their source in
+// href. c is what the script's data-noren-* attributes said.
+func (b *blocklist) script(tok *xhtml.Token, c claim) (category, tool string) {
+	typ, _ := tagAttr(tok, "type")
+	// The held-back form written by hand: its own type is in c.typ.
+	byHand := (c.category != "" || c.tool != "") && strings.EqualFold(strings.TrimSpace(typ), "text/plain")
+	if byHand {
+		typ = c.typ
+	}
+	if !runsAsScript(typ) {
+		return "", ""
+	}
 	var t *manifest.Tool
 	for _, key := range []string{"src", "href", "xlink:href"} {
 		if v, ok := tagAttr(tok, key); ok && t == nil {
 			t = b.tool(v)
 		}
 	}
-	if t == nil {
-		return false
+	switch {
+	case t != nil:
+		category, tool = t.Category, t.ID
+	case byHand:
+		category, tool = b.claimed(tok, c)
 	}
-	typ, _ := tagAttr(tok, "type")
-	if !runsAsScript(typ) {
-		return false
+	if category == "" {
+		return "", ""
 	}
 	delTagAttr(tok, "type")
 	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "type", Val: "text/plain"})
-	markHeld(tok, t)
 	if typ != "" {
 		tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-type", Val: typ})
 	}
-	return true
+	return category, tool
+}
+
+// claimed returns the category and tool a script written in the held-back
+// form by hand names, when that script may be held back again: its src
+// must be one the Content-Security-Policy admits without a nonce (the site
+// itself or a third-party tool's host), since consent.js runs it with one,
+// and the tool or category must be in the manifest. The tool, when named,
+// decides the category. It returns "" otherwise, and for inline code.
+func (b *blocklist) claimed(tok *xhtml.Token, c claim) (category, tool string) {
+	src, _ := tagAttr(tok, "src")
+	if !site.RelativeURL(src) && !b.admitted(src) {
+		return "", ""
+	}
+	if c.tool != "" {
+		if t := b.m.Tool(c.tool); t != nil {
+			return t.Category, t.ID
+		}
+		return "", ""
+	}
+	if b.m.CookieCategory(c.category) == nil {
+		return "", ""
+	}
+	return c.category, ""
+}
+
+// admitted reports whether the URL ref names a third-party tool's host.
+func (b *blocklist) admitted(ref string) bool {
+	host := site.URLHost(ref)
+	return host != "" && slices.ContainsFunc(b.thirdParty, func(p string) bool { return site.HostMatches(p, host) })
 }
 
 // runsAsScript reports whether a browser runs a script element with this
@@ -193,35 +323,35 @@ func runsAsScript(typ string) bool {
 	return false
 }
 
-// iframe replaces a frame from a gated tool with a notice that loads nothing.
-func (b *blocklist) iframe(lang string, tok *xhtml.Token) bool {
+// iframe replaces a frame from a gated tool with a notice that loads
+// nothing, and returns the tool, or nil when the frame is left as it is.
+func (b *blocklist) iframe(lang string, tok *xhtml.Token) *manifest.Tool {
 	src, ok := tagAttr(tok, "src")
 	if !ok {
-		return false
+		return nil
 	}
 	if _, ok := tagAttr(tok, "srcdoc"); ok {
 		// Browsers show srcdoc and never load src.
-		return false
+		return nil
 	}
 	t := b.tool(src)
 	if t == nil {
-		return false
+		return nil
 	}
 	delTagAttr(tok, "src")
 	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-src", Val: src})
-	markHeld(tok, t)
 	if title, _ := tagAttr(tok, "title"); strings.TrimSpace(title) == "" {
 		delTagAttr(tok, "title")
 		tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "title", Val: t.Name.In(lang)})
 	}
 	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "srcdoc", Val: embedPlaceholder(b.m, t, lang, src)})
-	return true
+	return t
 }
 
 // neutralise moves the URL attributes of an element to data-noren-*
-// attributes when any of them reaches a gated tool. The first of keys holds
-// one URL, the second a srcset.
-func (b *blocklist) neutralise(tok *xhtml.Token, urlKey, srcsetKey string) bool {
+// attributes when any of them reaches a gated tool, and returns the tool,
+// or nil. The first of keys holds one URL, the second a srcset.
+func (b *blocklist) neutralise(tok *xhtml.Token, urlKey, srcsetKey string) *manifest.Tool {
 	var t *manifest.Tool
 	if v, ok := tagAttr(tok, urlKey); ok {
 		t = b.tool(v)
@@ -230,7 +360,7 @@ func (b *blocklist) neutralise(tok *xhtml.Token, urlKey, srcsetKey string) bool 
 		t = b.srcsetTool(v)
 	}
 	if t == nil {
-		return false
+		return nil
 	}
 	for _, key := range []string{urlKey, srcsetKey} {
 		if v, ok := tagAttr(tok, key); ok {
@@ -238,8 +368,7 @@ func (b *blocklist) neutralise(tok *xhtml.Token, urlKey, srcsetKey string) bool 
 			tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-" + key, Val: v})
 		}
 	}
-	markHeld(tok, t)
-	return true
+	return t
 }
 
 // linkFetches reports whether a <link> makes the browser contact its href:
@@ -258,11 +387,20 @@ func linkFetches(tok *xhtml.Token) bool {
 	return false
 }
 
-// markHeld names the tool and category that hold an element back.
-func markHeld(tok *xhtml.Token, t *manifest.Tool) {
-	tok.Attr = append(tok.Attr,
-		xhtml.Attribute{Key: "data-noren-category", Val: t.Category},
-		xhtml.Attribute{Key: "data-noren-tool", Val: t.ID})
+// markHeld names the category and tool ("" for none) that hold an element
+// back, and gives it the response's nonce in place of any it had, so that
+// consent.js knows it for one this response held back. The nonce makes no
+// held element load or run: scripts stay text/plain, and consent.js takes
+// it off the others before giving them their addresses back.
+func markHeld(tok *xhtml.Token, category, tool, nonce string) {
+	tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-category", Val: category})
+	if tool != "" {
+		tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "data-noren-tool", Val: tool})
+	}
+	delTagAttr(tok, "nonce")
+	if nonce != "" {
+		tok.Attr = append(tok.Attr, xhtml.Attribute{Key: "nonce", Val: nonce})
+	}
 }
 
 // tagAttr returns the value of the first attribute named key, which is

@@ -16,6 +16,9 @@ import (
 	"github.com/noren-web/noren/web"
 )
 
+// demoNonce is the CSP nonce of the demo pages served in tests.
+const demoNonce = "d3m0-n0nce"
+
 // TestDemoLoadsNothingFromOthersBeforeConsent serves every page of the
 // bundled demo site through the consent rewriters, as noren demo does, and
 // checks that nothing in it reaches another site before the visitor allows
@@ -37,6 +40,7 @@ func TestDemoLoadsNothingFromOthersBeforeConsent(t *testing.T) {
 	h, err := site.NewStatic(siteFS, site.Options{
 		Languages:       m.Languages,
 		DefaultLanguage: m.DefaultLang,
+		Nonce:           func(*http.Request) string { return demoNonce },
 		Injection: site.Injection{StartTags: []site.TagRewriter{
 			consent.BlockRewriter(func() *manifest.Manifest { return m }),
 			consent.ShareRewriter(),
@@ -79,9 +83,12 @@ func TestDemoLoadsNothingFromOthersBeforeConsent(t *testing.T) {
 			for _, leak := range demoExternalLoads(page) {
 				t.Errorf("loads from another site before consent: %s", leak)
 			}
+			if unbound := blockUnbound(page, demoNonce); len(unbound) > 0 {
+				t.Errorf("held back without the response's nonce: %q", unbound)
+			}
 			for _, want := range []string{
-				`<script async="" src="https://www.googletagmanager.com/gtag/js?id=G-NOREN0DEMO" type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics"></script>`,
-				`<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics">`,
+				`<script async="" src="https://www.googletagmanager.com/gtag/js?id=G-NOREN0DEMO" type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics" nonce="` + demoNonce + `"></script>`,
+				`<script src="/assets/analytics.js" type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics" nonce="` + demoNonce + `"></script>`,
 			} {
 				if !strings.Contains(page, want) {
 					t.Errorf("page lacks %s", want)

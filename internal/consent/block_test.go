@@ -101,9 +101,19 @@ func blockManifest(t testing.TB) *manifest.Manifest {
 	return m
 }
 
+// blockNonce is the CSP nonce of the responses the block tests rewrite.
+const blockNonce = "bl0ck-n0nce"
+
 // blockTag runs a tag rewriter on the first tag of tag, as the site
-// rewriter would, and returns what it writes.
+// rewriter would for a response with blockNonce, and returns what it
+// writes.
 func blockTag(t testing.TB, tr site.TagRewriter, lang, tag string) string {
+	t.Helper()
+	return blockTagNonce(t, tr, lang, blockNonce, tag)
+}
+
+// blockTagNonce is blockTag for a response with the given nonce.
+func blockTagNonce(t testing.TB, tr site.TagRewriter, lang, nonce, tag string) string {
 	t.Helper()
 	z := html.NewTokenizer(strings.NewReader(tag))
 	z.Next()
@@ -112,7 +122,7 @@ func blockTag(t testing.TB, tr site.TagRewriter, lang, tag string) string {
 		return tag
 	}
 	req := httptest.NewRequest(http.MethodGet, "/"+lang+"/", nil)
-	changed, after := tr.Rewrite(site.Page{Request: req, Lang: lang}, &tok)
+	changed, after := tr.Rewrite(site.Page{Request: req, Lang: lang, Nonce: nonce}, &tok)
 	if !changed {
 		return tag + after
 	}
@@ -122,7 +132,10 @@ func blockTag(t testing.TB, tr site.TagRewriter, lang, tag string) string {
 func TestBlockRewriterTags(t *testing.T) {
 	m := blockManifest(t)
 	tr := consent.BlockRewriter(func() *manifest.Manifest { return m })
-	const gaMark = `type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics"`
+	const (
+		nonce  = `nonce="` + blockNonce + `"`
+		gaMark = `type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics" ` + nonce
+	)
 	tests := []struct {
 		name, in, want string
 	}{
@@ -143,10 +156,10 @@ func TestBlockRewriterTags(t *testing.T) {
 			`<script src="https://www.googletagmanager.com/gtm.js" ` + gaMark + `>`},
 		{"original type kept",
 			`<script type="module" src="https://www.googletagmanager.com/m.js">`,
-			`<script src="https://www.googletagmanager.com/m.js" ` + gaMark + ` data-noren-type="module">`},
+			`<script src="https://www.googletagmanager.com/m.js" type="text/plain" data-noren-type="module" data-noren-category="analytics" data-noren-tool="google-analytics" ` + nonce + `>`},
 		{"JavaScript type with parameters",
 			`<script type="text/javascript; charset=utf-8" src="https://www.googletagmanager.com/m.js">`,
-			`<script src="https://www.googletagmanager.com/m.js" ` + gaMark + ` data-noren-type="text/javascript; charset=utf-8">`},
+			`<script src="https://www.googletagmanager.com/m.js" type="text/plain" data-noren-type="text/javascript; charset=utf-8" data-noren-category="analytics" data-noren-tool="google-analytics" ` + nonce + `>`},
 		{"repeated type attributes all go",
 			`<script src="https://www.googletagmanager.com/m.js" type="" TYPE="module">`,
 			`<script src="https://www.googletagmanager.com/m.js" ` + gaMark + `>`},
@@ -164,13 +177,10 @@ func TestBlockRewriterTags(t *testing.T) {
 			`<script src="https://cse.google.com/cse.js?cx=1">`},
 		{"gated wildcard next to a required host",
 			`<script src="https://adservice.google.com/ads.js">`,
-			`<script src="https://adservice.google.com/ads.js" type="text/plain" data-noren-category="advertising" data-noren-tool="ads">`},
-		{"already gated by hand",
-			`<script type="text/plain" data-noren-category="analytics" src="https://www.googletagmanager.com/gtag/js">`,
-			`<script type="text/plain" data-noren-category="analytics" src="https://www.googletagmanager.com/gtag/js">`},
-		{"gated by hand with an unknown tool name",
-			`<script data-noren-category="preferences" src="https://www.googletagmanager.com/x.js">`,
-			`<script data-noren-category="preferences" src="https://www.googletagmanager.com/x.js">`},
+			`<script src="https://adservice.google.com/ads.js" type="text/plain" data-noren-category="advertising" data-noren-tool="ads" ` + nonce + `>`},
+		{"the content's own nonce gives way",
+			`<script nonce="guessed" src="https://www.googletagmanager.com/a.js" NONCE="again">`,
+			`<script src="https://www.googletagmanager.com/a.js" ` + gaMark + `>`},
 		{"relative and local scripts",
 			`<script src="/assets/site.js">`,
 			`<script src="/assets/site.js">`},
@@ -183,30 +193,95 @@ func TestBlockRewriterTags(t *testing.T) {
 		{"javascript: URL naming a gated host",
 			`<script src="javascript://www.googletagmanager.com/%0a1">`,
 			`<script src="javascript://www.googletagmanager.com/%0a1">`},
+
+		// The held-back form written by hand: what the content claims
+		// counts only where the policy admits the script anyway.
+		{"by hand on a tool's host: the manifest names the tool",
+			`<script type="text/plain" data-noren-category="necessary" src="https://www.googletagmanager.com/gtag/js">`,
+			`<script src="https://www.googletagmanager.com/gtag/js" ` + gaMark + `>`},
+		{"by hand on the site itself, with a tool",
+			`<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics" src="/assets/ga.js">`,
+			`<script src="/assets/ga.js" ` + gaMark + `>`},
+		{"by hand on the site itself: the tool decides the category",
+			`<script type="text/plain" data-noren-category="necessary" data-noren-tool="ads" src="ads.js">`,
+			`<script src="ads.js" type="text/plain" data-noren-category="advertising" data-noren-tool="ads" ` + nonce + `>`},
+		{"by hand on the site itself, with a category",
+			`<script type="text/plain" data-noren-category="embeds" data-noren-type="module" src="../video.js">`,
+			`<script src="../video.js" type="text/plain" data-noren-type="module" data-noren-category="embeds" ` + nonce + `>`},
+		{"by hand on a third-party host that needs no consent",
+			`<script type="text/plain" data-noren-category="necessary" src="https://cse.google.com/cse.js">`,
+			`<script src="https://cse.google.com/cse.js" type="text/plain" data-noren-category="necessary" ` + nonce + `>`},
+		{"by hand, inline: never run",
+			`<script type="text/plain" data-noren-category="necessary">alert(1)</script>`,
+			`<script type="text/plain">`},
+		{"by hand, inline with a tool: never run",
+			`<script type="TEXT/PLAIN" DATA-NOREN-CATEGORY="analytics" data-noren-tool="google-analytics" nonce="x">`,
+			`<script type="TEXT/PLAIN" nonce="x">`},
+		{"by hand from a host the policy does not admit",
+			`<script type="text/plain" data-noren-category="necessary" src="https://evil.example/x.js">`,
+			`<script type="text/plain" src="https://evil.example/x.js">`},
+		{"by hand from a first-party tool's host, which the policy does not list",
+			`<script type="text/plain" data-noren-category="necessary" src="https://static.example.jp/x.js">`,
+			`<script type="text/plain" src="https://static.example.jp/x.js">`},
+		{"by hand, protocol-relative in disguise",
+			`<script type="text/plain" data-noren-category="necessary" src="/&#9;\evil.example/x.js">`,
+			`<script type="text/plain" src="/	\evil.example/x.js">`},
+		{"by hand, data: URL",
+			`<script type="text/plain" data-noren-category="necessary" src="data:text/javascript,alert(1)">`,
+			`<script type="text/plain" src="data:text/javascript,alert(1)">`},
+		{"by hand, javascript: URL",
+			`<script type="text/plain" data-noren-category="necessary" src=" java&#10;script:alert(1)">`,
+			`<script type="text/plain" src=" java
+script:alert(1)">`},
+		{"by hand, unknown tool",
+			`<script type="text/plain" data-noren-tool="nobody" data-noren-category="analytics" src="/x.js">`,
+			`<script type="text/plain" src="/x.js">`},
+		{"by hand, unknown category",
+			`<script type="text/plain" data-noren-category="everything" src="/x.js">`,
+			`<script type="text/plain" src="/x.js">`},
+		{"by hand, a data block",
+			`<script type="text/plain" data-noren-category="analytics" data-noren-type="application/json" src="/x.json">`,
+			`<script type="text/plain" src="/x.json">`},
+		{"claims on a script that runs anyway are dropped",
+			`<script data-noren-category="preferences" src="https://www.googletagmanager.com/x.js">`,
+			`<script src="https://www.googletagmanager.com/x.js" ` + gaMark + `>`},
+		{"claims on a local script are dropped",
+			`<script data-noren-category="analytics" data-noren-whatever src="/x.js">`,
+			`<script src="/x.js">`},
+
 		{"preconnect neutralised",
 			`<link rel="preconnect" href="https://www.googletagmanager.com" crossorigin>`,
-			`<link rel="preconnect" crossorigin="" data-noren-href="https://www.googletagmanager.com" data-noren-category="analytics" data-noren-tool="google-analytics">`},
+			`<link rel="preconnect" crossorigin="" data-noren-href="https://www.googletagmanager.com" data-noren-category="analytics" data-noren-tool="google-analytics" ` + nonce + `>`},
 		{"dns-prefetch neutralised",
 			`<link rel="dns-prefetch" href="//stats.g.doubleclick.net">`,
-			`<link rel="dns-prefetch" data-noren-href="//stats.g.doubleclick.net" data-noren-category="advertising" data-noren-tool="ads">`},
+			`<link rel="dns-prefetch" data-noren-href="//stats.g.doubleclick.net" data-noren-category="advertising" data-noren-tool="ads" ` + nonce + `>`},
 		{"preload of images by imagesrcset",
 			`<link rel="preload" as="image" href="/hero.png" imagesrcset="/hero.png 1x, https://www.youtube-nocookie.com/t.jpg 2x">`,
-			`<link rel="preload" as="image" data-noren-href="/hero.png" data-noren-imagesrcset="/hero.png 1x, https://www.youtube-nocookie.com/t.jpg 2x" data-noren-category="embeds" data-noren-tool="video">`},
+			`<link rel="preload" as="image" data-noren-href="/hero.png" data-noren-imagesrcset="/hero.png 1x, https://www.youtube-nocookie.com/t.jpg 2x" data-noren-category="embeds" data-noren-tool="video" ` + nonce + `>`},
 		{"alternate stylesheet fetches",
 			`<link rel="alternate stylesheet" href="https://www.googletagmanager.com/s.css">`,
-			`<link rel="alternate stylesheet" data-noren-href="https://www.googletagmanager.com/s.css" data-noren-category="analytics" data-noren-tool="google-analytics">`},
+			`<link rel="alternate stylesheet" data-noren-href="https://www.googletagmanager.com/s.css" data-noren-category="analytics" data-noren-tool="google-analytics" ` + nonce + `>`},
 		{"navigational link untouched",
 			`<link rel="canonical" href="https://www.googletagmanager.com/">`,
 			`<link rel="canonical" href="https://www.googletagmanager.com/">`},
+		{"link held by hand loses the claim",
+			`<link rel="stylesheet" data-noren-category="necessary" data-noren-href="https://evil.example/x.css">`,
+			`<link rel="stylesheet">`},
 		{"tracking pixel neutralised",
 			`<img height="1" width="1" alt="" src="https://www.google-analytics.com/collect?v=1&amp;t=pageview">`,
-			`<img height="1" width="1" alt="" data-noren-src="https://www.google-analytics.com/collect?v=1&amp;t=pageview" data-noren-category="analytics" data-noren-tool="google-analytics">`},
+			`<img height="1" width="1" alt="" data-noren-src="https://www.google-analytics.com/collect?v=1&amp;t=pageview" data-noren-category="analytics" data-noren-tool="google-analytics" ` + nonce + `>`},
 		{"image by srcset",
 			`<img src="/a.png" srcset="/a.png 1x, https://ad.doubleclick.net/b.png 2x" alt="x">`,
-			`<img alt="x" data-noren-src="/a.png" data-noren-srcset="/a.png 1x, https://ad.doubleclick.net/b.png 2x" data-noren-category="advertising" data-noren-tool="ads">`},
+			`<img alt="x" data-noren-src="/a.png" data-noren-srcset="/a.png 1x, https://ad.doubleclick.net/b.png 2x" data-noren-category="advertising" data-noren-tool="ads" ` + nonce + `>`},
+		{"image held by hand loses the claim",
+			`<img src="/a.png" data-noren-category="necessary" data-noren-src="https://evil.example/p.gif" alt="">`,
+			`<img src="/a.png" alt="">`},
+		{"held image keeps only the held addresses",
+			`<img data-noren-srcset="https://evil.example/p.gif 2x" src="https://ad.doubleclick.net/p.gif">`,
+			`<img data-noren-src="https://ad.doubleclick.net/p.gif" data-noren-category="advertising" data-noren-tool="ads" ` + nonce + `>`},
 		{"picture source",
 			`<source srcset="https://www.youtube-nocookie.com/t.webp" type="image/webp">`,
-			`<source type="image/webp" data-noren-srcset="https://www.youtube-nocookie.com/t.webp" data-noren-category="embeds" data-noren-tool="video">`},
+			`<source type="image/webp" data-noren-srcset="https://www.youtube-nocookie.com/t.webp" data-noren-category="embeds" data-noren-tool="video" ` + nonce + `>`},
 		{"local image",
 			`<img src="/assets/logo.svg" alt="">`,
 			`<img src="/assets/logo.svg" alt="">`},
@@ -221,6 +296,12 @@ func TestBlockRewriterTags(t *testing.T) {
 			}
 		})
 	}
+	t.Run("without a nonce, held back all the same", func(t *testing.T) {
+		const want = `<script src="https://www.googletagmanager.com/a.js" type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics">`
+		if got := blockTagNonce(t, tr, "en", "", `<script nonce="x" src="https://www.googletagmanager.com/a.js">`); got != want {
+			t.Errorf("\n got %s\nwant %s", got, want)
+		}
+	})
 }
 
 // iframeAttrs rewrites an iframe tag and returns its attributes.
@@ -288,8 +369,8 @@ func TestBlockRewriterIframes(t *testing.T) {
 			if _, ok := attrs["src"]; ok {
 				t.Errorf("the iframe keeps its src: %v", attrs)
 			}
-			if attrs["data-noren-category"] != "embeds" || attrs["data-noren-tool"] != "video" {
-				t.Errorf("category %q, tool %q", attrs["data-noren-category"], attrs["data-noren-tool"])
+			if attrs["data-noren-category"] != "embeds" || attrs["data-noren-tool"] != "video" || attrs["nonce"] != blockNonce {
+				t.Errorf("category %q, tool %q, nonce %q", attrs["data-noren-category"], attrs["data-noren-tool"], attrs["nonce"])
 			}
 			if attrs["title"] != tt.title {
 				t.Errorf("title %q, want %q", attrs["title"], tt.title)
@@ -339,11 +420,16 @@ func TestBlockRewriterIframes(t *testing.T) {
 			t.Errorf("data-noren-src %q, want %q", attrs["data-noren-src"], src)
 		}
 	})
+	t.Run("the content's data-noren-src gives way", func(t *testing.T) {
+		attrs := iframeAttrs(t, tr, "en", `<iframe data-noren-src="https://evil.example/" nonce="x" src="`+strings.ReplaceAll(src, "&", "&amp;")+`">`)
+		if attrs["data-noren-src"] != src || attrs["nonce"] != blockNonce {
+			t.Errorf("data-noren-src %q, nonce %q; want %q, %q", attrs["data-noren-src"], attrs["nonce"], src, blockNonce)
+		}
+	})
 	for name, tag := range map[string]string{
-		"srcdoc wins over src":  `<iframe srcdoc="<p>hi</p>" src="https://www.youtube-nocookie.com/embed/a">`,
-		"already gated by hand": `<iframe data-noren-category="embeds" data-noren-src="https://www.youtube-nocookie.com/embed/a">`,
-		"local frame":           `<iframe src="/map.html">`,
-		"no src":                `<iframe name="x">`,
+		"srcdoc wins over src": `<iframe srcdoc="<p>hi</p>" src="https://www.youtube-nocookie.com/embed/a">`,
+		"local frame":          `<iframe src="/map.html">`,
+		"no src":               `<iframe name="x">`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got := blockTag(t, tr, "en", tag); got != tag {
@@ -351,6 +437,12 @@ func TestBlockRewriterIframes(t *testing.T) {
 			}
 		})
 	}
+	t.Run("held back by hand: the claim goes, nothing is held", func(t *testing.T) {
+		const tag = `<iframe title="x" data-noren-category="embeds" data-noren-tool="video" data-noren-src="https://evil.example/a">`
+		if got, want := blockTag(t, tr, "en", tag), `<iframe title="x">`; got != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	})
 }
 
 // TestBlockRewriterFollowsTheManifest checks that a reloaded manifest
@@ -374,12 +466,19 @@ func TestBlockRewriterFollowsTheManifest(t *testing.T) {
 }
 
 // blockServer serves page through an injector with the block and share
-// rewriters, as Noren wires them.
+// rewriters, as Noren wires them, in responses whose nonce is blockNonce.
 func blockServer(t testing.TB, m *manifest.Manifest, page string) http.Handler {
+	t.Helper()
+	return blockServerNonce(t, m, blockNonce, page)
+}
+
+// blockServerNonce is blockServer for responses with the given nonce.
+func blockServerNonce(t testing.TB, m *manifest.Manifest, nonce, page string) http.Handler {
 	t.Helper()
 	in, err := site.NewInjector(site.Options{
 		Languages:       []string{"ja", "en"},
 		DefaultLanguage: "ja",
+		Nonce:           func(*http.Request) string { return nonce },
 		Injection: site.Injection{StartTags: []site.TagRewriter{
 			consent.BlockRewriter(func() *manifest.Manifest { return m }),
 			consent.ShareRewriter(),
@@ -400,7 +499,8 @@ func TestBlockRewriterPage(t *testing.T) {
 	const page = `<!DOCTYPE html><html lang="en"><head><title>News</title>
 <link rel="preconnect" href="https://www.googletagmanager.com">
 <script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>
-<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics">gtag('config','G-1')</script>
+<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics" src="/assets/ga.js"></script>
+<script type="text/plain" data-noren-category="necessary">alert('injected')</script>
 </head><body>
 <noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-1" height="0" width="0"></iframe><img src="https://ad.doubleclick.net/p.gif" alt=""></noscript>
 <iframe src="https://www.youtube-nocookie.com/embed/abc" title="Video"></iframe>
@@ -418,13 +518,16 @@ func TestBlockRewriterPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := string(body)
+	const ga = `data-noren-category="analytics" data-noren-tool="google-analytics" nonce="` + blockNonce + `"`
 	for _, want := range []string{
-		`<link rel="preconnect" data-noren-href="https://www.googletagmanager.com" data-noren-category="analytics" data-noren-tool="google-analytics">`,
-		`<script async="" src="https://www.googletagmanager.com/gtag/js?id=G-1" type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics"></script>`,
-		`<script type="text/plain" data-noren-category="analytics" data-noren-tool="google-analytics">gtag('config','G-1')</script>`,
-		`<noscript><iframe height="0" width="0" data-noren-src="https://www.googletagmanager.com/ns.html?id=GTM-1" data-noren-category="analytics" data-noren-tool="google-analytics" title="Google Analytics" srcdoc="`,
-		`<img alt="" data-noren-src="https://ad.doubleclick.net/p.gif" data-noren-category="advertising" data-noren-tool="ads"></noscript>`,
-		`<iframe title="Video" data-noren-src="https://www.youtube-nocookie.com/embed/abc" data-noren-category="embeds" data-noren-tool="video" srcdoc="`,
+		`<link rel="preconnect" data-noren-href="https://www.googletagmanager.com" ` + ga + `>`,
+		`<script async="" src="https://www.googletagmanager.com/gtag/js?id=G-1" type="text/plain" ` + ga + `></script>`,
+		`<script src="/assets/ga.js" type="text/plain" ` + ga + `></script>`,
+		`<script type="text/plain">alert('injected')</script>`,
+		`<noscript><iframe height="0" width="0" data-noren-src="https://www.googletagmanager.com/ns.html?id=GTM-1" title="Google Analytics" srcdoc="`,
+		`<img alt="" data-noren-src="https://ad.doubleclick.net/p.gif" data-noren-category="advertising" data-noren-tool="ads" nonce="` + blockNonce + `"></noscript>`,
+		`<iframe title="Video" data-noren-src="https://www.youtube-nocookie.com/embed/abc" srcdoc="`,
+		`" data-noren-category="embeds" data-noren-tool="video" nonce="` + blockNonce + `"></iframe>`,
 		`<img src="/assets/logo.svg" alt="Example City">`,
 	} {
 		if !strings.Contains(got, want) {
@@ -520,11 +623,63 @@ func blockLeak(tok html.Token, gated func(ref string) bool) []string {
 	return leaks
 }
 
+// blockUnbound reports every element of an HTML page, down into
+// <noscript>, that consent.js might act on without this response's rewrite
+// having held it back: an element of the kinds it restores with a
+// data-noren-* attribute but without the response's nonce, or a held-back
+// script without an address, whose inline code consent.js would run.
+func blockUnbound(page, nonce string) []string {
+	var found []string
+	z := html.NewTokenizer(strings.NewReader(page))
+	noscript := false
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return found
+		}
+		tok := z.Token()
+		inNoscript := noscript
+		noscript = false
+		switch tt {
+		case html.TextToken:
+			if inNoscript {
+				found = append(found, blockUnbound(tok.Data, nonce)...)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			noscript = tok.Data == "noscript"
+			if !slices.Contains([]string{"script", "iframe", "link", "img", "source"}, tok.Data) {
+				continue
+			}
+			first := map[string]string{}
+			marked := false
+			for _, a := range tok.Attr {
+				if _, ok := first[a.Key]; !ok {
+					first[a.Key] = a.Val
+				}
+				marked = marked || strings.HasPrefix(a.Key, "data-noren-")
+			}
+			_, src := first["src"]
+			_, href := first["href"]
+			switch {
+			case marked && first["nonce"] != nonce:
+				found = append(found, tok.String())
+			case tok.Data == "script" && marked && !src && !href:
+				found = append(found, tok.String())
+			}
+		}
+	}
+}
+
 // FuzzBlockRewrite rewrites any page and checks that nothing in the result
-// still loads from a gated tool, and that a second rewrite changes nothing.
+// still loads from a gated tool, that whatever consent.js could bring to
+// life carries the response's nonce, and that a second rewrite, for another
+// response, leaves nothing bound to the first: what one page held back
+// cannot be replayed as content.
 func FuzzBlockRewrite(f *testing.F) {
 	f.Add(`<script src="https://www.googletagmanager.com/gtag/js"></script><iframe src="//www.youtube-nocookie.com/embed/x"></iframe>`)
 	f.Add(`<noscript><img src="https://ad.doubleclick.net/p.gif"></noscript><link rel=preload href=https://cse.google.com/x>`)
+	f.Add(`<script type="text/plain" data-noren-category="necessary">alert(1)</script><script type=text/plain data-noren-tool=ads src=/a.js nonce=x></script>`)
+	f.Add(`<iframe data-noren-src="https://evil.example/" data-noren-category="necessary"></iframe><img data-noren-src=//evil.example/p data-noren-category=necessary>`)
 	m := blockManifest(f)
 	gated := func(ref string) bool {
 		host := site.URLHost(ref)
@@ -543,8 +698,15 @@ func FuzzBlockRewrite(f *testing.F) {
 		if leaks := blockGated(once, gated); len(leaks) > 0 {
 			t.Fatalf("still loads from gated tools: %q\nin %q\nfrom %q", leaks, once, page)
 		}
-		if twice := blockRecorded(t, blockServer(t, m, once)); twice != once {
-			t.Fatalf("a second rewrite changed the page:\nonce  %q\ntwice %q", once, twice)
+		if unbound := blockUnbound(once, blockNonce); len(unbound) > 0 {
+			t.Fatalf("held back without the response's nonce: %q\nin %q\nfrom %q", unbound, once, page)
+		}
+		twice := blockRecorded(t, blockServerNonce(t, m, "an0ther", once))
+		if leaks := blockGated(twice, gated); len(leaks) > 0 {
+			t.Fatalf("a second rewrite lets through: %q\nin %q", leaks, twice)
+		}
+		if unbound := blockUnbound(twice, "an0ther"); len(unbound) > 0 {
+			t.Fatalf("a second rewrite keeps what the first bound: %q\nin %q\nfrom %q", unbound, twice, once)
 		}
 	})
 }

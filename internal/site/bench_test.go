@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 )
@@ -15,7 +14,7 @@ import (
 // Noren and for the baseline; "+Compress" is the baseline behind the
 // streaming Compress middleware, which compresses on every request.
 func BenchmarkServe(b *testing.B) {
-	fsys := os.DirFS("testdata/site")
+	fsys := DirFS("testdata/site")
 	noren, err := NewStatic(fsys, benchOptions(b))
 	if err != nil {
 		b.Fatal(err)

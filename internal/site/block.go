@@ -20,20 +20,7 @@ import (
 // which stay on the page's own site, and URLs such as data:, blob: or
 // javascript: that fetch nothing from the network.
 func URLHost(ref string) string {
-	s := strings.TrimFunc(ref, func(r rune) bool { return r <= ' ' })
-	if strings.ContainsAny(s, "\t\n\r\\") {
-		// Browsers drop tabs and newlines anywhere in a URL and read a
-		// backslash as a slash in http(s) URLs.
-		s = strings.Map(func(r rune) rune {
-			switch r {
-			case '\t', '\n', '\r':
-				return -1
-			case '\\':
-				return '/'
-			}
-			return r
-		}, s)
-	}
+	s := browserURL(ref)
 	var rest string
 	if scheme, after, ok := cutScheme(s); ok {
 		if !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
@@ -63,6 +50,40 @@ func URLHost(ref string) string {
 		rest = rest[:i]
 	}
 	return normalizeHost(rest)
+}
+
+// RelativeURL reports whether ref, a URL written in an attribute, is a
+// relative reference as a browser reads it: no scheme and no host, such as
+// "/a.js", "a.js" or "../a.js", which leads to the page's own site (a <base>
+// elsewhere aside, which the Content-Security-Policy's base-uri forbids).
+// "//host/a.js", "javascript:…", "data:…" and an empty ref are not.
+func RelativeURL(ref string) bool {
+	s := browserURL(ref)
+	if s == "" || strings.HasPrefix(s, "//") {
+		return false
+	}
+	_, _, scheme := cutScheme(s)
+	return !scheme
+}
+
+// browserURL returns ref as a browser parses it: without leading and
+// trailing spaces and control characters, without the tabs and newlines
+// browsers drop anywhere in a URL, and with backslashes read as slashes,
+// as they are in http(s) URLs.
+func browserURL(ref string) string {
+	s := strings.TrimFunc(ref, func(r rune) bool { return r <= ' ' })
+	if !strings.ContainsAny(s, "\t\n\r\\") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, s)
 }
 
 // cutScheme splits a URL that starts with a scheme ("https:") into the

@@ -50,6 +50,39 @@ func TestURLHost(t *testing.T) {
 	}
 }
 
+func TestRelativeURL(t *testing.T) {
+	tests := []struct {
+		ref  string
+		want bool
+	}{
+		{"/assets/site.js", true},
+		{"assets/site.js", true},
+		{"../site.js", true},
+		{"./a:b.js", true},
+		{"?v=1", true},
+		{"  /assets/site.js\n", true},
+		{"/ /cdn.example.com", true},
+		{"//cdn.example.com/x.js", false},
+		{"/\t/cdn.example.com/x.js", false},
+		{`\\cdn.example.com\x.js`, false},
+		{`/\cdn.example.com/x.js`, false},
+		{"\x01//cdn.example.com/x.js", false},
+		{"https://cdn.example.com/x.js", false},
+		{"HTTP:x.js", false},
+		{"data:text/javascript,alert(1)", false},
+		{"java\tscript:alert(1)", false},
+		{" javascript:alert(1)", false},
+		{"blob:https://example.com/1", false},
+		{"", false},
+		{" \t", false},
+	}
+	for _, tt := range tests {
+		if got := RelativeURL(tt.ref); got != tt.want {
+			t.Errorf("RelativeURL(%q) = %v, want %v", tt.ref, got, tt.want)
+		}
+	}
+}
+
 func TestHostMatches(t *testing.T) {
 	tests := []struct {
 		pattern, host string

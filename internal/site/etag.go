@@ -9,7 +9,7 @@ import (
 // injectionFormat changes whenever the rewriter's own output changes (the
 // file-size notes, where things are inserted), so that ETags given out for
 // pages rewritten the old way stop matching.
-const injectionFormat = "noren-site-1"
+const injectionFormat = "noren-site-2"
 
 // etagSuffix separates a wrapped handler's entity tag from the fingerprint
 // of the injection in the ETags of injected pages.

@@ -85,6 +85,10 @@ func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64,
 	inj := in.opt.Injection
 	langs, def := in.opt.Languages, in.opt.DefaultLanguage
 	fromPath := pathLanguage(r.URL.Path, langs)
+	var nonce string
+	if in.opt.Nonce != nil {
+		nonce = in.opt.Nonce(r)
+	}
 	cfg := &rewriteConfig{
 		language: func(htmlLang string) string {
 			if fromPath != "" {
@@ -99,24 +103,13 @@ func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64,
 		pagePath:  r.URL.Path,
 		startTags: inj.StartTags,
 		request:   r,
+		nonce:     nonce,
 	}
 	if inj.HeadStart != nil {
-		cfg.headStart = func(lang string) string {
-			var nonce string
-			if in.opt.Nonce != nil {
-				nonce = in.opt.Nonce(r)
-			}
-			return inj.HeadStart(r, lang, nonce)
-		}
+		cfg.headStart = func(lang string) string { return inj.HeadStart(r, lang, nonce) }
 	}
 	if inj.Head != nil {
-		cfg.head = func(lang string) string {
-			var nonce string
-			if in.opt.Nonce != nil {
-				nonce = in.opt.Nonce(r)
-			}
-			return inj.Head(r, lang, nonce)
-		}
+		cfg.head = func(lang string) string { return inj.Head(r, lang, nonce) }
 	}
 	if inj.Footer != nil {
 		cfg.footer = func(lang string) string { return inj.Footer(r, lang) }

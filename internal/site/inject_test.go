@@ -253,6 +253,33 @@ func TestInjectStartTags(t *testing.T) {
 	}
 }
 
+// TestInjectStartTagsSeeTheNonce checks that tag rewriters get the
+// response's nonce, to mark what they change, a fresh one per response.
+func TestInjectStartTagsSeeTheNonce(t *testing.T) {
+	var n atomic.Int64
+	opt := testOptions()
+	opt.Nonce = func(*http.Request) string { return fmt.Sprint("nonce-", n.Add(1)) }
+	opt.Injection.StartTags = []TagRewriter{{
+		Tags: []string{"img"},
+		Rewrite: func(p Page, tok *html.Token) (bool, string) {
+			tok.Attr = append(tok.Attr, html.Attribute{Key: "data-seen", Val: p.Nonce})
+			return true, ""
+		},
+	}}
+	srv := wrapServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<head></head><body><img src="/a.png"><img src="/b.png"></body>`)
+	}), opt)
+	_, first := fetch(t, srv, http.MethodGet, "/")
+	_, second := fetch(t, srv, http.MethodGet, "/")
+	if strings.Count(first, `data-seen="nonce-1"`) != 2 || strings.Count(second, `data-seen="nonce-2"`) != 2 {
+		t.Errorf("tag rewriters did not see each response's nonce:\n%s\n%s", first, second)
+	}
+	if !strings.Contains(first, `data-nonce="nonce-1"`) {
+		t.Errorf("the head and the tag rewriters saw different nonces:\n%s", first)
+	}
+}
+
 func TestInjectAbortedHandler(t *testing.T) {
 	srv := wrapServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

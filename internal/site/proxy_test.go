@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -325,5 +326,103 @@ func TestNewProxyRejectsBadUpstream(t *testing.T) {
 	}
 	if _, err := NewProxy(nil, testOptions()); err == nil {
 		t.Error("NewProxy(nil): no error")
+	}
+}
+
+// TestProxyKeepsNorenCredentials checks that the console's cookies and
+// Noren API tokens never reach the upstream, that the consent cookie does,
+// and that the upstream cannot set any cookie of Noren's, on pages and on
+// other responses alike.
+func TestProxyKeepsNorenCredentials(t *testing.T) {
+	var mu sync.Mutex
+	var seen http.Header
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = r.Header.Clone()
+		mu.Unlock()
+		for _, c := range []string{
+			"__Host-noren_session=planted; Path=/; Secure; HttpOnly",
+			"__Host-noren_login=planted; Path=/; Secure",
+			"__HOST-Noren_Session=planted; Path=/; Secure",
+			"__Secure-noren_other=planted; Secure",
+			"noren_consent=1.AAAAAAAAAAAAAAAAAAAAAA.1700000000.000000000000.000000000000.analytics:1.; Path=/",
+			"NOREN_CONSENT=planted; Path=/en/",
+			"upstream_session=kept; Path=/; HttpOnly",
+			"theme=dark",
+		} {
+			w.Header().Add("Set-Cookie", c)
+		}
+		if r.URL.Path == "/page" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, testPage)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(up.Close)
+	srv := proxyServer(t, up.URL, testOptions())
+
+	tests := []struct {
+		name    string
+		headers []string
+		cookie  string   // the Cookie header the upstream gets, "" for none
+		auth    []string // its Authorization headers
+	}{
+		{
+			"console cookies dropped, others kept as sent",
+			[]string{"Cookie: __Host-noren_session=live-session; theme=dark; noren_consent=1.x; __Host-noren_login=token; odd=a=b"},
+			"theme=dark; noren_consent=1.x; odd=a=b", nil,
+		},
+		{
+			"in any case and in several headers",
+			[]string{"Cookie: __host-NOREN_session=live", "Cookie: a=1;__Secure-noren_x=2 ; b=2", "Cookie: __Host-noren_session"},
+			"a=1; b=2", nil,
+		},
+		{
+			"no Cookie header when nothing is left",
+			[]string{"Cookie: __Host-noren_session=live-session"},
+			"", nil,
+		},
+		{
+			"Noren API tokens dropped",
+			[]string{"Authorization: Bearer noren_0123456789abcdef"},
+			"", nil,
+		},
+		{
+			"in any case of the scheme",
+			[]string{"Authorization: bearer   noren_0123456789abcdef"},
+			"", nil,
+		},
+		{
+			"the upstream's own credentials kept",
+			[]string{"Authorization: Bearer upstream-token"},
+			"", []string{"Bearer upstream-token"},
+		},
+		{
+			"basic authentication kept",
+			[]string{"Authorization: Basic dXNlcjpwYXNz"},
+			"", []string{"Basic dXNlcjpwYXNz"},
+		},
+	}
+	for _, path := range []string{"/page", "/api/data"} {
+		for _, tt := range tests {
+			t.Run(path+" "+tt.name, func(t *testing.T) {
+				resp, _ := fetch(t, srv, http.MethodGet, path, tt.headers...)
+				mu.Lock()
+				got := seen
+				mu.Unlock()
+				if c := strings.Join(got.Values("Cookie"), " | "); c != tt.cookie {
+					t.Errorf("upstream got Cookie %q, want %q", c, tt.cookie)
+				}
+				if a := got.Values("Authorization"); !slices.Equal(a, tt.auth) {
+					t.Errorf("upstream got Authorization %q, want %q", a, tt.auth)
+				}
+				want := []string{"upstream_session=kept; Path=/; HttpOnly", "theme=dark"}
+				if sc := resp.Header.Values("Set-Cookie"); !slices.Equal(sc, want) {
+					t.Errorf("the browser got Set-Cookie %q, want %q", sc, want)
+				}
+			})
+		}
 	}
 }

@@ -36,6 +36,8 @@ type rewriteConfig struct {
 	startTags []TagRewriter
 	// request is the request for the page, handed to startTags.
 	request *http.Request
+	// nonce is the response's CSP nonce, handed to startTags.
+	nonce string
 }
 
 // rewriter copies an HTML document token by token, byte for byte, adding
@@ -194,7 +196,7 @@ func (rw *rewriter) wants(tr *TagRewriter, name, raw []byte) bool {
 // rewriteTag runs the tag rewriters that want a start tag, read whole into
 // tok, and writes it followed by whatever they insert.
 func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token) {
-	page := Page{Request: rw.cfg.request, Lang: rw.language(), Title: rw.title}
+	page := Page{Request: rw.cfg.request, Lang: rw.language(), Title: rw.title, Nonce: rw.cfg.nonce}
 	changed := false
 	var after []string
 	for i := range rw.cfg.startTags {

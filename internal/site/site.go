@@ -91,6 +91,10 @@ type Page struct {
 	// Title is the text of the page's <title>, once the rewrite has passed
 	// it in the head; "" before that or for a page without one.
 	Title string
+	// Nonce is the response's CSP nonce, or "" without one. A rewriter can
+	// mark the elements it changed with it, since the page's own content
+	// cannot know it.
+	Nonce string
 }
 
 // ProxyOptions configure the connection to the upstream origin. Zero

@@ -18,8 +18,9 @@ import (
 // memory; larger ones are compressed as they stream.
 const maxCachedFile = 2 << 20
 
-// NewStatic returns a handler that serves the site in fsys, such as
-// os.DirFS of a Hugo output folder or fs.Sub of the embedded demo site.
+// NewStatic returns a handler that serves the site in fsys, such as DirFS
+// of a Hugo output folder or fs.Sub of the embedded demo site. (os.DirFS
+// would follow symbolic links out of the folder.)
 //
 // Paths map to files the way static hosts do: /en/ serves en/index.html,
 // /en/news redirects to /en/news/ when that is a folder with an index.html,

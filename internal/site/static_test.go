@@ -33,7 +33,7 @@ func staticServer(t testing.TB, fsys fs.FS, opt Options) *httptest.Server {
 }
 
 func testSite(t testing.TB) *httptest.Server {
-	return staticServer(t, os.DirFS("testdata/site"), testOptions())
+	return staticServer(t, DirFS("testdata/site"), testOptions())
 }
 
 func TestStaticContentTypes(t *testing.T) {
@@ -292,7 +292,7 @@ func TestStaticHTMLETagFollowsInjection(t *testing.T) {
 	version := "v1"
 	opt := testOptions()
 	opt.Injection.Fingerprint = func(*http.Request) string { return version }
-	srv := staticServer(t, os.DirFS("testdata/site"), opt)
+	srv := staticServer(t, DirFS("testdata/site"), opt)
 	resp, _ := fetch(t, srv, http.MethodGet, "/en/")
 	etag := resp.Header.Get("ETag")
 	version = "v2" // for example a new manifest
@@ -415,7 +415,7 @@ func TestStaticPrecompressed(t *testing.T) {
 	gw.Close()
 	writeFile(t, dir, "style.css.br", br.String())
 	writeFile(t, dir, "style.css.gz", gz.String())
-	srv := staticServer(t, os.DirFS(dir), testOptions())
+	srv := staticServer(t, DirFS(dir), testOptions())
 
 	tests := []struct{ accept, coding, prefix string }{
 		{"br, gzip", "br", "from the .br file"},
@@ -443,7 +443,7 @@ func TestStaticPrecompressed(t *testing.T) {
 func TestStaticCacheFollowsChanges(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.css", strings.Repeat("a { }\n", 500))
-	srv := staticServer(t, os.DirFS(dir), testOptions())
+	srv := staticServer(t, DirFS(dir), testOptions())
 	first, _ := fetch(t, srv, http.MethodGet, "/a.css", "Accept-Encoding: br")
 	firstPlain, _ := fetch(t, srv, http.MethodGet, "/a.css")
 
@@ -574,7 +574,7 @@ func TestStaticPageETagFollowsPDFSize(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "en/index.html", `<a href="/doc.pdf">Doc</a>`)
 	writeFile(t, dir, "doc.pdf", "%PDF small")
-	srv := staticServer(t, os.DirFS(dir), testOptions())
+	srv := staticServer(t, DirFS(dir), testOptions())
 	resp, _ := fetch(t, srv, http.MethodGet, "/en/")
 	writeFile(t, dir, "doc.pdf", "%PDF"+strings.Repeat(" ", 5000))
 	resp, body := fetch(t, srv, http.MethodGet, "/en/", "If-None-Match: "+resp.Header.Get("ETag"))

@@ -2,15 +2,22 @@
    without this script the choices page does the job. */
 (() => {
   'use strict';
-  const d = document, w = window, root = d.documentElement;
+  const d = document, w = window, root = d.documentElement, me = d.currentScript;
   let C;
   try {
-    C = JSON.parse(d.getElementById('noren-consent-config').textContent);
+    // The configuration the server wrote just before this script, not an
+    // element of the same id that content could put earlier.
+    const c = me.previousElementSibling;
+    if (c.id !== 'noren-consent-config') return;
+    C = JSON.parse(c.textContent);
   } catch (e) {
     return;
   }
   const T = C.text, ja = C.lang === 'ja', colon = ja ? '：' : ': ';
-  const nonce = (d.currentScript && d.currentScript.nonce) || '';
+  // Only elements the server held back in this response carry its nonce;
+  // browsers hide it from the page's markup and styles.
+  const nonce = me.nonce || '';
+  const ours = e => !!nonce && e.nonce === nonce;
   const gpc = !!(C.gpc || navigator.globalPrivacyControl);
   const required = new Set(C.categories.filter(c => c.required).map(c => c.id));
   const cats = C.categories.filter(c => !c.required);
@@ -109,16 +116,20 @@
   const seen = new WeakSet();
   let queue = Promise.resolve();
 
+  // Held-back scripts always have a src: inline code never runs.
   function gate() {
-    d.querySelectorAll('script[type="text/plain"][data-noren-category]').forEach(s => {
-      if (seen.has(s) || !allowed(s)) return;
+    d.querySelectorAll('script[type="text/plain"][data-noren-category][src]').forEach(s => {
+      if (seen.has(s) || !ours(s) || !allowed(s)) return;
       seen.add(s);
       queue = queue.then(() => activate(s));
     });
-    d.querySelectorAll('iframe[data-noren-src]').forEach(embed);
-    // Links, images and sources the server held back get their addresses back.
+    d.querySelectorAll('iframe[data-noren-src]').forEach(f => ours(f) && embed(f));
+    // Links, images and sources the server held back get their addresses
+    // back, without the nonce, which would exempt a stylesheet from the CSP.
     d.querySelectorAll('link[data-noren-category],img[data-noren-category],source[data-noren-category]').forEach(e => {
-      if (!allowed(e)) return;
+      if (!ours(e) || !allowed(e)) return;
+      e.removeAttribute('nonce');
+      e.nonce = '';
       e.removeAttribute('data-noren-category');
       ['srcset', 'imagesrcset', 'href', 'src'].forEach(k => {
         const v = e.getAttribute('data-noren-' + k);
@@ -138,12 +149,10 @@
       }
       if (s.dataset.norenType) n.type = s.dataset.norenType;
       n.nonce = nonce;
-      const wait = s.hasAttribute('src') && !s.hasAttribute('async');
+      const wait = !s.hasAttribute('async');
       if (wait) {
         n.async = false;
         n.onload = n.onerror = done;
-      } else if (!s.hasAttribute('src')) {
-        n.text = s.text;
       }
       s.replaceWith(n);
       if (!wait) done();
