@@ -13,15 +13,19 @@ import (
 const (
 	threshold = 10
 	lockFor   = 15 * time.Minute
+	// here and there are the masked networks of two clients.
+	here  = "192.0.2.0/24"
+	there = "2001:db8:1::/48"
 )
 
-// lockOut records threshold failures at t0 and returns the end of the lock.
-func lockOut(t *testing.T, s *account.Store, id int64) time.Time {
+// lockOut records threshold failures from network at t0 and returns the
+// end of the lock.
+func lockOut(t *testing.T, s *account.Store, id int64, network string) time.Time {
 	t.Helper()
 	var until time.Time
 	for i := range threshold {
 		var err error
-		until, err = s.RecordFailure(t.Context(), id, threshold, lockFor, t0.Add(time.Duration(i)*time.Second))
+		until, err = s.RecordFailure(t.Context(), id, network, threshold, lockFor, t0.Add(time.Duration(i)*time.Second))
 		if err != nil {
 			t.Fatalf("RecordFailure %d: %v", i+1, err)
 		}
@@ -29,6 +33,17 @@ func lockOut(t *testing.T, s *account.Store, id int64) time.Time {
 	return until
 }
 
+func mustLockedFrom(t *testing.T, s *account.Store, id int64, network string, now time.Time) time.Time {
+	t.Helper()
+	until, err := s.LockedFrom(t.Context(), id, network, now)
+	if err != nil {
+		t.Fatalf("LockedFrom(%s): %v", network, err)
+	}
+	return until
+}
+
+// TestRecordFailure checks that failures lock the network they come from
+// out of the account, and no other network.
 func TestRecordFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
@@ -36,7 +51,7 @@ func TestRecordFailure(t *testing.T) {
 		u := mustCreate(t, s, "hanako@example.jp", account.Owner)
 
 		for i := 1; i < threshold; i++ {
-			until, err := s.RecordFailure(ctx, u.ID, threshold, lockFor, t0)
+			until, err := s.RecordFailure(ctx, u.ID, here, threshold, lockFor, t0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,52 +59,56 @@ func TestRecordFailure(t *testing.T) {
 				t.Fatalf("failure %d locked the account until %v", i, until)
 			}
 			got := mustByID(t, s, u.ID)
-			if got.FailedLogins != i || got.Locked(t0) {
+			if got.FailedLogins != i || got.Locked(t0) || !mustLockedFrom(t, s, u.ID, here, t0).IsZero() {
 				t.Fatalf("after failure %d: FailedLogins %d, Locked %v", i, got.FailedLogins, got.Locked(t0))
 			}
 		}
 
 		now := t0.Add(time.Minute)
-		until, err := s.RecordFailure(ctx, u.ID, threshold, lockFor, now)
+		until, err := s.RecordFailure(ctx, u.ID, here, threshold, lockFor, now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !until.Equal(now.Add(lockFor)) {
 			t.Fatalf("failure %d: locked until %v, want %v", threshold, until, now.Add(lockFor))
 		}
-		got := mustByID(t, s, u.ID)
-		if got.FailedLogins != 0 {
-			t.Errorf("FailedLogins after the lock = %d, want 0 so the full number of tries returns", got.FailedLogins)
+		for _, tc := range []struct {
+			network string
+			at      time.Time
+			want    bool
+		}{
+			{here, now, true},
+			{here, until.Add(-time.Microsecond), true},
+			{here, until, false},
+			{here, until.Add(time.Second), false},
+			{there, now, false},
+		} {
+			if got := mustLockedFrom(t, s, u.ID, tc.network, tc.at); got.IsZero() == tc.want || (tc.want && !got.Equal(until)) {
+				t.Errorf("LockedFrom(%s, %v) = %v, want locked %v", tc.network, tc.at, got, tc.want)
+			}
 		}
-		if !got.LockedUntil.Equal(until) {
+		// Owners see that some network is locked out, and until when.
+		if got := mustByID(t, s, u.ID); !got.LockedUntil.Equal(until) || !got.Locked(now) {
 			t.Errorf("LockedUntil = %v, want %v", got.LockedUntil, until)
 		}
-		for _, tc := range []struct {
-			at   time.Time
-			want bool
-		}{
-			{now, true},
-			{until.Add(-time.Microsecond), true},
-			{until, false},
-			{until.Add(time.Second), false},
-		} {
-			if l := got.Locked(tc.at); l != tc.want {
-				t.Errorf("Locked(%v) = %v, want %v", tc.at, l, tc.want)
+
+		// After the lock ends, a failure counts from one again.
+		for i := 1; i < threshold; i++ {
+			if until, err := s.RecordFailure(ctx, u.ID, here, threshold, lockFor, until.Add(time.Second)); err != nil || !until.IsZero() {
+				t.Fatalf("failure %d after the lock = %v, %v; want no lock", i, until, err)
 			}
 		}
 
-		// After the lock ends, a failure counts from one again and an old
-		// lock end is not reported as a lock.
-		until, err = s.RecordFailure(ctx, u.ID, threshold, lockFor, until.Add(time.Second))
-		if err != nil || !until.IsZero() {
-			t.Errorf("first failure after the lock = %v, %v; want zero, nil", until, err)
-		}
-		if got := mustByID(t, s, u.ID); got.FailedLogins != 1 {
-			t.Errorf("FailedLogins = %d, want 1", got.FailedLogins)
+		// Failures further apart than the lockout duration never add up.
+		for i := range 2 * threshold {
+			at := t0.Add(time.Duration(i) * (lockFor + time.Second))
+			if until, err := s.RecordFailure(ctx, u.ID, there, threshold, lockFor, at); err != nil || !until.IsZero() {
+				t.Fatalf("spaced failure %d = %v, %v; want no lock", i+1, until, err)
+			}
 		}
 
-		if _, err := s.RecordFailure(ctx, u.ID+100, threshold, lockFor, t0); err == nil {
-			t.Error("RecordFailure(unknown) succeeded")
+		if _, err := s.RecordFailure(ctx, u.ID+100, here, threshold, lockFor, t0); !errors.Is(err, account.ErrNotFound) {
+			t.Errorf("RecordFailure(unknown) = %v, want ErrNotFound", err)
 		}
 	})
 }
@@ -98,36 +117,49 @@ func TestLockoutCleared(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		clear func(t *testing.T, s *account.Store, u account.User, now time.Time) error
+		// kept is set when the lock of the other network stays.
+		kept bool
 	}{
 		{"RecordLogin", func(t *testing.T, s *account.Store, u account.User, now time.Time) error {
-			return s.RecordLogin(t.Context(), u.ID, now)
-		}},
+			return s.RecordLogin(t.Context(), u.ID, here, now)
+		}, true},
 		{"Unlock", func(t *testing.T, s *account.Store, u account.User, _ time.Time) error {
 			return s.Unlock(t.Context(), u.ID)
-		}},
+		}, false},
 		{"SetPassword", func(t *testing.T, s *account.Store, u account.User, now time.Time) error {
 			return s.SetPassword(t.Context(), u, "a brand new passphrase", now)
-		}},
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
 				s := newStore(t, db)
 				u := mustCreate(t, s, "hanako@example.jp", account.Owner)
-				until := lockOut(t, s, u.ID)
+				until := lockOut(t, s, u.ID, here)
+				other := lockOut(t, s, u.ID, there)
 				if !mustByID(t, s, u.ID).Locked(t0) {
 					t.Fatalf("not locked after %d failures (until %v)", threshold, until)
 				}
 				// Failures after the lock, so that there is a count to clear.
-				if _, err := s.RecordFailure(t.Context(), u.ID, threshold, lockFor, t0); err != nil {
+				if _, err := s.RecordFailure(t.Context(), u.ID, here, threshold, lockFor, t0); err != nil {
 					t.Fatal(err)
 				}
 				now := t0.Add(time.Minute)
 				if err := tc.clear(t, s, u, now); err != nil {
 					t.Fatal(err)
 				}
+				if got := mustLockedFrom(t, s, u.ID, here, now); !got.IsZero() {
+					t.Errorf("after %s: locked from %s until %v", tc.name, here, got)
+				}
+				if got := mustLockedFrom(t, s, u.ID, there, now); got.IsZero() == tc.kept {
+					t.Errorf("after %s: lock from %s %v, want kept %v", tc.name, there, got, tc.kept)
+				}
 				got := mustByID(t, s, u.ID)
-				if got.Locked(now) || !got.LockedUntil.IsZero() || got.FailedLogins != 0 {
-					t.Errorf("after %s: LockedUntil %v, FailedLogins %d", tc.name, got.LockedUntil, got.FailedLogins)
+				want := time.Time{}
+				if tc.kept {
+					want = other
+				}
+				if !got.LockedUntil.Equal(want) || got.FailedLogins != 0 {
+					t.Errorf("after %s: LockedUntil %v (want %v), FailedLogins %d", tc.name, got.LockedUntil, want, got.FailedLogins)
 				}
 				if err := tc.clear(t, s, account.User{ID: u.ID + 100, Email: "x@example.jp"}, now); !errors.Is(err, account.ErrNotFound) {
 					t.Errorf("%s(unknown) = %v, want ErrNotFound", tc.name, err)
@@ -137,12 +169,39 @@ func TestLockoutCleared(t *testing.T) {
 	}
 }
 
+// TestStaleFailures checks that failures are forgotten once they and their
+// lock are over, and kept before: a count older than the lockout duration
+// would start again anyway, but a lock stays until it ends.
+func TestStaleFailures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		s := newStore(t, db)
+		u := mustCreate(t, s, "hanako@example.jp", account.Owner)
+		until := lockOut(t, s, u.ID, here)
+		if _, err := s.RecordFailure(ctx, u.ID, there, threshold, lockFor, t0); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.DeleteStaleFailures(ctx, lockFor, t0.Add(time.Minute)); err != nil || n != 0 {
+			t.Errorf("a minute on: deleted %d, %v; want 0", n, err)
+		}
+		if n, err := s.DeleteStaleFailures(ctx, lockFor, until.Add(-time.Second)); err != nil || n != 1 {
+			t.Errorf("late in the lock: deleted %d, %v; want the stale count of %s", n, err, there)
+		}
+		if got := mustLockedFrom(t, s, u.ID, here, t0.Add(time.Minute)); !got.Equal(until) {
+			t.Errorf("the lock after pruning: %v, want %v", got, until)
+		}
+		if n, err := s.DeleteStaleFailures(ctx, lockFor, until.Add(lockFor+time.Second)); err != nil || n != 1 {
+			t.Errorf("after the lock: deleted %d, %v; want the lock of %s", n, err, here)
+		}
+	})
+}
+
 func TestRecordLogin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newStore(t, db)
 		u := mustCreate(t, s, "hanako@example.jp", account.Owner)
 		at := t0.Add(90 * time.Minute).Add(123456 * time.Microsecond)
-		if err := s.RecordLogin(t.Context(), u.ID, at); err != nil {
+		if err := s.RecordLogin(t.Context(), u.ID, here, at); err != nil {
 			t.Fatal(err)
 		}
 		if got := mustByID(t, s, u.ID).LastLoginAt; !got.Equal(at) {

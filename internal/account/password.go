@@ -83,18 +83,25 @@ func (h *hasher) verify(ctx context.Context, encoded, password string) error {
 	if err != nil {
 		return err
 	}
-	if len(password) > maxPasswordBytes {
-		return ErrWrongPassword
-	}
+	// An over-long password is wrong, but it costs a hash like any other:
+	// answering sooner would tell that the account exists, since unknown
+	// addresses pay for a decoy hash.
+	tooLong := len(password) > maxPasswordBytes
 	if err := h.acquire(ctx); err != nil {
 		return err
 	}
 	defer h.release()
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
-	if subtle.ConstantTimeCompare(got, key) != 1 {
+	got := argon2.IDKey([]byte(bounded(password)), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	if subtle.ConstantTimeCompare(got, key) != 1 || tooLong {
 		return ErrWrongPassword
 	}
 	return nil
+}
+
+// bounded cuts a password to the length argon2 is given, so that the
+// work it asks for does not grow with what an attacker sends.
+func bounded(password string) string {
+	return password[:min(len(password), maxPasswordBytes)]
 }
 
 // parsePHC reads an argon2id PHC string.

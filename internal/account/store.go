@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
 )
 
 //go:embed queries/*.sql
@@ -22,6 +23,9 @@ type Store struct {
 	db      *store.DB
 	queries map[string]string
 	hasher  *hasher
+	// secrets seal authenticator secrets at rest; nil keeps them as
+	// issued.
+	secrets *vault.Keys
 }
 
 // Options tune a Store.
@@ -32,6 +36,10 @@ type Options struct {
 	// ParallelHashes bounds how many passwords are hashed at once; zero
 	// means 2.
 	ParallelHashes int
+	// Secrets are the vault's keys, which seal authenticator secrets in
+	// the database (see SealTOTPSecrets). Nil stores new secrets as
+	// issued, and reading an account whose secret is sealed fails.
+	Secrets *vault.Keys
 }
 
 // NewStore returns a Store over db, which must be migrated.
@@ -50,7 +58,7 @@ func NewStore(db *store.DB, opt Options) (*Store, error) {
 	if opt.ParallelHashes == 0 {
 		opt.ParallelHashes = 2
 	}
-	return &Store{db: db, queries: queries, hasher: newHasher(opt.Hash, opt.ParallelHashes)}, nil
+	return &Store{db: db, queries: queries, hasher: newHasher(opt.Hash, opt.ParallelHashes), secrets: opt.Secrets}, nil
 }
 
 func (s *Store) query(name string) string {
@@ -64,14 +72,16 @@ func (s *Store) query(name string) string {
 // scanner is what *store.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
 
-func scanUser(row scanner) (User, error) {
+// scanUser reads an account, opening its authenticator secret when it is
+// sealed.
+func (s *Store) scanUser(row scanner) (User, error) {
 	var (
 		u                                    User
-		role, forms                          string
+		role, forms, totpKEK                 string
 		expires, locked, disabled, lastLogin sql.NullTime
 	)
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &forms, &expires, &u.Lang, &u.PasswordHash,
-		&u.PasswordChangedAt, &u.TOTPSecret, &u.TOTPLastStep, &u.FailedLogins, &locked, &disabled,
+		&u.PasswordChangedAt, &u.TOTPSecret, &totpKEK, &u.TOTPLastStep, &u.FailedLogins, &locked, &disabled,
 		&u.CreatedAt, &lastLogin)
 	if errors.Is(err, store.ErrNotFound) {
 		return User{}, ErrNotFound
@@ -84,6 +94,9 @@ func scanUser(row scanner) (User, error) {
 		u.Forms = strings.Split(forms, ",")
 	}
 	u.ExpiresAt, u.LockedUntil, u.DisabledAt, u.LastLoginAt = expires.Time, locked.Time, disabled.Time, lastLogin.Time
+	if u.TOTPSecret, err = s.openTOTP(u.ID, u.TOTPSecret, totpKEK); err != nil {
+		return User{}, err
+	}
 	return u, nil
 }
 
@@ -103,7 +116,7 @@ func (s *Store) Create(ctx context.Context, p Profile, password string, now time
 	if err != nil {
 		return User{}, err
 	}
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.query("create-user"),
+	u, err := s.scanUser(s.db.QueryRowContext(ctx, s.query("create-user"),
 		p.Email, p.Name, string(p.Role), strings.Join(p.Forms, ","), nullTime(p.ExpiresAt), hash, now))
 	if err != nil && store.IsUniqueViolation(err) {
 		return User{}, fmt.Errorf("%w: %s", ErrExists, p.Email)
@@ -113,12 +126,12 @@ func (s *Store) Create(ctx context.Context, p Profile, password string, now time
 
 // ByID returns the account with the id.
 func (s *Store) ByID(ctx context.Context, id int64) (User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, s.query("user-by-id"), id))
+	return s.scanUser(s.db.QueryRowContext(ctx, s.query("user-by-id"), id))
 }
 
 // ByEmail returns the account with the e-mail address, in any case.
 func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, s.query("user-by-email"), strings.ToLower(strings.TrimSpace(email))))
+	return s.scanUser(s.db.QueryRowContext(ctx, s.query("user-by-email"), strings.ToLower(strings.TrimSpace(email))))
 }
 
 // List returns every account, owners first.
@@ -130,7 +143,7 @@ func (s *Store) List(ctx context.Context) ([]User, error) {
 	defer rows.Close()
 	var out []User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := s.scanUser(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -150,10 +163,10 @@ func (s *Store) CheckPassword(ctx context.Context, u User, password string) erro
 // HashDecoy spends the time a password check takes, so that signing in as
 // an unknown address is not told apart by its speed.
 func (s *Store) HashDecoy(ctx context.Context, password string) {
-	_, _ = s.hasher.hash(ctx, password)
+	_, _ = s.hasher.hash(ctx, bounded(password))
 }
 
-// SetPassword replaces the account's password, lifting any lockout.
+// SetPassword replaces the account's password, lifting every lock.
 func (s *Store) SetPassword(ctx context.Context, u User, password string, now time.Time) error {
 	if err := CheckPasswordStrength(password, u.Email); err != nil {
 		return err
@@ -162,7 +175,12 @@ func (s *Store) SetPassword(ctx context.Context, u User, password string, now ti
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, s.db, "set password", "set-password", u.ID, hash, now)
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.exec(ctx, tx, "set password", "set-password", u.ID, hash, now); err != nil {
+			return err
+		}
+		return s.unlock(ctx, tx, u.ID)
+	})
 }
 
 // Update changes the account's name, role, forms and expiry. It refuses to
@@ -241,9 +259,14 @@ func (s *Store) SetLang(ctx context.Context, id int64, lang string) error {
 	return s.exec(ctx, s.db, "set language", "set-lang", id, lang)
 }
 
-// SetTOTP enrols an authenticator secret (base32), or removes it when empty.
+// SetTOTP enrols an authenticator secret (base32), or removes it when
+// empty. With Options.Secrets the secret is stored sealed.
 func (s *Store) SetTOTP(ctx context.Context, id int64, secret string) error {
-	return s.exec(ctx, s.db, "set TOTP", "set-totp", id, secret)
+	stored, kekID, err := s.sealTOTP(id, secret)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, s.db, "set TOTP", "set-totp", id, stored, kekID)
 }
 
 // UseTOTPStep records that the code of the time step was used, reporting
@@ -258,38 +281,6 @@ func (s *Store) UseTOTPStep(ctx context.Context, id, step int64) (bool, error) {
 		return false, fmt.Errorf("account: use TOTP step: %w", err)
 	}
 	return n == 1, nil
-}
-
-// RecordFailure counts a wrong password. When the count reaches threshold
-// the account is locked for lockFor; the returned time is the end of the
-// lock, zero when the account is not locked.
-func (s *Store) RecordFailure(ctx context.Context, id int64, threshold int, lockFor time.Duration, now time.Time) (time.Time, error) {
-	var (
-		failed int
-		until  sql.NullTime
-	)
-	err := s.db.QueryRowContext(ctx, s.query("record-failure"), id, threshold, now.Add(lockFor)).Scan(&failed, &until)
-	if errors.Is(err, store.ErrNotFound) {
-		return time.Time{}, ErrNotFound
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("account: record failure: %w", err)
-	}
-	if until.Valid && now.Before(until.Time) {
-		return until.Time, nil
-	}
-	return time.Time{}, nil
-}
-
-// RecordLogin clears the failure count and notes the time of a successful
-// sign-in.
-func (s *Store) RecordLogin(ctx context.Context, id int64, now time.Time) error {
-	return s.exec(ctx, s.db, "record login", "record-login", id, now)
-}
-
-// Unlock lifts a lockout before it ends.
-func (s *Store) Unlock(ctx context.Context, id int64) error {
-	return s.exec(ctx, s.db, "unlock", "unlock", id)
 }
 
 // exec runs a statement that must change exactly one row.
@@ -309,7 +300,7 @@ func (s *Store) exec(ctx context.Context, q store.Querier, what, query string, a
 // next sign-in.
 func (s *Store) ResetSecondFactors(ctx context.Context, id int64) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := s.exec(ctx, tx, "reset TOTP", "set-totp", id, ""); err != nil {
+		if err := s.exec(ctx, tx, "reset TOTP", "set-totp", id, "", ""); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.query("delete-user-passkeys"), id); err != nil {

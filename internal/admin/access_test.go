@@ -72,7 +72,7 @@ var allowed = map[string][]account.Role{
 	"POST /admin/requests/{id}/status":                {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/delete":                {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/disclose":              {account.Owner, account.Handler},
-	"GET /admin/requests/{id}/export.json":            {account.Owner, account.Handler},
+	"POST /admin/requests/{id}/export.json":           {account.Owner, account.Handler},
 	"GET /admin/api/me":                               allRoles,
 	"GET /admin/api/users":                            {account.Owner},
 	"GET /admin/api/audit":                            {account.Owner, account.Auditor},

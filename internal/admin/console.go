@@ -26,6 +26,11 @@ import (
 	"github.com/noren-web/noren/internal/manifest"
 )
 
+// Prefix is the path the console and its API are served under; its
+// responses get the console's own Content-Security-Policy
+// (server.HeaderPolicy.ConsolePrefix).
+const Prefix = "/admin/"
+
 // Options configure a Console.
 type Options struct {
 	Accounts *account.Store
@@ -138,7 +143,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("/admin/", http.HandlerFunc(c.notFound))
 }
 
-// Run prunes ended sessions and stale throttle entries until ctx is done.
+// Run prunes ended sessions, stale throttle entries and sign-in failures
+// until ctx is done.
 func (c *Console) Run(ctx context.Context) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -148,6 +154,9 @@ func (c *Console) Run(ctx context.Context) {
 		// Ended sessions stay listed for a week, for the owner's review.
 		if _, err := c.accounts.DeleteOldSessions(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			c.log.Error("delete old sessions", "err", err)
+		}
+		if _, err := c.accounts.DeleteStaleFailures(ctx, c.opt.LockoutDuration, now); err != nil && ctx.Err() == nil {
+			c.log.Error("delete stale sign-in failures", "err", err)
 		}
 		select {
 		case <-ctx.Done():

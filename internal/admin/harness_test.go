@@ -87,7 +87,13 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts, err := account.NewStore(db, account.Options{Hash: account.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	keys, err := vault.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Authenticator secrets are sealed with the vault's keys, as when
+	// serving.
+	accounts, err := account.NewStore(db, account.Options{Hash: account.HashParams{Memory: 64, Time: 1, Threads: 1}, Secrets: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +104,6 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 		t.Fatal(err)
 	}
 	events, err := analytics.NewSQLStore(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := vault.GenerateKeys()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,11 @@ func safeNext(next string) string {
 	return "/admin/"
 }
 
+// login checks an e-mail address and password. Every refusal answers
+// alike, whether the address has no account, the client's network is
+// locked out of it or the password is wrong (too long, even): the same
+// status and words, in the language the browser asks for, after one
+// argon2 hash. Only the right password learns more (a disabled account).
 func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
 	now := c.now()
@@ -64,23 +69,22 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	u, err := c.accounts.ByEmail(ctx, email)
-	if errors.Is(err, account.ErrNotFound) {
-		// Spend the time a real check takes, so that timing does not tell
-		// which addresses have accounts.
+	switch {
+	case errors.Is(err, account.ErrNotFound):
 		c.accounts.HashDecoy(ctx, password)
 		c.loginFailed(w, r, rq, account.User{}, email)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		c.log.Error("sign-in: look up account", "err", err)
 		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return
 	}
-	rq.lang = c.lang(r, u.Lang)
-	if u.Locked(now) {
+	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
+		c.accounts.HashDecoy(ctx, password)
 		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
-			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked"}})
-		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{translate(rq.lang, "login.locked", formatTime(u.LockedUntil))})
+			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "until": until.UTC().Format("2006-01-02T15:04:05Z")}})
+		c.throttleFailure(r, rq)
+		c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
 		return
 	}
 	if err := c.accounts.CheckPassword(ctx, u, password); err != nil {
@@ -90,6 +94,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		c.loginFailed(w, r, rq, u, email)
 		return
 	}
+	rq.lang = c.lang(r, u.Lang)
 	if err := u.Usable(now); err != nil {
 		reason := "disabled"
 		if errors.Is(err, account.ErrExpired) {
@@ -119,34 +124,29 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	http.Redirect(w, r, pathForStage(stage)+"?next="+safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-// loginFailed counts a wrong password or code against the account and the
-// client's network, locks the account at the threshold, and answers.
-func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *request, u account.User, email string) {
-	ctx := r.Context()
-	t := c.now()
-	addr := server.ClientAddr(r)
-	if c.throttle.fail(addr, t) {
-		c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
+// throttleFailure counts a failure against the client's network, and
+// audits the moment the network reaches its limit.
+func (c *Console) throttleFailure(r *http.Request, rq *request) {
+	if c.throttle.fail(server.ClientAddr(r), c.now()) {
+		c.record(r.Context(), audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
 			Address: rq.addr, Detail: map[string]string{"window": c.opt.AddressWindow.String()}})
 	}
+}
+
+// loginFailed counts a wrong password against the client's network and,
+// for an account, against the account from that network, locking the
+// network out at the threshold; the answer is the same in every case.
+func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *request, u account.User, email string) {
+	ctx := r.Context()
+	c.throttleFailure(r, rq)
 	if u.ID == 0 {
 		// The address typed is not recorded: it may be anyone's.
 		c.record(ctx, audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
 			Address: rq.addr, Detail: map[string]string{"reason": "unknown account"}})
-		c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
-		return
-	}
-	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
-		Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong password"}})
-	until, err := c.accounts.RecordFailure(ctx, u.ID, c.opt.LockoutThreshold, c.opt.LockoutDuration, t)
-	if err != nil {
-		c.log.Error("sign-in: record failure", "err", err)
-	}
-	if !until.IsZero() {
-		c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
-			Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email, "until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": "wrong passwords"}})
-		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{translate(rq.lang, "login.locked", formatTime(until))})
-		return
+	} else {
+		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong password"}})
+		c.countFailure(ctx, rq, u, "wrong passwords")
 	}
 	c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
 }
@@ -186,11 +186,12 @@ func (c *Console) startSession(w http.ResponseWriter, r *http.Request, rq *reque
 	return true
 }
 
-// signedIn completes a sign-in: the failure count is cleared, the sign-in
-// audited, and the person sent where they were going.
+// signedIn completes a sign-in: the failures counted from the client's
+// network are cleared, the sign-in audited, and the person sent where
+// they were going.
 func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, rq *request, u account.User, method, next string) {
 	ctx := r.Context()
-	if err := c.accounts.RecordLogin(ctx, u.ID, c.now()); err != nil {
+	if err := c.accounts.RecordLogin(ctx, u.ID, rq.addr, c.now()); err != nil {
 		c.log.Error("record sign-in", "err", err)
 	}
 	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
@@ -217,7 +218,7 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
 	u := rq.user
 	next := safeNext(r.PostFormValue("next"))
-	if u.Locked(c.now()) {
+	if !c.lockedOut(ctx, rq, u).IsZero() {
 		c.endSignIn(w, r, rq, "locked")
 		return
 	}
@@ -227,13 +228,7 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
 	} else if !ok {
 		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong code"}})
-		until, err := c.accounts.RecordFailure(ctx, u.ID, c.opt.LockoutThreshold, c.opt.LockoutDuration, c.now())
-		if err != nil {
-			c.log.Error("sign-in: record failure", "err", err)
-		}
-		if !until.IsZero() {
-			c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
-				Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email, "until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": "wrong codes"}})
+		if !c.countFailure(ctx, rq, u, "wrong codes").IsZero() {
 			c.endSignIn(w, r, rq, "locked")
 			return
 		}
@@ -347,7 +342,14 @@ func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *r
 	var errs []string
 	var step int64
 	if password {
-		if err := c.accounts.CheckPassword(ctx, u, r.PostFormValue("password")); err != nil {
+		switch res, err := c.reauthenticate(r, rq, r.PostFormValue("password"), "totp.enrolled"); {
+		case err != nil:
+			c.internal(w, r, rq, "check current password", err)
+			return false
+		case res == reauthEnded:
+			c.sessionEnded(w, r)
+			return false
+		case res == reauthWrong:
 			errs = append(errs, translate(rq.lang, "account.wrong_password"))
 		}
 	}

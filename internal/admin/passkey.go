@@ -439,10 +439,12 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 		return
 	}
 	rq.lang = c.lang(r, u.Lang)
-	if u.Locked(now) {
+	// Whoever holds the passkey may learn that its account is locked out
+	// of their network.
+	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
 		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "method": "passkey"}})
-		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", formatTime(u.LockedUntil))
+		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", formatTime(until))
 		return
 	}
 	// The flag is checked before the signature only to tell the person why
@@ -534,7 +536,7 @@ func (c *Console) usePasskey(w http.ResponseWriter, r *http.Request, rq *request
 // forms, answering the page's script with where to go.
 func (c *Console) passkeySignedIn(w http.ResponseWriter, r *http.Request, rq *request, u account.User, key account.Passkey, method, next string) {
 	ctx := r.Context()
-	if err := c.accounts.RecordLogin(ctx, u.ID, c.now()); err != nil {
+	if err := c.accounts.RecordLogin(ctx, u.ID, rq.addr, c.now()); err != nil {
 		c.log.Error("record sign-in", "err", err)
 	}
 	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
@@ -585,7 +587,7 @@ func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq
 	}
 	ctx := r.Context()
 	u := rq.user
-	if u.Locked(c.now()) {
+	if !c.lockedOut(ctx, rq, u).IsZero() {
 		c.abandonSignIn(w, r, rq)
 		return
 	}
@@ -607,13 +609,7 @@ func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq
 		c.log.Info("passkey second factor refused", "err", err)
 		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "passkey not accepted", "method": "password+passkey"}})
-		until, err := c.accounts.RecordFailure(ctx, u.ID, c.opt.LockoutThreshold, c.opt.LockoutDuration, c.now())
-		if err != nil {
-			c.log.Error("sign-in: record failure", "err", err)
-		}
-		if !until.IsZero() {
-			c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
-				Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email, "until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": "refused passkeys"}})
+		if !c.countFailure(ctx, rq, u, "refused passkeys").IsZero() {
 			c.abandonSignIn(w, r, rq)
 			return
 		}
@@ -679,9 +675,20 @@ func (c *Console) registerBegin(w http.ResponseWriter, r *http.Request, rq *requ
 		passkeyError(w, rq, http.StatusUnprocessableEntity, "", "passkey.bad_name", account.MaxPasskeyName)
 		return
 	}
-	if password && c.accounts.CheckPassword(ctx, rq.user, req.Password) != nil {
-		passkeyError(w, rq, http.StatusUnprocessableEntity, "", "account.wrong_password")
-		return
+	if password {
+		switch res, err := c.reauthenticate(r, rq, req.Password, "passkey.registered"); {
+		case err != nil:
+			c.log.Error("check current password", "err", err)
+			passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
+			return
+		case res == reauthEnded:
+			clearCookie(w, sessionCookie)
+			passkeyError(w, rq, http.StatusUnauthorized, "/admin/login?notice=locked", "notice.locked")
+			return
+		case res == reauthWrong:
+			passkeyError(w, rq, http.StatusUnprocessableEntity, "", "account.wrong_password")
+			return
+		}
 	}
 	owner, err := c.passkeyUser(ctx, rq.user)
 	if err != nil {
@@ -792,8 +799,8 @@ func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, rq *requ
 	case rq.role.ReadsPersonalData() && !u.HasTOTP() && len(keys) == 1:
 		c.showAccount(w, r, rq, http.StatusConflict, []string{translate(rq.lang, "account.passkey_required")})
 		return
-	case c.accounts.CheckPassword(ctx, u, r.PostFormValue("password")) != nil:
-		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.wrong_password")})
+	}
+	if !c.currentPassword(w, r, rq, "passkey.removed") {
 		return
 	}
 	if err := c.accounts.RemovePasskey(ctx, u.ID, key.ID); err != nil && !errors.Is(err, account.ErrNoPasskey) {

@@ -644,7 +644,7 @@ func TestPasskeyRefusals(t *testing.T) {
 	}
 
 	// Locked, then disabled accounts are refused, as with passwords.
-	if _, err := p.accounts.RecordFailure(ctx, owner.ID, 1, time.Hour, p.clock.now()); err != nil {
+	if _, err := p.accounts.RecordFailure(ctx, owner.ID, loopback, 1, time.Hour, p.clock.now()); err != nil {
 		t.Fatal(err)
 	}
 	if resp := p.passwordless(p.browser(), a); resp.status != http.StatusForbidden || !strings.Contains(answer(t, resp).Error, "locked") {

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/vault"
@@ -50,6 +52,8 @@ type requestView struct {
 	CanDelete   bool
 	CanDisclose bool
 	MailOff     bool
+	// Purposes are those a download of the disclosure may be read for.
+	Purposes []option
 	// Revealed holds the address and details after a reveal.
 	Revealed *dsr.Submission
 }
@@ -116,6 +120,9 @@ func (c *Console) requestView(lang string, req dsr.Request) requestView {
 	}
 	v.CanDelete = v.Open && (req.Kind == dsr.Deletion || req.Kind == dsr.Cessation)
 	v.CanDisclose = v.Open && req.Kind == dsr.Disclosure
+	for _, p := range disclosurePurposes {
+		v.Purposes = append(v.Purposes, option{Value: p, Label: translate(lang, "requests.purpose."+p)})
+	}
 	for _, s := range []dsr.Status{dsr.InProgress, dsr.Done, dsr.Rejected} {
 		v.Statuses = append(v.Statuses, option{Value: string(s), Label: translate(lang, "requests.status."+string(s)), Selected: s == req.Status})
 	}
@@ -301,9 +308,18 @@ func (c *Console) discloseRequest(w http.ResponseWriter, r *http.Request, rq *re
 	redirect(w, r, "/admin/requests/"+req.ID, "request_disclosed")
 }
 
+// disclosurePurposes are the purposes for which staff may read a
+// disclosure before handing it to the person: to answer the request, or to
+// check whether a ground for withholding part of it applies (APPI art.
+// 33(2)). Reading it is recorded with the purpose chosen, as opening a
+// submission is.
+var disclosurePurposes = []string{"disclosure-answer", "disclosure-review"}
+
 // exportRequest offers the disclosure as a JSON download, for sending it
-// by other means when the console has no mail. It is recorded before any
-// byte is sent.
+// by other means when the console has no mail: with mail, the disclosure
+// goes to the confirmed address and nobody needs to read it. The caller
+// states a purpose and must handle the form of every record the download
+// holds; the reading is recorded with the purpose before any byte is sent.
 func (c *Console) exportRequest(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
 	req, ok := c.loadRequest(w, r, rq)
@@ -311,13 +327,36 @@ func (c *Console) exportRequest(w http.ResponseWriter, r *http.Request, rq *requ
 		return
 	}
 	v := c.requestView(rq.lang, req)
-	if !v.CanDisclose {
+	switch {
+	case !v.CanDisclose:
 		c.showRequest(w, r, rq, http.StatusConflict, v, "", translate(rq.lang, "requests.cannot_disclose"))
+		return
+	case !v.MailOff:
+		c.showRequest(w, r, rq, http.StatusConflict, v, "", translate(rq.lang, "requests.export_mail_on"))
+		return
+	}
+	purpose := r.PostFormValue("purpose")
+	if !slices.Contains(disclosurePurposes, purpose) {
+		c.showRequest(w, r, rq, http.StatusUnprocessableEntity, v, "", translate(rq.lang, "requests.purpose_required"))
 		return
 	}
 	export, err := c.opt.Requests.Disclose(ctx, req.ID)
+	if errors.Is(err, dsr.ErrState) {
+		c.showRequest(w, r, rq, http.StatusConflict, v, "", translate(rq.lang, "requests.closed"))
+		return
+	}
 	if err != nil {
 		c.internal(w, r, rq, "export for request", err)
+		return
+	}
+	if others := foreignForms(rq.user, export); len(others) > 0 {
+		// A part of the records is no answer to the person, so the
+		// download is all or nothing: an owner prepares it.
+		e := rq.entry("access.denied", r.Method+" "+r.URL.Path, audit.Denied)
+		e.Purpose = purpose
+		e.Detail = map[string]string{"reason": "records of forms not assigned", "forms": strings.Join(others, ",")}
+		c.record(ctx, e)
+		c.showRequest(w, r, rq, http.StatusForbidden, v, "", translate(rq.lang, "requests.export_forms"))
 		return
 	}
 	body, err := json.MarshalIndent(export, "", "  ")
@@ -326,6 +365,7 @@ func (c *Console) exportRequest(w http.ResponseWriter, r *http.Request, rq *requ
 		return
 	}
 	e := rq.entry("request.export", requestObject(req.ID), audit.OK)
+	e.Purpose = purpose
 	e.Detail = map[string]string{"records": strconv.Itoa(len(export.Records)), "unavailable": strconv.Itoa(export.Unavailable)}
 	if _, err := c.trail.Append(ctx, e); err != nil {
 		c.internal(w, r, rq, "audit request.export", err)
@@ -336,4 +376,18 @@ func (c *Console) exportRequest(w http.ResponseWriter, r *http.Request, rq *requ
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	w.Write(append(body, '\n'))
+}
+
+// foreignForms lists the forms of the exported records that u may not
+// handle. The person's own requests, which every account that handles
+// requests may reveal, are not a form's records.
+func foreignForms(u account.User, export dsr.Export) []string {
+	var out []string
+	for _, rec := range export.Records {
+		if rec.Kind != dsr.VaultKind && !u.MayHandleForm(rec.Form) && !slices.Contains(out, rec.Form) {
+			out = append(out, rec.Form)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

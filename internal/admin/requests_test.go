@@ -53,7 +53,8 @@ func TestRequestsAccess(t *testing.T) {
 				{"GET", "/admin/requests", nil, http.StatusOK},
 				{"GET", d, nil, http.StatusOK},
 				{"POST", d + "/reveal", nil, http.StatusOK},
-				{"GET", d + "/export.json", nil, http.StatusOK},
+				// With mail, the disclosure is mailed, never downloaded.
+				{"POST", d + "/export.json", url.Values{"purpose": {"disclosure-answer"}}, http.StatusConflict},
 				{"POST", d + "/disclose", nil, http.StatusSeeOther},
 				{"POST", x + "/status", url.Values{"status": {"in_progress"}}, http.StatusSeeOther},
 				{"POST", x + "/delete", url.Values{"confirm": {"yes"}}, http.StatusOK},
@@ -286,7 +287,8 @@ func TestRequestDisclose(t *testing.T) {
 }
 
 // TestRequestExport checks that without mail the page offers the
-// disclosure as a JSON download, which is audited, and refuses to send it.
+// disclosure as a JSON download, which needs a stated purpose and is
+// audited with it, and refuses to send it; with mail the download is off.
 func TestRequestExport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
@@ -296,11 +298,20 @@ func TestRequestExport(t *testing.T) {
 		b := h.signedIn(h.addUser("handler@example.jp", account.Handler))
 		base := "/admin/requests/" + req.ID
 
-		mustContain(t, "the request's page", b.get(base).body, base+"/export.json", "No mail server is configured")
+		mustContain(t, "the request's page", b.get(base).body, `action="`+base+`/export.json"`, `name="purpose"`, "No mail server is configured")
 		if resp := b.post(base+"/disclose", nil); resp.status != http.StatusConflict {
 			t.Errorf("disclose without mail: status %d, want 409", resp.status)
 		}
-		resp := b.get(base + "/export.json")
+		for _, purpose := range []string{"", "curiosity", "inquiry-response"} {
+			resp := b.post(base+"/export.json", url.Values{"purpose": {purpose}})
+			if resp.status != http.StatusUnprocessableEntity || strings.Contains(resp.body, values["message"]) {
+				t.Errorf("export with purpose %q: status %d, want 422 and nothing of the records", purpose, resp.status)
+			}
+		}
+		if n := len(h.entries("request.export")); n != 0 {
+			t.Fatalf("refused exports made %d request.export entries", n)
+		}
+		resp := b.post(base+"/export.json", url.Values{"purpose": {"disclosure-review"}})
 		if resp.status != http.StatusOK || !strings.HasPrefix(resp.header.Get("Content-Type"), "application/json") ||
 			!strings.HasPrefix(resp.header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("export: status %d, %s, %s", resp.status, resp.header.Get("Content-Type"), resp.header.Get("Content-Disposition"))
@@ -311,10 +322,83 @@ func TestRequestExport(t *testing.T) {
 		}
 		mustContain(t, "the export", resp.body, values["message"])
 		entries := h.entries("request.export")
-		if len(entries) != 1 || entries[0].Object != "request:"+req.ID || entries[0].Detail["records"] != "1" {
-			t.Errorf("request.export entries %+v, want one for 1 record", entries)
+		if len(entries) != 1 || entries[0].Object != "request:"+req.ID || entries[0].Detail["records"] != "1" || entries[0].Purpose != "disclosure-review" {
+			t.Errorf("request.export entries %+v, want one for 1 record with the purpose", entries)
 		}
 		noPersonalData(t, "the request.export entry", entries[0], personEmail, values["message"])
+		if resp := b.get(base + "/export.json"); resp.status == http.StatusOK {
+			t.Errorf("GET export: status %d; a reading needs a posted purpose", resp.status)
+		}
+
+		_, mailOn := withMail(t)
+		mailed := newHarness(t, db, mailOn)
+		owner := mailed.signedIn(mailed.addUser("owner-mail@example.jp", account.Owner))
+		page := owner.get(base)
+		if page.status != http.StatusOK || strings.Contains(page.body, "export.json") {
+			t.Errorf("with mail on, the page (status %d) offers the download", page.status)
+		}
+		resp = owner.post(base+"/export.json", url.Values{"purpose": {"disclosure-answer"}})
+		if resp.status != http.StatusConflict || strings.Contains(resp.body, values["message"]) {
+			t.Errorf("export with mail on: status %d, want 409 and nothing of the records", resp.status)
+		}
+		if n := len(h.entries("request.export")); n != 1 {
+			t.Errorf("%d request.export entries after the refusal, want 1", n)
+		}
+	})
+}
+
+// TestRequestExportScope checks that a download of a disclosure holds
+// only what the caller may read: a handler gets it only when every record
+// found is of a form assigned to them, and is refused, on record, when the
+// person also wrote to a form they do not handle. Owners get every record.
+func TestRequestExportScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h := newHarness(t, db)
+		values := consultation()
+		h.addSubmission("consultation-form", values)
+		const other = "Seat for the seminar on 12 March, wheelchair access"
+		h.seal("event-form", personEmail, `{"note":"`+other+`"}`)
+		req := h.addRequest(dsr.Disclosure, "en", personEmail, "")
+		path := "/admin/requests/" + req.ID + "/export.json"
+		form := url.Values{"purpose": {"disclosure-answer"}}
+
+		consultationOnly := h.addUser("handler@example.jp", account.Handler)
+		both, err := h.accounts.Create(ctx, account.Profile{Email: "both@example.jp", Role: account.Handler,
+			Forms: []string{"consultation-form", "event-form"}}, testPassword, h.clock.now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := h.addUser("owner@example.jp", account.Owner)
+
+		resp := h.signedIn(consultationOnly).post(path, maps.Clone(form))
+		if resp.status != http.StatusForbidden {
+			t.Errorf("handler of one form: status %d, want 403", resp.status)
+		}
+		for _, secret := range []string{values["message"], other, personEmail} {
+			if strings.Contains(resp.body, secret) {
+				t.Errorf("the refusal shows %q", secret)
+			}
+		}
+		denied := h.entries("access.denied")
+		if len(denied) != 1 || denied[0].Actor != consultationOnly.Email || denied[0].Detail["forms"] != "event-form" || denied[0].Purpose != "disclosure-answer" {
+			t.Errorf("access.denied entries %+v, want one naming event-form", denied)
+		}
+		if n := len(h.entries("request.export")); n != 0 {
+			t.Errorf("a refused export made %d request.export entries", n)
+		}
+
+		for _, u := range []account.User{both, owner} {
+			resp := h.signedIn(u).post(path, maps.Clone(form))
+			if resp.status != http.StatusOK {
+				t.Errorf("%s: status %d, want 200", u.Email, resp.status)
+				continue
+			}
+			mustContain(t, u.Email+"'s export", resp.body, values["message"], other)
+		}
+		if n := len(h.entries("request.export")); n != 2 {
+			t.Errorf("%d request.export entries, want 2", n)
+		}
 	})
 }
 

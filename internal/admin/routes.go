@@ -135,7 +135,7 @@ func (c *Console) routeTable() []route {
 		r("POST", "/admin/requests/{id}/status", Signed, account.HandleRequests, c.setRequestStatus),
 		r("POST", "/admin/requests/{id}/delete", Signed, account.HandleRequests, c.deleteRequest),
 		r("POST", "/admin/requests/{id}/disclose", Signed, account.HandleRequests, c.discloseRequest),
-		r("GET", "/admin/requests/{id}/export.json", Signed, account.HandleRequests, c.exportRequest),
+		r("POST", "/admin/requests/{id}/export.json", Signed, account.HandleRequests, c.exportRequest),
 
 		r("GET", "/admin/api/me", API, account.Console, c.apiMe),
 		r("GET", "/admin/api/users", API, account.ManageUsers, c.apiUsers),

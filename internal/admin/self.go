@@ -42,12 +42,19 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, rq *reques
 
 func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
-	current, next, again := r.PostFormValue("current"), r.PostFormValue("new"), r.PostFormValue("again")
-	switch {
-	case c.accounts.CheckPassword(ctx, rq.user, current) != nil:
-		c.record(ctx, rq.entry("password.change", userObject(rq.user.ID), audit.Failed))
+	next, again := r.PostFormValue("new"), r.PostFormValue("again")
+	switch res, err := c.reauthenticate(r, rq, r.PostFormValue("current"), "password.change"); {
+	case err != nil:
+		c.internal(w, r, rq, "check current password", err)
+		return
+	case res == reauthEnded:
+		c.sessionEnded(w, r)
+		return
+	case res == reauthWrong:
 		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.wrong_password")})
 		return
+	}
+	switch {
 	case next != again:
 		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.mismatch")})
 		return
@@ -103,8 +110,7 @@ func (c *Console) totpRemove(w http.ResponseWriter, r *http.Request, rq *request
 		c.showAccount(w, r, rq, http.StatusConflict, []string{translate(rq.lang, "account.totp_required")})
 		return
 	}
-	if c.accounts.CheckPassword(ctx, rq.user, r.PostFormValue("password")) != nil {
-		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.wrong_password")})
+	if !c.currentPassword(w, r, rq, "totp.removed") {
 		return
 	}
 	if err := c.accounts.SetTOTP(ctx, rq.user.ID, ""); err != nil {

@@ -24,6 +24,11 @@ var (
 	ErrKind = errors.New("dsr: the action does not fit the kind of request")
 )
 
+// VaultKind is the kind of the vault records that hold requests. A
+// disclosure lists the person's earlier requests among their records;
+// they belong to no form.
+const VaultKind = vaultKind
+
 // maxNote bounds a status note, in characters.
 const maxNote = 500
 

@@ -55,10 +55,38 @@ type HeaderPolicy struct {
 	// that lets them load and frame nothing (default-src 'none') and no
 	// nonce, which they have no use for: they come by the thousand.
 	DataPaths []string
+	// ConsolePrefix is the path prefix of the administration console,
+	// such as /admin/. Its responses get a policy of their own, the
+	// site's origin and the nonce and nothing else: the sources that
+	// CSPExtra and CSPSources add for the site's tools are refused there,
+	// so a host trusted for the public pages never runs code or receives
+	// data in the console, and no page may frame it. Empty means none.
+	ConsolePrefix string
 }
 
 // dataCSP is the Content-Security-Policy of responses to DataPaths.
 const dataCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// consoleDirectives is the console's policy before the nonce is set. The
+// console loads its scripts, styles and images from the site's origin and
+// draws its QR codes and charts as inline SVG, so it needs nothing more.
+var consoleDirectives = [][]string{
+	{"default-src", "'self'"},
+	{"script-src", "'self'", "'nonce-" + noncePlaceholder + "'"},
+	{"style-src", "'self'", "'nonce-" + noncePlaceholder + "'"},
+	{"img-src", "'self'"},
+	{"font-src", "'self'"},
+	{"connect-src", "'self'"},
+	{"object-src", "'none'"},
+	{"base-uri", "'none'"},
+	{"form-action", "'self'"},
+	{"frame-ancestors", "'none'"},
+}
+
+// inConsole reports whether path is the console's, under prefix.
+func inConsole(prefix, path string) bool {
+	return prefix != "" && (strings.HasPrefix(path, prefix) || path == strings.TrimSuffix(prefix, "/"))
+}
 
 // extendableDirectives lists the directives CSPExtra may extend. The
 // others are fixed: default-src, object-src and base-uri guard the policy
@@ -260,6 +288,7 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 
 	csp := &cspPolicy{frame: frame, extra: p.CSPExtra, tls: p.TLS, sources: p.CSPSources}
 	csp.template() // rendered now, not by the first request
+	consoleCSP := renderDirectives(consoleDirectives, p.TLS)
 	frameOptions := frameOptionsFor(frame)
 	hsts := ""
 	if p.TLS {
@@ -283,11 +312,16 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 				return
 			}
 			nonce := newNonce()
-			h.Set("Content-Security-Policy", csp.template().render(nonce))
 			h.Set("Permissions-Policy", permissions)
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			if frameOptions != "" {
-				h.Set("X-Frame-Options", frameOptions)
+			if inConsole(p.ConsolePrefix, r.URL.Path) {
+				h.Set("Content-Security-Policy", consoleCSP.render(nonce))
+				h.Set("X-Frame-Options", "DENY")
+			} else {
+				h.Set("Content-Security-Policy", csp.template().render(nonce))
+				if frameOptions != "" {
+					h.Set("X-Frame-Options", frameOptions)
+				}
 			}
 			next.ServeHTTP(w, r.WithContext(WithNonce(r.Context(), nonce)))
 		})
@@ -351,12 +385,18 @@ func newCSPTemplate(frame []string, extra map[string][]string, tls bool) cspTemp
 			}
 		}
 	}
-	if tls {
-		directives = append(directives, []string{"upgrade-insecure-requests"})
+	return renderDirectives(directives, tls)
+}
+
+// renderDirectives joins a policy's directives into a template, asking
+// browsers over TLS to upgrade insecure subresource requests.
+func renderDirectives(directives [][]string, tls bool) cspTemplate {
+	rendered := make([]string, 0, len(directives)+1)
+	for _, d := range directives {
+		rendered = append(rendered, strings.Join(d, " "))
 	}
-	rendered := make([]string, len(directives))
-	for i, d := range directives {
-		rendered[i] = strings.Join(d, " ")
+	if tls {
+		rendered = append(rendered, "upgrade-insecure-requests")
 	}
 	return cspTemplate{parts: strings.Split(strings.Join(rendered, "; "), noncePlaceholder)}
 }

@@ -328,3 +328,59 @@ func TestDataPathsGetFixedHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleGetsItsOwnCSP checks that the console's responses carry a
+// policy of the site's origin and the nonce alone: the hosts the site's
+// tools and configuration add, and its framing rule, stay off it.
+func TestConsoleGetsItsOwnCSP(t *testing.T) {
+	tools := &CSPSources{}
+	hosts := []string{"https://www.googletagmanager.com", "https://*.google-analytics.com"}
+	if err := tools.Set(map[string][]string{"script-src": hosts, "connect-src": hosts, "img-src": hosts, "frame-src": hosts}); err != nil {
+		t.Fatal(err)
+	}
+	mw, err := SecurityHeaders(HeaderPolicy{
+		TLS: true, FrameAncestors: []string{"'self'", "https://partner.example.jp"},
+		CSPExtra:      map[string][]string{"img-src": {"https://images.example.jp"}, "style-src": {"https://cdn.example.jp"}},
+		CSPSources:    tools,
+		ConsolePrefix: "/admin/",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const console = "default-src 'self'; script-src 'self' 'nonce-N'; style-src 'self' 'nonce-N'; img-src 'self'; " +
+		"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; " +
+		"frame-ancestors 'none'; upgrade-insecure-requests"
+	for _, tt := range []struct {
+		path    string
+		console bool
+	}{
+		{"/admin/", true},
+		{"/admin", true},
+		{"/admin/login", true},
+		{"/admin/analytics?site=www.example.jp", true},
+		{"/admin/no/such/page", true},
+		{"/", false},
+		{"/administration", false},
+		{"/en/privacy", false},
+	} {
+		var nonce string
+		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { nonce = Nonce(r) }))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "https://www.example.jp"+tt.path, nil))
+		csp := rec.Header().Get("Content-Security-Policy")
+		if nonce == "" || !strings.Contains(csp, "'nonce-"+nonce+"'") {
+			t.Errorf("%s: CSP %q lacks the request's nonce %q", tt.path, csp, nonce)
+		}
+		generic := strings.ReplaceAll(csp, nonce, "N")
+		if got := generic == console; got != tt.console {
+			t.Errorf("%s: console policy %v, want %v: %q", tt.path, got, tt.console, csp)
+		}
+		leaked := strings.Contains(csp, "google") || strings.Contains(csp, "example.jp")
+		if leaked == tt.console {
+			t.Errorf("%s: site sources present %v: %q", tt.path, leaked, csp)
+		}
+		if xfo := rec.Header().Get("X-Frame-Options"); tt.console != (xfo == "DENY") {
+			t.Errorf("%s: X-Frame-Options %q", tt.path, xfo)
+		}
+	}
+}

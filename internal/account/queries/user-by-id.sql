@@ -1,1 +1,1 @@
-SELECT id, email, name, role, forms, expires_at, lang, password_hash, password_changed_at, totp_secret, totp_last_step, failed_logins, locked_until, disabled_at, created_at, last_login_at FROM admin_users WHERE id = $1
+SELECT id, email, name, role, forms, expires_at, lang, password_hash, password_changed_at, totp_secret, totp_kek, totp_last_step, failed_logins, locked_until, disabled_at, created_at, last_login_at FROM admin_users WHERE id = $1
