@@ -7,28 +7,39 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/mail"
 )
 
-const auditUsage = `Usage: noren audit verify|export [flags]
+const auditUsage = `Usage: noren audit verify|export|anchor|anchor-key [flags]
 
-Checks or exports the audit trail of the administration console.
+Checks, exports or anchors the audit trail of the administration console.
 
-  verify   check the hash chain and name the first altered, removed or
-           moved entry; with -file, check an export instead
-  export   write the trail as JSON Lines, oldest first; the export itself
-           is recorded in the trail
+  verify      check the hash chain and name the first altered, removed or
+              moved entry; with -file, check an export instead; with
+              -anchors, also check the trail against its signed anchors
+  export      write the trail as JSON Lines, oldest first; the export itself
+              is recorded in the trail
+  anchor      sign the trail's head now with audit.anchor_key_file and
+              append it to audit.anchor_file (and mail it to the auditors
+              with audit.anchor_mail), as noren serve does periodically
+  anchor-key  generate FILE: write a new anchor signing key and print its
+              public key; public FILE: print the public key of a key file
 
-Run 'noren audit verify -h' or 'noren audit export -h' for their flags.
+Run 'noren audit verify -h' and so on for their flags.
 `
 
 func runAudit(ctx context.Context, env *environment, args []string) error {
 	return subcommands(ctx, env, "audit", auditUsage, args, map[string]func(context.Context, *environment, []string) error{
-		"verify": runAuditVerify,
-		"export": runAuditExport,
+		"verify":     runAuditVerify,
+		"export":     runAuditExport,
+		"anchor":     runAuditAnchor,
+		"anchor-key": runAuditAnchorKey,
 	})
 }
 
@@ -42,6 +53,8 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 	flags := config.RegisterFlags(fset)
 	expectText := fset.String("expect-head", "", "fail unless the trail still holds `SEQ:HASH`, a head printed by an earlier verify")
 	file := fset.String("file", "", "check the JSON Lines export `FILE` instead of the database")
+	anchorsFile := fset.String("anchors", "", "also check the trail against the signed anchors in `FILE` (audit.anchor_file): every\nanchor's signature, and that the trail still holds every anchored head")
+	publicKey := fset.String("anchor-public-key", "", "the anchors' public `KEY` (ed25519:…, as noren audit anchor-key prints it), or a\nfile holding it; required with -anchors")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -56,6 +69,27 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 			return fmt.Errorf("-expect-head: %w", err)
 		}
 		expect = &h
+	}
+	var (
+		checkpoints []audit.Checkpoint
+		anchors     int
+	)
+	switch {
+	case *anchorsFile != "" && *file != "":
+		return errors.New("-anchors checks the database; it does not go with -file")
+	case *anchorsFile != "" && *publicKey == "":
+		return errors.New("-anchors needs -anchor-public-key: the key the auditors were given, not one read from the anchor file")
+	case *anchorsFile != "":
+		cps, err := readAnchorFile(*anchorsFile, *publicKey)
+		if err != nil {
+			var bad badAnchors
+			if errors.As(err, &bad) {
+				fmt.Fprintf(env.stderr, "anchors %s refused: %v\n", *anchorsFile, bad.err)
+				return exitError{1}
+			}
+			return err
+		}
+		checkpoints, anchors = cps, len(cps)
 	}
 
 	var (
@@ -78,7 +112,10 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 			return err
 		}
 		defer db.Close()
-		if rep, err = audit.New(db).Verify(ctx, expect); err != nil {
+		if expect != nil {
+			checkpoints = append(checkpoints, audit.Checkpoint{Head: *expect})
+		}
+		if rep, err = audit.New(db).VerifyCheckpoints(ctx, checkpoints); err != nil {
 			return err
 		}
 	}
@@ -92,7 +129,134 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 		span = fmt.Sprintf(" (entries %d to %d)", rep.First, rep.Head.Seq)
 	}
 	fmt.Fprintf(env.stdout, "%s intact: %d entries%s, head %s\n", what, rep.Entries, span, rep.Head)
+	if *anchorsFile != "" {
+		fmt.Fprintf(env.stdout, "%d signed anchors checked\n", anchors)
+	}
 	return nil
+}
+
+// badAnchors is an anchor file that does not check out: a line altered,
+// forged or signed with another key. It is a failed verification, not a
+// failure to run one.
+type badAnchors struct{ err error }
+
+func (b badAnchors) Error() string { return b.err.Error() }
+
+// readAnchorFile reads and checks the anchors in path with the public key
+// given as text (ed25519:…) or as the name of a file holding it.
+func readAnchorFile(path, publicKey string) ([]audit.Checkpoint, error) {
+	text := publicKey
+	if !strings.HasPrefix(publicKey, "ed25519:") {
+		b, err := os.ReadFile(publicKey)
+		if err != nil {
+			return nil, fmt.Errorf("-anchor-public-key: %w", err)
+		}
+		text = string(b)
+	}
+	pub, err := audit.ParseAnchorPublicKey(text)
+	if err != nil {
+		return nil, fmt.Errorf("-anchor-public-key: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("-anchors: %w", err)
+	}
+	defer f.Close()
+	cps, err := audit.ReadAnchors(f, pub)
+	if err != nil {
+		return nil, badAnchors{err}
+	}
+	return cps, nil
+}
+
+func runAuditAnchor(ctx context.Context, env *environment, args []string) error {
+	fset := newFlags(env, "audit anchor", "[flags]",
+		"Signs the audit trail's head now with audit.anchor_key_file and appends the\n"+
+			"anchor to audit.anchor_file, and with audit.anchor_mail mails it to every\n"+
+			"active auditor account: what noren serve does every audit.anchor_interval.\n"+
+			"For a schedule of your own (cron) or a last anchor before maintenance.")
+	flags := config.RegisterFlags(fset)
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		fset.Usage()
+		return errUsage
+	}
+	cfg, db, err := openConfigured(ctx, env, flags)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Audit.AnchorKeyFile == "" {
+		return errors.New("audit.anchor_key_file is not set (noren audit anchor-key generate writes a key)")
+	}
+	secrets, err := accountSecrets(cfg, env)
+	if err != nil {
+		return err
+	}
+	accounts, err := account.NewStore(db, account.Options{Secrets: secrets})
+	if err != nil {
+		return err
+	}
+	var m mailer
+	if cfg.Audit.AnchorMail {
+		if m, err = mail.NewSender(mail.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS}); err != nil {
+			return fmt.Errorf("smtp: %w", err)
+		}
+	}
+	a, err := newAnchorer(cfg.Audit, audit.New(db), accounts, m, cfg.Logger(env.stderr))
+	if err != nil {
+		return err
+	}
+	anchor, err := a.anchor(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "anchored head %s at %s\n", anchor.Head, anchor.At.Format(time.RFC3339))
+	return nil
+}
+
+const anchorKeyUsage = `Usage: noren audit anchor-key generate|public FILE
+
+  generate  write a new anchor signing key to FILE (mode 0600; it refuses to
+            replace a file) and print its public key
+  public    print the public key of the key in FILE
+
+Give the public key to the auditors by a channel of its own: it is what
+noren audit verify -anchor-public-key checks the anchors with.
+`
+
+func runAuditAnchorKey(ctx context.Context, env *environment, args []string) error {
+	one := func(name string, do func(path string) (*audit.AnchorKey, error)) func(context.Context, *environment, []string) error {
+		return func(_ context.Context, env *environment, args []string) error {
+			fset := newFlags(env, "audit anchor-key "+name, "FILE", strings.TrimPrefix(anchorKeyUsage, "Usage: noren audit anchor-key generate|public FILE\n\n"))
+			if err := parseFlags(fset, args); err != nil {
+				return err
+			}
+			if fset.NArg() != 1 {
+				fset.Usage()
+				return errUsage
+			}
+			k, err := do(fset.Arg(0))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(env.stdout, k.Public())
+			return nil
+		}
+	}
+	return subcommands(ctx, env, "audit anchor-key", anchorKeyUsage, args, map[string]func(context.Context, *environment, []string) error{
+		"generate": one("generate", func(path string) (*audit.AnchorKey, error) {
+			k, err := audit.GenerateAnchorKey()
+			if err != nil {
+				return nil, err
+			}
+			return k, audit.WriteAnchorKey(path, k)
+		}),
+		"public": one("public", audit.LoadAnchorKey),
+	})
 }
 
 func runAuditExport(ctx context.Context, env *environment, args []string) error {

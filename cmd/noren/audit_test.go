@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -274,4 +275,127 @@ func TestAuditExportFailureIsRecorded(t *testing.T) {
 		!strings.Contains(entries[0].Detail["error"], "broken pipe") {
 		t.Errorf("recorded %+v", entries)
 	}
+}
+
+// runNorenEnv runs one command line in-process with the environment
+// variables env.
+func runNorenEnv(env []string, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), &environment{stdout: &out, stderr: &errOut, getenv: env}, args)
+	return code, out.String(), errOut.String()
+}
+
+// TestAuditAnchors is the acceptance check of anchoring: a tail rewritten
+// with correctly recomputed hashes passes noren audit verify, and fails it
+// with -anchors, which names the entry; an altered anchor, or the wrong
+// public key, fails it too.
+func TestAuditAnchors(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		a := newAuditDB(t, d, 5)
+		dir := t.TempDir()
+		keyFile, anchorFile := filepath.Join(dir, "anchor.key"), filepath.Join(dir, "anchors.jsonl")
+		code, pub, stderr := runNoren("audit", "anchor-key", "generate", keyFile)
+		if code != 0 || !strings.HasPrefix(pub, "ed25519:") {
+			t.Fatalf("anchor-key generate: exit %d, %q %q", code, pub, stderr)
+		}
+		pub = strings.TrimSpace(pub)
+		if code, again, _ := runNoren("audit", "anchor-key", "public", keyFile); code != 0 || strings.TrimSpace(again) != pub {
+			t.Errorf("anchor-key public = exit %d, %q; want %q", code, again, pub)
+		}
+		if code, _, stderr := runNoren("audit", "anchor-key", "generate", keyFile); code == 0 || !strings.Contains(stderr, "exists") {
+			t.Errorf("anchor-key generate over an existing key: exit %d, %q", code, stderr)
+		}
+
+		env := []string{"NOREN_AUDIT_ANCHOR_KEY_FILE=" + keyFile, "NOREN_AUDIT_ANCHOR_FILE=" + anchorFile}
+		anchor := func() {
+			t.Helper()
+			head := a.head(t)
+			code, out, stderr := runNorenEnv(env, append([]string{"audit", "anchor"}, a.flags...)...)
+			if code != 0 || !strings.Contains(out, "anchored head "+head.String()) {
+				t.Fatalf("audit anchor: exit %d, %q %q; want head %s", code, out, stderr, head)
+			}
+		}
+		appendEntries := func(n int, actor string) {
+			t.Helper()
+			for range n {
+				if _, err := a.trail.Append(ctx, audit.Entry{Actor: actor, Role: "owner", Action: "user.role", Outcome: audit.OK}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		anchor()
+		appendEntries(3, "owner@example.jp")
+		anchor()
+		appendEntries(2, "owner@example.jp")
+
+		verify := func(extra ...string) (int, string, string) {
+			return runNoren(append(append([]string{"audit", "verify"}, a.flags...), extra...)...)
+		}
+		code, out, stderr := verify("--anchors", anchorFile, "--anchor-public-key", pub)
+		if code != 0 || !strings.Contains(out, "intact: 10 entries") || !strings.Contains(out, "2 signed anchors checked") {
+			t.Fatalf("verify of an intact trail against its anchors: exit %d, %q %q", code, out, stderr)
+		}
+
+		// Entries 7 to 10 deleted and written anew through the trail,
+		// which computes correct hashes for them.
+		a.sql(t, `DELETE FROM audit_log WHERE seq >= 7`)
+		appendEntries(4, "intruder@example.jp")
+		if code, out, _ := verify(); code != 0 {
+			t.Fatalf("the rewritten chain should pass on its own (which is why anchors exist): exit %d, %q", code, out)
+		}
+		code, out, stderr = verify("--anchors", anchorFile, "--anchor-public-key", pub)
+		if code != 1 || !strings.Contains(stderr, "broken at entry 8: altered") || !strings.Contains(stderr, "after entry 5") {
+			t.Errorf("verify of the rewritten tail against the anchors: exit %d, %q %q; want entry 8 named", code, out, stderr)
+		}
+
+		// The public key may also come from a file.
+		pubFile := filepath.Join(dir, "anchor.pub")
+		if err := os.WriteFile(pubFile, []byte(pub+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := verify("--anchors", anchorFile, "--anchor-public-key", pubFile); code != 1 || !strings.Contains(stderr, "broken at entry 8") {
+			t.Errorf("with the public key in a file: exit %d, %q", code, stderr)
+		}
+
+		// Whoever rewrote the tail cannot fix the anchor to match it.
+		lines, err := os.ReadFile(anchorFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var second map[string]any
+		if err := json.Unmarshal(bytes.SplitN(lines, []byte("\n"), 2)[1], &second); err != nil {
+			t.Fatal(err)
+		}
+		newHash := storedHash(t, a.db, 8)
+		forged := bytes.Replace(lines, []byte(second["hash"].(string)), []byte(newHash), 1)
+		if err := os.WriteFile(anchorFile, forged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := verify("--anchors", anchorFile, "--anchor-public-key", pub); code != 1 || !strings.Contains(stderr, "line 2: its signature does not verify") {
+			t.Errorf("verify with an altered anchor: exit %d, %q", code, stderr)
+		}
+		if err := os.WriteFile(anchorFile, lines, 0o600); err != nil {
+			t.Fatal(err)
+		}
+
+		other := filepath.Join(dir, "other.key")
+		_, otherPub, _ := runNoren("audit", "anchor-key", "generate", other)
+		if code, _, stderr := verify("--anchors", anchorFile, "--anchor-public-key", strings.TrimSpace(otherPub)); code != 1 || !strings.Contains(stderr, "not by the public key given") {
+			t.Errorf("verify with another public key: exit %d, %q", code, stderr)
+		}
+		if code, _, stderr := verify("--anchors", anchorFile); code == 0 || !strings.Contains(stderr, "-anchor-public-key") {
+			t.Errorf("verify -anchors without a public key: exit %d, %q", code, stderr)
+		}
+	})
+}
+
+// storedHash returns the stored hash of entry seq.
+func storedHash(t *testing.T, db *store.DB, seq int64) string {
+	t.Helper()
+	var h string
+	if err := db.QueryRowContext(context.Background(), `SELECT hash FROM audit_log WHERE seq = $1`, seq).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

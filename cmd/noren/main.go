@@ -41,7 +41,7 @@ func commands() map[string]command {
 		"init":      {"write a starter noren.yaml and manifest.yaml", runInit},
 		"user":      {"manage the accounts of the console", runUser},
 		"version":   {"print the version", runVersion},
-		"audit":     {"verify or export the audit trail", runAudit},
+		"audit":     {"verify, export or anchor the audit trail", runAudit},
 		"analytics": {"generate sample analytics events or query them", runAnalytics},
 		"keys":      {"generate or rotate the keys of the personal-data vault", runKeys},
 		"vault":     {"report the personal data held in the vault", runVault},

@@ -92,7 +92,11 @@ func runUser(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	accounts, err := account.NewStore(db, account.Options{})
+	secrets, err := accountSecrets(cfg, env)
+	if err != nil {
+		return err
+	}
+	accounts, err := account.NewStore(db, account.Options{Secrets: secrets})
 	if err != nil {
 		return err
 	}

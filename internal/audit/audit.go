@@ -61,6 +61,39 @@
 // Keeping the head that each verification prints somewhere outside the
 // database, such as a ticket or a mail to the data protection officer, is
 // what makes the trail tamper-evident against the database's own owner.
+// Anchors do that continuously.
+//
+// # Anchors
+//
+// An anchor is the trail's head (sequence number and hash) and the time,
+// signed with an Ed25519 key that is kept outside the database (AnchorKey).
+// Written to a file or mailed away from the database as the trail grows,
+// anchors let VerifyCheckpoints catch a trail whose tail was rewritten with
+// correctly recomputed hashes: the rewritten entries no longer have the
+// hashes the anchors signed, and without the private key no one can sign
+// anchors to match.
+//
+// An anchor file holds one anchor a line, as JSON:
+//
+//	{"seq":1234,"hash":"5f3a…","at":"2026-12-07T09:00:00.000000Z","key":"a1b2c3d4e5f60718","sig":"…"}
+//
+// key is the signing key's id, the first 16 hex digits of the SHA-256 of
+// the raw 32-byte public key, and sig the standard base64 of the Ed25519
+// signature of the UTF-8 bytes of the JSON array
+//
+//	["noren-audit-anchor-1",seq,at,hash,key]
+//
+// without white space, its strings written as in the entries' canonical
+// form (none of them needs escaping). A public key is written
+// "ed25519:" and the standard base64 of its 32 bytes. Anyone with it can
+// check an anchor with any Ed25519 implementation; in Python, with the
+// cryptography package:
+//
+//	from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+//	key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public[len("ed25519:"):]))
+//	a = json.loads(line)
+//	signed = '["noren-audit-anchor-1",%d,"%s","%s","%s"]' % (a["seq"], a["at"], a["hash"], a["key"])
+//	key.verify(base64.b64decode(a["sig"]), signed.encode())  # raises InvalidSignature
 package audit
 
 import (

@@ -101,7 +101,7 @@ func VerifyExportHead(r io.Reader, expect *Head) (Report, error) {
 		}
 	}
 	lines := newLineReader(r)
-	c := newChain(expect)
+	c := newChain(expected(expect))
 	next := int64(0) // the sequence number the next line must have; 0 before the first
 	for {
 		line, err := lines.next()

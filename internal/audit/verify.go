@@ -2,12 +2,14 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,18 +114,48 @@ type Report struct {
 	Problem *Problem
 }
 
+// Checkpoint is a head recorded outside the database, which the trail
+// must still hold unchanged: one an operator kept from an earlier
+// verification, or one signed in an anchor.
+type Checkpoint struct {
+	Head
+	// Source says where the head was recorded, completing "entry 12 was
+	// …" in messages; empty means "recorded earlier as the head".
+	Source string
+}
+
+// source returns cp.Source or its default.
+func (cp Checkpoint) source() string {
+	if cp.Source == "" {
+		return "recorded earlier as the head"
+	}
+	return cp.Source
+}
+
 // chain checks entries one at a time, in order, keeping only what the next
 // check needs, so that a trail of any length verifies in constant memory.
 type chain struct {
-	expect *Head
-	rep    Report
-	before Head   // the sound entry before rep.Head, should that turn out bad
-	prev   string // the hash the next entry must name as its predecessor
+	checkpoints []Checkpoint // by Seq
+	nextCP      int          // the first checkpoint not yet reached
+	matched     int64        // the last entry a checkpoint vouched for, 0 for none
+	rep         Report
+	before      Head   // the sound entry before rep.Head, should that turn out bad
+	prev        string // the hash the next entry must name as its predecessor
 }
 
-func newChain(expect *Head) *chain {
+func newChain(checkpoints []Checkpoint) *chain {
 	none := Head{Hash: zeroHash}
-	return &chain{expect: expect, rep: Report{Head: none}, before: none, prev: zeroHash}
+	sorted := slices.Clone(checkpoints)
+	slices.SortStableFunc(sorted, func(a, b Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
+	return &chain{checkpoints: sorted, rep: Report{Head: none}, before: none, prev: zeroHash}
+}
+
+// expected returns the chain for a single head recorded earlier, or none.
+func expected(expect *Head) []Checkpoint {
+	if expect == nil {
+		return nil
+	}
+	return []Checkpoint{{Head: *expect}}
 }
 
 // check checks e at its place in the chain; defect, when not empty, says
@@ -152,10 +184,28 @@ func (c *chain) check(e Entry, defect string) *Problem {
 		}
 		return p
 	}
-	if c.expect != nil && e.Seq == c.expect.Seq && e.Hash != c.expect.Hash {
+	// Checkpoints before the first entry checked (an export of a later
+	// stretch) cannot be checked here.
+	for c.nextCP < len(c.checkpoints) && c.checkpoints[c.nextCP].Seq < e.Seq {
+		c.nextCP++
+	}
+	for ; c.nextCP < len(c.checkpoints) && c.checkpoints[c.nextCP].Seq == e.Seq; c.nextCP++ {
+		cp := c.checkpoints[c.nextCP]
+		if e.Hash == cp.Hash {
+			continue
+		}
+		// Every entry up to one a checkpoint vouched for is sound: its
+		// hash covers all those before it.
+		where := "at or before this entry"
+		if c.matched > 0 {
+			where = fmt.Sprintf("after entry %d, which an earlier checkpoint vouches for, and at or before this one", c.matched)
+		}
 		return &Problem{Seq: e.Seq, Kind: KindAltered, Message: fmt.Sprintf(
-			"its hash %.12s… differs from %.12s…, recorded earlier as the head: the trail was rewritten at or before this entry",
-			e.Hash, c.expect.Hash)}
+			"its hash %.12s… differs from %.12s…, %s: the trail was rewritten %s",
+			e.Hash, cp.Hash, cp.source(), where)}
+	}
+	if c.nextCP > 0 && c.checkpoints[c.nextCP-1].Seq == e.Seq {
+		c.matched = e.Seq
 	}
 	if c.rep.Entries == 0 {
 		c.rep.First = e.Seq
@@ -166,15 +216,19 @@ func (c *chain) check(e Entry, defect string) *Problem {
 	return nil
 }
 
-// end checks, after the last entry, that the chain reached the expected
-// head.
+// end checks, after the last entry, that the chain reached every
+// checkpoint.
 func (c *chain) end() *Problem {
-	if c.expect == nil || c.expect.Seq <= c.rep.Head.Seq {
+	if len(c.checkpoints) == 0 {
+		return nil
+	}
+	cp := c.checkpoints[len(c.checkpoints)-1]
+	if cp.Seq <= c.rep.Head.Seq {
 		return nil
 	}
 	last := c.rep.Head.Seq
 	return &Problem{Seq: last + 1, Kind: KindTruncated, Message: fmt.Sprintf(
-		"the trail ends at entry %d, but entry %d was recorded earlier as its head", last, c.expect.Seq)}
+		"the trail ends at entry %d, but entry %d was %s", last, cp.Seq, cp.source())}
 }
 
 // gap describes entries from up to (not including) next as missing.
@@ -192,12 +246,21 @@ func gap(from, next int64) string {
 // The error is for failures to read; a broken chain is a Report with a
 // Problem.
 func (t *Trail) Verify(ctx context.Context, expect *Head) (Report, error) {
-	if expect != nil {
-		if err := expect.check(); err != nil {
-			return Report{}, fmt.Errorf("audit: verify: expected head %s: %w", expect, err)
+	return t.VerifyCheckpoints(ctx, expected(expect))
+}
+
+// VerifyCheckpoints is Verify against any number of heads recorded
+// earlier, such as the heads of signed anchors (ReadAnchors): the trail
+// must still hold every one of them, and a Problem names the first entry
+// whose hash differs from a checkpoint's, with the range of entries in
+// which the rewriting happened.
+func (t *Trail) VerifyCheckpoints(ctx context.Context, checkpoints []Checkpoint) (Report, error) {
+	for _, cp := range checkpoints {
+		if err := cp.check(); err != nil {
+			return Report{}, fmt.Errorf("audit: verify: expected head %s: %w", cp.Head, err)
 		}
 	}
-	c := newChain(expect)
+	c := newChain(checkpoints)
 	problem, misplaced, err := t.walk(ctx, c)
 	if err != nil {
 		return Report{}, fmt.Errorf("audit: verify: %w", err)

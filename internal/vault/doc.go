@@ -11,6 +11,11 @@
 // address under a separate index key, lets Find return one person's records
 // without decrypting anyone's.
 //
+// Keys.SealSecret encrypts a small secret kept in another table, such as a
+// console account's authenticator seed, directly under the active KEK, bound
+// by additional data to its use, its row and the KEK; whoever stores it
+// re-seals it under the new KEK when the keys rotate.
+//
 // Shred destroys a record's wrapped key and ciphertext; Rotate re-wraps every
 // data key under a new KEK without touching the payloads. Copies of a row
 // taken before it was shredded stay readable for as long as the KEK that
