@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -128,18 +129,25 @@ func writeGenerated(ctx context.Context, w analytics.Writer, seed int64, site st
 	return written, err
 }
 
-// openAnalytics opens the configured database and its analytics store.
+// openAnalytics opens the configured analytics database (see analyticsDSN)
+// and its store.
 func openAnalytics(ctx context.Context, env *environment, flags *config.Flags) (*analytics.SQLStore, func(), error) {
-	_, db, err := openConfigured(ctx, env, flags)
+	cfg, main, err := openConfigured(ctx, env, flags)
 	if err != nil {
+		return nil, nil, err
+	}
+	db, closeDB, err := openAnalyticsDB(ctx, cfg, main, slog.New(slog.DiscardHandler))
+	if err != nil {
+		main.Close()
 		return nil, nil, err
 	}
 	s, err := analytics.NewSQLStore(db)
 	if err != nil {
-		db.Close()
+		closeDB()
+		main.Close()
 		return nil, nil, err
 	}
-	return s, func() { db.Close() }, nil
+	return s, func() { closeDB(); main.Close() }, nil
 }
 
 // rangeFlags are the flags that choose the dashboard's range and filter.

@@ -19,12 +19,12 @@ import (
 // storedEvent is an event as the demo stored it.
 type storedEvent struct{ name, path string }
 
-// storedEvents returns the events stored in the demo's database under dir,
-// in the order they were written.
+// storedEvents returns the events stored in the demo's analytics database
+// under dir, in the order they were written.
 func storedEvents(t *testing.T, dir string) []storedEvent {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, demoDSN(dir))
+	db, err := store.Open(ctx, demoAnalyticsDSN(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,13 +53,13 @@ const (
 
 // Questions put to the page.
 const (
-	// analyticsRan is true once the demo's inline Google Analytics
-	// snippet, which waits for consent, has run: it pushes its config
+	// analyticsRan is true once the demo's Google Analytics configuration
+	// script, which waits for consent, has run: it pushes its config
 	// command onto window.dataLayer.
 	analyticsRan = `(window.dataLayer || []).some(a => a[0] === 'config' && a[1] === 'G-NOREN0DEMO')`
 	// heldAnalytics counts the Google Analytics tags still held back: the
-	// external gtag.js, which Noren's rewriter turned inert, and the inline
-	// snippet the demo marks by hand.
+	// external gtag.js, which Noren's rewriter turned inert, and the
+	// configuration script the demo marks by hand.
 	heldAnalytics = `document.querySelectorAll('script[type="text/plain"][data-noren-tool="google-analytics"]').length`
 	bannerShown   = `!!document.querySelector('.noren-banner')`
 	dialogOpen    = `(() => { const d = document.querySelector('dialog.noren-pc'); return !!d && d.open; })()`
@@ -101,7 +101,7 @@ func TestConsentBrowser(t *testing.T) {
 			checkBanner(v)
 			v.check("the gated analytics snippet has not run", "!"+analyticsRan)
 			if n := evaluate[int](v, "held tags", heldAnalytics); n != 2 {
-				v.fatalf("%s: %d Google Analytics tags held back, want 2 (gtag.js and the inline snippet)", path, n)
+				v.fatalf("%s: %d Google Analytics tags held back, want 2 (gtag.js and the configuration script)", path, n)
 			}
 			if got := evaluate[[]string](v, "Consent Mode", consentModeJS); !slices.Equal(got, []string{"default:denied"}) {
 				v.fatalf("%s: Consent Mode calls %q, want the default alone, analytics denied", path, got)
@@ -865,6 +865,9 @@ func checkCookieAttributes(t *testing.T, c consentCookie) {
 // demoDSN is the database of a demo run with --data dir.
 func demoDSN(dir string) string { return "sqlite:" + filepath.Join(dir, "noren.db") }
 
+// demoAnalyticsDSN is the database of the demo's analytics events under dir.
+func demoAnalyticsDSN(dir string) string { return "sqlite:" + filepath.Join(dir, "analytics.db") }
+
 // consentRecord reads the record of a receipt from the demo's database. It
 // opens and closes the database each time, so that nothing of the test
 // holds it when the demo stops.
@@ -952,7 +955,7 @@ func checkRecordsAnonymous(t *testing.T, dir string, receipts []string, ua strin
 	}
 
 	// Bytes of deleted rows can stay in the files, so they are read too.
-	files, err := filepath.Glob(filepath.Join(dir, "noren.db*"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.db*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no database files in %s (%v)", dir, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/store"
 )
@@ -28,11 +29,23 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	adb := db
+	if cfg.Analytics.Backend == "database" && db.Path() != "" || cfg.Analytics.Database != "" {
+		if adb, err = store.Open(ctx, analyticsDSN(cfg, db)); err != nil {
+			return fmt.Errorf("analytics database: %w", err)
+		}
+		defer adb.Close()
+	}
 	if *status {
 		pending, err := db.PendingMigrations(ctx)
 		if err != nil {
 			return err
 		}
+		apending, err := analytics.PendingMigrations(ctx, adb)
+		if err != nil {
+			return err
+		}
+		pending = append(pending, apending...)
 		if len(pending) == 0 {
 			fmt.Fprintln(env.stdout, "up to date")
 		}
@@ -45,6 +58,11 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	aapplied, err := analytics.Migrate(ctx, adb)
+	if err != nil {
+		return err
+	}
+	applied = append(applied, aapplied...)
 	for _, name := range applied {
 		fmt.Fprintf(env.stdout, "applied %s\n", name)
 	}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +18,7 @@ import (
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 )
 
@@ -59,7 +62,7 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 			live.close()
 		}
 	}()
-	st, closeStore, err := openAnalyticsStore(ctx, cfg, db)
+	st, closeStore, err := openAnalyticsStore(ctx, cfg, db, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +77,7 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 		Registerer:   reg,
 		QueueSize:    cfg.Analytics.QueueSize,
 		AllowOrigins: cfg.Analytics.AllowOrigins,
+		Limiter:      analyticsLimiter(cfg),
 		// The manifest decides: without a declaration of Noren's own
 		// analytics nothing is kept, and with one that needs consent,
 		// only the events of visitors who gave it.
@@ -118,9 +122,80 @@ func analyticsSites(cfg *config.Config) []string {
 	return append(sites, cfg.Analytics.Sites...)
 }
 
-// openAnalyticsStore opens the store analytics.backend names: Noren's own
-// database, or ClickHouse.
-func openAnalyticsStore(ctx context.Context, cfg *config.Config, db *store.DB) (analytics.Store, func() error, error) {
+// analyticsMaxConns caps the PostgreSQL connections of the analytics
+// store, so that dashboards and rollups cannot take the connections that
+// consent, contact and the console need.
+const analyticsMaxConns = 4
+
+// analyticsLimiter is the collector's per-network limit, or nil when
+// analytics.rate_limit is 0.
+func analyticsLimiter(cfg *config.Config) *ratelimit.Limiter {
+	if cfg.Analytics.RateLimit <= 0 {
+		return nil
+	}
+	return ratelimit.New(float64(cfg.Analytics.RateLimit), cfg.Analytics.RateBurst, 0)
+}
+
+// analyticsDSN is the database the analytics events are kept in:
+// analytics.database, or analytics.db beside Noren's SQLite database, or
+// Noren's own PostgreSQL database. main is Noren's database once open.
+func analyticsDSN(cfg *config.Config, main *store.DB) string {
+	switch {
+	case cfg.Analytics.Database != "":
+		return cfg.Analytics.Database
+	case main.Dialect() == store.SQLite && main.Path() != "":
+		return "sqlite:" + filepath.Join(filepath.Dir(main.Path()), "analytics.db")
+	}
+	return cfg.Database
+}
+
+// openAnalyticsDB opens the analytics database and brings its schema up to
+// date, or checks that it is when migrate_on_start is off. An in-memory
+// SQLite database (tests) shares main.
+func openAnalyticsDB(ctx context.Context, cfg *config.Config, main *store.DB, logger *slog.Logger) (*store.DB, func() error, error) {
+	if main.Dialect() == store.SQLite && main.Path() == "" && cfg.Analytics.Database == "" {
+		if _, err := analytics.Migrate(ctx, main); err != nil {
+			return nil, nil, err
+		}
+		return main, func() error { return nil }, nil
+	}
+	db, err := store.Open(ctx, analyticsDSN(cfg, main))
+	if err != nil {
+		return nil, nil, fmt.Errorf("analytics database: %w", err)
+	}
+	db.LimitConns(analyticsMaxConns)
+	ok := false
+	defer func() {
+		if !ok {
+			db.Close()
+		}
+	}()
+	// A SQLite file of its own is Noren's to create and keep up to date.
+	if cfg.MigrateOnStart || db.Dialect() == store.SQLite {
+		applied, err := analytics.Migrate(ctx, db)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, name := range applied {
+			logger.Info("applied analytics migration", "name", name)
+		}
+	} else if pending, err := analytics.PendingMigrations(ctx, db); err != nil {
+		return nil, nil, err
+	} else if len(pending) > 0 {
+		return nil, nil, fmt.Errorf("the analytics database lacks %d migration(s) (%s); run noren migrate first", len(pending), strings.Join(pending, ", "))
+	}
+	if moved, err := analytics.MoveFromSQLite(ctx, db, main.Path()); err != nil {
+		return nil, nil, err
+	} else if moved > 0 {
+		logger.Info("moved analytics events into their own database", "events", moved, "file", db.Path())
+	}
+	ok = true
+	return db, db.Close, nil
+}
+
+// openAnalyticsStore opens the store analytics.backend names: a database
+// of its own (see analyticsDSN), or ClickHouse.
+func openAnalyticsStore(ctx context.Context, cfg *config.Config, main *store.DB, logger *slog.Logger) (analytics.Store, func() error, error) {
 	switch cfg.Analytics.Backend {
 	case "clickhouse":
 		s, err := analytics.NewClickHouseStore(ctx, cfg.Analytics.ClickHouseURL)
@@ -129,11 +204,16 @@ func openAnalyticsStore(ctx context.Context, cfg *config.Config, db *store.DB) (
 		}
 		return s, s.Close, nil
 	default:
-		s, err := analytics.NewSQLStore(db)
+		db, closeDB, err := openAnalyticsDB(ctx, cfg, main, logger)
 		if err != nil {
 			return nil, nil, err
 		}
-		return s, func() error { return nil }, nil
+		s, err := analytics.NewSQLStore(db)
+		if err != nil {
+			closeDB()
+			return nil, nil, err
+		}
+		return s, closeDB, nil
 	}
 }
 

@@ -445,7 +445,8 @@ func (s *SQLStore) collectRollups(ctx context.Context, req request, rollDim dime
 // those of the whole UTC days the span touches (for a short span, of the
 // visitors active in it only), so that visitors and visits that began
 // earlier that day are not counted again and visit lengths are complete.
-// A long span is read a day at a time, so that memory holds one day.
+// Events are read a visitor id at a time, so that memory holds one
+// visitor's day.
 func (s *SQLStore) collectRaw(ctx context.Context, req request, m siteMarks, from, to time.Time, cells map[rollupKey]*rollupCounts) error {
 	if rollupDayOf(from).Before(m.rawFrom) {
 		return fmt.Errorf("%w (kept from %s, needed from %s)", ErrRawExpired, m.rawFrom.Format(time.DateOnly), from.UTC().Format(time.DateOnly))
@@ -461,12 +462,8 @@ func (s *SQLStore) collectRaw(ctx context.Context, req request, m siteMarks, fro
 		if err != nil {
 			return err
 		}
-		events, err := scanEvents(rows)
-		if err != nil {
-			return err
-		}
-		agg.add(events)
-		return nil
+		_, err = agg.addRows(rows, from, to)
+		return err
 	}
 	// Over days, nearly every visitor of those days is active in the span:
 	// reading all their events in time order beats looking each one up.
@@ -475,11 +472,9 @@ func (s *SQLStore) collectRaw(ctx context.Context, req request, m siteMarks, fro
 		if err != nil {
 			return err
 		}
-		events, err := scanEvents(rows)
-		if err != nil {
+		if _, err := agg.addRows(rows, from, to); err != nil {
 			return err
 		}
-		agg.add(events)
 	}
 	return nil
 }

@@ -106,6 +106,10 @@ type aggregator struct {
 	// events still count as seen.
 	bucket func(t time.Time) (int64, bool)
 	cells  map[rollupKey]*rollupCounts
+	// cellCap, when positive, bounds the cells of each dimension: a value
+	// that would need a cell past it counts under OtherValue instead.
+	cellCap  int
+	dimCells [dimCount]int
 
 	visits      map[uint64]*rollupVisit
 	seenVisitor map[seenValue]bool
@@ -132,6 +136,23 @@ func newAggregator(dims []dimension, bucket func(time.Time) (int64, bool)) *aggr
 		seenVisit:   make(map[seenVisitValue]bool),
 	}
 }
+
+// Bounds on what one aggregation holds in memory, whatever the events.
+const (
+	// maxVisitorDayEvents bounds the events of one visitor id and UTC day
+	// that count: no person sends that many in a day, and holding more
+	// would let one client make every rollup of the day hold them all.
+	maxVisitorDayEvents = 10_000
+	// rollupCellCap bounds a rollup's cells of each dimension, so that a
+	// flood of made-up paths, referrers or event names cannot make a
+	// rollup hold a cell for each.
+	rollupCellCap = 20_000
+)
+
+// OtherValue is the value the rollups count a dimension's values under once
+// a rollup has rollupCellCap cells of that dimension: the long tail of a
+// flood of distinct values.
+const OtherValue = "(other)"
 
 // add counts events, which must hold every event of each visitor id and
 // UTC day they contain, at least up to the end of the span being
@@ -166,6 +187,9 @@ func (a *aggregator) add(events []rollupEvent) {
 // addVisitorDay counts one visitor id's events of one UTC day, in time
 // order.
 func (a *aggregator) addVisitorDay(events []rollupEvent) {
+	if len(events) > maxVisitorDayEvents {
+		events = events[:maxVisitorDayEvents]
+	}
 	clear(a.visits)
 	clear(a.seenVisitor)
 	clear(a.seenVisit)
@@ -196,6 +220,9 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 			value, ok := d.value(e, v)
 			if !ok {
 				continue
+			}
+			if a.cellCap > 0 && inSpan {
+				value = a.admit(rollupKey{bucket, d, value})
 			}
 			seen := seenValue{d, value}
 			newVisitor := !a.seenVisitor[seen]
@@ -233,24 +260,73 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 	}
 }
 
-// scanEvents reads the rows of the events and visitor-events queries.
-func scanEvents(rows *sql.Rows) ([]rollupEvent, error) {
+// admit returns the value k is counted under: its own while its
+// dimension has room for another cell, OtherValue after.
+func (a *aggregator) admit(k rollupKey) string {
+	if _, ok := a.cells[k]; ok {
+		return k.value
+	}
+	if a.dimCells[k.dim] < a.cellCap {
+		a.dimCells[k.dim]++
+		a.cells[k] = &rollupCounts{}
+		return k.value
+	}
+	return OtherValue
+}
+
+// addRows counts the rows of the events and visitor-events queries, which
+// come ordered by visitor id and time, one visitor id and UTC day at a
+// time: memory holds one visitor's day of events, not the span's.
+//
+// It returns the number of rows read with a time in [from, to).
+func (a *aggregator) addRows(rows *sql.Rows, from, to time.Time) (int64, error) {
 	defer rows.Close()
-	var out []rollupEvent
+	var group []rollupEvent
+	var n int64
 	for rows.Next() {
 		var e rollupEvent
-		var visitor, session int64
-		err := rows.Scan(&e.id, &e.time, &e.name, &visitor, &session, &e.path, &e.referrer, &e.source, &e.campaign,
-			&e.browser, &e.os, &e.device, &e.screen, &e.language, &e.country, &e.search, &e.results, &e.link)
-		if err != nil {
-			return nil, err
+		if err := scanEvent(rows, &e); err != nil {
+			return n, err
 		}
-		e.visitor, e.session = uint64(visitor), uint64(session)
-		e.day = e.time.Unix() / 86400
-		out = append(out, e)
+		if !e.time.Before(from) && e.time.Before(to) {
+			n++
+		}
+		if len(group) > 0 && (group[0].visitor != e.visitor || group[0].day != e.day) {
+			a.addVisitorDay(group)
+			group = group[:0]
+		}
+		if len(group) < maxVisitorDayEvents {
+			group = append(group, e)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	if len(group) > 0 {
+		a.addVisitorDay(group)
+	}
+	return n, nil
 }
+
+func scanEvent(rows *sql.Rows, e *rollupEvent) error {
+	var visitor, session int64
+	err := rows.Scan(&e.id, &e.time, &e.name, &visitor, &session, &e.path, &e.referrer, &e.source, &e.campaign,
+		&e.browser, &e.os, &e.device, &e.screen, &e.language, &e.country, &e.search, &e.results, &e.link)
+	if err != nil {
+		return err
+	}
+	e.visitor, e.session = uint64(visitor), uint64(session)
+	e.day = e.time.Unix() / 86400
+	return nil
+}
+
+// rollupBudget bounds the time one Rollup spends; the next run goes on
+// from where it stopped, as every step keeps its progress.
+const rollupBudget = 20 * time.Second
+
+// errRollupStale is returned inside a rollup step whose events changed
+// between reading them and writing their rollups; the step is done again.
+var errRollupStale = errors.New("analytics: events changed during the rollup")
 
 // Rollup brings the rollups of every site up to now, less a short grace
 // for batches still on their way, so that queries read raw events for the
@@ -258,23 +334,32 @@ func scanEvents(rows *sql.Rows) ([]rollupEvent, error) {
 // once an hour has ended it recomputes the whole UTC day so far, so that
 // visits going on across hours get their final length and bounce, and
 // it writes a day's daily rows once the day is over. Run it every minute.
+//
+// Each step reads its events outside any write transaction, a visitor at
+// a time, and then writes its rows in a short transaction that first
+// checks that no event has arrived in the span meanwhile: a flood of events
+// is never held up behind a rollup, and a rollup holds one visitor's day
+// of events in memory, not the span's. A run stops after rollupBudget,
+// keeping what it has done.
 func (s *SQLStore) Rollup(ctx context.Context, now time.Time) error {
 	marks, err := s.sites(ctx)
 	if err != nil {
 		return err
 	}
 	target := now.Add(-rollupGrace).Truncate(time.Microsecond)
+	deadline := time.Now().Add(rollupBudget)
 	for _, site := range sortedKeys(marks) {
-		if err := s.rollupSite(ctx, site, target); err != nil {
+		if err := s.rollupSite(ctx, site, target, deadline); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// rollupSite rolls one site up to target, a UTC day per transaction.
-func (s *SQLStore) rollupSite(ctx context.Context, site string, target time.Time) error {
-	for {
+// rollupSite rolls one site up to target, a UTC day or an hour per step,
+// until deadline.
+func (s *SQLStore) rollupSite(ctx context.Context, site string, target, deadline time.Time) error {
+	for time.Now().Before(deadline) {
 		m, err := s.site(ctx, site)
 		if err != nil {
 			return err
@@ -283,7 +368,7 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target time.Time
 			return nil
 		}
 		if hour := target.Truncate(time.Hour); !m.rolledUntil.Before(hour) {
-			if err := s.rollupHour(ctx, site, m.rolledUntil, hour, target); err != nil {
+			if err := s.rollupHour(ctx, site, m.rolledUntil, hour, target); err != nil && !errors.Is(err, errRollupStale) {
 				return fmt.Errorf("analytics: rollup %s hour %s: %w", site, hour.Format(time.RFC3339), err)
 			}
 			continue
@@ -302,10 +387,11 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target time.Time
 			}
 			day = rollupDayOf(earlierTime(next, target))
 		}
-		if err := s.rollupDay(ctx, site, m.rolledUntil, day, target); err != nil {
+		if err := s.rollupDay(ctx, site, m.rolledUntil, day, target); err != nil && !errors.Is(err, errRollupStale) {
 			return fmt.Errorf("analytics: rollup %s day %s: %w", site, day.Format(time.DateOnly), err)
 		}
 	}
+	return nil
 }
 
 // rollupDay recomputes the hourly rows of one UTC day up to target, and its
@@ -314,23 +400,22 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target time.Time
 func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target time.Time) error {
 	end := day.AddDate(0, 0, 1)
 	until := earlierTime(end, target)
+	agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
+		return t.Unix() / 3600, t.Before(until)
+	})
+	agg.cellCap = rollupCellCap
+	rows, err := s.db.QueryContext(ctx, s.q["events"], site, day, end)
+	if err != nil {
+		return err
+	}
+	seen, err := agg.addRows(rows, day, until)
+	if err != nil {
+		return err
+	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		if moved, err := s.marksMoved(ctx, tx, site, was); moved || err != nil {
+		if err := s.checkUnchanged(ctx, tx, site, was, day, until, seen); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, s.q["events"], site, day, end)
-		if err != nil {
-			return err
-		}
-		events, err := scanEvents(rows)
-		if err != nil {
-			return err
-		}
-		agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
-			return t.Unix() / 3600, t.Before(until)
-		})
-		agg.add(events)
-
 		if _, err := tx.ExecContext(ctx, s.q["delete-hourly"], site, day, end); err != nil {
 			return err
 		}
@@ -367,22 +452,22 @@ func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target 
 // counted.
 func (s *SQLStore) rollupHour(ctx context.Context, site string, was, hour, target time.Time) error {
 	day := rollupDayOf(hour)
+	agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
+		return t.Unix() / 3600, !t.Before(hour) && t.Before(target)
+	})
+	agg.cellCap = rollupCellCap
+	rows, err := s.db.QueryContext(ctx, s.q["visitor-events"], site, day, day.AddDate(0, 0, 1), hour, target)
+	if err != nil {
+		return err
+	}
+	seen, err := agg.addRows(rows, hour, target)
+	if err != nil {
+		return err
+	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		if moved, err := s.marksMoved(ctx, tx, site, was); moved || err != nil {
+		if err := s.checkUnchanged(ctx, tx, site, was, hour, target, seen); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, s.q["visitor-events"], site, day, day.AddDate(0, 0, 1), hour, target)
-		if err != nil {
-			return err
-		}
-		events, err := scanEvents(rows)
-		if err != nil {
-			return err
-		}
-		agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
-			return t.Unix() / 3600, !t.Before(hour) && t.Before(target)
-		})
-		agg.add(events)
 		if _, err := tx.ExecContext(ctx, s.q["delete-hourly"], site, hour, hour.Add(time.Hour)); err != nil {
 			return err
 		}
@@ -392,6 +477,28 @@ func (s *SQLStore) rollupHour(ctx context.Context, site string, was, hour, targe
 		_, err = tx.ExecContext(ctx, s.q["advance-site"], site, target)
 		return err
 	})
+}
+
+// checkUnchanged locks the site's marks for the rest of tx and returns
+// errRollupStale when they have moved from was, which late events do by
+// rewinding them, or when [from, to) no longer holds the seen events that
+// the rollup read: a batch written since then, which would otherwise fall
+// behind the marks uncounted.
+func (s *SQLStore) checkUnchanged(ctx context.Context, tx *store.Tx, site string, was, from, to time.Time, seen int64) error {
+	if moved, err := s.marksMoved(ctx, tx, site, was); moved || err != nil {
+		if err == nil {
+			err = errRollupStale
+		}
+		return err
+	}
+	var n int64
+	if err := tx.QueryRowContext(ctx, s.q["count-events"], site, from, to).Scan(&n); err != nil {
+		return err
+	}
+	if n != seen {
+		return errRollupStale
+	}
+	return nil
 }
 
 // marksMoved locks the site's marks for the rest of tx and reports whether

@@ -57,7 +57,7 @@ func NewSQLStore(db *store.DB) (*SQLStore, error) {
 		"insert-events", "upsert-site", "rewind-site", "advance-site", "lock-site", "site", "sites",
 		"first-event", "events", "visitor-events", "delete-events", "retain-site", "realtime",
 		"insert-hourly", "insert-daily", "delete-hourly", "delete-daily",
-		"rollup-hours", "rollup-totals", "rollup-top",
+		"rollup-hours", "rollup-totals", "rollup-top", "count-events",
 	} {
 		if q[name] == "" {
 			return nil, fmt.Errorf("analytics: no query %s", name)

@@ -47,21 +47,42 @@ type migration struct {
 // and returns an error matching ErrUnknownMigration. When a migration fails
 // the error names it, and the returned names are those applied before it.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
-	return db.migrate(ctx, migrationFiles, "migrations")
+	return db.MigrateSet(ctx, mainMigrations)
 }
 
 // PendingMigrations returns the names of the migrations Migrate would
 // apply, without changing the database.
 func (db *DB) PendingMigrations(ctx context.Context) ([]string, error) {
-	return db.pendingMigrations(ctx, migrationFiles, "migrations")
+	return db.PendingSet(ctx, mainMigrations)
 }
 
-func (db *DB) migrate(ctx context.Context, fsys fs.FS, dir string) ([]string, error) {
-	known, err := loadMigrations(fsys, dir, db.dialect)
+// MigrationSet is a folder of migrations that are applied together and
+// recorded in a table of their own, so that a capability whose tables may
+// live in a database of their own (analytics) migrates that database
+// without the rest of Noren's schema, and beside it when they share one.
+type MigrationSet struct {
+	// FS and Dir hold the migration files, named as loadMigrations wants.
+	FS  fs.FS
+	Dir string
+	// Table records the applied migrations; it must match [a-z_]+.
+	Table string
+}
+
+// mainMigrations are the migrations of Noren's database.
+var mainMigrations = MigrationSet{FS: migrationFiles, Dir: "migrations", Table: "schema_migrations"}
+
+var migrationTable = regexp.MustCompile(`^[a-z_]+$`)
+
+// MigrateSet applies the pending migrations of set as Migrate does.
+func (db *DB) MigrateSet(ctx context.Context, set MigrationSet) ([]string, error) {
+	if !migrationTable.MatchString(set.Table) {
+		return nil, fmt.Errorf("store: migrations table %q: want lower-case letters and underscores", set.Table)
+	}
+	known, err := loadMigrations(set.FS, set.Dir, db.dialect)
 	if err != nil {
 		return nil, err
 	}
-	create, err := db.readQuery("create-schema-migrations")
+	create, err := db.readSetQuery("create-schema-migrations", set)
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +93,9 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS, dir string) ([]string, er
 			return err
 		}
 		if _, err := tx.tx.ExecContext(ctx, create); err != nil {
-			return fmt.Errorf("store: create schema_migrations: %w", err)
+			return fmt.Errorf("store: create %s: %w", set.Table, err)
 		}
-		applied, err := appliedMigrations(ctx, tx)
+		applied, err := appliedMigrations(ctx, tx, set.Table)
 		if err != nil {
 			return err
 		}
@@ -87,7 +108,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS, dir string) ([]string, er
 
 	var done []string
 	for _, m := range pending {
-		ran, err := db.applyMigration(ctx, m)
+		ran, err := db.applyMigration(ctx, m, set.Table)
 		if err != nil {
 			return done, err
 		}
@@ -100,13 +121,13 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS, dir string) ([]string, er
 
 // applyMigration runs m unless another Migrate got there first, which it
 // checks under the lock; ran tells whether this call applied it.
-func (db *DB) applyMigration(ctx context.Context, m migration) (ran bool, err error) {
+func (db *DB) applyMigration(ctx context.Context, m migration, table string) (ran bool, err error) {
 	err = db.Tx(ctx, func(tx *Tx) error {
 		if err := tx.lockMigrations(ctx); err != nil {
 			return err
 		}
 		var n int
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, m.name).Scan(&n)
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE name = $1`, m.name).Scan(&n)
 		if err != nil {
 			return fmt.Errorf("store: migration %s: check whether applied: %w", m.name, err)
 		}
@@ -119,7 +140,7 @@ func (db *DB) applyMigration(ctx context.Context, m migration) (ran bool, err er
 		if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, m.name, time.Now())
+		_, err = tx.ExecContext(ctx, `INSERT INTO `+table+` (name, applied_at) VALUES ($1, $2)`, m.name, time.Now())
 		if err != nil {
 			return fmt.Errorf("store: migration %s: record: %w", m.name, err)
 		}
@@ -142,22 +163,27 @@ func (tx *Tx) lockMigrations(ctx context.Context) error {
 	return nil
 }
 
-func (db *DB) pendingMigrations(ctx context.Context, fsys fs.FS, dir string) ([]string, error) {
-	known, err := loadMigrations(fsys, dir, db.dialect)
+// PendingSet returns the names of the migrations of set that MigrateSet
+// would apply, without changing the database.
+func (db *DB) PendingSet(ctx context.Context, set MigrationSet) ([]string, error) {
+	if !migrationTable.MatchString(set.Table) {
+		return nil, fmt.Errorf("store: migrations table %q: want lower-case letters and underscores", set.Table)
+	}
+	known, err := loadMigrations(set.FS, set.Dir, db.dialect)
 	if err != nil {
 		return nil, err
 	}
-	exists, err := db.readQuery("schema-migrations-exists")
+	exists, err := db.readSetQuery("schema-migrations-exists", set)
 	if err != nil {
 		return nil, err
 	}
 	var tables int
 	if err := db.QueryRowContext(ctx, exists).Scan(&tables); err != nil {
-		return nil, fmt.Errorf("store: look for schema_migrations: %w", err)
+		return nil, fmt.Errorf("store: look for %s: %w", set.Table, err)
 	}
 	var applied []string
 	if tables > 0 {
-		if applied, err = appliedMigrations(ctx, db); err != nil {
+		if applied, err = appliedMigrations(ctx, db, set.Table); err != nil {
 			return nil, err
 		}
 	}
@@ -172,12 +198,15 @@ func (db *DB) pendingMigrations(ctx context.Context, fsys fs.FS, dir string) ([]
 	return names, nil
 }
 
-func (db *DB) readQuery(name string) (string, error) {
-	return db.dialect.ReadQuery(queryFiles, "queries/"+name)
+// readSetQuery reads one of the bookkeeping queries, which name the
+// table schema_migrations, for set's table.
+func (db *DB) readSetQuery(name string, set MigrationSet) (string, error) {
+	q, err := db.dialect.ReadQuery(queryFiles, "queries/"+name)
+	return strings.ReplaceAll(q, "schema_migrations", set.Table), err
 }
 
-func appliedMigrations(ctx context.Context, q Querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+func appliedMigrations(ctx context.Context, q Querier, table string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM `+table+` ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list applied migrations: %w", err)
 	}

@@ -67,6 +67,7 @@ var (
 // same pool.
 type DB struct {
 	dialect Dialect
+	path    string // the SQLite file; "" for PostgreSQL and :memory:
 	write   *sql.DB
 	read    *sql.DB
 }
@@ -100,6 +101,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 func openSQLite(ctx context.Context, cfg dsnConfig) (*DB, error) {
+	if !cfg.memory {
+		if err := restrictSQLiteFiles(cfg.path); err != nil {
+			return nil, err
+		}
+	}
 	write, err := sql.Open("sqlite", cfg.sqliteDriverDSN(false))
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", cfg.path, err)
@@ -137,6 +143,7 @@ func openSQLite(ctx context.Context, cfg dsnConfig) (*DB, error) {
 		return nil, fmt.Errorf("store: open sqlite %s for reading: %w", cfg.path, err)
 	}
 	db.read = read
+	db.path = cfg.path
 	return db, nil
 }
 
@@ -183,6 +190,21 @@ func (db *DB) Close() error {
 
 // Dialect reports which engine the database runs on.
 func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Path returns the file of a SQLite database, or "" for PostgreSQL and an
+// in-memory database.
+func (db *DB) Path() string { return db.path }
+
+// LimitConns caps the connections a PostgreSQL database opens at n, so
+// that one part of Noren cannot take the server's connections from the
+// others. SQLite's pools are fixed and left as they are.
+func (db *DB) LimitConns(n int) {
+	if db.dialect != Postgres || n <= 0 {
+		return
+	}
+	db.write.SetMaxOpenConns(n)
+	db.write.SetMaxIdleConns(n)
+}
 
 // SQL returns the underlying handle for statements that may write. It does
 // no placeholder rewriting or time conversion. On SQLite it holds a single
