@@ -67,7 +67,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	a := app{cfg: cfg, manifest: m, manifestPath: cfg.Manifest}
 	switch cfg.Site.Mode {
 	case "static":
-		a.siteFS = os.DirFS(cfg.Site.Root)
+		// Confined to the folder: no link leads out of it.
+		a.siteFS = site.DirFS(cfg.Site.Root)
 	case "proxy":
 		u, err := url.Parse(cfg.Site.Upstream)
 		if err != nil {
@@ -88,6 +89,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	trusted := fset.String("trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	manifestPath := fset.String("manifest", "", "use this manifest instead of the bundled one (reloaded when it changes)")
 	logLevel := fset.String("log-level", "info", "log level: debug, info, warn or error")
+	fset.IntVar(&cfg.Analytics.RateLimit, "rate-limit", cfg.Analytics.RateLimit, fmt.Sprintf("analytics events a second each client network may send once its burst of %d is spent (0: no limit)", cfg.Analytics.RateBurst))
 	sample := fset.Int("sample-events", 50000, "on first start, store this many generated analytics events of the last 60 days, so that the dashboard\nand the public statistics have something to show (0: none)")
 	if err := parseFlags(fset, args); err != nil {
 		return err
@@ -212,8 +214,17 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		}
 	})
 
-	accounts, err := account.NewStore(db, account.Options{})
+	// The vault's keys also seal the console accounts' authenticator
+	// secrets, so they are loaded first.
+	personal, err := openPersonalData(ctx, cfg, env, db, a.demo, logger)
 	if err != nil {
+		return err
+	}
+	accounts, err := account.NewStore(db, account.Options{Secrets: personal.keys})
+	if err != nil {
+		return err
+	}
+	if err := sealTOTPSecrets(ctx, accounts, personal.keys != nil, logger); err != nil {
 		return err
 	}
 	trail := audit.New(db)
@@ -221,24 +232,10 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
-	var demoOwner string
-	if a.demo {
-		if demoOwner, err = ensureDemoOwner(ctx, accounts, trail); err != nil {
-			return err
-		}
-	}
 	reg := prometheus.NewRegistry()
 	live, err := startAnalytics(ctx, cfg, db, current, a.demo, reg, logger)
 	if err != nil {
 		return err
-	}
-	if live != nil && a.sampleEvents > 0 {
-		// In the background, so that the demo starts serving at once.
-		go func() {
-			if err := live.sample(ctx, a.sampleEvents, logger); err != nil && ctx.Err() == nil {
-				logger.Error("demo sample events", "err", err)
-			}
-		}()
 	}
 	// Stopping writes every accepted event once the server has stopped
 	// taking requests, before the database closes.
@@ -248,10 +245,6 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		}
 	}()
 
-	personal, err := openPersonalData(ctx, cfg, env, db, a.demo, logger)
-	if err != nil {
-		return err
-	}
 	opt := admin.Options{
 		Accounts:         accounts,
 		Trail:            trail,
@@ -298,10 +291,24 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	if personal.vault != nil {
 		go personal.shredExpired(ctx, trail, logger)
 	}
+	// The audit trail's head is signed at start, so that a bad anchor
+	// setting stops the server at once, and then periodically.
+	anchors, err := newAnchorer(cfg.Audit, trail, accounts, personal.mail, logger)
+	if err != nil {
+		return err
+	}
+	if anchors != nil {
+		if _, err := anchors.anchor(ctx, time.Now()); err != nil {
+			return err
+		}
+		go anchors.run(ctx, cfg.Audit.AnchorInterval)
+	}
 	serverCfg := cfg.ServerConfig()
 	serverCfg.Headers.CSPSources = cspSources
+	serverCfg.Headers.ConsolePrefix = admin.Prefix
 	if live != nil {
 		serverCfg.DataPaths = analytics.CollectorPaths()
+		serverCfg.DataHandler = live.collector.Handler()
 	}
 	srv, err := server.New(serverCfg, handler.with(reg), logger, reg)
 	if err != nil {
@@ -330,8 +337,22 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			}
 		}
 		fmt.Fprintf(env.stdout, "Noren is serving %s://%s/\n", scheme, addr)
-		if demoOwner != "" {
-			fmt.Fprintf(env.stdout, "Console: %s://%s/admin/\n%s", scheme, addr, demoOwner)
+		if a.demo {
+			// The demo owner's password is hashed, and the sample events
+			// generated, once the listener is up: neither delays serving.
+			owner, err := ensureDemoOwner(ctx, accounts, trail)
+			if err != nil {
+				logger.Error("demo owner", "err", err)
+			} else {
+				fmt.Fprintf(env.stdout, "Console: %s://%s/admin/\n%s", scheme, addr, owner)
+			}
+			if live != nil && a.sampleEvents > 0 {
+				go func() {
+					if err := live.sample(ctx, a.sampleEvents, logger); err != nil && ctx.Err() == nil {
+						logger.Error("demo sample events", "err", err)
+					}
+				}()
+			}
 		}
 		if env.ready != nil {
 			env.ready(srv.Addr().String())

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/noren-web/noren/internal/analytics/enrich"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/store"
 )
@@ -79,6 +80,9 @@ type CollectorOptions struct {
 	// AllowOrigins lists origins besides the collector's own
 	// ("https://shop.example.com") from which browsers may send events.
 	AllowOrigins []string
+	// Limiter, when set, bounds the requests each client network may
+	// send; the rest are answered 429 before anything else is done.
+	Limiter *ratelimit.Limiter
 }
 
 // Collector receives events over HTTP, at the same endpoints and in the
@@ -136,8 +140,12 @@ type Collector struct {
 	countries *enrich.Countries
 	networks  *enrich.Networks
 	outcomes  *prometheus.CounterVec
+	limiter   *ratelimit.Limiter
 	// bodies holds buffers of maxBody+1 bytes for reading request bodies.
 	bodies sync.Pool
+
+	// redactions counts the personal data replaced in events, by kind.
+	redactions *prometheus.CounterVec
 
 	stopRotate context.CancelFunc
 	rotated    chan struct{}
@@ -152,6 +160,7 @@ const (
 	outcomeDeclined   = "declined"
 	outcomeInvalid    = "invalid"
 	outcomeOverloaded = "overloaded"
+	outcomeLimited    = "limited"
 )
 
 // NewCollector returns a collector for opt.Sites, with the day's salt
@@ -176,6 +185,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 		sessions:  newSessions(defaultMaxSessions, sessionIdle),
 		countries: opt.Countries,
 		networks:  opt.Networks,
+		limiter:   opt.Limiter,
 		rotated:   make(chan struct{}),
 	}
 	c.bodies.New = func() any { b := make([]byte, maxBody+1); return &b }
@@ -207,8 +217,9 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 
 	c.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "noren_analytics_requests_total",
-		Help: "Requests to the analytics collector, by outcome: accepted, bot or declined (answered but not stored: a crawler, or a visitor whose choices do not allow analytics), invalid or overloaded (refused).",
+		Help: "Requests to the analytics collector, by outcome: accepted, bot or declined (answered but not stored: a crawler, or a visitor whose choices do not allow analytics), invalid, limited (the client's network sent too many) or overloaded (the queue was full); the last three are refused and their events dropped.",
 	}, []string{"outcome"})
+	c.redactions = newRedactions()
 	failures := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "noren_analytics_write_failures_total",
 		Help: "Failed attempts to write a batch of analytics events; each is retried.",
@@ -221,7 +232,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 		Name: "noren_analytics_events_dropped_total",
 		Help: "Accepted analytics events the storage refused for good (older than the retained raw events).",
 	})
-	for _, o := range []string{outcomeAccepted, outcomeBot, outcomeDeclined, outcomeInvalid, outcomeOverloaded} {
+	for _, o := range []string{outcomeAccepted, outcomeBot, outcomeDeclined, outcomeInvalid, outcomeOverloaded, outcomeLimited} {
 		c.outcomes.WithLabelValues(o)
 	}
 	if opt.Registerer != nil {
@@ -233,7 +244,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 			Name: "noren_analytics_open_sessions",
 			Help: "Visitors whose visit is still open (an event within the last 30 minutes).",
 		}, func() float64 { return float64(c.sessions.len()) })
-		metrics := []prometheus.Collector{c.outcomes, failures, written, dropped, queued, visits}
+		metrics := []prometheus.Collector{c.outcomes, c.redactions, failures, written, dropped, queued, visits}
 		for i, m := range metrics {
 			if err := opt.Registerer.Register(m); err != nil {
 				for _, done := range metrics[:i] {
@@ -262,6 +273,14 @@ func (c *Collector) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/event", c.methodNotAllowed("POST, OPTIONS"))
 	mux.HandleFunc("GET /api/event.gif", c.servePixel)
 	mux.HandleFunc("POST /api/event.gif", c.methodNotAllowed("GET, HEAD"))
+}
+
+// Handler returns a handler of the collector's endpoints alone, as
+// Register adds them, for a server to send CollectorPaths to directly.
+func (c *Collector) Handler() http.Handler {
+	mux := http.NewServeMux()
+	c.Register(mux)
+	return mux
 }
 
 // methodNotAllowed answers a method the endpoint does not take.
@@ -314,14 +333,11 @@ func badRequest(format string, args ...any) *refusal {
 
 func (c *Collector) serveEvent(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if err := c.checkOrigin(w, r); err != nil {
-		c.refuse(w, err)
+	if c.limited(w, r) {
 		return
 	}
-	agent := enrich.ParseAgent(r.UserAgent())
-	if ignored := c.ignored(r, agent); ignored != "" {
-		c.outcomes.WithLabelValues(ignored).Inc()
-		answerOK(w)
+	if err := c.checkOrigin(w, r); err != nil {
+		c.refuse(w, err)
 		return
 	}
 	if r.ContentLength > maxBody {
@@ -340,10 +356,23 @@ func (c *Collector) serveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, perr := parsePayload((*bufp)[:n])
+	var sites []string
 	if perr == nil {
-		perr = c.collect(r, p, agent)
+		sites, perr = c.servedSites(p.domains)
 	}
 	if perr != nil {
+		c.refuse(w, perr)
+		return
+	}
+	// Only a valid event is told apart as a bot's: as with Plausible, a
+	// malformed one is refused whoever sends it.
+	agent := enrich.ParseAgent(r.UserAgent())
+	if ignored := c.ignored(r, agent); ignored != "" {
+		c.outcomes.WithLabelValues(ignored).Inc()
+		answerOK(w)
+		return
+	}
+	if perr := c.collect(r, p, sites, agent); perr != nil {
 		c.refuse(w, perr)
 		return
 	}
@@ -373,18 +402,24 @@ func answerOK(w http.ResponseWriter) {
 func (c *Collector) servePixel(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
+	if c.limited(w, r) {
+		return
+	}
+	p, err := parsePixel(r.URL.Query(), r.Referer())
+	var sites []string
+	if err == nil {
+		sites, err = c.servedSites(p.domains)
+	}
+	if err != nil {
+		c.refuse(w, err)
+		return
+	}
 	agent := enrich.ParseAgent(r.UserAgent())
 	if ignored := c.ignored(r, agent); ignored != "" {
 		c.outcomes.WithLabelValues(ignored).Inc()
-	} else {
-		p, err := parsePixel(r.URL.Query(), r.Referer())
-		if err == nil {
-			err = c.collect(r, p, agent)
-		}
-		if err != nil {
-			c.refuse(w, err)
-			return
-		}
+	} else if err := c.collect(r, p, sites, agent); err != nil {
+		c.refuse(w, err)
+		return
 	}
 	h.Set("Content-Type", "image/gif")
 	h.Set("Content-Length", strconv.Itoa(len(transparentGIF)))
@@ -393,13 +428,9 @@ func (c *Collector) servePixel(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// collect enriches the event p describes and queues it, once for each of
-// its sites.
-func (c *Collector) collect(r *http.Request, p payload, agent enrich.Agent) *refusal {
-	sites, err := c.servedSites(p.domains)
-	if err != nil {
-		return err
-	}
+// collect enriches the event p describes, redacts it and queues it, once
+// for each of its sites.
+func (c *Collector) collect(r *http.Request, p payload, sites []string, agent enrich.Agent) *refusal {
 	now := c.now().UTC()
 	key, kerr := c.salts.forDay(r.Context(), now)
 	if kerr != nil {
@@ -409,6 +440,7 @@ func (c *Collector) collect(r *http.Request, p payload, agent enrich.Agent) *ref
 	addr := server.ClientAddr(r)
 	ua := r.UserAgent()
 	e := c.event(r, p, agent, addr, now)
+	c.redact(&e)
 	for _, site := range sites {
 		e.Site = site
 		e.Visitor = key.visitor(site, addr, ua)
@@ -419,6 +451,18 @@ func (c *Collector) collect(r *http.Request, p payload, agent enrich.Agent) *ref
 	}
 	c.outcomes.WithLabelValues(outcomeAccepted).Inc()
 	return nil
+}
+
+// limited answers 429 and reports true when the client's network has
+// used up its share, before any other work is spent on the request.
+func (c *Collector) limited(w http.ResponseWriter, r *http.Request) bool {
+	if c.limiter == nil || c.limiter.Allow(server.ClientAddr(r), c.now()) {
+		return false
+	}
+	c.outcomes.WithLabelValues(outcomeLimited).Inc()
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "too many events from your network; retry later", http.StatusTooManyRequests)
+	return true
 }
 
 // refuse answers a request that was not taken in.

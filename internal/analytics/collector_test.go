@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -832,5 +833,42 @@ func TestRegisterBesideCatchAll(t *testing.T) {
 				t.Errorf("GET /api/event: %d", rec.Code)
 			}
 		})
+	}
+}
+
+// TestNetworkLimit: a network that sends more than its share is answered
+// 429 with Retry-After before its body is read, and counted as limited;
+// its neighbours in the same /24 share its limit, other networks do not,
+// and the pixel obeys the same limit.
+func TestNetworkLimit(t *testing.T) {
+	h := newCollectorHarness(t, nil, func(o *CollectorOptions) { o.Limiter = ratelimit.New(1, 5, 0) })
+	body := `{"name":"pageview","url":"https://example.com/","domain":"example.com"}`
+	codes := map[int]int{}
+	for i := range 20 {
+		rec := h.do(collectorRequest{body: body, remote: fmt.Sprintf("203.0.113.%d:5000", i)})
+		codes[rec.Code]++
+		if rec.Code == http.StatusTooManyRequests && rec.Header().Get("Retry-After") == "" {
+			t.Fatal("429 without Retry-After")
+		}
+	}
+	if codes[http.StatusAccepted] != 5 || codes[http.StatusTooManyRequests] != 15 {
+		t.Errorf("answers %v; want 5 accepted and 15 limited", codes)
+	}
+	if rec := h.do(collectorRequest{body: body, remote: "198.51.100.1:5000"}); rec.Code != http.StatusAccepted {
+		t.Errorf("another network: status %d", rec.Code)
+	}
+	if rec := h.do(collectorRequest{method: http.MethodGet, target: "/api/event.gif?d=example.com&u=https://example.com/", remote: "203.0.113.1:5000"}); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("pixel from a limited network: status %d", rec.Code)
+	}
+	// A malformed body from a limited network is refused for its rate,
+	// not read.
+	if rec := h.do(collectorRequest{body: "{", remote: "203.0.113.1:5000"}); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("malformed body from a limited network: status %d", rec.Code)
+	}
+	if got := h.metric("noren_analytics_requests_total", outcomeLimited); got != 17 {
+		t.Errorf("limited counter %v, want 17", got)
+	}
+	if got := len(h.flush()); got != 6 {
+		t.Errorf("%d events written, want 6", got)
 	}
 }

@@ -42,6 +42,7 @@ type Config struct {
 
 	Analytics Analytics `yaml:"analytics"`
 	Vault     Vault     `yaml:"vault"`
+	Audit     Audit     `yaml:"audit"`
 	SMTP      SMTP      `yaml:"smtp"`
 	Contact   Contact   `yaml:"contact"`
 	Requests  Requests  `yaml:"requests"`
@@ -192,6 +193,17 @@ type Analytics struct {
 	ReverseDNS bool `yaml:"reverse_dns"`
 	// QueueSize bounds the accepted events waiting to be written.
 	QueueSize int `yaml:"queue_size"`
+	// Database is the DSN of the database events are kept in with the
+	// database backend. Empty means analytics.db beside a SQLite database,
+	// so that a flood of events never waits on the lock that consent,
+	// contact and the audit trail use, or Noren's own PostgreSQL database
+	// through a pool of its own.
+	Database string `yaml:"database"`
+	// RateLimit is how many events a second each client network (an IPv4
+	// /24, an IPv6 /48) may send once its burst is spent; 0 means no limit.
+	RateLimit int `yaml:"rate_limit"`
+	// RateBurst is how many events a client network may send at once.
+	RateBurst int `yaml:"rate_burst"`
 }
 
 // Vault configures the encrypted store of personal data.
@@ -200,6 +212,26 @@ type Vault struct {
 	// out of its backups: it is what makes them readable. Empty means the
 	// keys come from the NOREN_VAULT_KEYS environment variable.
 	KeyFile string `yaml:"key_file"`
+}
+
+// Audit configures the signed anchors of the audit trail: its head signed
+// with a key kept outside the database, written where the database's
+// users cannot rewrite it, so that a trail rewritten with recomputed
+// hashes is caught (noren audit verify --anchors).
+type Audit struct {
+	// AnchorKeyFile is the Ed25519 key that signs anchors (noren audit
+	// anchor-key generate); mode 0600, kept out of the database's backups.
+	// Empty turns anchoring off.
+	AnchorKeyFile string `yaml:"anchor_key_file"`
+	// AnchorFile is the file each anchor is appended to as a JSON line;
+	// keep it where those who can write to the database cannot rewrite it.
+	AnchorFile string `yaml:"anchor_file"`
+	// AnchorMail also sends each anchor by e-mail to every active account
+	// with the auditor role; it needs smtp.host.
+	AnchorMail bool `yaml:"anchor_mail"`
+	// AnchorInterval is how often the head is signed while serving; an
+	// anchor is made only when the trail has grown since the last one.
+	AnchorInterval time.Duration `yaml:"anchor_interval"`
 }
 
 // SMTP configures outgoing mail: notifications to staff, replies, and the
@@ -288,8 +320,11 @@ func Default() *Config {
 			Backend:      "database",
 			Timezone:     "Asia/Tokyo",
 			RawRetention: 365 * 24 * time.Hour,
-			QueueSize:    100_000,
+			QueueSize:    20_000,
+			RateLimit:    50,
+			RateBurst:    500,
 		},
+		Audit:    Audit{AnchorInterval: time.Hour},
 		SMTP:     SMTP{TLS: "starttls"},
 		Requests: Requests{Deadline: 14 * 24 * time.Hour},
 		Log:      Log{Level: slog.LevelInfo, Format: "text"},

@@ -75,7 +75,7 @@ func (c *Config) validate(p *problems) {
 	if c.DataDir == "" {
 		p.add("data_dir", "must not be empty")
 	}
-	checkDatabase(p, c.Database)
+	checkDatabase(p, "database", c.Database)
 	if c.ManifestReload < 0 {
 		p.add("manifest_reload", "must not be negative (0 turns reloading off)")
 	}
@@ -105,12 +105,34 @@ func (c *Config) validate(p *problems) {
 			p.add("contact.notify", "%q: want a plain e-mail address", a)
 		}
 	}
+	c.Audit.validate(p, c.SMTP.Host != "")
 	if c.Requests.Deadline < 24*time.Hour {
 		p.add("requests.deadline", "%s: want at least 24h", c.Requests.Deadline)
 	}
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)
+	}
+}
+
+func (a *Audit) validate(p *problems, mail bool) {
+	if a.AnchorInterval < time.Minute {
+		p.add("audit.anchor_interval", "%s: want at least 1m", a.AnchorInterval)
+	}
+	if a.AnchorKeyFile == "" {
+		if a.AnchorFile != "" || a.AnchorMail {
+			p.add("audit.anchor_key_file", "required with audit.anchor_file or audit.anchor_mail: the key that signs the anchors")
+		}
+		return
+	}
+	if a.AnchorFile == "" && !a.AnchorMail {
+		p.add("audit.anchor_file", "required with audit.anchor_key_file unless audit.anchor_mail is on: anchors must go somewhere")
+	}
+	if a.AnchorMail && !mail {
+		p.add("audit.anchor_mail", "needs smtp.host to send the anchors")
+	}
+	if a.AnchorFile != "" && filepath.Clean(a.AnchorFile) == filepath.Clean(a.AnchorKeyFile) {
+		p.add("audit.anchor_file", "is the key file; anchors go to a file of their own")
 	}
 }
 
@@ -157,6 +179,15 @@ func (a *Analytics) validate(p *problems) {
 	}
 	if a.QueueSize < 1 {
 		p.add("analytics.queue_size", "must be at least 1")
+	}
+	if a.Database != "" {
+		checkDatabase(p, "analytics.database", a.Database)
+	}
+	if a.RateLimit < 0 {
+		p.add("analytics.rate_limit", "%d: want 0 (no limit) or events a second", a.RateLimit)
+	}
+	if a.RateLimit > 0 && a.RateBurst < 1 {
+		p.add("analytics.rate_burst", "%d: want at least 1 with a rate limit", a.RateBurst)
 	}
 	for _, o := range a.AllowOrigins {
 		u, err := url.Parse(o)
@@ -320,16 +351,16 @@ func checkAddr(p *problems, key, addr string, required bool) {
 // checkDatabase checks the form of the DSN only; the store reads its
 // options. A DSN may hold a password, so only its scheme is ever echoed.
 // Empty stands for the default, which Load fills in.
-func checkDatabase(p *problems, dsn string) {
+func checkDatabase(p *problems, key, dsn string) {
 	switch {
 	case dsn == "":
 	case strings.HasPrefix(dsn, "sqlite:"):
 		if path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "sqlite:"), "?"); path == "" {
-			p.add("database", "sqlite: names no file")
+			p.add(key, "sqlite: names no file")
 		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		if _, err := url.Parse(dsn); err != nil {
-			p.add("database", "the postgres:// URL does not parse")
+			p.add(key, "the postgres:// URL does not parse")
 		}
 	default:
 		switch filepath.Ext(strings.SplitN(dsn, "?", 2)[0]) {
@@ -340,7 +371,7 @@ func checkDatabase(p *problems, dsn string) {
 		if len(scheme) > 16 {
 			scheme = scheme[:16]
 		}
-		p.add("database", "want sqlite:PATH or a postgres:// URL (got one starting %q)", scheme)
+		p.add(key, "want sqlite:PATH or a postgres:// URL (got one starting %q)", scheme)
 	}
 }
 

@@ -82,8 +82,10 @@ func Recover(logger *slog.Logger) Middleware {
 // AccessLog returns middleware that logs one line per request. The line
 // holds no personal data: the client address is masked with MaskAddr, the
 // query string is dropped (it may carry e-mail addresses or search terms),
-// and neither the User-Agent nor cookies are logged. Successful requests
-// to the quiet paths are not logged at all.
+// and neither the User-Agent nor cookies are logged. Requests to the quiet
+// paths are logged only when they fail with a server error: a flood of
+// them, refused or not, must not become a flood of log lines (their
+// handlers count their outcomes in metrics).
 func AccessLog(logger *slog.Logger, quiet ...string) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +93,7 @@ func AccessLog(logger *slog.Logger, quiet ...string) Middleware {
 			tw := &trackingWriter{ResponseWriter: w}
 			defer func() {
 				status := tw.statusCode()
-				if status < 400 && slices.Contains(quiet, r.URL.Path) {
+				if status != http.StatusInternalServerError && slices.Contains(quiet, r.URL.Path) {
 					return
 				}
 				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",

@@ -3,13 +3,17 @@ package server
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // echoBody answers with the length of the body it read, or 413 when the
@@ -258,11 +262,16 @@ func TestAccessLogQuietPaths(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DataPaths = []string{"/api/event"}
 	ts := startServer(t, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Has("bad") {
+		switch {
+		case r.URL.Query().Has("bad"):
 			http.Error(w, "bad", http.StatusBadRequest)
+		case r.URL.Query().Has("busy"):
+			http.Error(w, "busy", http.StatusTooManyRequests)
+		case r.URL.Query().Has("broken"):
+			http.Error(w, "broken", http.StatusInternalServerError)
 		}
 	}), nil)
-	for _, target := range []string{"/api/event", "/api/event?bad", "/api/events", "/page"} {
+	for _, target := range []string{"/api/event", "/api/event?bad", "/api/event?busy", "/api/event?broken", "/api/events", "/page"} {
 		resp, err := http.Get(ts.url + target)
 		if err != nil {
 			t.Fatal(err)
@@ -275,12 +284,55 @@ func TestAccessLogQuietPaths(t *testing.T) {
 	logs := linesWith(ts.logs.String(), "msg=request")
 	for want, n := range map[string]int{
 		"path=/api/event status=200": 0, // quiet
-		"path=/api/event status=400": 1, // a failure is always logged
+		"path=/api/event status=400": 0, // a flood of refusals is no flood of lines
+		"path=/api/event status=429": 0,
+		"path=/api/event status=500": 1, // a server error is always logged
 		"path=/api/events ":          1,
 		"path=/page ":                1,
 	} {
 		if got := strings.Count(logs, want); got != n {
 			t.Errorf("%q logged %d times, want %d:\n%s", want, got, n, logs)
+		}
+	}
+}
+
+// TestDataHandler: requests to the data paths reach DataHandler, with the
+// client address resolved, the data headers and the body limit, and
+// without the site's handler; every other path reaches the site's.
+func TestDataHandler(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataPaths = []string{"/api/event"}
+	cfg.MaxBodyBytes = 16
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	cfg.DataHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		fmt.Fprintf(w, "data from %s", ClientAddr(r))
+	})
+	ts := startServer(t, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "site")
+	}), prometheus.NewRegistry())
+	for _, tc := range []struct{ path, body, want string }{
+		{"/api/event", "{}", "data from 203.0.113.9"},
+		{"/api/event", strings.Repeat("x", 64), "request body too large\n"},
+		{"/api/events", "{}", "site"},
+		{"/", "", "site"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, ts.url+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != tc.want {
+			t.Errorf("POST %s: %q, want %q", tc.path, body, tc.want)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); tc.path == "/api/event" && csp != dataCSP {
+			t.Errorf("POST %s: CSP %q, want the data CSP", tc.path, csp)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,11 @@ type Config struct {
 	// and their responses carry the fixed headers of HeaderPolicy's
 	// DataPaths.
 	DataPaths []string
+	// DataHandler, when set, answers the requests to DataPaths directly,
+	// behind only the client address, metrics, panic recovery, headers
+	// and body limit: not the access log, nor whatever handler wraps the
+	// site (compression, routing), which such requests never need.
+	DataHandler http.Handler
 }
 
 // DefaultConfig returns the recommended settings: loopback on port 8080 in
@@ -179,8 +185,24 @@ func New(cfg Config, handler http.Handler, logger *slog.Logger, reg *prometheus.
 		return Chain(h, mw...)
 	}
 
+	main := chain(handler, cfg.RouteGroup)
+	if cfg.DataHandler != nil {
+		mw := []Middleware{ClientAddrs(cfg.TrustedProxies)}
+		if metrics != nil {
+			mw = append(mw, metrics.Middleware(cfg.RouteGroup))
+		}
+		mw = append(mw, Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
+		data, site := Chain(cfg.DataHandler, mw...), main
+		main = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if slices.Contains(cfg.DataPaths, r.URL.Path) {
+				data.ServeHTTP(w, r)
+				return
+			}
+			site.ServeHTTP(w, r)
+		})
+	}
 	errorLog := log.New(errorLogWriter{logger}, "", 0)
-	s.main = s.httpServer(chain(handler, cfg.RouteGroup), errorLog)
+	s.main = s.httpServer(main, errorLog)
 	s.main.TLSConfig = tlsConfig
 	if s.tls && cfg.TLS.RedirectHTTP != "" {
 		var redirect http.Handler = http.HandlerFunc(s.redirectToHTTPS)

@@ -44,7 +44,7 @@ run() { wrk -t2 -c64 -d"$duration" -s "$work/load.lua" "$1" | grep -E '^(request
 
 "$work/bare" -addr 127.0.0.1:18090 &
 pids+=($!)
-"$work/noren" demo --addr 127.0.0.1:18080 --data "$work/data" --trusted-proxies 127.0.0.0/8 --log-level warn >"$work/noren.log" 2>&1 &
+"$work/noren" demo --addr 127.0.0.1:18080 --data "$work/data" --trusted-proxies 127.0.0.0/8 --rate-limit 0 --sample-events 0 --log-level warn >"$work/noren.log" 2>&1 &
 noren=$!
 pids+=($noren)
 for _ in $(seq 100); do
