@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/store/storetest"
 )
 
 // floodDuration is how long TestFloodSparesConsentAndContact floods the
@@ -131,24 +133,47 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return b.String()
 }
 
-// TestFloodSparesConsentAndContact floods the collector of the demo with
-// events from thousands of networks (past the per-network limit) and from
-// one network (held back by it), with made-up paths and user agents, while
-// visitors record consent choices and send the contact form: every choice
-// and every submission is answered without a server error and stored, the
-// flood from one network is answered 429, and memory stays bounded.
-// Latencies are logged, not asserted; scripts/bench/flood.sh runs it for
-// a minute and docs/benchmarks.md has the figures.
+// TestFloodSparesConsentAndContact floods the collector with events from
+// thousands of networks (past the per-network limit) and from one network
+// (held back by it), with made-up paths and user agents, while visitors
+// record consent choices and send the contact form: every choice and every
+// submission is answered without a server error and stored, the flood
+// from one network is answered 429, and memory stays bounded. It runs on
+// the demo (SQLite) and on noren serve with PostgreSQL. Latencies are
+// logged, not asserted; scripts/bench/flood.sh runs it for a minute and
+// docs/benchmarks.md has the figures.
 func TestFloodSparesConsentAndContact(t *testing.T) {
 	if testing.Short() {
-		t.Skip("floods the demo for several seconds")
+		t.Skip("floods Noren for several seconds")
 	}
-	dir := t.TempDir()
-	args := []string{"demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0", "--trusted-proxies", "127.0.0.0/8", "--log-level", "warn"}
-	if v := os.Getenv("NOREN_FLOOD_RATE_LIMIT"); v != "" {
-		args = append(args, "--rate-limit", v)
-	}
-	p := start(t, args...)
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		args := []string{"demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0", "--trusted-proxies", "127.0.0.0/8", "--log-level", "warn"}
+		if v := os.Getenv("NOREN_FLOOD_RATE_LIMIT"); v != "" {
+			args = append(args, "--rate-limit", v)
+		}
+		floodAndCheck(t, start(t, args...), demoDSN(dir))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.FreshDSN(t, store.Postgres)
+		dir := t.TempDir()
+		keyFile := filepath.Join(dir, "vault.keys")
+		if code, _, stderr := runNoren("keys", "generate", keyFile); code != 0 {
+			t.Fatalf("keys generate: %s", stderr)
+		}
+		env := []string{"NOREN_DATABASE=" + dsn, "NOREN_SITE_DOMAIN=demo.localhost", "NOREN_LOG_LEVEL=warn"}
+		if v := os.Getenv("NOREN_FLOOD_RATE_LIMIT"); v != "" {
+			env = append(env, "NOREN_ANALYTICS_RATE_LIMIT="+v)
+		}
+		p := startWith(t, env, "serve", "--listen", "127.0.0.1:0", "--data", dir, "--manifest", "../../web/demo/manifest.yaml",
+			"--site-root", "../../web/demo/site", "--trusted-proxies", "127.0.0.0/8", "--vault-key-file", keyFile)
+		floodAndCheck(t, p, dsn)
+	})
+}
+
+// floodAndCheck floods p's collector as TestFloodSparesConsentAndContact
+// says, then stops p and checks the records in the database dsn.
+func floodAndCheck(t *testing.T, p *process, dsn string) {
 	pid := p.cmd.Process.Pid
 	flood := floodDuration(t)
 
@@ -173,7 +198,8 @@ func TestFloodSparesConsentAndContact(t *testing.T) {
 	if script := os.Getenv("NOREN_FLOOD_WRK"); script != "" {
 		// wrk floods at the collector's full rate, as the benchmarks do.
 		wg.Go(func() {
-			out, err := exec.Command("wrk", "-t2", "-c64", "-d"+flood.String(), "-s", script, p.url).CombinedOutput()
+			d := fmt.Sprintf("%ds", int(flood.Seconds()))
+			out, err := exec.Command("wrk", "-t2", "-c64", "-d"+d, "-s", script, p.url).CombinedOutput()
 			t.Logf("wrk: %v\n%s", err, out)
 		})
 	}
@@ -282,6 +308,13 @@ func TestFloodSparesConsentAndContact(t *testing.T) {
 	t.Logf("contact POST %s", contactTimes.summary())
 	t.Logf("privacy page %s", pageTimes.summary())
 	t.Logf("RSS %d MB after the flood, peak %d MB", now, max(hwm, int(peak.Load())))
+	if resp, err := http.Get(p.url + "/metrics"); err == nil {
+		for _, line := range strings.Split(readAll(t, resp), "\n") {
+			if strings.HasPrefix(line, "noren_analytics_requests_total{") || strings.HasPrefix(line, "noren_analytics_events_written_total ") {
+				t.Log(line)
+			}
+		}
+	}
 	if after := os.Getenv("NOREN_FLOOD_AFTER"); after != "" {
 		d, _ := time.ParseDuration(after)
 		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(30 * time.Second) {
@@ -314,7 +347,7 @@ func TestFloodSparesConsentAndContact(t *testing.T) {
 	}
 
 	stop(t, p, syscall.SIGTERM)
-	db, err := store.Open(context.Background(), demoDSN(dir))
+	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
