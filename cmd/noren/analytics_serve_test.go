@@ -394,7 +394,7 @@ func TestServeWithClickHouse(t *testing.T) {
 		t.Errorf("ClickHouse holds %d pageviews of %d visitors, want 50 of 50", totals.Pageviews, totals.Visitors)
 	}
 	// No SQL database of events exists with that backend.
-	if _, err := os.Stat(filepath.Join(dir, "analytics.db")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("analytics.db with the ClickHouse backend: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "noren-analytics.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("noren-analytics.db with the ClickHouse backend: %v", err)
 	}
 }

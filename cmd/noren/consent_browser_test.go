@@ -866,7 +866,7 @@ func checkCookieAttributes(t *testing.T, c consentCookie) {
 func demoDSN(dir string) string { return "sqlite:" + filepath.Join(dir, "noren.db") }
 
 // demoAnalyticsDSN is the database of the demo's analytics events under dir.
-func demoAnalyticsDSN(dir string) string { return "sqlite:" + filepath.Join(dir, "analytics.db") }
+func demoAnalyticsDSN(dir string) string { return "sqlite:" + filepath.Join(dir, "noren-analytics.db") }
 
 // consentRecord reads the record of a receipt from the demo's database. It
 // opens and closes the database each time, so that nothing of the test

@@ -137,16 +137,24 @@ func analyticsLimiter(cfg *config.Config) *ratelimit.Limiter {
 }
 
 // analyticsDSN is the database the analytics events are kept in:
-// analytics.database, or analytics.db beside Noren's SQLite database, or
-// Noren's own PostgreSQL database. main is Noren's database once open.
+// analytics.database, or a file beside Noren's SQLite database named after
+// it (noren.db, noren-analytics.db), or Noren's own PostgreSQL database.
+// main is Noren's database once open.
 func analyticsDSN(cfg *config.Config, main *store.DB) string {
 	switch {
 	case cfg.Analytics.Database != "":
 		return cfg.Analytics.Database
 	case main.Dialect() == store.SQLite && main.Path() != "":
-		return "sqlite:" + filepath.Join(filepath.Dir(main.Path()), "analytics.db")
+		return "sqlite:" + analyticsFile(main.Path())
 	}
 	return cfg.Database
+}
+
+// analyticsFile is the analytics database beside the SQLite file main:
+// named after it, so that two databases in one folder never share one.
+func analyticsFile(main string) string {
+	ext := filepath.Ext(main)
+	return strings.TrimSuffix(main, ext) + "-analytics.db"
 }
 
 // openAnalyticsDB opens the analytics database and brings its schema up to

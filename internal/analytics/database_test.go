@@ -28,7 +28,7 @@ func openSQLiteFile(t *testing.T, path string) *store.DB {
 // migrations (PostgreSQL shares Noren's database) changes neither set.
 func TestStoreInADatabaseOfItsOwn(t *testing.T) {
 	ctx := context.Background()
-	db := openSQLiteFile(t, filepath.Join(t.TempDir(), "analytics.db"))
+	db := openSQLiteFile(t, filepath.Join(t.TempDir(), "noren-analytics.db"))
 	applied, err := Migrate(ctx, db)
 	if err != nil || len(applied) == 0 {
 		t.Fatalf("Migrate: %v, %v", applied, err)
@@ -66,7 +66,7 @@ func TestStoreInADatabaseOfItsOwn(t *testing.T) {
 }
 
 // TestMoveFromSQLite: events an earlier version kept in noren.db move into
-// analytics.db once, and the old tables are emptied.
+// noren-analytics.db once, and the old tables are emptied.
 func TestMoveFromSQLite(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -86,7 +86,7 @@ func TestMoveFromSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	adb := openSQLiteFile(t, filepath.Join(dir, "analytics.db"))
+	adb := openSQLiteFile(t, filepath.Join(dir, "noren-analytics.db"))
 	if _, err := Migrate(ctx, adb); err != nil {
 		t.Fatal(err)
 	}

@@ -194,10 +194,11 @@ type Analytics struct {
 	// QueueSize bounds the accepted events waiting to be written.
 	QueueSize int `yaml:"queue_size"`
 	// Database is the DSN of the database events are kept in with the
-	// database backend. Empty means analytics.db beside a SQLite database,
-	// so that a flood of events never waits on the lock that consent,
-	// contact and the audit trail use, or Noren's own PostgreSQL database
-	// through a pool of its own.
+	// database backend. Empty means a file named after a SQLite database
+	// beside it (noren-analytics.db beside noren.db), so that a flood of
+	// events never waits on the lock that consent, contact and the audit
+	// trail use, or Noren's own PostgreSQL database through a pool of its
+	// own.
 	Database string `yaml:"database"`
 	// RateLimit is how many events a second each client network (an IPv4
 	// /24, an IPv6 /48) may send once its burst is spent; 0 means no limit.

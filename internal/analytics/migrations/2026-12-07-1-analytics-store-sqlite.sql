@@ -1,6 +1,6 @@
 -- The analytics store: raw events, the sites' rollup marks and the hourly
 -- and daily rollups. These tables live in a database of their own on
--- SQLite (analytics.db beside noren.db), so that a flood of events never
+-- SQLite (noren-analytics.db beside noren.db), so that a flood of events never
 -- waits on, nor holds, the write lock that consent records, contact
 -- submissions and the audit trail use. On PostgreSQL they may share
 -- Noren's database, where the main migrations created them already: hence
