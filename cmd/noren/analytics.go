@@ -94,8 +94,16 @@ func generateEvents(ctx context.Context, env *environment, s *analytics.SQLStore
 	fmt.Fprintf(env.stdout, "stored %d events of %s in %s: %.0f events/s\n", written, g.site, took.Round(time.Millisecond), float64(written)/took.Seconds())
 
 	start = time.Now()
-	if err := s.Rollup(ctx, now); err != nil {
-		return err
+	// Each run stops at its time budget; this one goes on until done.
+	for {
+		err := s.Rollup(ctx, now)
+		if errors.Is(err, analytics.ErrRollupUnfinished) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
 	}
 	fmt.Fprintf(env.stdout, "rolled up in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil

@@ -192,3 +192,49 @@ func TestRollupBoundsFlood(t *testing.T) {
 		t.Errorf("/: %+v; want %d pageviews of one visitor", r, maxVisitorDayEvents)
 	}
 }
+
+// TestRollupBudget: a run that has used its budget stops with
+// ErrRollupUnfinished after keeping what it did, and the runs after it
+// finish the job with the same figures as one unbounded run.
+func TestRollupBudget(t *testing.T) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	events := generateEvents(t, 5, "demo.localhost", day, day.AddDate(0, 0, 4), 2000)
+	f := Filter{Site: "demo.localhost", From: day, To: day.AddDate(0, 0, 4)}
+
+	whole := newTestStore(t, storetest.SQLite(t))
+	writeAll(t, whole, events, 500)
+	if err := whole.Rollup(ctx, day.AddDate(0, 0, 5)); err != nil {
+		t.Fatal(err)
+	}
+	want, err := whole.Totals(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db := storetest.SQLite(t)
+	bounded := newTestStore(t, db)
+	bounded.budget = time.Nanosecond
+	writeAll(t, bounded, events, 500)
+	runs := 0
+	for {
+		runs++
+		err := bounded.Rollup(ctx, day.AddDate(0, 0, 5))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrRollupUnfinished) || runs > 20 {
+			t.Fatalf("run %d: %v", runs, err)
+		}
+	}
+	if runs < 4 {
+		t.Errorf("%d runs with a budget of a nanosecond; want one per day at least", runs)
+	}
+	got, err := bounded.Totals(ctx, f)
+	if err != nil || got != want {
+		t.Errorf("totals %+v, %v; want %+v", got, err, want)
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM analytics_daily WHERE dim = ''`); n != 4 {
+		t.Errorf("%d daily rows of totals, want 4", n)
+	}
+}

@@ -320,9 +320,14 @@ func scanEvent(rows *sql.Rows, e *rollupEvent) error {
 	return nil
 }
 
-// rollupBudget bounds the time one Rollup spends; the next run goes on
-// from where it stopped, as every step keeps its progress.
-const rollupBudget = 20 * time.Second
+// defaultRollupBudget bounds the time one Rollup spends; the next run goes
+// on from where it stopped, as every step keeps its progress.
+const defaultRollupBudget = 20 * time.Second
+
+// ErrRollupUnfinished is returned by SQLStore.Rollup when its time budget
+// ran out before every site was up to date; what it did is kept, and the
+// next run goes on from there.
+var ErrRollupUnfinished = errors.New("analytics: rollup stopped at its time budget; the next run goes on")
 
 // errRollupStale is returned inside a rollup step whose events changed
 // between reading them and writing their rollups; the step is done again.
@@ -339,17 +344,24 @@ var errRollupStale = errors.New("analytics: events changed during the rollup")
 // a time, and then writes its rows in a short transaction that first
 // checks that no event has arrived in the span meanwhile: a flood of events
 // is never held up behind a rollup, and a rollup holds one visitor's day
-// of events in memory, not the span's. A run stops after rollupBudget,
-// keeping what it has done.
+// of events in memory, not the span's. A run stops after its budget,
+// keeping what it has done, and returns ErrRollupUnfinished; each run
+// starts with the next site, so that a flooded site cannot keep the others
+// waiting.
 func (s *SQLStore) Rollup(ctx context.Context, now time.Time) error {
 	marks, err := s.sites(ctx)
 	if err != nil {
 		return err
 	}
 	target := now.Add(-rollupGrace).Truncate(time.Microsecond)
-	deadline := time.Now().Add(rollupBudget)
-	for _, site := range sortedKeys(marks) {
-		if err := s.rollupSite(ctx, site, target, deadline); err != nil {
+	deadline := time.Now().Add(s.budget)
+	sites := sortedKeys(marks)
+	first := 0
+	if len(sites) > 0 {
+		first = int(s.rollups.Add(1) % uint64(len(sites)))
+	}
+	for i := range sites {
+		if err := s.rollupSite(ctx, sites[(first+i)%len(sites)], target, deadline); err != nil {
 			return err
 		}
 	}
@@ -357,9 +369,13 @@ func (s *SQLStore) Rollup(ctx context.Context, now time.Time) error {
 }
 
 // rollupSite rolls one site up to target, a UTC day or an hour per step,
-// until deadline.
+// or returns ErrRollupUnfinished at deadline.
 func (s *SQLStore) rollupSite(ctx context.Context, site string, target, deadline time.Time) error {
-	for time.Now().Before(deadline) {
+	for step := 0; ; step++ {
+		// Every run takes at least one step, however short its budget.
+		if step > 0 && !time.Now().Before(deadline) {
+			return ErrRollupUnfinished
+		}
 		m, err := s.site(ctx, site)
 		if err != nil {
 			return err
@@ -391,7 +407,6 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target, deadline
 			return fmt.Errorf("analytics: rollup %s day %s: %w", site, day.Format(time.DateOnly), err)
 		}
 	}
-	return nil
 }
 
 // rollupDay recomputes the hourly rows of one UTC day up to target, and its
@@ -568,7 +583,10 @@ func rollupEvery(ctx context.Context, interval time.Duration, log *slog.Logger, 
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		if err := rollup(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		switch err := rollup(ctx, time.Now()); {
+		case errors.Is(err, ErrRollupUnfinished):
+			log.Info("analytics rollup is behind; it goes on at the next run")
+		case err != nil && ctx.Err() == nil:
 			log.Error("analytics rollup failed", "err", err)
 		}
 		select {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/noren-web/noren/internal/store"
@@ -37,6 +38,10 @@ var ErrTooOld = errors.New("analytics: event older than the retained raw events"
 type SQLStore struct {
 	db *store.DB
 	q  map[string]string
+	// rollups counts Rollup's runs, to start each with another site.
+	rollups atomic.Uint64
+	// budget bounds the time of one Rollup.
+	budget time.Duration
 }
 
 var (
@@ -63,7 +68,7 @@ func NewSQLStore(db *store.DB) (*SQLStore, error) {
 			return nil, fmt.Errorf("analytics: no query %s", name)
 		}
 	}
-	return &SQLStore{db: db, q: q}, nil
+	return &SQLStore{db: db, q: q, budget: defaultRollupBudget}, nil
 }
 
 // siteMarks are a site's row in analytics_sites.
