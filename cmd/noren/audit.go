@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/mail"
@@ -191,11 +190,7 @@ func runAuditAnchor(ctx context.Context, env *environment, args []string) error 
 	if cfg.Audit.AnchorKeyFile == "" {
 		return errors.New("audit.anchor_key_file is not set (noren audit anchor-key generate writes a key)")
 	}
-	secrets, err := accountSecrets(cfg, env)
-	if err != nil {
-		return err
-	}
-	accounts, err := account.NewStore(db, account.Options{Secrets: secrets})
+	accounts, err := openConfiguredAccounts(cfg, env, db)
 	if err != nil {
 		return err
 	}

@@ -92,11 +92,7 @@ func runUser(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	secrets, err := accountSecrets(cfg, env)
-	if err != nil {
-		return err
-	}
-	accounts, err := account.NewStore(db, account.Options{Secrets: secrets})
+	accounts, err := openConfiguredAccounts(cfg, env, db)
 	if err != nil {
 		return err
 	}

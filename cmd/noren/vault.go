@@ -17,6 +17,7 @@ import (
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
 )
 
@@ -223,6 +224,16 @@ func accountSecrets(cfg *config.Config, env *environment) (*vault.Keys, error) {
 		return nil, nil
 	}
 	return keys, err
+}
+
+// openConfiguredAccounts opens the console accounts of db for a command
+// other than serve, with the keys that seal their authenticator secrets.
+func openConfiguredAccounts(cfg *config.Config, env *environment, db *store.DB) (*account.Store, error) {
+	secrets, err := accountSecrets(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	return account.NewStore(db, account.Options{Secrets: secrets})
 }
 
 // loadVaultKeys reads the vault's keys from vault.key_file, or from
