@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -152,5 +153,29 @@ func waitOutput(t *testing.T, p *process, want string) {
 			t.Fatalf("noren did not print %q:\n%s", want, p.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDemoOnBusyPortKeepsTheOwnerForLater: a demo that cannot listen
+// creates no owner, so the next run on a free port prints the password
+// instead of keeping an account whose password nobody saw.
+func TestDemoOnBusyPortKeepsTheOwnerForLater(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := t.TempDir()
+	code, _, stderr := runNoren("demo", "--addr", busy.Addr().String(), "--data", dir, "--sample-events", "0")
+	if code == 0 {
+		t.Fatal("the demo started on a busy port")
+	}
+	if !strings.Contains(stderr, "address already in use") {
+		t.Errorf("the error does not say the port is taken:\n%s", stderr)
+	}
+	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0")
+	waitOutput(t, p, "Sign in as")
+	if !printedPassword.MatchString(p.Output()) {
+		t.Errorf("the run after the busy port printed no password:\n%s", p.Output())
 	}
 }
