@@ -124,52 +124,34 @@ func TestDemoLoadsNothingFromOthersBeforeConsent(t *testing.T) {
 // elements held back for consent.
 func demoExternalLoads(page string) []string {
 	var leaks []string
-	z := html.NewTokenizer(strings.NewReader(page))
-	noscript := false
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return leaks
+	eachStartTag(page, func(tok html.Token) {
+		if tok.Data == "a" {
+			return
 		}
-		tok := z.Token()
-		inNoscript := noscript
-		noscript = false
-		switch tt {
-		case html.TextToken:
-			if inNoscript {
-				leaks = append(leaks, demoExternalLoads(tok.Data)...)
+		for _, a := range tok.Attr {
+			if a.Key == "data-noren-category" {
+				return
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			noscript = tok.Data == "noscript"
-			if tok.Data == "a" {
-				continue
-			}
-			held := false
-			for _, a := range tok.Attr {
-				held = held || a.Key == "data-noren-category"
-			}
-			if held {
-				continue
-			}
-			for _, a := range tok.Attr {
-				switch a.Key {
-				case "src", "href", "poster", "data", "action", "formaction", "background", "xlink:href":
-					if tok.Data == "link" && a.Key == "href" && demoNavigational(tok) {
-						continue
-					}
-					if site.URLHost(a.Val) != "" {
+		}
+		for _, a := range tok.Attr {
+			switch a.Key {
+			case "src", "href", "poster", "data", "action", "formaction", "background", "xlink:href":
+				if tok.Data == "link" && a.Key == "href" && demoNavigational(tok) {
+					continue
+				}
+				if site.URLHost(a.Val) != "" {
+					leaks = append(leaks, tok.String())
+				}
+			case "srcset", "imagesrcset":
+				for u := range site.SrcsetURLs(a.Val) {
+					if site.URLHost(u) != "" {
 						leaks = append(leaks, tok.String())
-					}
-				case "srcset", "imagesrcset":
-					for u := range site.SrcsetURLs(a.Val) {
-						if site.URLHost(u) != "" {
-							leaks = append(leaks, tok.String())
-						}
 					}
 				}
 			}
 		}
-	}
+	})
+	return leaks
 }
 
 // demoNavigational reports whether a <link> only points somewhere, such as

@@ -541,26 +541,8 @@ func TestBlockRewriterPage(t *testing.T) {
 // data-noren-category and has a URL attribute naming a gated host.
 func blockGated(page string, gated func(ref string) bool) []string {
 	var leaks []string
-	z := html.NewTokenizer(strings.NewReader(page))
-	noscript := false
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return leaks
-		}
-		tok := z.Token()
-		inNoscript := noscript
-		noscript = false
-		switch tt {
-		case html.TextToken:
-			if inNoscript {
-				leaks = append(leaks, blockGated(tok.Data, gated)...)
-			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			noscript = tok.Data == "noscript"
-			leaks = append(leaks, blockLeak(tok, gated)...)
-		}
-	}
+	eachStartTag(page, func(tok html.Token) { leaks = append(leaks, blockLeak(tok, gated)...) })
+	return leaks
 }
 
 func blockLeak(tok html.Token, gated func(ref string) bool) []string {
@@ -630,44 +612,28 @@ func blockLeak(tok html.Token, gated func(ref string) bool) []string {
 // script without an address, whose inline code consent.js would run.
 func blockUnbound(page, nonce string) []string {
 	var found []string
-	z := html.NewTokenizer(strings.NewReader(page))
-	noscript := false
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return found
+	eachStartTag(page, func(tok html.Token) {
+		if !slices.Contains([]string{"script", "iframe", "link", "img", "source"}, tok.Data) {
+			return
 		}
-		tok := z.Token()
-		inNoscript := noscript
-		noscript = false
-		switch tt {
-		case html.TextToken:
-			if inNoscript {
-				found = append(found, blockUnbound(tok.Data, nonce)...)
+		first := map[string]string{}
+		marked := false
+		for _, a := range tok.Attr {
+			if _, ok := first[a.Key]; !ok {
+				first[a.Key] = a.Val
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			noscript = tok.Data == "noscript"
-			if !slices.Contains([]string{"script", "iframe", "link", "img", "source"}, tok.Data) {
-				continue
-			}
-			first := map[string]string{}
-			marked := false
-			for _, a := range tok.Attr {
-				if _, ok := first[a.Key]; !ok {
-					first[a.Key] = a.Val
-				}
-				marked = marked || strings.HasPrefix(a.Key, "data-noren-")
-			}
-			_, src := first["src"]
-			_, href := first["href"]
-			switch {
-			case marked && first["nonce"] != nonce:
-				found = append(found, tok.String())
-			case tok.Data == "script" && marked && !src && !href:
-				found = append(found, tok.String())
-			}
+			marked = marked || strings.HasPrefix(a.Key, "data-noren-")
 		}
-	}
+		_, src := first["src"]
+		_, href := first["href"]
+		switch {
+		case marked && first["nonce"] != nonce:
+			found = append(found, tok.String())
+		case tok.Data == "script" && marked && !src && !href:
+			found = append(found, tok.String())
+		}
+	})
+	return found
 }
 
 // FuzzBlockRewrite rewrites any page and checks that nothing in the result

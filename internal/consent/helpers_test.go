@@ -3,7 +3,6 @@ package consent_test
 import (
 	"context"
 	"crypto/tls"
-	"github.com/noren-web/noren/internal/goldentest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/goldentest"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
@@ -201,3 +203,28 @@ func mustGet(t testing.TB, recs *consent.Records, receipt string) consent.Record
 
 // tlsState marks a request as received over TLS.
 func tlsState() *tls.ConnectionState { return &tls.ConnectionState{HandshakeComplete: true} }
+
+// eachStartTag calls fn with every start tag of an HTML page, down into
+// the markup of <noscript> elements, which the tokenizer sees as text.
+func eachStartTag(page string, fn func(tok html.Token)) {
+	z := html.NewTokenizer(strings.NewReader(page))
+	noscript := false
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return
+		}
+		tok := z.Token()
+		inNoscript := noscript
+		noscript = false
+		switch tt {
+		case html.TextToken:
+			if inNoscript {
+				eachStartTag(tok.Data, fn)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			noscript = tok.Data == "noscript"
+			fn(tok)
+		}
+	}
+}
