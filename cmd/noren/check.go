@@ -5,23 +5,42 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/scan"
 )
 
-func runCheck(_ context.Context, env *environment, args []string) error {
-	fs := newFlags(env, "check", "[FILE]", "Validates a privacy manifest (default manifest.yaml) and lists every problem as\nfile:line: path.to.field: message. Exits 1 when there is any.")
-	quiet := fs.Bool("q", false, "print nothing when the manifest is valid")
+func runCheck(ctx context.Context, env *environment, args []string) error {
+	fs := newFlags(env, "check", "[--site DIR | --upstream URL] [--config FILE] [FILE]",
+		"Validates a privacy manifest (default manifest.yaml) and lists every problem as\n"+
+			"file:line: path.to.field: message. Exits 1 when there is any.\n\n"+
+			"With --site or --upstream it also reads the site's pages and lists the third-party\n"+
+			"hosts they reach that the manifest does not declare (nor http.csp_extra admits),\n"+
+			"with the manifest entry to add for each, and what the Content-Security-Policy would\n"+
+			"block on those pages. Exits 1 when there is an undeclared host.")
+	quiet := fs.Bool("q", false, "print nothing when the manifest is valid and nothing is undeclared")
+	siteDir := fs.String("site", "", "scan the HTML pages (*.html, *.htm) of the folder `DIR`")
+	upstream := fs.String("upstream", "", "crawl the site at `URL` (its host only; robots.txt honoured)")
+	configPath := fs.String("config", "", "take the manifest and http.csp_extra from this noren.yaml `FILE`")
+	maxPages := fs.Int("max-pages", 200, "read at most this many pages of an upstream")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	path := "manifest.yaml"
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		path = fs.Arg(0)
-	default:
+	if fs.NArg() > 1 || *siteDir != "" && *upstream != "" {
 		fs.Usage()
 		return errUsage
+	}
+	path := "manifest.yaml"
+	var cspExtra map[string][]string
+	if *configPath != "" {
+		cfg, err := config.Load(*configPath, nil)
+		if err != nil {
+			return err
+		}
+		path, cspExtra = cfg.Manifest, cfg.HTTP.CSPExtra
+	}
+	if fs.NArg() == 1 {
+		path = fs.Arg(0)
 	}
 	m, err := manifest.Load(path)
 	var ps manifest.Problems
@@ -35,6 +54,31 @@ func runCheck(_ context.Context, env *environment, args []string) error {
 	}
 	if !*quiet {
 		fmt.Fprintf(env.stdout, "%s: valid; policy version %s\n", path, m.VersionLabel())
+	}
+
+	var report *scan.Report
+	var source string
+	switch {
+	case *siteDir != "":
+		source = *siteDir
+		report, err = scan.Folder(ctx, *siteDir, scan.FolderOptions{Self: siteHosts(m)})
+	case *upstream != "":
+		source = *upstream
+		report, err = scan.Crawl(ctx, *upstream, scan.CrawlOptions{Self: siteHosts(m), MaxPages: *maxPages})
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a := auditSite(m, cspExtra, report)
+	if *quiet && a.clean() {
+		return nil
+	}
+	a.print(env.stdout, source, report)
+	if len(a.undeclared) > 0 || len(a.snippets) > 0 {
+		fmt.Fprintf(env.stderr, "%s: %d undeclared host(s), %d undeclared snippet(s)\n", source, len(a.undeclared), len(a.snippets))
+		return exitError{1}
 	}
 	return nil
 }

@@ -168,6 +168,10 @@ const (
 // Tool is a piece of software that runs on the site and may send information
 // to a recipient: Noren's own first-party parts or a third party's tag.
 type Tool struct {
+	// Use names a service of the built-in catalogue (see Catalog) whose
+	// tool this one is, with the keys given here on top. Omitted from the
+	// canonical form when empty, so that it changes no other hash.
+	Use             string   `yaml:"use" json:",omitempty"`
 	ID              string   `yaml:"id"`
 	Name            Text     `yaml:"name"`
 	Kind            string   `yaml:"kind"`
@@ -181,6 +185,11 @@ type Tool struct {
 	PrivacyPolicy   string   `yaml:"privacy_policy"` // URL of the recipient's policy
 	Hosts           []string `yaml:"hosts"`          // hosts the tool loads from or sends to
 	Cookies         []Cookie `yaml:"cookies"`
+	// InlineMarkers are strings whose presence in an inline <script> of
+	// the site marks it as this tool's snippet, held back with the tool
+	// until consent. Omitted from the canonical form when empty, so that
+	// it changes no other hash.
+	InlineMarkers []string `yaml:"inline_markers" json:",omitempty"`
 }
 
 // Storage kinds of a Cookie.

@@ -110,6 +110,8 @@ func TestProblems(t *testing.T) {
 		{"key twice", "!" + base + "schema: 1\n", `schema: key given twice`},
 		{"unknown field type", "data_categories: [{id: e, name: {ja: a, en: b}}]\npurposes: [{id: p, name: {ja: a, en: b}, description: {ja: a, en: b}}]\ncollection_points: [{id: f, name: {ja: a, en: b}, retention: 1y, fields: [{id: x, label: {ja: a, en: b}, type: password, category: e, purpose: p}]}]\n", `fields[0].type: unknown field type "password"`},
 		{"field without purpose", "data_categories: [{id: e, name: {ja: a, en: b}}]\ncollection_points: [{id: f, name: {ja: a, en: b}, retention: 1y, fields: [{id: x, label: {ja: a, en: b}, type: text, category: e}]}]\n", `fields[0].purpose: required`},
+		{"short inline marker", "tools: [{id: t, name: {ja: a, en: b}, kind: analytics, party: third, recipient: {ja: a, en: b}, category: analytics, information_sent: {ja: a, en: b}, purpose: {ja: a, en: b}, opt_out: https://t.example/, inline_markers: [ga]}]\n", `tools[0].inline_markers[0]: marker "ga" is too short`},
+		{"inline marker of a tool never held back", "tools: [{id: t, name: {ja: a, en: b}, kind: other, party: first, category: analytics, information_sent: {ja: a, en: b}, purpose: {ja: a, en: b}, inline_markers: [siteCounter]}]\n", `tools[0].inline_markers: only tools that wait for consent`},
 		{"k too small", "statistics: {publish: true, min_count: 1}\n", `statistics.min_count: must be at least 2`},
 	}
 	for _, tt := range tests {

@@ -87,6 +87,7 @@ func Parse(name string, data []byte) (*Manifest, error) {
 		return nil, Problems{{File: name, Line: 1, Message: "a manifest is a mapping of keys (schema, operator, purposes, ...)"}}
 	}
 
+	m.expandUses(d)
 	m.applyDefaults()
 	v := &validator{m: m, d: d}
 	v.validate()
