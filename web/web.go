@@ -28,3 +28,16 @@ var DemoManifest []byte
 //
 //go:embed init/noren.yaml
 var StarterConfig []byte
+
+// StarterManifest is the text/template of the neutral manifest that
+// `noren init` writes, every fact only the operator knows left as a
+// "REPLACE:" placeholder.
+//
+//go:embed init/manifest.yaml.tmpl
+var StarterManifest string
+
+// StarterPage is the page `noren init` puts in a new site's empty public
+// folder, so that the site answers before its own files are in place.
+//
+//go:embed init/public/index.html
+var StarterPage []byte

@@ -82,8 +82,15 @@ func start(t *testing.T, args ...string) *process {
 // startWith is start with further environment variables.
 func startWith(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
+	return startIn(t, "", env, args...)
+}
+
+// startIn is startWith in the working directory dir ("" for the test's).
+func startIn(t *testing.T, dir string, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, args...)
+	p.cmd.Dir = dir
 	p.cmd.Env = append(append(os.Environ(), "NOREN_CONFIG="), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -385,26 +392,6 @@ func TestGracefulShutdown(t *testing.T) {
 		p.done <- err
 	case <-time.After(15 * time.Second):
 		t.Fatal("no exit after SIGTERM")
-	}
-}
-
-func TestInitWritesStarterFiles(t *testing.T) {
-	dir := t.TempDir()
-	var out bytes.Buffer
-	env := &environment{stdout: &out, stderr: &out}
-	if code := run(context.Background(), env, []string{"init", dir}); code != 0 {
-		t.Fatalf("init exited %d: %s", code, out.String())
-	}
-	for _, name := range []string{"noren.yaml", "manifest.yaml"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			t.Errorf("init did not write %s", name)
-		}
-	}
-	if code := run(context.Background(), env, []string{"check", filepath.Join(dir, "manifest.yaml")}); code != 0 {
-		t.Errorf("the starter manifest does not validate: %s", out.String())
-	}
-	if code := run(context.Background(), env, []string{"init", dir}); code == 0 {
-		t.Error("init overwrote existing files without -force")
 	}
 }
 

@@ -17,19 +17,21 @@ import (
 // Config is the whole configuration. Each leaf field is one key; its path
 // is the chain of yaml names ("site.upstream") and its environment variable
 // is NOREN_ followed by the path in capitals with dots as underscores
-// (NOREN_SITE_UPSTREAM).
+// (NOREN_SITE_UPSTREAM). A key that names a file or folder is tagged
+// path:"file" (path:"dsn" for a database DSN), so that a relative path
+// written in the file is taken from the file's folder.
 type Config struct {
 	// Listen is the address of the main listener.
 	Listen string `yaml:"listen"`
 	// DataDir holds the database, ACME certificates and other state.
-	DataDir string `yaml:"data_dir"`
+	DataDir string `yaml:"data_dir" path:"file"`
 	// Database is the DSN: "sqlite:PATH" or a postgres:// URL. Empty means
 	// sqlite:<data_dir>/noren.db.
-	Database string `yaml:"database"`
+	Database string `yaml:"database" path:"dsn"`
 	// MigrateOnStart applies pending database migrations when serving starts.
 	MigrateOnStart bool `yaml:"migrate_on_start"`
 	// Manifest is the path of the privacy manifest.
-	Manifest string `yaml:"manifest"`
+	Manifest string `yaml:"manifest" path:"file"`
 	// ManifestReload is how often the manifest file is checked for changes;
 	// zero turns reloading off.
 	ManifestReload time.Duration `yaml:"manifest_reload"`
@@ -59,7 +61,7 @@ type Site struct {
 	// Upstream). Empty means proxy when Upstream is set, static otherwise.
 	Mode string `yaml:"mode"`
 	// Root is the folder served in static mode.
-	Root string `yaml:"root"`
+	Root string `yaml:"root" path:"file"`
 	// Upstream is the http:// or https:// URL requests are passed to in
 	// proxy mode.
 	Upstream string `yaml:"upstream"`
@@ -71,18 +73,36 @@ type Site struct {
 	DefaultLanguage string `yaml:"default_language"`
 	// Inject adds Noren's banner and links to the site's HTML pages.
 	Inject bool `yaml:"inject"`
-	// FooterLinks adds links to the privacy and cookie policies to the
-	// footer of the site's HTML pages.
-	FooterLinks bool `yaml:"footer_links"`
-	// RedirectRoot sends "/" to the page in the visitor's language.
+	// Footer places Noren's links to the privacy and cookie policies in
+	// the site's HTML pages: FooterAuto or FooterOff.
+	Footer string `yaml:"footer"`
+	// RedirectRoot sends "/" to the home page in the visitor's language
+	// when the site has it in a folder (/ja/, /en/), even when the site has
+	// a root page of its own.
 	RedirectRoot bool `yaml:"redirect_root"`
+	// LayoutPage is the path of a page of the site, "{lang}" standing for
+	// the language, whose header, navigation and footer Noren's own pages
+	// are shown in; empty keeps Noren's own layout.
+	LayoutPage string `yaml:"layout_page"`
+	// LayoutMain is the CSS selector of the element of the layout page
+	// whose content Noren's page replaces.
+	LayoutMain string `yaml:"layout_main"`
 }
+
+// Values of Site.Footer.
+const (
+	// FooterAuto puts the footer into the page's element marked
+	// data-noren-footer, or else before </body>.
+	FooterAuto = "auto"
+	// FooterOff leaves the footer out.
+	FooterOff = "off"
+)
 
 // TLS configures HTTPS.
 type TLS struct {
 	// Cert and Key are PEM files; they are reloaded when they change.
-	Cert string `yaml:"cert"`
-	Key  string `yaml:"key"`
+	Cert string `yaml:"cert" path:"file"`
+	Key  string `yaml:"key" path:"file"`
 	// ACME obtains certificates automatically instead.
 	ACME ACME `yaml:"acme"`
 	// RedirectHTTP is the address of a plain-HTTP listener that redirects to
@@ -102,10 +122,18 @@ type ACME struct {
 	Email string `yaml:"email"`
 	// CacheDir keeps certificates and the account key. Empty means
 	// <data_dir>/acme.
-	CacheDir string `yaml:"cache_dir"`
+	CacheDir string `yaml:"cache_dir" path:"file"`
 	// DirectoryURL is the ACME directory; empty means Let's Encrypt.
 	DirectoryURL string `yaml:"directory_url"`
 }
+
+// Values of HTTP.CSP.
+const (
+	// CSPEnforce has browsers block what the policy does not admit.
+	CSPEnforce = "enforce"
+	// CSPReportOnly has them only report it.
+	CSPReportOnly = "report-only"
+)
 
 // HTTP configures request handling.
 type HTTP struct {
@@ -120,6 +148,9 @@ type HTTP struct {
 	FrameAncestors []string `yaml:"frame_ancestors"`
 	// CSPExtra adds sources to Content-Security-Policy directives.
 	CSPExtra map[string][]string `yaml:"csp_extra"`
+	// CSP is how the public pages' Content-Security-Policy is sent:
+	// CSPEnforce, or CSPReportOnly for a first deployment.
+	CSP string `yaml:"csp"`
 	// PermissionsPolicy replaces the built-in Permissions-Policy; empty
 	// keeps it.
 	PermissionsPolicy string `yaml:"permissions_policy"`
@@ -187,7 +218,7 @@ type Analytics struct {
 	RawRetention time.Duration `yaml:"raw_retention"`
 	// CountriesDB is a MaxMind-format (.mmdb) country database read from
 	// disk; empty leaves countries unknown.
-	CountriesDB string `yaml:"countries_db"`
+	CountriesDB string `yaml:"countries_db" path:"file"`
 	// ReverseDNS looks up the domain name of visitors' networks, kept only
 	// as an aggregate.
 	ReverseDNS bool `yaml:"reverse_dns"`
@@ -199,7 +230,7 @@ type Analytics struct {
 	// events never waits on the lock that consent, contact and the audit
 	// trail use, or Noren's own PostgreSQL database through a pool of its
 	// own.
-	Database string `yaml:"database"`
+	Database string `yaml:"database" path:"dsn"`
 	// RateLimit is how many events a second each client network (an IPv4
 	// /24, an IPv6 /48) may send once its burst is spent; 0 means no limit.
 	RateLimit int `yaml:"rate_limit"`
@@ -212,7 +243,7 @@ type Vault struct {
 	// KeyFile is the vault's key file. Keep it off the database's disk and
 	// out of its backups: it is what makes them readable. Empty means the
 	// keys come from the NOREN_VAULT_KEYS environment variable.
-	KeyFile string `yaml:"key_file"`
+	KeyFile string `yaml:"key_file" path:"file"`
 }
 
 // Audit configures the signed anchors of the audit trail: its head signed
@@ -223,10 +254,10 @@ type Audit struct {
 	// AnchorKeyFile is the Ed25519 key that signs anchors (noren audit
 	// anchor-key generate); mode 0600, kept out of the database's backups.
 	// Empty turns anchoring off.
-	AnchorKeyFile string `yaml:"anchor_key_file"`
+	AnchorKeyFile string `yaml:"anchor_key_file" path:"file"`
 	// AnchorFile is the file each anchor is appended to as a JSON line;
 	// keep it where those who can write to the database cannot rewrite it.
-	AnchorFile string `yaml:"anchor_file"`
+	AnchorFile string `yaml:"anchor_file" path:"file"`
 	// AnchorMail also sends each anchor by e-mail to every active account
 	// with the auditor role; it needs smtp.host.
 	AnchorMail bool `yaml:"anchor_mail"`
@@ -283,8 +314,9 @@ func Default() *Config {
 			Languages:       []string{"ja", "en"},
 			DefaultLanguage: "ja",
 			Inject:          true,
-			FooterLinks:     true,
+			Footer:          FooterAuto,
 			RedirectRoot:    true,
+			LayoutMain:      "main",
 		},
 		TLS: TLS{
 			HSTSMaxAge: int(s.Headers.HSTSMaxAge / time.Second),
@@ -298,6 +330,7 @@ func Default() *Config {
 			MaxBodyBytes:      ByteSize(s.MaxBodyBytes),
 			MaxHeaderBytes:    ByteSize(s.MaxHeaderBytes),
 			FrameAncestors:    []string{"none"},
+			CSP:               CSPEnforce,
 			MetricsAllow: []netip.Prefix{
 				netip.MustParsePrefix("127.0.0.0/8"),
 				netip.MustParsePrefix("::1/128"),
@@ -393,6 +426,7 @@ func (c *Config) ServerConfig() server.Config {
 		Headers: server.HeaderPolicy{
 			FrameAncestors:        c.HTTP.FrameAncestors,
 			CSPExtra:              c.HTTP.CSPExtra,
+			CSPReportOnly:         c.HTTP.CSP == CSPReportOnly,
 			PermissionsPolicy:     c.HTTP.PermissionsPolicy,
 			HSTSMaxAge:            time.Duration(c.TLS.HSTSMaxAge) * time.Second,
 			HSTSIncludeSubdomains: c.TLS.HSTSIncludeSubdomains,

@@ -153,12 +153,13 @@ func documentedDefault(k key) string {
 	return "`" + formatValue(k.value) + "`"
 }
 
-// FuzzParse feeds arbitrary YAML to the loader: it must never panic, must
-// report every failure as Problems, and anything it accepts must validate.
+// FuzzParse feeds arbitrary YAML to the loader, as a file in another
+// folder: it must never panic, must report every failure as Problems, and
+// anything it accepts, its paths anchored to that folder, must validate.
 func FuzzParse(f *testing.F) {
 	f.Add(web.StarterConfig)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := parse("fuzz.yaml", data, nil, nil)
+		c, err := parseIn("site", "site/fuzz.yaml", data, nil, nil)
 		if err != nil {
 			if _, ok := err.(Problems); !ok {
 				t.Fatalf("error %v (%T) is not Problems", err, err)

@@ -16,6 +16,9 @@ import (
 type key struct {
 	path  string        // "site.upstream"
 	value reflect.Value // the field, settable
+	// names is how the value names a file or folder: "file" for a path,
+	// "dsn" for a database DSN that may hold one, "" for neither.
+	names string
 }
 
 // keys lists every key of c in struct order, sections depth first.
@@ -36,7 +39,7 @@ func collectKeys(v reflect.Value, prefix string, out *[]key) {
 			collectKeys(v.Field(i), path, out)
 			continue
 		}
-		*out = append(*out, key{path: path, value: v.Field(i)})
+		*out = append(*out, key{path: path, value: v.Field(i), names: t.Field(i).Tag.Get("path")})
 	}
 }
 

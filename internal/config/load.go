@@ -7,6 +7,7 @@ import (
 	namesuggest "github.com/noren-web/noren/internal/suggest"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -16,28 +17,38 @@ import (
 
 // Load reads the configuration: the defaults, then the YAML file at path
 // (none when path is empty), then the NOREN_* variables in env, which has
-// the form of os.Environ. It fills in the derived defaults and validates the
-// result. Every problem found is reported at once, as Problems.
+// the form of os.Environ. Relative paths in the file are relative to the
+// file's folder; those in env, to the working directory. It fills in the
+// derived defaults and validates the result. Every problem found is
+// reported at once, as Problems.
 func Load(path string, env []string) (*Config, error) {
 	return load(path, env, nil)
 }
 
 func load(path string, env []string, flags *Flags) (*Config, error) {
-	var data []byte
-	if path != "" {
-		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
+	if path == "" {
+		return parse("", nil, env, flags)
 	}
-	return parse(path, data, env, flags)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return parseIn(filepath.Dir(path), path, data, env, flags)
 }
 
 // parse builds a Config from file contents (named name in problems), the
-// environment and the flags that were set.
+// environment and the flags that were set, leaving relative paths as they
+// are written.
 func parse(name string, data []byte, env []string, flags *Flags) (*Config, error) {
+	return parseIn("", name, data, env, flags)
+}
+
+// parseIn is parse for a file in the folder dir, against which the file's
+// relative paths are anchored; "" anchors nothing.
+func parseIn(dir, name string, data []byte, env []string, flags *Flags) (*Config, error) {
 	c := Default()
 	probs := c.decodeYAML(name, data)
+	c.anchorPaths(dir)
 	probs = append(probs, c.applyEnv(env)...)
 	if flags != nil {
 		probs = append(probs, flags.apply(c)...)

@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/site"
 )
 
 // Problems is everything wrong with a configuration, one problem an entry,
@@ -211,13 +213,17 @@ func (s *Site) validate(p *problems) {
 	if s.Upstream != "" {
 		u, err := url.Parse(s.Upstream)
 		switch {
+		case !strings.Contains(s.Upstream, "://"):
+			p.add("site.upstream", "%q: want an http:// or https:// URL, such as http://%s", s.Upstream, s.Upstream)
 		case err != nil:
 			p.add("site.upstream", "%q is not a URL: %v", s.Upstream, err)
 		case u.Scheme != "http" && u.Scheme != "https":
 			p.add("site.upstream", "%q: want an http:// or https:// URL", s.Upstream)
-		case u.Host == "":
+		case u.Hostname() == "":
 			p.add("site.upstream", "%q: no host", s.Upstream)
-		case u.Fragment != "" || u.RawQuery != "":
+		case !validPort(u.Port()):
+			p.add("site.upstream", "%q: the port must be 1 to 65535", s.Upstream)
+		case u.Fragment != "" || u.RawQuery != "" || u.ForceQuery:
 			p.add("site.upstream", "%q: a query or fragment has no meaning here", s.Upstream)
 		}
 	}
@@ -236,6 +242,15 @@ func (s *Site) validate(p *problems) {
 	}
 	if !slices.Contains(s.Languages, s.DefaultLanguage) {
 		p.add("site.default_language", "%q: must be one of site.languages (%s)", s.DefaultLanguage, strings.Join(s.Languages, ", "))
+	}
+	if s.Footer != FooterAuto && s.Footer != FooterOff {
+		p.add("site.footer", "%q: want auto or off", s.Footer)
+	}
+	if err := site.CheckLayoutPage(s.LayoutPage); err != nil {
+		p.add("site.layout_page", "%q: want a path on the site starting with /, such as /{lang}/about/", s.LayoutPage)
+	}
+	if err := site.CheckLayoutMain(s.LayoutMain); err != nil {
+		p.add("site.layout_main", "%v", err)
 	}
 }
 
@@ -302,6 +317,9 @@ func (h *HTTP) validate(p *problems) {
 	}
 	addLines(p, "http.frame_ancestors", server.CheckFrameAncestors(h.FrameAncestors))
 	addLines(p, "http.csp_extra", server.CheckCSPExtra(h.CSPExtra))
+	if h.CSP != CSPEnforce && h.CSP != CSPReportOnly {
+		p.add("http.csp", "want %q or %q, got %q", CSPEnforce, CSPReportOnly, h.CSP)
+	}
 	if h.PermissionsPolicy != "" {
 		addLines(p, "http.permissions_policy", server.CheckPermissionsPolicy(h.PermissionsPolicy))
 	}
@@ -395,4 +413,13 @@ func isHostname(s string) bool {
 		}
 	}
 	return true
+}
+
+// validPort accepts an empty port (the scheme's own) or 1 to 65535.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }

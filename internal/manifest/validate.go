@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"reflect"
@@ -156,6 +157,72 @@ func (v *validator) validate() {
 	}
 	v.requireText("copyright.statement", m.Copyright.Statement)
 	v.checkURL("copyright.license_url", m.Copyright.LicenseURL, false)
+	v.placeholders()
+}
+
+// PlaceholderPrefix starts the values a starter manifest leaves for the
+// operator to write ("REPLACE: 運営者の名称"). A manifest that still holds
+// one is refused, so that no site publishes a policy with blanks in it.
+const PlaceholderPrefix = "REPLACE:"
+
+// placeholders reports every value that is still a placeholder, with its
+// path, in place of what else is wrong with that value: "REPLACE: ..." is
+// not an e-mail address either, but saying so would hide the point.
+func (v *validator) placeholders() {
+	type placeholder struct{ path, value string }
+	var found []placeholder
+	var walk func(rv reflect.Value, path string)
+	walk = func(rv reflect.Value, path string) {
+		switch rv.Kind() {
+		case reflect.String:
+			if s := strings.TrimSpace(rv.String()); strings.HasPrefix(s, PlaceholderPrefix) {
+				found = append(found, placeholder{path, s})
+			}
+		case reflect.Map:
+			if rv.Type() != textType {
+				return
+			}
+			t := rv.Interface().(Text)
+			// The manifest's languages first, in its order.
+			langs := slices.Sorted(maps.Keys(t))
+			slices.SortStableFunc(langs, func(a, b string) int {
+				return rank(v.m.Languages, a) - rank(v.m.Languages, b)
+			})
+			for _, l := range langs {
+				if strings.HasPrefix(t[l], PlaceholderPrefix) {
+					found = append(found, placeholder{path + "." + l, t[l]})
+				}
+			}
+		case reflect.Struct:
+			t := rv.Type()
+			for i := range t.NumField() {
+				f := t.Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+				if f.IsExported() && name != "" {
+					walk(rv.Field(i), join(path, name))
+				}
+			}
+		case reflect.Slice:
+			for i := range rv.Len() {
+				walk(rv.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	walk(reflect.ValueOf(v.m).Elem(), "")
+	v.d.problems = slices.DeleteFunc(v.d.problems, func(p Problem) bool {
+		return slices.ContainsFunc(found, func(f placeholder) bool { return f.path == p.Path })
+	})
+	for _, f := range found {
+		v.addf(f.path, "still a placeholder, %q: write the real value", f.value)
+	}
+}
+
+// rank is the position of s in list, or len(list) when it is not there.
+func rank(list []string, s string) int {
+	if i := slices.Index(list, s); i >= 0 {
+		return i
+	}
+	return len(list)
 }
 
 func (v *validator) consent(catIDs map[string]bool) {
@@ -363,6 +430,7 @@ func (v *validator) tools(catIDs map[string]bool) map[string]bool {
 				v.addf(fmt.Sprintf("%s.hosts[%d]", path, j), "bad host name %q", h)
 			}
 		}
+		v.inlineMarkers(path, t)
 		for j, c := range t.Cookies {
 			cp := fmt.Sprintf("%s.cookies[%d]", path, j)
 			v.requireString(cp+".name", c.Name)
@@ -390,4 +458,31 @@ func (v *validator) tools(catIDs map[string]bool) map[string]bool {
 		}
 	}
 	return toolIDs
+}
+
+// Bounds of a tool's inline markers: a shorter one would match scripts of
+// the site that have nothing to do with the tool.
+const (
+	minInlineMarker = 6
+	maxInlineMarker = 200
+)
+
+// inlineMarkers checks the strings that mark a tool's inline snippets: they
+// hold scripts back until consent, so the tool must be one that waits for
+// it, and each must be long enough to name the tool alone.
+func (v *validator) inlineMarkers(path string, t Tool) {
+	if len(t.InlineMarkers) == 0 {
+		return
+	}
+	if c := v.m.CookieCategory(t.Category); t.Party == "first" || c != nil && c.Required {
+		v.addf(path+".inline_markers", "only tools that wait for consent have snippets held back; this one is first-party or in a required category")
+	}
+	for j, mk := range t.InlineMarkers {
+		switch n := len(strings.TrimSpace(mk)); {
+		case n < minInlineMarker:
+			v.addf(fmt.Sprintf("%s.inline_markers[%d]", path, j), "marker %q is too short to name the tool alone (at least %d characters)", mk, minInlineMarker)
+		case n > maxInlineMarker:
+			v.addf(fmt.Sprintf("%s.inline_markers[%d]", path, j), "marker is longer than %d characters", maxInlineMarker)
+		}
+	}
 }
