@@ -151,11 +151,11 @@ func (c *Console) analyticsSite(name string) (string, bool) {
 	return name, slices.Contains(c.opt.AnalyticsSites, name)
 }
 
-func (c *Console) analyticsLocation() *time.Location {
-	if c.opt.AnalyticsLocation == nil {
+func (c *Console) location() *time.Location {
+	if c.opt.Location == nil {
 		return time.UTC
 	}
-	return c.opt.AnalyticsLocation
+	return c.opt.Location
 }
 
 // analyticsData is what the dashboard reads from the Reader for one
@@ -185,7 +185,7 @@ func (c *Console) readDashboard(ctx context.Context, aq analyticsQuery, site str
 	ctx, cancel := context.WithTimeout(ctx, dashboardTimeout)
 	defer cancel()
 	rd := c.opt.Analytics
-	cur, prev := aq.filters(site, now, c.analyticsLocation())
+	cur, prev := aq.filters(site, now, c.location())
 	interval := aq.interval()
 	d := analyticsData{top: map[string][]analytics.Row{}}
 	var mu sync.Mutex
@@ -250,7 +250,7 @@ func (c *Console) analyticsPage(w http.ResponseWriter, r *http.Request, rq *requ
 		return
 	}
 	now := c.now()
-	loc := c.analyticsLocation()
+	loc := c.location()
 	aq, err := parseAnalyticsQuery(q, now, loc)
 	if err != nil {
 		// The page keeps the dates as typed, and offers the periods

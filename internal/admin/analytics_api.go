@@ -30,12 +30,12 @@ func (c *Console) apiAnalytics(w http.ResponseWriter, r *http.Request) (site str
 		return
 	}
 	now := c.now()
-	aq, err := parseAnalyticsQuery(r.URL.Query(), now, c.analyticsLocation())
+	aq, err := parseAnalyticsQuery(r.URL.Query(), now, c.location())
 	if err != nil {
 		apiAnalyticsError(w, err)
 		return
 	}
-	cur, prev = aq.filters(site, now, c.analyticsLocation())
+	cur, prev = aq.filters(site, now, c.location())
 	return site, aq, cur, prev, true
 }
 

@@ -26,7 +26,7 @@ func (c *Console) analyticsExport(w http.ResponseWriter, r *http.Request, rq *re
 		return
 	}
 	now := c.now()
-	loc := c.analyticsLocation()
+	loc := c.location()
 	aq, err := parseAnalyticsQuery(q, now, loc)
 	dim := q.Get("dimension")
 	if err == nil && dim != "" && !slices.Contains(analytics.Dimensions(), dim) {

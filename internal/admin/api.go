@@ -56,9 +56,9 @@ func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) {
-	f, _, err := readAuditFilter(r)
+	f, _, err := readAuditFilter(r, c.location())
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeJSONError(w, http.StatusBadRequest, translate("en", err.Error()))
 		return
 	}
 	f.Limit = 500

@@ -1,7 +1,7 @@
 package admin
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,13 +9,17 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // auditView is the audit trail page's data.
 type auditView struct {
-	Entries  []audit.Entry
-	Actions  []string
+	Entries []audit.Entry
+	Rows    []auditRow
+	// Actions are the recorded actions the filter offers, named.
+	Actions  []option
 	Filter   auditFilterForm
+	Zone     string // the site's time zone, named
 	Older    string // link to the next page, "" on the last
 	Total    int64
 	Verified *audit.Report
@@ -28,8 +32,9 @@ type auditFilterForm struct {
 
 const auditPageSize = 50
 
-// readAuditFilter reads the filter from the query string or form.
-func readAuditFilter(r *http.Request) (audit.Filter, auditFilterForm, error) {
+// readAuditFilter reads the filter from the query string or form; its
+// dates are days in loc. An error is a message key.
+func readAuditFilter(r *http.Request, loc *time.Location) (audit.Filter, auditFilterForm, error) {
 	form := auditFilterForm{
 		Actor:   strings.TrimSpace(r.FormValue("actor")),
 		Action:  strings.TrimSpace(r.FormValue("action")),
@@ -42,23 +47,23 @@ func readAuditFilter(r *http.Request) (audit.Filter, auditFilterForm, error) {
 	switch f.Outcome {
 	case "", audit.OK, audit.Denied, audit.Failed:
 	default:
-		return f, form, fmt.Errorf("unknown outcome %q", form.Outcome)
+		return f, form, errors.New("audit.bad_outcome")
 	}
 	var err error
 	if form.Since != "" {
-		if f.Since, err = time.ParseInLocation(time.DateOnly, form.Since, time.Local); err != nil {
-			return f, form, fmt.Errorf("the start date must be written YYYY-MM-DD")
+		if f.Since, err = time.ParseInLocation(time.DateOnly, form.Since, loc); err != nil {
+			return f, form, errors.New("audit.bad_since")
 		}
 	}
 	if form.Until != "" {
-		if f.Until, err = time.ParseInLocation(time.DateOnly, form.Until, time.Local); err != nil {
-			return f, form, fmt.Errorf("the end date must be written YYYY-MM-DD")
+		if f.Until, err = time.ParseInLocation(time.DateOnly, form.Until, loc); err != nil {
+			return f, form, errors.New("audit.bad_until")
 		}
 		f.Until = f.Until.AddDate(0, 0, 1) // the whole of the last day
 	}
 	if s := r.FormValue("before"); s != "" {
 		if f.BeforeSeq, err = strconv.ParseInt(s, 10, 64); err != nil {
-			return f, form, fmt.Errorf("bad page")
+			return f, form, errors.New("audit.bad_page")
 		}
 	}
 	return f, form, nil
@@ -70,24 +75,30 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, rq *request)
 
 func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *request, verified *audit.Report) {
 	ctx := r.Context()
-	f, form, err := readAuditFilter(r)
+	f, form, err := readAuditFilter(r, c.location())
+	zone := timefmt.Zone(rq.lang, c.location(), c.now())
 	if err != nil {
 		p := c.pageFor(r, rq, "audit.title")
-		p.Errors = []string{err.Error()}
-		p.Body = auditView{Filter: form}
+		p.Errors = []string{translate(rq.lang, err.Error())}
+		p.Body = auditView{Filter: form, Zone: zone}
 		c.write(w, http.StatusBadRequest, "audit", p)
 		return
 	}
 	f.Limit = auditPageSize
-	v := auditView{Filter: form, Verified: verified}
+	v := auditView{Filter: form, Verified: verified, Zone: zone}
+	var actions []string
 	if v.Entries, err = c.trail.List(ctx, f); err == nil {
-		if v.Actions, err = c.trail.Actions(ctx); err == nil {
+		if actions, err = c.trail.Actions(ctx); err == nil {
 			v.Total, err = c.trail.Count(ctx, audit.Filter{Actor: f.Actor, Action: f.Action, Object: f.Object, Outcome: f.Outcome, Since: f.Since, Until: f.Until})
 		}
 	}
 	if err != nil {
 		c.internal(w, r, rq, "read audit trail", err)
 		return
+	}
+	v.Rows = auditRows(rq.lang, c.opt.Manifest(), v.Entries)
+	for _, a := range actions {
+		v.Actions = append(v.Actions, option{Value: a, Label: auditAction(rq.lang, a), Selected: a == form.Action})
 	}
 	if len(v.Entries) == auditPageSize {
 		q := url.Values{}
@@ -104,7 +115,7 @@ func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *request,
 
 func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
-	f, form, err := readAuditFilter(r)
+	f, form, err := readAuditFilter(r, c.location())
 	if err != nil {
 		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
 		return

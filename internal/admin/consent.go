@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -8,11 +9,13 @@ import (
 
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // consentView is the consent statistics page's data.
 type consentView struct {
 	From, To string // YYYY-MM-DD, inclusive, as the form shows them
+	Zone     string // the site's time zone, named
 	Days     []consent.DayCount
 	Total    consent.DayCount
 	Chart    template.HTML
@@ -21,36 +24,47 @@ type consentView struct {
 // maxConsentRange bounds the days one page or export covers.
 const maxConsentRange = 366
 
-// consentRange reads the from and to dates (inclusive, UTC days) of the
-// form, defaulting to the last 30 days.
+// consentRange reads the from and to dates (inclusive, days in the site's
+// time zone) of the form, defaulting to the last 30 days. An error is a
+// message key.
 func (c *Console) consentRange(r *http.Request) (from, to time.Time, err error) {
-	today := c.now().UTC().Truncate(24 * time.Hour)
+	loc := c.location()
+	now := c.now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	from, to = today.AddDate(0, 0, -29), today
 	if s := r.FormValue("from"); s != "" {
-		if from, err = time.Parse(time.DateOnly, s); err != nil {
-			return from, to, fmt.Errorf("the start date must be written YYYY-MM-DD")
+		if from, err = time.ParseInLocation(time.DateOnly, s, loc); err != nil {
+			return from, to, errors.New("consent.bad_from")
 		}
 	}
 	if s := r.FormValue("to"); s != "" {
-		if to, err = time.Parse(time.DateOnly, s); err != nil {
-			return from, to, fmt.Errorf("the end date must be written YYYY-MM-DD")
+		if to, err = time.ParseInLocation(time.DateOnly, s, loc); err != nil {
+			return from, to, errors.New("consent.bad_to")
 		}
 	}
 	switch {
 	case to.Before(from):
-		return from, to, fmt.Errorf("the end date is before the start date")
+		return from, to, errors.New("consent.bad_order")
 	case to.Sub(from) > maxConsentRange*24*time.Hour:
-		return from, to, fmt.Errorf("choose at most %d days", maxConsentRange)
+		return from, to, errors.New("consent.too_long")
 	}
 	return from, to, nil
 }
 
+// consentProblem says in lang what consentRange found wrong.
+func consentProblem(lang string, err error) string {
+	if err.Error() == "consent.too_long" {
+		return translate(lang, err.Error(), maxConsentRange)
+	}
+	return translate(lang, err.Error())
+}
+
 func (c *Console) consentPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	from, to, err := c.consentRange(r)
-	v := consentView{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly)}
+	v := consentView{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Zone: timefmt.Zone(rq.lang, c.location(), from)}
 	if err != nil {
 		p := c.pageFor(r, rq, "consent.title")
-		p.Errors = []string{err.Error()}
+		p.Errors = []string{consentProblem(rq.lang, err)}
 		p.Body = v
 		c.write(w, http.StatusBadRequest, "consent", p)
 		return
@@ -59,7 +73,7 @@ func (c *Console) consentPage(w http.ResponseWriter, r *http.Request, rq *reques
 		c.render(w, r, rq, http.StatusOK, "consent", "consent.title", v)
 		return
 	}
-	days, err := c.opt.Consent.Daily(r.Context(), from, to.AddDate(0, 0, 1))
+	days, err := c.opt.Consent.Daily(r.Context(), from, to.AddDate(0, 0, 1), c.location())
 	if err != nil {
 		c.internal(w, r, rq, "consent statistics", err)
 		return
@@ -98,12 +112,12 @@ func (c *Console) consentExport(w http.ResponseWriter, r *http.Request, rq *requ
 func (c *Console) apiConsent(w http.ResponseWriter, r *http.Request, rq *request) {
 	from, to, err := c.consentRange(r)
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, err.Error())
+		writeJSONError(w, http.StatusBadRequest, consentProblem("en", err))
 		return
 	}
 	days := []consent.DayCount{}
 	if c.opt.Consent != nil {
-		if days, err = c.opt.Consent.Daily(r.Context(), from, to.AddDate(0, 0, 1)); err != nil {
+		if days, err = c.opt.Consent.Daily(r.Context(), from, to.AddDate(0, 0, 1), c.location()); err != nil {
 			c.internal(w, r, rq, "consent statistics", err)
 			return
 		}

@@ -58,9 +58,10 @@ type Options struct {
 	// AnalyticsSites are the site domains the dashboard offers, the
 	// default first.
 	AnalyticsSites []string
-	// AnalyticsLocation is the zone whose days and months the dashboard
-	// counts in; nil means UTC.
-	AnalyticsLocation *time.Location
+	// Location is the site's time zone: the dashboard and the consent
+	// statistics count their days and months in it, and every time the
+	// console shows is written in it, the zone named. nil means UTC.
+	Location *time.Location
 	// TOTPIssuer names Noren in authenticator apps.
 	TOTPIssuer string
 

@@ -78,3 +78,13 @@ func TestConsoleCSPNamesNoToolHost(t *testing.T) {
 		t.Errorf("the site's own pages lost the tool hosts: %q", site.Header().Get("Content-Security-Policy"))
 	}
 }
+
+// TestConsoleHasAnIcon checks that console pages name Noren's icon, from
+// the console's own origin, which its policy's img-src 'self' admits.
+func TestConsoleHasAnIcon(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	resp := h.browser().get("/admin/login")
+	if !strings.Contains(resp.body, `<link rel="icon" href="/noren/favicon.svg" type="image/svg+xml">`) {
+		t.Errorf("the sign-in page names no icon:\n%s", resp.body)
+	}
+}

@@ -132,13 +132,13 @@ func newHarness(t *testing.T, db *store.DB, configure ...func(*Options)) *harnes
 		t.Fatal(err)
 	}
 	opt := Options{
-		Requests:          requests,
-		Consent:           records,
-		Inbox:             inbox,
-		Analytics:         events,
-		AnalyticsSites:    []string{testSite, "shop.example.jp"},
-		AnalyticsLocation: testZone,
-		Accounts:          accounts, Trail: trail, Templates: web.Templates,
+		Requests:       requests,
+		Consent:        records,
+		Inbox:          inbox,
+		Analytics:      events,
+		AnalyticsSites: []string{testSite, "shop.example.jp"},
+		Location:       testZone,
+		Accounts:       accounts, Trail: trail, Templates: web.Templates,
 		Manifest:         func() *manifest.Manifest { return m },
 		Now:              clk.now,
 		SessionIdle:      30 * time.Minute,

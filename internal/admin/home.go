@@ -13,7 +13,7 @@ import (
 // it.
 type homeView struct {
 	Forms         []formView
-	Recent        []audit.Entry
+	Recent        []auditRow
 	Accounts      int
 	Locked        int
 	Sessions      int
@@ -58,7 +58,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) {
 			c.internal(w, r, rq, "read audit trail", err)
 			return
 		}
-		v.Recent = recent
+		v.Recent = auditRows(rq.lang, m, recent)
 	}
 	c.render(w, r, rq, http.StatusOK, "home", "home.title", v)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/qrcode"
 	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/timefmt"
 	"github.com/noren-web/noren/internal/totp"
 )
 
@@ -63,9 +64,15 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	addr := server.ClientAddr(r)
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
+	// The answer is in the language of the page the form was on, which
+	// the person may have chosen there, and never the account's: a
+	// refusal in the account's language would tell that it exists.
+	if l := r.PostFormValue("lang"); l == "ja" || l == "en" {
+		rq.lang = l
+	}
 
 	if until, blocked := c.throttle.blocked(addr, now); blocked {
-		c.showLogin(w, r, rq, http.StatusTooManyRequests, email, []string{translate(rq.lang, "login.throttled", formatTime(until))})
+		c.showLogin(w, r, rq, http.StatusTooManyRequests, email, []string{translate(rq.lang, "login.throttled", timefmt.Instant(rq.lang, until, c.location()))})
 		return
 	}
 	u, err := c.accounts.ByEmail(ctx, email)

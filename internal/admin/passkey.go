@@ -20,6 +20,7 @@ import (
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // Passkeys (WebAuthn) serve two ways of signing in: as the second factor
@@ -416,7 +417,7 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 	now := c.now()
 	addr := server.ClientAddr(r)
 	if until, blocked := c.throttle.blocked(addr, now); blocked {
-		passkeyError(w, rq, http.StatusTooManyRequests, "", "login.throttled", formatTime(until))
+		passkeyError(w, rq, http.StatusTooManyRequests, "", "login.throttled", timefmt.Instant(rq.lang, until, c.location()))
 		return
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBody(http.MaxBytesReader(w, r.Body, maxCeremonyBody))
@@ -444,7 +445,7 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
 		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "method": "passkey"}})
-		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", formatTime(until))
+		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", timefmt.Instant(rq.lang, until, c.location()))
 		return
 	}
 	// The flag is checked before the signature only to tell the person why

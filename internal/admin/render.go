@@ -8,12 +8,14 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/site"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // page is what every console template receives; Body is the page's own
@@ -31,6 +33,8 @@ type page struct {
 	Errors    []string
 	Body      any
 	OtherLang string
+	// loc is the site's time zone, in which Time and Date write.
+	loc *time.Location
 }
 
 type navLink struct {
@@ -42,24 +46,16 @@ type navLink struct {
 // message is a format.
 func (p page) T(key string, args ...any) string { return translate(p.Lang, key, args...) }
 
-// Time formats a time for the page, or a dash for the zero time.
-func (p page) Time(t time.Time) string { return formatTime(t) }
+// Time writes a moment for the page in the site's time zone, the zone
+// named, or a dash for the zero time.
+func (p page) Time(t time.Time) string { return timefmt.Instant(p.Lang, t, p.loc) }
 
-// formatTime shows a time to the minute in the server's zone.
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.Local().Format("2006-01-02 15:04 MST")
-}
+// Date writes the day of a moment in the site's time zone, or a dash for
+// the zero time.
+func (p page) Date(t time.Time) string { return timefmt.Date(p.Lang, t, p.loc) }
 
-// Date formats a date for the page, or a dash for the zero time.
-func (p page) Date(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.Local().Format(time.DateOnly)
-}
+// ISO writes a moment as RFC 3339 in UTC, for datetime attributes.
+func (p page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // RoleName is a role's name in the page's language.
 func (p page) RoleName(r account.Role) string { return translate(p.Lang, "role."+string(r)) }
@@ -77,6 +73,9 @@ type userAction struct {
 
 var templateFuncs = template.FuncMap{
 	"list": func(items ...string) []string { return items },
+	"auditTable": func(p page, rows []auditRow) auditTable {
+		return auditTable{Page: p, Rows: rows}
+	},
 	"action": func(p page, u account.User, path, key string) userAction {
 		return userAction{ID: u.ID, Path: path, Label: p.T(key), CSRF: p.CSRF}
 	},
@@ -91,7 +90,7 @@ func (p page) Status(u account.User, now time.Time) string {
 	case !u.ExpiresAt.IsZero() && !now.Before(u.ExpiresAt):
 		return p.T("status.expired")
 	case u.Locked(now):
-		return p.T("status.locked", formatTime(u.LockedUntil))
+		return p.T("status.locked", p.Time(u.LockedUntil))
 	case !u.ExpiresAt.IsZero():
 		return p.T("status.active_until", p.Date(u.ExpiresAt.Add(-time.Second)))
 	}
@@ -151,6 +150,7 @@ func (c *Console) pageFor(r *http.Request, rq *request, titleKey string) page {
 		CSRF:  rq.csrfToken(),
 		Nonce: server.Nonce(r),
 		Path:  r.URL.Path,
+		loc:   c.location(),
 	}
 	p.OtherLang = "en"
 	if rq.lang == "en" {
@@ -181,6 +181,9 @@ func (c *Console) write(w http.ResponseWriter, status int, name string, p page) 
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// A length in every answer, so that two answers alike in all but a
+	// few bytes of their body also carry the same headers.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	buf.WriteTo(w)
 }

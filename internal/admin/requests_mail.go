@@ -6,10 +6,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // disclosureMail is the answer to a disclosure request, in the language
@@ -49,10 +49,10 @@ func (c *Console) disclosureMail(req dsr.Request, to string, export dsr.Export) 
 		b.WriteString("\n")
 		if ja {
 			fmt.Fprintf(&b, "■ 記録 %d：%s\n", i+1, formName(m, rec.Form, lang))
-			fmt.Fprintf(&b, "　受付日時：%s\n　削除予定日：%s\n", mailTime(rec.Created), mailDate(rec.Expires))
+			fmt.Fprintf(&b, "　受付日時：%s\n　削除予定日：%s\n", timefmt.Instant(lang, rec.Created, c.location()), timefmt.Date(lang, rec.Expires, c.location()))
 		} else {
 			fmt.Fprintf(&b, "Record %d: %s\n", i+1, formName(m, rec.Form, lang))
-			fmt.Fprintf(&b, "  Received: %s\n  To be deleted on: %s\n", mailTime(rec.Created), mailDate(rec.Expires))
+			fmt.Fprintf(&b, "  Received: %s\n  To be deleted on: %s\n", timefmt.Instant(lang, rec.Created, c.location()), timefmt.Date(lang, rec.Expires, c.location()))
 		}
 		for _, f := range readableFields(rec.Fields) {
 			fmt.Fprintf(&b, "  %s: %s\n", f.Label, strings.ReplaceAll(f.Value, "\n", "\n    "))
@@ -86,11 +86,3 @@ func readableFields(raw json.RawMessage) []fieldValue {
 	}
 	return out
 }
-
-// mailTime and mailDate show times in Japan, where the operator answers
-// under Japanese law, whatever zone the server runs in.
-func mailTime(t time.Time) string { return t.In(japan).Format("2006-01-02 15:04") + " JST" }
-
-func mailDate(t time.Time) string { return t.In(japan).Format(time.DateOnly) }
-
-var japan = time.FixedZone("JST", 9*60*60)

@@ -53,7 +53,8 @@ func (c *Console) userForm(rq *request, u account.User) userForm {
 	v := userForm{User: u, Roles: account.Roles(), Now: c.now(), Self: u.ID == rq.user.ID && u.ID != 0,
 		Current: rq.session.IDHash, Admin: true}
 	if !u.ExpiresAt.IsZero() {
-		v.Expires = u.ExpiresAt.Format(time.DateOnly)
+		// The form names the last day of access, in the site's zone.
+		v.Expires = u.ExpiresAt.In(c.location()).Add(-time.Second).Format(time.DateOnly)
 	}
 	m := c.opt.Manifest()
 	for _, cp := range m.CollectionPoints {
@@ -70,8 +71,9 @@ func (c *Console) newUserPage(w http.ResponseWriter, r *http.Request, rq *reques
 	c.render(w, r, rq, http.StatusOK, "user_new", "users.new", c.userForm(rq, account.User{Role: account.Analyst}))
 }
 
-// profileFromForm reads the add and edit forms.
-func profileFromForm(r *http.Request) (account.Profile, error) {
+// profileFromForm reads the add and edit forms; the expiry date is a day
+// in loc.
+func profileFromForm(r *http.Request, loc *time.Location) (account.Profile, error) {
 	p := account.Profile{
 		Email: r.PostFormValue("email"),
 		Name:  r.PostFormValue("name"),
@@ -79,7 +81,7 @@ func profileFromForm(r *http.Request) (account.Profile, error) {
 		Forms: r.PostForm["forms"],
 	}
 	if s := strings.TrimSpace(r.PostFormValue("expires")); s != "" {
-		d, err := time.ParseInLocation(time.DateOnly, s, time.Local)
+		d, err := time.ParseInLocation(time.DateOnly, s, loc)
 		if err != nil {
 			return p, errors.New("the expiry date must be written YYYY-MM-DD")
 		}
@@ -91,7 +93,7 @@ func profileFromForm(r *http.Request) (account.Profile, error) {
 
 func (c *Console) createUser(w http.ResponseWriter, r *http.Request, rq *request) {
 	ctx := r.Context()
-	p, err := profileFromForm(r)
+	p, err := profileFromForm(r, c.location())
 	password := account.GeneratePassword()
 	var u account.User
 	if err == nil {
@@ -171,7 +173,7 @@ func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *request
 	if !ok {
 		return
 	}
-	p, err := profileFromForm(r)
+	p, err := profileFromForm(r, c.location())
 	var after account.User
 	if err == nil {
 		after, err = c.accounts.Update(ctx, before.ID, p, c.now())

@@ -61,9 +61,10 @@ type Record struct {
 	Lang string
 }
 
-// DayCount is the number of choices of each kind made on one UTC day.
+// DayCount is the number of choices of each kind made on one day of the
+// site's time zone.
 type DayCount struct {
-	// Day is YYYY-MM-DD, in UTC.
+	// Day is YYYY-MM-DD, in the zone Daily was given.
 	Day                          string
 	AcceptAll, RejectAll, Custom int
 	// GPC counts the choices made with a Global Privacy Control signal,
@@ -117,30 +118,44 @@ func (r *Records) Get(ctx context.Context, receipt string) (Record, error) {
 	return rec, nil
 }
 
-// Daily counts the choices made in [from, to) per UTC day, with one entry,
-// possibly of zeros, for every day from the day of from to the day of the
-// last instant before to.
-func (r *Records) Daily(ctx context.Context, from, to time.Time) ([]DayCount, error) {
-	from, to = from.UTC(), to.UTC()
+// Daily counts the choices made in [from, to) per day in loc (nil means
+// UTC), with one entry, possibly of zeros, for every day from the day of
+// from to the day of the last instant before to.
+func (r *Records) Daily(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayCount, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	from, to = from.In(loc), to.In(loc)
 	if !to.After(from) {
 		return nil, nil
 	}
-	first := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
+	first := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
 	if to.Sub(first) > maxDays*24*time.Hour {
 		return nil, fmt.Errorf("consent: daily counts: range %s to %s is longer than %d days", from.Format(time.DateOnly), to.Format(time.DateOnly), maxDays)
 	}
-	rows, err := r.db.QueryContext(ctx, r.q["daily"], from, to)
+	rows, err := r.db.QueryContext(ctx, r.q["daily"], from.UTC(), to.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("consent: daily counts: %w", err)
 	}
 	defer rows.Close()
 	found := map[string]DayCount{}
 	for rows.Next() {
-		var d DayCount
-		if err := rows.Scan(&d.Day, &d.AcceptAll, &d.RejectAll, &d.Custom, &d.GPC); err != nil {
+		var slot string
+		var n DayCount
+		if err := rows.Scan(&slot, &n.AcceptAll, &n.RejectAll, &n.Custom, &n.GPC); err != nil {
 			return nil, fmt.Errorf("consent: daily counts: %w", err)
 		}
-		found[d.Day] = d
+		start, err := time.ParseInLocation("2006-01-02T15:04", slot, time.UTC)
+		if err != nil {
+			return nil, fmt.Errorf("consent: daily counts: quarter %q: %w", slot, err)
+		}
+		day := start.In(loc).Format(time.DateOnly)
+		d := found[day]
+		d.AcceptAll += n.AcceptAll
+		d.RejectAll += n.RejectAll
+		d.Custom += n.Custom
+		d.GPC += n.GPC
+		found[day] = d
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("consent: daily counts: %w", err)
@@ -148,10 +163,8 @@ func (r *Records) Daily(ctx context.Context, from, to time.Time) ([]DayCount, er
 	var out []DayCount
 	for day := first; day.Before(to); day = day.AddDate(0, 0, 1) {
 		key := day.Format(time.DateOnly)
-		d, ok := found[key]
-		if !ok {
-			d.Day = key
-		}
+		d := found[key]
+		d.Day = key
 		out = append(out, d)
 	}
 	return out, nil

@@ -144,7 +144,7 @@ func TestRecordsDaily(t *testing.T) {
 				t.Fatalf("record %d: %v", i, err)
 			}
 		}
-		got, err := recs.Daily(ctx, day, day.AddDate(0, 0, 4))
+		got, err := recs.Daily(ctx, day, day.AddDate(0, 0, 4), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestRecordsDaily(t *testing.T) {
 		}
 
 		// A range that starts within a day still lists that day.
-		got, err = recs.Daily(ctx, day.Add(12*time.Hour), day.Add(36*time.Hour))
+		got, err = recs.Daily(ctx, day.Add(12*time.Hour), day.Add(36*time.Hour), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,11 +167,51 @@ func TestRecordsDaily(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Daily from noon = %+v\nwant %+v", got, want)
 		}
-		if got, err := recs.Daily(ctx, day, day); err != nil || len(got) != 0 {
+		if got, err := recs.Daily(ctx, day, day, nil); err != nil || len(got) != 0 {
 			t.Errorf("empty range: %+v, %v", got, err)
 		}
-		if _, err := recs.Daily(ctx, day, day.AddDate(20, 0, 0)); err == nil {
+		if _, err := recs.Daily(ctx, day, day.AddDate(20, 0, 0), nil); err == nil {
 			t.Error("Daily accepted a range of twenty years")
+		}
+
+		// In the site's zone, the days are that zone's.
+		tokyo := time.FixedZone("JST", 9*3600)
+		first := time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo)
+		got, err = recs.Daily(ctx, first, first.AddDate(0, 0, 4), tokyo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = []consent.DayCount{
+			{Day: "2026-11-01", AcceptAll: 2},
+			{Day: "2026-11-02", RejectAll: 1, Custom: 1, GPC: 2},
+			{Day: "2026-11-03", Custom: 1},
+			{Day: "2026-11-04", RejectAll: 1},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Daily in Tokyo = %+v\nwant            %+v", got, want)
+		}
+
+		// A zone half an hour off the hour splits at its own midnight.
+		for i, r := range []consent.Record{
+			sampleRecord("HAAAAAAAAAAAAAAAAAAAAA", time.Date(2026, 11, 1, 18, 29, 59, 0, time.UTC), consent.KindCustom, false),
+			sampleRecord("IAAAAAAAAAAAAAAAAAAAAA", time.Date(2026, 11, 1, 18, 30, 0, 0, time.UTC), consent.KindAcceptAll, false),
+		} {
+			if err := recs.Add(ctx, r); err != nil {
+				t.Fatalf("record %d: %v", i, err)
+			}
+		}
+		india := time.FixedZone("IST", 5*3600+1800)
+		first = time.Date(2026, 11, 1, 0, 0, 0, 0, india)
+		got, err = recs.Daily(ctx, first, first.AddDate(0, 0, 2), india)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = []consent.DayCount{
+			{Day: "2026-11-01", AcceptAll: 2, Custom: 1},
+			{Day: "2026-11-02", AcceptAll: 1, RejectAll: 1, Custom: 1, GPC: 2},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Daily in India = %+v\nwant            %+v", got, want)
 		}
 	})
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// change their privacy choices in a language, or "" while there is
 	// none; the cookie policy links to it.
 	ChoicesURL func(lang string) string
+	// Location is the site's time zone, in which the history writes when
+	// each version was first published; nil means UTC.
+	Location *time.Location
 	// Logger receives the errors of failed requests; nil discards them.
 	Logger *slog.Logger
 }
@@ -100,7 +103,7 @@ func (h *Handler) render(ctx context.Context, m *manifest.Manifest, p page, lang
 				return nil, err
 			}
 		}
-		return h.r.historyPage(m, lang, versions)
+		return h.r.historyPage(m, lang, versions, h.opts.Location)
 	}
 	return h.r.documentPage(m, lang, Privacy, h.choicesURL(lang))
 }

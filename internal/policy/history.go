@@ -3,16 +3,17 @@ package policy
 import (
 	"bytes"
 	"fmt"
-	"strings"
+	"html/template"
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy/diff"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
-// diffContext is how many unchanged lines the history shows around each
-// change.
-const diffContext = 3
+// diffContext is how many unchanged passages the history shows around
+// each change.
+const diffContext = 1
 
 // historyView is what history.html reads.
 type historyView struct {
@@ -48,25 +49,22 @@ type changeView struct {
 }
 
 type hunkView struct {
-	Old, New lineRange
-	Lines    []lineView
-}
-
-// lineRange is where a hunk sits in one version: Count lines from Start,
-// or, when Count is 0, after line Start (0 for the beginning).
-type lineRange struct {
-	Start, End, Count int
+	// Section is the heading the hunk's first change sits under, "" for
+	// a change before the first heading.
+	Section string
+	Lines   []lineView
 }
 
 type lineView struct {
 	Kind string // "ins", "del" or "ctx"
-	Text string
+	HTML template.HTML
 }
 
 // historyPage renders the history of m's policy in lang from the recorded
-// versions, newest first. The manifest in force heads the list even when
-// it has not been recorded, so the page never hides the current version.
-func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Version) ([]byte, error) {
+// versions, newest first, with their times in loc. The manifest in force
+// heads the list even when it has not been recorded, so the page never
+// hides the current version.
+func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Version, loc *time.Location) ([]byte, error) {
 	current := false
 	for _, v := range versions {
 		if v.Hash == m.Hash() {
@@ -109,7 +107,7 @@ func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Ver
 			row.Effective = formatDate(lang, d)
 		}
 		if !v.FirstServed.IsZero() {
-			row.FirstServed = formatInstant(lang, v.FirstServed)
+			row.FirstServed = timefmt.Instant(lang, v.FirstServed, loc)
 			row.FirstServedISO = v.FirstServed.UTC().Format(time.RFC3339)
 		}
 		h.Versions = append(h.Versions, row)
@@ -139,7 +137,8 @@ func compareVersions(old, new Version, lang string, open bool) changeView {
 		c.Missing = true
 		return c
 	}
-	edits := diff.Lines(splitLines(a), splitLines(b))
+	pa, pb := passages(a), passages(b)
+	edits := diff.Lines(passageKeys(pa), passageKeys(pb))
 	for _, e := range edits {
 		switch e.Op {
 		case diff.Insert:
@@ -149,27 +148,27 @@ func compareVersions(old, new Version, lang string, open bool) changeView {
 		}
 	}
 	for _, hk := range diff.Hunks(edits, diffContext) {
-		hv := hunkView{
-			Old: lineRange{Start: hk.OldStart, End: hk.OldStart + hk.OldLines - 1, Count: hk.OldLines},
-			New: lineRange{Start: hk.NewStart, End: hk.NewStart + hk.NewLines - 1, Count: hk.NewLines},
-		}
+		var hv hunkView
 		for _, e := range hk.Edits {
+			// Old and New number the passages from 1.
+			var p passage
 			kind := "ctx"
 			switch e.Op {
 			case diff.Insert:
-				kind = "ins"
+				p, kind = pb[e.New-1], "ins"
 			case diff.Delete:
-				kind = "del"
+				p, kind = pa[e.Old-1], "del"
+			default:
+				p = pb[e.New-1]
 			}
-			hv.Lines = append(hv.Lines, lineView{Kind: kind, Text: e.Text})
+			if kind != "ctx" && hv.Section == "" {
+				hv.Section = p.section
+			}
+			hv.Lines = append(hv.Lines, lineView{Kind: kind, HTML: p.html})
 		}
 		c.Hunks = append(c.Hunks, hv)
 	}
 	return c
-}
-
-func splitLines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }
 
 func shortHash(h string) string {

@@ -2,11 +2,13 @@ package policy
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/noren-web/noren/internal/goldentest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -117,10 +119,14 @@ func TestHistory(t *testing.T) {
 			t.Fatalf("List is not newest first: %v", labels(list))
 		}
 
-		srv := serve(t, Options{Manifest: fixed(new), Versions: v})
-		for _, tt := range []struct{ lang, added, firstServed string }{
-			{"en", "| Sending the newsletter | Email address: to send the newsletter | Email address |", "1 May 2026 00:00 UTC"},
-			{"ja", "| メールマガジンの配信 | メールアドレス：メールマガジンを配信するため | メールアドレス |", "2026年5月1日 00:00 UTC"},
+		srv := serve(t, Options{Manifest: fixed(new), Versions: v, Location: time.FixedZone("JST", 9*60*60)})
+		for _, tt := range []struct {
+			lang        string
+			added       []string
+			firstServed string
+		}{
+			{"en", []string{"Sending the newsletter", "Email address: to send the newsletter", "Email address"}, "2026-05-01 09:00 JST"},
+			{"ja", []string{"メールマガジンの配信", "メールアドレス：メールマガジンを配信するため", "メールアドレス"}, "2026年5月1日 09:00（日本時間）"},
 		} {
 			resp, body := get(t, srv, "/"+tt.lang+"/privacy/history")
 			if resp.StatusCode != 200 {
@@ -136,8 +142,17 @@ func TestHistory(t *testing.T) {
 				t.Errorf("%s: the first-served time %q is missing", tt.lang, tt.firstServed)
 			}
 			text := visibleText(t, body)
-			if !strings.Contains(text, tt.added) {
-				t.Errorf("%s: the added purpose is not in the diff", tt.lang)
+			for _, want := range tt.added {
+				if !strings.Contains(text, want) {
+					t.Errorf("%s: the added purpose's %q is not in the diff", tt.lang, want)
+				}
+			}
+			// The diff shows the text as the policy shows it, not its
+			// Markdown.
+			for _, mark := range []string{"| ", "**", "](", "\n- ", "## "} {
+				if strings.Contains(text, mark) {
+					t.Errorf("%s: the history shows Markdown %q: %s", tt.lang, mark, text)
+				}
 			}
 			if !strings.Contains(body, "<ins class=\"diff__line diff__line--ins\">") || !strings.Contains(body, "<del class=\"diff__line diff__line--del\">") {
 				t.Errorf("%s: the diff has no marked insertions and deletions", tt.lang)
@@ -226,5 +241,32 @@ func TestVersionChanges(t *testing.T) {
 	_, body := get(t, srv, "/en/privacy/history")
 	if want := "Summary: " + m.Policy.Changes.In("en"); !strings.Contains(visibleText(t, body), want) {
 		t.Errorf("the history lacks %q", want)
+	}
+}
+
+// TestHistoryGolden keeps the history page's article, where the diff shows
+// the documents' text as they show it, rendered from their Markdown, with
+// insertions and deletions marked and labelled for screen readers.
+func TestHistoryGolden(t *testing.T) {
+	ctx := context.Background()
+	v := NewVersions(storetest.SQLite(t))
+	old, new := demoManifest(t), demoVariant(t)
+	t0 := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := v.Record(ctx, old, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Record(ctx, new, t0.AddDate(0, 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	srv := serve(t, Options{Manifest: fixed(new), Versions: v, Location: time.FixedZone("JST", 9*60*60)})
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			_, body := get(t, srv, "/"+lang+"/privacy/history")
+			start, end := strings.Index(body, "<article"), strings.LastIndex(body, "</article>")
+			if start < 0 || end < start {
+				t.Fatalf("no article in the page:\n%s", body)
+			}
+			goldentest.Check(t, filepath.Join("testdata", "golden", "history."+lang+".html"), []byte(body[start:end+len("</article>")]+"\n"))
+		})
 	}
 }

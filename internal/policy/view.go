@@ -409,12 +409,6 @@ func formatDate(lang string, t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
-// formatInstant writes a moment for readers of lang, in UTC to the minute.
-func formatInstant(lang string, t time.Time) string {
-	t = t.UTC()
-	return formatDate(lang, t) + " " + t.Format("15:04") + " UTC"
-}
-
 // obfuscateEmail writes an address as "name(at)example.jp", the form
 // Japanese public bodies use to keep addresses away from harvesters that
 // scan pages for "@"; the policies explain how to read it.
