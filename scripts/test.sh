@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need from Debian's packages when it
-# is missing (PostgreSQL, ClickHouse, and Chromium for the browser tests),
+# is missing (PostgreSQL, ClickHouse, and Chromium and npm for the browser
+# tests), installs axe-core for their accessibility checks,
 # starts a throwaway PostgreSQL and ClickHouse on loopback, and runs go test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ have_browser() {
   return 1
 }
 have_browser || need+=(chromium)
+# npm installs axe-core for the accessibility checks of the browser tests.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test.sh: please install: ${need[*]} (apt-get install ${need[*]})" >&2
@@ -25,6 +28,18 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# axe-core, at the version scripts/a11y pins, goes to a cache folder outside
+# the repository (internal/browsertest looks for it there); it is installed
+# again only when the pinned version changes.
+axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/noren/a11y"
+if ! cmp -s scripts/a11y/package-lock.json "$axe_dir/package-lock.json" ||
+  [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  mkdir -p "$axe_dir"
+  cp scripts/a11y/package.json scripts/a11y/package-lock.json "$axe_dir/"
+  npm ci --prefix "$axe_dir" --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+export NOREN_AXE="$axe_dir/node_modules/axe-core/axe.min.js"
 
 trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true' EXIT
 eval "$(sh scripts/postgres.sh start)"

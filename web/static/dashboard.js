@@ -22,7 +22,9 @@
     var frame = tip.parentNode.getBoundingClientRect();
     p.classList.add("is-active");
     tip.textContent = p.getAttribute("data-tip");
-    tip.style.left = box.left + box.width / 2 - frame.left + "px";
+    // The figure scrolls sideways on narrow screens; the tip moves with
+    // its content.
+    tip.style.left = box.left + box.width / 2 - frame.left + tip.parentNode.scrollLeft + "px";
     tip.style.top = box.top - frame.top + "px";
     tip.hidden = false;
   }

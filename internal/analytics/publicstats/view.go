@@ -67,13 +67,11 @@ type rowView struct {
 // coordinates of its viewBox.
 type chartView struct {
 	Width, Height, Base int
-	// LabelY is the baseline of the labels under the chart.
-	LabelY     int
-	Max        string
-	Bars       []barView
-	FirstLabel string
-	LastLabel  string
-	LastX      int
+	Max                 string
+	Bars                []barView
+	FirstLabel          string
+	LastLabel           string
+	LastX               int
 }
 
 type barView struct {
@@ -87,8 +85,8 @@ type barView struct {
 // Chart geometry, in viewBox units.
 const (
 	chartWidth  = 720
-	chartHeight = 220
-	chartBase   = 190 // the baseline; the labels sit below it
+	chartHeight = 192
+	chartBase   = 190 // the baseline; the labels are HTML under the chart
 	chartTop    = 20
 )
 
@@ -191,7 +189,7 @@ func newLayout(m *manifest.Manifest, lang string, p period) policy.Layout {
 }
 
 func newChart(views []bucketView, buckets []bucket) chartView {
-	c := chartView{Width: chartWidth, Height: chartHeight, Base: chartBase, LabelY: chartHeight - 8}
+	c := chartView{Width: chartWidth, Height: chartHeight, Base: chartBase}
 	if len(buckets) == 0 {
 		return c
 	}
