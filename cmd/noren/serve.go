@@ -7,6 +7,7 @@ import (
 	"html"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -56,6 +57,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.Site.Mode == "static" {
+		if err := checkSiteRoot(cfg.Site.Root); err != nil {
+			return err
+		}
 	}
 	if *noMigrate {
 		cfg.MigrateOnStart = false
@@ -115,9 +121,18 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 
-	m, err := manifest.Parse("demo manifest", web.DemoManifest)
+	// The demo listens first: a busy port stops it before anything is
+	// created, and the policy can name the address it really answers at.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	var m *manifest.Manifest
 	if *manifestPath != "" {
 		m, err = manifest.Load(*manifestPath)
+	} else {
+		m, err = demoManifest(ln.Addr(), cfg.TLSEnabled())
 	}
 	if err != nil {
 		return fmt.Errorf("refusing to start with an invalid manifest:\n%w", err)
@@ -129,7 +144,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	if *sample < 0 {
 		return fmt.Errorf("-sample-events: %d is negative", *sample)
 	}
-	a := app{cfg: cfg, manifest: m, manifestPath: *manifestPath, siteFS: siteFS, demo: true, sampleEvents: *sample}
+	a := app{cfg: cfg, manifest: m, manifestPath: *manifestPath, siteFS: siteFS, demo: true, sampleEvents: *sample, listener: ln}
 	return a.run(ctx, env)
 }
 
@@ -144,6 +159,9 @@ type app struct {
 	// sampleEvents is how many generated analytics events the demo stores
 	// in an empty database.
 	sampleEvents int
+	// listener, when set, is the main listener, opened before the rest;
+	// otherwise the server opens cfg.Listen itself.
+	listener net.Listener
 }
 
 // servingGCPercent is the garbage collector's target while serving, unless
@@ -263,8 +281,11 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		WebAuthnOrigins:  cfg.Admin.WebAuthnOrigins,
 		WebAuthnRPName:   totpIssuer(cfg, current.Get()),
 	}
+	if opt.Location, err = siteLocation(cfg); err != nil {
+		return err
+	}
 	if live != nil {
-		opt.Analytics, opt.AnalyticsSites, opt.AnalyticsLocation = live.store, live.sites, live.location
+		opt.Analytics, opt.AnalyticsSites = live.store, live.sites
 	}
 	if personal.vault != nil {
 		if opt.Inbox, err = contact.NewInbox(db, personal.vault); err != nil {
@@ -358,7 +379,11 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			env.ready(srv.Addr().String())
 		}
 	}()
-	if err := srv.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	serve := srv.Run
+	if a.listener != nil {
+		serve = func(ctx context.Context) error { return srv.Serve(ctx, a.listener, nil) }
+	}
+	if err := serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
@@ -369,11 +394,23 @@ func (a *app) run(ctx context.Context, env *environment) error {
 type routes struct {
 	mux     *http.ServeMux
 	metrics []netip.Prefix
+	// layout dresses Noren's own public pages in the site's layout.
+	layout *site.SiteLayout
 }
 
 func (r routes) with(reg *prometheus.Registry) http.Handler {
 	r.mux.Handle("GET /metrics", server.AllowOnly(r.metrics, server.MetricsHandler(reg)))
-	return site.Compress(r.mux)
+	dressed := r.layout.Wrap(r.mux)
+	return site.Compress(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		// The site's own pages, which stream, the console and Noren's
+		// assets are not dressed, nor held to be looked at.
+		if _, pattern := r.mux.Handler(req); pattern == "/" ||
+			strings.HasPrefix(req.URL.Path, admin.Prefix) || strings.HasPrefix(req.URL.Path, "/noren/") {
+			r.mux.ServeHTTP(w, req)
+			return
+		}
+		dressed.ServeHTTP(w, req)
+	}))
 }
 
 func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, live *liveAnalytics, personal *personalData, logger *slog.Logger) (routes, error) {
@@ -411,10 +448,15 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		personal.requests.Register(mux)
 	}
 
+	zone, err := siteLocation(a.cfg)
+	if err != nil {
+		return routes{}, err
+	}
 	policy.NewHandler(policy.Options{
 		Manifest:   current.Get,
 		Versions:   versions,
 		ChoicesURL: consent.ChoicesPath,
+		Location:   zone,
 		Logger:     logger,
 	}).Register(mux)
 
@@ -428,6 +470,28 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 			ResponseHeaderTimeout: cfg.Proxy.ResponseHeaderTimeout,
 			IdleConnTimeout:       cfg.Proxy.IdleConnTimeout,
 		},
+		RedirectRoot: cfg.Site.RedirectRoot,
+	}
+	// Noren reads a few of the site's pages itself: where each language's
+	// home page is, and the page whose layout its own pages take.
+	origin := site.FolderOrigin(a.siteFS)
+	if a.upstream != nil {
+		if origin, err = site.UpstreamOrigin(a.upstream, opt.Proxy); err != nil {
+			return routes{}, err
+		}
+	}
+	opt.Homes = site.NewHomes(origin, langs, def)
+	layout, err := site.NewSiteLayout(site.SiteLayoutOptions{
+		Origin:    origin,
+		Homes:     opt.Homes,
+		Languages: langs,
+		Page:      cfg.Site.LayoutPage,
+		Main:      cfg.Site.LayoutMain,
+		Nonce:     server.Nonce,
+		Logger:    logger,
+	})
+	if err != nil {
+		return routes{}, err
 	}
 	if cfg.Site.Inject {
 		opt.Injection.Head = func(r *http.Request, lang, nonce string) string {
@@ -455,8 +519,8 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 			return fmt.Sprintf("%s %s gpc=%t counted=%t", versionString(), m.Hash(), consent.GPC(r), live.counts(m, r))
 		}
 		links := func(*http.Request, string) string { return "" }
-		if cfg.Site.FooterLinks {
-			if links, err = site.FooterLinks(langs, true); err != nil {
+		if cfg.Site.Footer != config.FooterOff {
+			if links, err = site.FooterLinks(langs, true, opt.Homes); err != nil {
 				return routes{}, err
 			}
 		}
@@ -473,9 +537,6 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	if err != nil {
 		return routes{}, err
 	}
-	if cfg.Site.RedirectRoot {
-		mux.Handle("GET /{$}", site.LanguageRedirect(langs, def))
-	}
 	if cfg.Site.Inject {
 		// Pages carry the banner's configuration, which depends on the
 		// request's Global Privacy Control signal; shared caches must keep
@@ -487,6 +548,11 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		})
 	}
 	mux.Handle("/", siteHandler)
+	icon, err := fs.ReadFile(web.Static, "static/favicon.svg")
+	if err != nil {
+		return routes{}, err
+	}
+	mux.Handle("GET /favicon.ico", faviconHandler(siteHandler, icon))
 	if live != nil {
 		stats, err := publicstats.New(publicstats.Options{
 			Reader:      live.store,
@@ -502,7 +568,7 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		}
 		stats.Register(mux)
 	}
-	return routes{mux: mux, metrics: cfg.HTTP.MetricsAllow}, nil
+	return routes{mux: mux, metrics: cfg.HTTP.MetricsAllow, layout: layout}, nil
 }
 
 // headSnippet is what Noren adds to the head of every site page: the

@@ -43,6 +43,12 @@ import (
 // the tool or category it names must be in the manifest. Inline code in that
 // form never runs.
 //
+// An inline script the site wrote itself is held back in the same way when
+// its text is the snippet of a tool that needs consent (see
+// blocklist.inline), so that Google's copy-paste gtag snippet, GTM's or
+// Meta's run only once the tool is allowed; consent.js then runs it in
+// page order.
+//
 // m returns the manifest in force; its hosts are sorted out again only when
 // it changes.
 func BlockRewriter(m func() *manifest.Manifest) site.TagRewriter {
@@ -52,6 +58,9 @@ func BlockRewriter(m func() *manifest.Manifest) site.TagRewriter {
 		Maybe: mayRewrite,
 		Rewrite: func(p site.Page, tok *xhtml.Token) (bool, string) {
 			return blocklistFor(&cache, m()).rewrite(p.Lang, p.Nonce, tok), ""
+		},
+		Inline: func(p site.Page, tok *xhtml.Token, text string) bool {
+			return blocklistFor(&cache, m()).inline(p.Nonce, tok, text)
 		},
 	}
 }
@@ -90,11 +99,15 @@ type blocklist struct {
 	exempt []string
 	// gated are the hosts of the other tools, the most specific first.
 	gated []gatedHost
+	// markers are the inline markers of the tools in gated, in manifest
+	// order.
+	markers []gatedHost
 	// thirdParty are the hosts of every third-party tool: those the
 	// Content-Security-Policy admits (see CSPSources).
 	thirdParty []string
 }
 
+// gatedHost is a host pattern, or an inline marker, of a gated tool.
 type gatedHost struct {
 	pattern string
 	tool    *manifest.Tool
@@ -115,6 +128,13 @@ func newBlocklist(m *manifest.Manifest) *blocklist {
 		t := &m.Tools[i]
 		cat := m.CookieCategory(t.Category)
 		exempt := t.Party == "first" || cat != nil && cat.Required
+		if !exempt {
+			for _, mk := range t.InlineMarkers {
+				if mk = strings.TrimSpace(mk); mk != "" {
+					b.markers = append(b.markers, gatedHost{pattern: mk, tool: t})
+				}
+			}
+		}
 		for _, h := range t.Hosts {
 			h = strings.ToLower(h)
 			if exempt {

@@ -39,6 +39,11 @@ type HeaderPolicy struct {
 	// server runs, such as the hosts of the tools the manifest declares.
 	// Nil means none.
 	CSPSources *CSPSources
+	// CSPReportOnly sends the public pages' policy as
+	// Content-Security-Policy-Report-Only: browsers report what it would
+	// block and block nothing, for a site's first deployment behind Noren.
+	// The console and DataPaths keep enforcing theirs.
+	CSPReportOnly bool
 	// PermissionsPolicy is the Permissions-Policy header value. Empty means
 	// DefaultPermissionsPolicy.
 	PermissionsPolicy string
@@ -290,6 +295,10 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 	csp.template() // rendered now, not by the first request
 	consoleCSP := renderDirectives(consoleDirectives, p.TLS)
 	frameOptions := frameOptionsFor(frame)
+	publicCSP := "Content-Security-Policy"
+	if p.CSPReportOnly {
+		publicCSP = "Content-Security-Policy-Report-Only"
+	}
 	hsts := ""
 	if p.TLS {
 		hsts = "max-age=" + strconv.FormatInt(int64(p.HSTSMaxAge/time.Second), 10)
@@ -318,7 +327,7 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 				h.Set("Content-Security-Policy", consoleCSP.render(nonce))
 				h.Set("X-Frame-Options", "DENY")
 			} else {
-				h.Set("Content-Security-Policy", csp.template().render(nonce))
+				h.Set(publicCSP, csp.template().render(nonce))
 				if frameOptions != "" {
 					h.Set("X-Frame-Options", frameOptions)
 				}

@@ -384,3 +384,30 @@ func TestConsoleGetsItsOwnCSP(t *testing.T) {
 		}
 	}
 }
+
+// TestCSPReportOnly checks that report-only sends the public pages' policy
+// under the report-only header alone, while the console and the data paths
+// keep enforcing theirs.
+func TestCSPReportOnly(t *testing.T) {
+	mw, err := SecurityHeaders(HeaderPolicy{CSPReportOnly: true, ConsolePrefix: "/admin/", DataPaths: []string{"/collect"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for _, tt := range []struct {
+		path       string
+		reportOnly bool
+	}{
+		{"/", true},
+		{"/en/privacy", true},
+		{"/admin/", false},
+		{"/collect", false},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "http://www.example.jp"+tt.path, nil))
+		enforced, reported := rec.Header().Get("Content-Security-Policy"), rec.Header().Get("Content-Security-Policy-Report-Only")
+		if (reported != "") != tt.reportOnly || (enforced != "") == tt.reportOnly {
+			t.Errorf("%s: Content-Security-Policy %q, report-only %q", tt.path, enforced, reported)
+		}
+	}
+}

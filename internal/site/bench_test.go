@@ -59,7 +59,7 @@ func BenchmarkServe(b *testing.B) {
 
 func benchOptions(b *testing.B) Options {
 	opt := testOptions()
-	footer, err := FooterLinks(opt.Languages, true)
+	footer, err := FooterLinks(opt.Languages, true, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

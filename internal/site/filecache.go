@@ -51,6 +51,7 @@ type fileEntry struct {
 	mod      time.Time
 	hash     string   // of the content, for ETags
 	pdfLinks []string // URL paths of local PDFs an HTML file links to
+	charset  string   // name of an HTML file's charset, for Content-Type
 	variants map[string]*list.Element
 }
 
@@ -97,12 +98,17 @@ func readEntry(fsys fs.FS, name string, info fs.FileInfo, scanLinks bool) (*file
 	defer f.Close()
 	h := sha256.New()
 	e := &fileEntry{name: name, size: info.Size(), mod: info.ModTime(), variants: make(map[string]*list.Element)}
-	src := io.TeeReader(f, h)
+	var src io.Reader = io.TeeReader(f, h)
+	var head []byte
 	if scanLinks {
+		head, src = readHead(src, sniffLen)
 		e.pdfLinks = pdfLinks(src, dirPath(name))
 	}
 	if _, err := io.Copy(io.Discard, src); err != nil {
 		return nil, fmt.Errorf("site: read %s: %w", name, err)
+	}
+	if scanLinks {
+		e.charset = detectCharset("", head).name
 	}
 	e.hash = base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
 	return e, nil

@@ -6,17 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/transform"
 )
 
 // Injector puts an Injection into the HTML responses of the handlers it
 // wraps.
 type Injector struct {
-	opt Options
+	opt  Options
+	held sync.Pool // buffers of pages waiting for their headers (see headerHold)
 }
 
 // NewInjector returns an Injector for opt's injection, languages and nonce.
@@ -29,11 +34,12 @@ func NewInjector(opt Options) (*Injector, error) {
 }
 
 // Wrap returns a handler that serves next and rewrites its HTML responses
-// (Content-Type text/html in UTF-8, identity, gzip or brotli coded, status
-// 200 or an error) as they stream. Injected pages lose their Content-Length
-// and Last-Modified, get Cache-Control: private, no-cache, and a weak ETag
-// derived from next's ETag and the injection's fingerprint; the client's
-// If-None-Match is translated back so that next can still answer 304.
+// (Content-Type text/html in any charset but UTF-16, identity, gzip or
+// brotli coded, status 200 or an error) as they stream. Injected pages lose
+// their Content-Length and Last-Modified, get Cache-Control: private,
+// no-cache, and a weak ETag derived from next's ETag and the injection's
+// fingerprint; the client's If-None-Match is translated back so that next
+// can still answer 304.
 // Responses must declare their Content-Type to be rewritten.
 func (in *Injector) Wrap(next http.Handler) http.Handler {
 	return in.wrap(next, nil)
@@ -80,15 +86,20 @@ func isDocumentRequest(r *http.Request) bool {
 	return false
 }
 
-// rewriteConfig prepares the rewrite of the page requested by r.
-func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64, bool)) *rewriteConfig {
+// nonce returns the CSP nonce of the response to r, or "".
+func (in *Injector) nonce(r *http.Request) string {
+	if in.opt.Nonce == nil {
+		return ""
+	}
+	return in.opt.Nonce(r)
+}
+
+// rewriteConfig prepares the rewrite of the page requested by r, with
+// nonce as the response's CSP nonce.
+func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64, bool), nonce string) *rewriteConfig {
 	inj := in.opt.Injection
 	langs, def := in.opt.Languages, in.opt.DefaultLanguage
 	fromPath := pathLanguage(r.URL.Path, langs)
-	var nonce string
-	if in.opt.Nonce != nil {
-		nonce = in.opt.Nonce(r)
-	}
 	cfg := &rewriteConfig{
 		language: func(htmlLang string) string {
 			if fromPath != "" {
@@ -212,14 +223,11 @@ func (iw *injectWriter) Flush() {
 }
 
 // rewritable reports whether a response with header h is an HTML page the
-// rewriter can read, and in which content coding.
+// rewriter can read, and in which content coding. Its charset is settled
+// once the body starts (see decodeAndRewrite).
 func rewritable(h http.Header) (coding string, ok bool) {
-	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil || mt != "text/html" {
-		return "", false
-	}
-	// Inserting UTF-8 into a page in another charset would garble it.
-	if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "utf8" {
 		return "", false
 	}
 	coding = strings.ToLower(strings.TrimSpace(h.Get("Content-Encoding")))
@@ -230,9 +238,9 @@ func rewritable(h http.Header) (coding string, ok bool) {
 	return "", false
 }
 
-// startRewrite sends the headers of an injected page and, unless the request
-// is HEAD, starts rewriting its body.
-func (iw *injectWriter) startRewrite(h http.Header, code int, coding string) {
+// injectedHeaders turns the headers of a page's source into those of the
+// injected page.
+func (iw *injectWriter) injectedHeaders(h http.Header, code int) {
 	// The body is decoded and changes length; validators and digests of the
 	// source would describe the wrong bytes.
 	for _, k := range []string{"Content-Length", "Content-Encoding", "Last-Modified",
@@ -251,25 +259,48 @@ func (iw *injectWriter) startRewrite(h http.Header, code int, coding string) {
 	if !strings.Contains(strings.ToLower(h.Get("Cache-Control")), "no-store") {
 		h.Set("Cache-Control", "private, no-cache")
 	}
-	iw.rw.WriteHeader(code)
+}
+
+// startRewrite sends the headers of an injected page and, unless the request
+// is HEAD, starts rewriting its body.
+func (iw *injectWriter) startRewrite(h http.Header, code int, coding string) {
+	iw.injectedHeaders(h, code)
 	if iw.req.Method == http.MethodHead {
+		iw.rw.WriteHeader(code)
 		return
 	}
 
+	cfg := iw.in.rewriteConfig(iw.req, iw.fileSize, iw.in.nonce(iw.req))
 	out := &errorWriter{w: iw.rw}
-	bw := bufio.NewWriterSize(out, 8<<10)
+	// The headers may wait for the page, whose inline attributes the
+	// Content-Security-Policy must admit by hash; flushes wait with them.
+	hold := iw.holdHeaders(h, code, cfg, out)
+	bw := bufio.NewWriterSize(hold, 8<<10)
 	f := newFeed(func() {
-		if bw.Flush() == nil {
+		if bw.Flush() != nil {
+			return
+		}
+		if hold.released() {
 			_ = http.NewResponseController(iw.rw).Flush()
+		} else {
+			hold.stall()
 		}
 	})
 	iw.feed = f
 	iw.detached = h.Clone()
-	cfg := iw.in.rewriteConfig(iw.req, iw.fileSize)
 	logger := iw.in.opt.Logger
+	contentType := h.Get("Content-Type")
 	go func() {
 		defer close(f.done)
-		err := decodeAndRewrite(bw, f, coding, cfg)
+		err := decodeAndRewrite(bw, f, coding, contentType, cfg, logger)
+		// Whatever became of the rewrite, the headers go out.
+		if cerr := hold.close(); err == nil {
+			err = cerr
+		}
+		if n := cfg.hashes.left(); n > 0 {
+			logger.Debug("site: inline attributes of a page left out of its Content-Security-Policy",
+				"path", cfg.pagePath, "count", n, "max_held_bytes", maxHeldPage, "max_hashes", maxHashSources)
+		}
 		switch {
 		case err == nil:
 			// Let the handler finish writing whatever follows the
@@ -286,8 +317,17 @@ func (iw *injectWriter) startRewrite(h http.Header, code int, coding string) {
 }
 
 // decodeAndRewrite undoes the content coding of src, rewrites the page into
-// dst and flushes it.
-func decodeAndRewrite(dst *bufio.Writer, src io.Reader, coding string, cfg *rewriteConfig) error {
+// dst in its charset and flushes it.
+//
+// The charset is the one browsers would read the page in (detectCharset),
+// so a page whose Content-Type names none waits for its first sniffLen
+// bytes before anything is written. Pages in UTF-8 and in charsets that
+// keep ASCII's bytes for ASCII alone, such as Shift_JIS and EUC-JP, are
+// copied byte for byte around what is inserted, which is encoded in the
+// page's charset. ISO-2022-JP pages are decoded, rewritten and encoded
+// again: the text stays the same, but its escape sequences may come out
+// differently. Pages in UTF-16 pass through unchanged.
+func decodeAndRewrite(dst *bufio.Writer, src io.Reader, coding, contentType string, cfg *rewriteConfig, logger *slog.Logger) error {
 	switch coding {
 	case encodingGzip, "x-gzip":
 		zr, err := gzip.NewReader(src)
@@ -302,6 +342,37 @@ func decodeAndRewrite(dst *bufio.Writer, src io.Reader, coding string, cfg *rewr
 		}
 	case encodingBrotli:
 		src = brotli.NewReader(src)
+	}
+	declared, ok := headerCharset(contentType)
+	n := sniffLen
+	if ok {
+		n = bomLen
+	}
+	head, src := readHead(src, n)
+	cs := sniffCharset(declared, head)
+	switch cs.mode {
+	case charsetUnsupported:
+		logger.Debug("site: page charset not supported, page sent unchanged", "path", cfg.pagePath, "charset", cs.name)
+		if _, err := io.Copy(dst, src); err != nil {
+			return fmt.Errorf("site: copy %s page: %w", cs.name, err)
+		}
+		return dst.Flush()
+	case charsetASCII:
+		cfg.charset = cs
+	case charsetTranscoded:
+		cfg.charset = cs
+		src = transform.NewReader(src, cs.enc.NewDecoder())
+		// The rewrite has escaped what it adds; the page's own text
+		// decoded from the charset is in it, but for U+FFFD standing
+		// for bytes that were not.
+		tw := transform.NewWriter(dst, encoding.HTMLEscapeUnsupported(cs.enc.NewEncoder()))
+		if err := rewriteHTML(tw, src, cfg); err != nil {
+			return err
+		}
+		if err := tw.Close(); err != nil {
+			return fmt.Errorf("site: encode page in %s: %w", cs.name, err)
+		}
+		return dst.Flush()
 	}
 	if err := rewriteHTML(dst, src, cfg); err != nil {
 		return err

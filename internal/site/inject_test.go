@@ -49,6 +49,7 @@ func TestInjectResponses(t *testing.T) {
 	mux.Handle("/no-charset", page(200, "text/html"))
 	mux.Handle("/error", page(500, "text/html; charset=utf-8"))
 	mux.Handle("/sjis", page(200, "text/html; charset=Shift_JIS"))
+	mux.Handle("/utf16", page(200, "text/html; charset=utf-16"))
 	mux.Handle("/json", page(200, "application/json"))
 	mux.Handle("/untyped", page(200, ""))
 	mux.Handle("/created", page(201, "text/html; charset=utf-8"))
@@ -65,7 +66,8 @@ func TestInjectResponses(t *testing.T) {
 		{"/page", 200, true},
 		{"/no-charset", 200, true},
 		{"/error", 500, true},
-		{"/sjis", 200, false},
+		{"/sjis", 200, true},
+		{"/utf16", 200, false},
 		{"/json", 200, false},
 		{"/untyped", 200, false},
 		{"/created", 201, false},

@@ -6,23 +6,6 @@ import (
 	"strings"
 )
 
-// LanguageRedirect returns a handler for the site root that redirects to
-// /{lang}/ with 302 Found, choosing among langs by the request's
-// Accept-Language header and falling back to def. The query string is kept.
-// The redirect is temporary because it depends on the visitor's browser.
-func LanguageRedirect(langs []string, def string) http.Handler {
-	langs = append([]string(nil), langs...)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := NegotiateLanguage(r.Header.Get("Accept-Language"), langs, def)
-		target := "/" + lang + "/"
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery
-		}
-		addVary(w.Header(), "Accept-Language")
-		http.Redirect(w, r, target, http.StatusFound)
-	})
-}
-
 // maxLanguageRanges bounds how many entries of an Accept-Language header are
 // read; browsers send fewer than ten.
 const maxLanguageRanges = 32

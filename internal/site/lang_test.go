@@ -2,7 +2,6 @@ package site
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -43,36 +42,6 @@ func TestNegotiateLanguage(t *testing.T) {
 	for _, tt := range tests {
 		if got := NegotiateLanguage(tt.header, langs, tt.def); got != tt.want {
 			t.Errorf("NegotiateLanguage(%q, def %s) = %q, want %q", tt.header, tt.def, got, tt.want)
-		}
-	}
-}
-
-func TestLanguageRedirect(t *testing.T) {
-	srv := httptest.NewServer(LanguageRedirect([]string{"ja", "en"}, "ja"))
-	defer srv.Close()
-	tests := []struct {
-		path, acceptLanguage, location string
-	}{
-		{"/", "en-US,en;q=0.9", "/en/"},
-		{"/", "ja-JP", "/ja/"},
-		{"/", "", "/ja/"},
-		{"/", "de", "/ja/"},
-		{"/?utm_source=x&a=%2F", "en", "/en/?utm_source=x&a=%2F"},
-	}
-	for _, tt := range tests {
-		var headers []string
-		if tt.acceptLanguage != "" {
-			headers = append(headers, "Accept-Language: "+tt.acceptLanguage)
-		}
-		resp, _ := fetch(t, srv, http.MethodGet, tt.path, headers...)
-		if resp.StatusCode != http.StatusFound {
-			t.Errorf("%s %q: status %d, want 302", tt.path, tt.acceptLanguage, resp.StatusCode)
-		}
-		if got := resp.Header.Get("Location"); got != tt.location {
-			t.Errorf("%s %q: Location %q, want %q", tt.path, tt.acceptLanguage, got, tt.location)
-		}
-		if !slices.Contains(resp.Header.Values("Vary"), "Accept-Language") {
-			t.Errorf("%s %q: Vary %q lacks Accept-Language", tt.path, tt.acceptLanguage, resp.Header.Values("Vary"))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -19,10 +20,10 @@ type errorPages struct {
 	langs       []string
 	def         string
 	// home returns the link to a language's home page.
-	home func(lang string) string
+	home func(ctx context.Context, lang string) string
 }
 
-func newErrorPages(langs []string, def string, home func(lang string) string) (*errorPages, error) {
+func newErrorPages(langs []string, def string, home func(ctx context.Context, lang string) string) (*errorPages, error) {
 	notFound, err := template.ParseFS(web.Templates, "templates/site/404.html")
 	if err != nil {
 		return nil, fmt.Errorf("site: parse 404 page: %w", err)
@@ -55,10 +56,11 @@ func (p *errorPages) serve(w http.ResponseWriter, r *http.Request, status int) {
 		lang = p.def
 	}
 	data := errorPageData{Lang: lang, Status: status}
-	data.Sections = append(data.Sections, errorPageSection{Lang: lang, Home: p.home(lang)})
+	ctx := r.Context()
+	data.Sections = append(data.Sections, errorPageSection{Lang: lang, Home: p.home(ctx, lang)})
 	for _, l := range p.langs {
 		if l != lang {
-			data.Sections = append(data.Sections, errorPageSection{Lang: l, Home: p.home(l)})
+			data.Sections = append(data.Sections, errorPageSection{Lang: l, Home: p.home(ctx, l)})
 		}
 	}
 	t := p.unavailable
@@ -99,9 +101,11 @@ type footerLanguage struct {
 // FooterLinks returns an Injection.Footer that renders Noren's footer: a
 // navigation landmark with links to the privacy policy, the cookie policy
 // and, when choices is set, the cookie settings in the page's language, and
-// to the same page in each other language of the site. It loads its look
-// from /noren/site.css.
-func FooterLinks(languages []string, choices bool) (func(r *http.Request, lang string) string, error) {
+// to the same page in each other language of the site. With homes, a
+// language the site has no page in gets no link, and one without a folder
+// of its own is linked to its home page; nil homes take every language to
+// have its folder. It loads its look from /noren/site.css.
+func FooterLinks(languages []string, choices bool, homes *Homes) (func(r *http.Request, lang string) string, error) {
 	t, err := template.ParseFS(web.Templates, "templates/site/footer.html")
 	if err != nil {
 		return nil, fmt.Errorf("site: parse footer: %w", err)
@@ -117,13 +121,17 @@ func FooterLinks(languages []string, choices bool) (func(r *http.Request, lang s
 			data.Choices = "/" + lang + "/privacy/choices"
 		}
 		for _, l := range langs {
-			if l != lang {
-				data.Others = append(data.Others, footerLanguage{
-					Lang: l,
-					Name: languageName(l),
-					Href: samePageIn(r.URL.Path, l, langs),
-				})
+			if l == lang {
+				continue
 			}
+			href := samePageIn(r.URL.Path, l, langs)
+			if homes != nil {
+				var ok bool
+				if href, ok = homes.otherLanguage(r.Context(), r.URL.Path, l); !ok {
+					continue
+				}
+			}
+			data.Others = append(data.Others, footerLanguage{Lang: l, Name: languageName(l), Href: href})
 		}
 		var b strings.Builder
 		if err := t.Execute(&b, data); err != nil {

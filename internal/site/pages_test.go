@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,7 +9,7 @@ import (
 )
 
 func TestFooterLinks(t *testing.T) {
-	footer, err := FooterLinks([]string{"ja", "en"}, true)
+	footer, err := FooterLinks([]string{"ja", "en"}, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func TestFooterLinks(t *testing.T) {
 }
 
 func TestFooterLinksWithoutChoices(t *testing.T) {
-	footer, err := FooterLinks([]string{"ja", "en"}, false)
+	footer, err := FooterLinks([]string{"ja", "en"}, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestSamePageIn(t *testing.T) {
 }
 
 func TestErrorPages(t *testing.T) {
-	pages, err := newErrorPages([]string{"ja", "en"}, "ja", func(lang string) string { return "/" + lang + "/" })
+	pages, err := newErrorPages([]string{"ja", "en"}, "ja", func(_ context.Context, lang string) string { return "/" + lang + "/" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,11 @@ import (
 // the console's or noren_consent, are dropped. The upstream may
 // answer HTML in gzip or brotli; Noren decodes it to inject and compresses
 // the result for the client. When the upstream cannot be reached the client
-// gets Noren's bilingual error page: 504 when it timed out, 502 otherwise.
+// gets Noren's bilingual error page: 504 when it timed out, 502 otherwise,
+// with links to the home pages the upstream is known to have. With
+// Options.RedirectRoot, the site root redirects to the home page of the
+// visitor's language when the upstream has it in a folder; otherwise, and
+// without it, the root is passed on.
 func NewProxy(upstream *url.URL, opt Options) (http.Handler, error) {
 	if upstream == nil || upstream.Scheme != "http" && upstream.Scheme != "https" || upstream.Host == "" {
 		return nil, fmt.Errorf("site: upstream %v is not an http or https URL", upstream)
@@ -37,7 +41,16 @@ func NewProxy(upstream *url.URL, opt Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := newErrorPages(opt.Languages, opt.DefaultLanguage, func(string) string { return "/" })
+	homes := opt.Homes
+	if homes == nil {
+		origin, err := UpstreamOrigin(upstream, opt.Proxy)
+		if err != nil {
+			return nil, err
+		}
+		homes = NewHomes(origin, opt.Languages, opt.DefaultLanguage)
+	}
+	// An error page must not wait for an upstream that is failing.
+	pages, err := newErrorPages(opt.Languages, opt.DefaultLanguage, homes.knownHome)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +106,11 @@ func NewProxy(upstream *url.URL, opt Options) (http.Handler, error) {
 		},
 	}
 	in := &Injector{opt: opt}
-	return Compress(in.Wrap(rp)), nil
+	var h http.Handler = in.Wrap(rp)
+	if opt.RedirectRoot {
+		h = rootHandler(homes, opt.Languages, opt.DefaultLanguage, true, h)
+	}
+	return Compress(h), nil
 }
 
 // upstreamAcceptEncoding reduces a client's Accept-Encoding to the codings

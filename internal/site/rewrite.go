@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,8 +37,16 @@ type rewriteConfig struct {
 	startTags []TagRewriter
 	// request is the request for the page, handed to startTags.
 	request *http.Request
-	// nonce is the response's CSP nonce, handed to startTags.
+	// nonce is the response's CSP nonce, handed to startTags. The page's
+	// own inline scripts and styles get it too (see fitTag).
 	nonce string
+	// hashes, when not nil, collects the inline code of the page's
+	// attributes for the response's Content-Security-Policy.
+	hashes *cspHashes
+	// charset is the page's charset when it is not UTF-8: what the rewrite
+	// writes is encoded in it and what tag rewriters read is decoded from
+	// it. Nil for UTF-8.
+	charset *pageCharset
 }
 
 // rewriter copies an HTML document token by token, byte for byte, adding
@@ -51,6 +60,7 @@ type rewriter struct {
 
 	raw  []byte // copy of the current token's source bytes
 	name []byte // lower-cased tag name of the current token
+	enc  []byte // what writeString last wrote, in the page's charset
 
 	lang      string
 	langKnown bool
@@ -64,6 +74,8 @@ type rewriter struct {
 
 	title     string // text of the page's <title>, for startTags
 	titleDone bool
+
+	pending *pendingScript // a script start tag waiting for its text
 }
 
 // rewriteHTML streams the document in src to dst with cfg's insertions:
@@ -80,6 +92,7 @@ func (rw *rewriter) run() error {
 	for rw.err == nil {
 		tt := rw.z.Next()
 		if tt == html.ErrorToken {
+			rw.scriptText(nil)
 			// A token cut off by the end of the input is still input.
 			rw.write(rw.z.Raw())
 			err := rw.z.Err()
@@ -95,6 +108,14 @@ func (rw *rewriter) run() error {
 		rw.raw = append(rw.raw[:0], rw.z.Raw()...)
 		rawText := rw.inRawText
 		rw.inRawText = false
+		if rw.pending != nil {
+			if tt == html.TextToken && rawText {
+				rw.scriptText(rw.raw)
+				rw.write(rw.raw)
+				continue
+			}
+			rw.scriptText(nil)
+		}
 		switch tt {
 		case html.TextToken:
 			if rawText {
@@ -133,8 +154,8 @@ func (rw *rewriter) startTag() {
 	// Attributes are read at most once: through Token when tag rewriters
 	// need the whole tag, else just the one wanted, without allocating.
 	var tok *html.Token
-	if rw.rewritable(rw.name, rw.raw) {
-		t := rw.z.Token()
+	if rw.rewritable(rw.name, rw.raw) || rw.needsFit(a, rw.raw) {
+		t := rw.token(rw.z, rw.raw)
 		tok = &t
 	}
 	if a == atom.Html && !rw.langKnown {
@@ -156,11 +177,19 @@ func (rw *rewriter) startTag() {
 	if a == atom.Script && !rw.headDone && rw.templates == 0 {
 		rw.insertHeadStart()
 	}
+	// The site may mark where Noren's footer goes: it becomes the first
+	// content of the first element with data-noren-footer. The mark is
+	// looked for as written, in lower case, which costs every tag little.
+	footerHere := !rw.footDone && rw.templates == 0 && !rw.inRawText && a != atom.A && a != atom.Html &&
+		bytes.Contains(rw.raw, []byte(footerMark)) && rw.hasAttr(tok, footerMark)
 	if tok == nil {
 		rw.write(rw.raw)
-		return
+	} else {
+		rw.rewriteTag(rw.name, rw.raw, tok, true)
 	}
-	rw.rewriteTag(rw.name, rw.raw, tok)
+	if footerHere {
+		rw.insertFooter()
+	}
 }
 
 func (rw *rewriter) insertHeadStart() {
@@ -194,9 +223,12 @@ func (rw *rewriter) wants(tr *TagRewriter, name, raw []byte) bool {
 }
 
 // rewriteTag runs the tag rewriters that want a start tag, read whole into
-// tok, and writes it followed by whatever they insert.
-func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token) {
-	page := Page{Request: rw.cfg.request, Lang: rw.language(), Title: rw.title, Nonce: rw.cfg.nonce}
+// tok, fits it to the Content-Security-Policy, and writes it followed by
+// whatever they insert. When textFollows, the tag comes from the page's
+// own token stream, and a script without src waits there for its text,
+// which the inline rewriters see before the tag is written.
+func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token, textFollows bool) {
+	page := rw.page()
 	changed := false
 	var after []string
 	for i := range rw.cfg.startTags {
@@ -210,9 +242,23 @@ func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token) {
 			after = append(after, a)
 		}
 	}
-	if changed {
+	if textFollows && string(name) == "script" && !external(tok) && rw.inlineRewriters() {
+		rw.pending = &pendingScript{name: bytes.Clone(name), raw: bytes.Clone(raw), tok: *tok, changed: changed, after: after}
+		return
+	}
+	rw.writeTag(name, raw, tok, changed, after)
+}
+
+// writeTag writes a start tag that tag rewriters saw, fitted to the
+// Content-Security-Policy, and what they insert after it.
+func (rw *rewriter) writeTag(name, raw []byte, tok *html.Token, changed bool, after []string) {
+	changed, spliced := rw.fitTag(name, raw, tok, changed)
+	switch {
+	case changed:
 		rw.writeString(tok.String())
-	} else {
+	case spliced != nil:
+		rw.write(spliced)
+	default:
 		rw.write(raw)
 	}
 	for _, a := range after {
@@ -220,19 +266,25 @@ func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token) {
 	}
 }
 
+// page is what tag rewriters know of the page at this point.
+func (rw *rewriter) page() Page {
+	return Page{Request: rw.cfg.request, Lang: rw.language(), Title: rw.title, Nonce: rw.cfg.nonce}
+}
+
 // rawText handles the content of an element the tokenizer reads as text.
 // The first <title> in the head gives the page title to tag rewriters. The
 // content of <noscript> is markup to a browser that does not run scripts,
-// so its start tags go to the tag rewriters too.
+// so its start tags go to the tag rewriters too, and are fitted to the
+// Content-Security-Policy.
 func (rw *rewriter) rawText() {
-	if len(rw.cfg.startTags) == 0 {
+	if len(rw.cfg.startTags) == 0 && rw.cfg.nonce == "" {
 		rw.write(rw.raw)
 		return
 	}
 	switch rw.rawAtom {
 	case atom.Title:
 		if !rw.titleDone && !rw.headDone && rw.templates == 0 {
-			rw.title = strings.Join(strings.Fields(html.UnescapeString(string(rw.raw))), " ")
+			rw.title = strings.Join(strings.Fields(html.UnescapeString(rw.cfg.charset.decode(rw.raw))), " ")
 			rw.titleDone = true
 		}
 	case atom.Noscript:
@@ -263,9 +315,9 @@ func (rw *rewriter) rewriteMarkup(src []byte) {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name = appendTagName(name[:0], raw, 1)
 			noscript = string(name) == "noscript"
-			if rw.rewritable(name, raw) {
-				tok := z.Token()
-				rw.rewriteTag(name, raw, &tok)
+			if rw.rewritable(name, raw) || rw.needsFit(atom.Lookup(name), raw) {
+				tok := rw.token(z, raw)
+				rw.rewriteTag(name, raw, &tok, false)
 				continue
 			}
 		case html.TextToken:
@@ -276,6 +328,27 @@ func (rw *rewriter) rewriteMarkup(src []byte) {
 		}
 		rw.write(raw)
 	}
+}
+
+// footerMark is the attribute that marks the element Noren's footer goes
+// into.
+const footerMark = "data-noren-footer"
+
+// hasAttr reports whether the current tag has the attribute key, reading
+// it from tok when the tag was read whole, else from the tokenizer.
+func (rw *rewriter) hasAttr(tok *html.Token, key string) bool {
+	if tok != nil {
+		return slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool { return a.Namespace == "" && a.Key == key })
+	}
+	_, more := rw.z.TagName()
+	for more {
+		var k []byte
+		k, _, more = rw.z.TagAttr()
+		if string(k) == key {
+			return true
+		}
+	}
+	return false
 }
 
 // attr returns the value of the current tag's attribute key, from tok when
@@ -289,7 +362,7 @@ func (rw *rewriter) attr(tok *html.Token, key string) string {
 		var k, v []byte
 		k, v, more = rw.z.TagAttr()
 		if string(k) == key {
-			return string(v)
+			return rw.cfg.charset.decode(v)
 		}
 	}
 	return ""
@@ -419,10 +492,29 @@ func (rw *rewriter) write(b []byte) {
 	}
 }
 
+// writeString writes HTML of Noren's, encoding it in the page's charset.
 func (rw *rewriter) writeString(s string) {
-	if rw.err == nil && s != "" {
-		_, rw.err = io.WriteString(rw.w, s)
+	if rw.err != nil || s == "" {
+		return
 	}
+	if rw.cfg.charset != nil {
+		rw.enc = rw.cfg.charset.appendInserted(rw.enc[:0], s)
+		_, rw.err = rw.w.Write(rw.enc)
+		return
+	}
+	_, rw.err = io.WriteString(rw.w, s)
+}
+
+// token reads the current start tag of z, whose source is raw, whole for
+// the tag rewriters, with its attribute values in UTF-8 whatever the
+// page's charset.
+func (rw *rewriter) token(z *html.Tokenizer, raw []byte) html.Token {
+	if !rw.cfg.charset.decodesTags() {
+		return z.Token()
+	}
+	t := html.NewTokenizer(strings.NewReader(rw.cfg.charset.decode(raw)))
+	t.Next()
+	return t.Token()
 }
 
 // attr returns the value of a token's attribute, or "".

@@ -39,6 +39,14 @@ type Options struct {
 	CacheBytes int64
 	// Proxy configures NewProxy.
 	Proxy ProxyOptions
+	// Homes tells where the site keeps each language's home page; nil
+	// means NewStatic and NewProxy find out for themselves.
+	Homes *Homes
+	// RedirectRoot sends visitors of the site root to the home page of
+	// their language whenever the site has it in a folder (/ja/, /en/),
+	// even when the site has a root page of its own. Unset, a root page is
+	// served, and only a site without one redirects.
+	RedirectRoot bool
 }
 
 // Injection says what Noren adds to the HTML pages it serves.
@@ -80,6 +88,12 @@ type TagRewriter struct {
 	// void element such as <img>; after a tag whose content is raw text,
 	// such as <script>, it is part of that text.
 	Rewrite func(p Page, tok *html.Token) (changed bool, after string)
+	// Inline, when not nil, sees each <script> start tag without src of
+	// the page (not those inside <noscript>), after Rewrite, with the
+	// script's text, which the rewrite reads before it writes the tag. It
+	// may change tok as Rewrite does, to hold the script back for example,
+	// and reports whether it did.
+	Inline func(p Page, tok *html.Token, text string) (changed bool)
 }
 
 // Page is what a TagRewriter knows about the page it rewrites.

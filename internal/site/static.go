@@ -26,9 +26,10 @@ const maxCachedFile = 2 << 20
 // /en/news redirects to /en/news/ when that is a folder with an index.html,
 // and /en/about also finds en/about.html. Names starting with a dot are
 // never served, except the /.well-known/ folder. The site root redirects
-// by Accept-Language (see LanguageRedirect) unless the site has its own
-// index.html. Missing pages get the site's /{lang}/404.html or /404.html,
-// or Noren's own page, always with status 404.
+// by Accept-Language to a language folder that has an index.html (see
+// Options.RedirectRoot), or serves the root index.html. Missing pages get
+// the site's /{lang}/404.html or /404.html, or Noren's own page, always
+// with status 404, whose links lead to home pages the site has.
 //
 // HTML pages get opt.Injection and notes with the size of linked PDFs.
 // Other files have a strong ETag from their content, Last-Modified when
@@ -41,7 +42,11 @@ func NewStatic(fsys fs.FS, opt Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := newErrorPages(opt.Languages, opt.DefaultLanguage, func(lang string) string { return "/" + lang + "/" })
+	homes := opt.Homes
+	if homes == nil {
+		homes = NewHomes(FolderOrigin(fsys), opt.Languages, opt.DefaultLanguage)
+	}
+	pages, err := newErrorPages(opt.Languages, opt.DefaultLanguage, homes.Home)
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +56,11 @@ func NewStatic(fsys fs.FS, opt Options) (http.Handler, error) {
 		maxCached: min(maxCachedFile, opt.CacheBytes/4),
 		pages:     pages,
 		langs:     opt.Languages,
-		root:      LanguageRedirect(opt.Languages, opt.DefaultLanguage),
 		logger:    opt.Logger,
 	}
 	in := &Injector{opt: opt}
-	return Compress(in.wrap(s, s.fileSize)), nil
+	root := rootHandler(homes, opt.Languages, opt.DefaultLanguage, opt.RedirectRoot, in.wrap(s, s.fileSize))
+	return Compress(root), nil
 }
 
 // fileServer serves the files of a site. HTML goes out as it is stored:
@@ -66,7 +71,6 @@ type fileServer struct {
 	maxCached int64
 	pages     *errorPages
 	langs     []string
-	root      http.Handler
 	logger    *slog.Logger
 }
 
@@ -85,10 +89,11 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		s.notFound(w, r)
 	case name == ".":
+		// rootHandler has sent whoever should go to a language folder.
 		if info, ok := s.regular("index.html"); ok {
 			s.serveFile(w, r, "index.html", info)
 		} else {
-			s.root.ServeHTTP(w, r)
+			s.notFound(w, r)
 		}
 	case strings.HasSuffix(upath, "/"):
 		index := name + "/index.html"
@@ -181,7 +186,7 @@ func localRedirect(w http.ResponseWriter, r *http.Request, relPath string) {
 func (s *fileServer) serveFile(w http.ResponseWriter, r *http.Request, name string, info fs.FileInfo) {
 	ct := contentType(name)
 	if isHTML(ct) {
-		s.serveHTML(w, r, name, info, ct)
+		s.serveHTML(w, r, name, info)
 		return
 	}
 	e, err := s.cache.entry(s.fsys, name, info, false)
@@ -275,7 +280,8 @@ func (s *fileServer) serveContent(w http.ResponseWriter, r *http.Request, name s
 // serveHTML sends a page for the Injector to rewrite. Its ETag covers the
 // sizes of the PDFs it links to, which the rewrite writes into the page.
 // There is no Last-Modified and no Range: the page sent is not the file.
-func (s *fileServer) serveHTML(w http.ResponseWriter, r *http.Request, name string, info fs.FileInfo, ct string) {
+// Its Content-Type names the charset the page declares (see detectCharset).
+func (s *fileServer) serveHTML(w http.ResponseWriter, r *http.Request, name string, info fs.FileInfo) {
 	e, err := s.cache.entry(s.fsys, name, info, true)
 	if err != nil {
 		s.serverError(w, err)
@@ -289,7 +295,7 @@ func (s *fileServer) serveHTML(w http.ResponseWriter, r *http.Request, name stri
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", ct)
+	h.Set("Content-Type", htmlContentType(e.charset))
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
 		return
@@ -341,12 +347,13 @@ func (s *fileServer) notFound(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		defer f.Close()
+		head, page := readHead(f, sniffLen)
 		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Type", htmlContentType(detectCharset("", head).name))
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNotFound)
 		if r.Method != http.MethodHead {
-			_, _ = io.Copy(w, f)
+			_, _ = io.Copy(w, page)
 		}
 		return
 	}

@@ -116,9 +116,10 @@
   const seen = new WeakSet();
   let queue = Promise.resolve();
 
-  // Held-back scripts always have a src: inline code never runs.
+  // Inline code runs only when the server held it back in this response,
+  // as a tool's snippet: then it carries the nonce.
   function gate() {
-    d.querySelectorAll('script[type="text/plain"][data-noren-category][src]').forEach(s => {
+    d.querySelectorAll('script[type="text/plain"][data-noren-category]').forEach(s => {
       if (seen.has(s) || !ours(s) || !allowed(s)) return;
       seen.add(s);
       queue = queue.then(() => activate(s));
@@ -149,7 +150,10 @@
       }
       if (s.dataset.norenType) n.type = s.dataset.norenType;
       n.nonce = nonce;
-      const wait = !s.hasAttribute('async');
+      // Inline code runs as it is inserted, with no load event to wait for.
+      const inline = !s.hasAttribute('src');
+      if (inline) n.text = s.text;
+      const wait = !inline && !s.hasAttribute('async');
       if (wait) {
         n.async = false;
         n.onload = n.onerror = done;
@@ -242,7 +246,7 @@
   }
 
   // Not modal; first in the tab order.
-  let banner;
+  let banner, bannerSize;
 
   function showBanner() {
     banner = h('div', { class: 'noren-banner', role: 'region', 'aria-labelledby': 'noren-bt' },
@@ -254,14 +258,20 @@
       T.cookiePolicy && h('p', { class: 'noren-more' }, h('a', { href: C.cookies }, T.cookiePolicy)));
     d.body.prepend(banner);
     root.classList.add('noren-bn');
-    // Room at the page's foot, so the banner hides nothing for good.
-    new ResizeObserver(() => root.style.setProperty('--noren-bh', banner.offsetHeight + 'px')).observe(banner);
+    // Room at the page's foot, so the banner hides nothing for good; the
+    // removal is a resize too, so the observer goes with the banner.
+    const b = banner;
+    bannerSize = new ResizeObserver(() => root.style.setProperty('--noren-bh', b.offsetHeight + 'px'));
+    bannerSize.observe(b);
   }
 
   function closeBanner() {
+    if (bannerSize) bannerSize.disconnect();
+    bannerSize = null;
     if (banner) banner.remove();
     banner = null;
     root.classList.remove('noren-bn');
+    root.style.removeProperty('--noren-bh');
   }
 
   // Three choices of equal weight.
