@@ -122,8 +122,8 @@ func TestChoicesPageContent(t *testing.T) {
 			lang:    "ja",
 			request: func() *http.Request { return gpcHeader(pageRequest("ja", "")) },
 			want: []string{
-				`<p class="notice notice--gpc">お使いのブラウザからグローバル・プライバシー・コントロール（GPC）`,
-				`<p class="choices__note" id="category-analytics-note">お使いのブラウザのGPC信号により`,
+				`<p class="notice notice--gpc">お使いのブラウザーからグローバル・プライバシー・コントロール（GPC）`,
+				`<p class="choices__note" id="category-analytics-note">お使いのブラウザーのGPC信号により`,
 				`<p class="choices__note" id="category-advertising-note">`,
 				`<label for="consent-analytics">「分析」を許可する</label>`,
 				`<label for="consent-necessary">必須（常に有効）</label>`,

@@ -71,7 +71,7 @@ func (d Duration) String() string {
 func (d Duration) Human(lang string) string {
 	if d.Session {
 		if lang == "ja" {
-			return "ブラウザを閉じるまで"
+			return "ブラウザーを閉じるまで"
 		}
 		return "until the browser is closed"
 	}

@@ -199,7 +199,7 @@ func TestParseDuration(t *testing.T) {
 		ja, en  string
 		wantErr bool
 	}{
-		{in: "session", want: "session", ja: "ブラウザを閉じるまで", en: "until the browser is closed"},
+		{in: "session", want: "session", ja: "ブラウザーを閉じるまで", en: "until the browser is closed"},
 		{in: "30d", want: "30d", ja: "30日", en: "30 days"},
 		{in: "1y", want: "1y", ja: "1年", en: "1 year"},
 		{in: "13mo", want: "13mo", ja: "13か月", en: "13 months"},

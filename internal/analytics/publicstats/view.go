@@ -273,7 +273,7 @@ func dimensionTitle(lang, dim string) (title, heading string) {
 	case "device":
 		return pick(lang, "端末の種類", "Devices"), pick(lang, "端末", "Device")
 	case "browser":
-		return pick(lang, "ブラウザ", "Browsers"), pick(lang, "ブラウザ", "Browser")
+		return pick(lang, "ブラウザー", "Browsers"), pick(lang, "ブラウザー", "Browser")
 	case "language":
 		return pick(lang, "言語", "Languages"), pick(lang, "言語", "Language")
 	case "country":
