@@ -956,7 +956,7 @@ func TestConsentGadgets(t *testing.T) {
 	b := s.browser(t)
 	b.open("/gadget")
 	checkBannerShape(b)
-	b.check("Noren's own held-back script waits", `!window.gatedRan`)
+	b.check("Noren's own held-back scripts wait", `!window.gatedRan && window.heldInlineRan === undefined`)
 	noGadget := func(when string) {
 		t.Helper()
 		b.check(when+": no injected code ran", `window.pwned.length === 0`)
@@ -971,6 +971,7 @@ func TestConsentGadgets(t *testing.T) {
 
 	b.click("Accept all", bannerAccept)
 	b.waitFor("Noren's own held-back script runs", `window.gatedRan === true`)
+	b.waitFor("Noren's own held-back inline snippet runs after the script before it", `window.heldInlineRan === true`)
 	b.waitFor("the banner goes", `!document.querySelector('.noren-banner')`)
 	noGadget("after Accept all")
 	b.open("/gadget")

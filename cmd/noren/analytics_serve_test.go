@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/analytics"
+	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 	"github.com/noren-web/noren/web"
@@ -396,5 +399,35 @@ func TestServeWithClickHouse(t *testing.T) {
 	// No SQL database of events exists with that backend.
 	if _, err := os.Stat(filepath.Join(dir, "noren-analytics.db")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("noren-analytics.db with the ClickHouse backend: %v", err)
+	}
+}
+
+// TestAnalyticsSitesFromTheManifest checks that analytics counts the
+// manifest's domain when noren.yaml names none, as a configuration
+// written by noren init leaves it.
+func TestAnalyticsSitesFromTheManifest(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   string
+		manifest string
+		extra    []string
+		want     []string
+	}{
+		{name: "config first", config: "www.example.jp", manifest: "other.example.jp", want: []string{"www.example.jp"}},
+		{name: "manifest when the config has none", manifest: "www.example.jp", want: []string{"www.example.jp"}},
+		{name: "extra sites follow", manifest: "www.example.jp", extra: []string{"shop.example.jp"}, want: []string{"www.example.jp", "shop.example.jp"}},
+		{name: "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Site.Domain = tt.config
+			cfg.Analytics.Sites = tt.extra
+			m := &manifest.Manifest{}
+			m.Site.Domain = tt.manifest
+			if got := analyticsSites(cfg, m); !slices.Equal(got, tt.want) {
+				t.Errorf("analyticsSites = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -46,9 +46,9 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 	if !cfg.Analytics.Enabled {
 		return nil, nil
 	}
-	sites := analyticsSites(cfg)
+	sites := analyticsSites(cfg, current.Get())
 	if len(sites) == 0 {
-		logger.Warn("analytics is off: no site.domain to count visits for")
+		logger.Warn("analytics is off: no site.domain in noren.yaml or the manifest to count visits for")
 		return nil, nil
 	}
 	loc, err := time.LoadLocation(cfg.Analytics.Timezone)
@@ -112,12 +112,15 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 	return live, nil
 }
 
-// analyticsSites are the domains the collector counts: site.domain, then
-// analytics.sites.
-func analyticsSites(cfg *config.Config) []string {
+// analyticsSites are the domains the collector counts: site.domain of
+// noren.yaml, or else the manifest's, then analytics.sites.
+func analyticsSites(cfg *config.Config, m *manifest.Manifest) []string {
 	var sites []string
-	if cfg.Site.Domain != "" {
+	switch {
+	case cfg.Site.Domain != "":
 		sites = append(sites, cfg.Site.Domain)
+	case m != nil && m.Site.Domain != "":
+		sites = append(sites, m.Site.Domain)
 	}
 	return append(sites, cfg.Analytics.Sites...)
 }

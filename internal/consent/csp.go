@@ -11,7 +11,9 @@ import (
 // CSPSources returns the Content-Security-Policy sources the tools of m need
 // to work once allowed, by directive: every host of every third-party tool,
 // as an https: host source ("https://*.example.com" for a wildcard), in
-// script-src, connect-src, img-src and frame-src. First-party tools are
+// script-src, style-src, font-src, connect-src, img-src, media-src and
+// frame-src: a web-font service serves style sheets and fonts, a video
+// service media. First-party tools are
 // served by the site itself, which 'self' covers. Without consent the page
 // rewrite keeps gated tools from loading, so the policy only adds what the
 // manifest declares and every undeclared host stays blocked.
@@ -42,11 +44,18 @@ func CSPSources(m *manifest.Manifest, log *slog.Logger) map[string][]string {
 	if len(hosts) == 0 {
 		return out
 	}
-	// A tool may load scripts, send data, show images and be framed.
-	for _, d := range []string{"script-src", "connect-src", "img-src", "frame-src"} {
+	// A tool may load scripts, style sheets and fonts, send data, show
+	// images and media, and be framed.
+	for _, d := range ToolDirectives() {
 		out[d] = slices.Clone(hosts)
 	}
 	return out
+}
+
+// ToolDirectives returns the Content-Security-Policy directives CSPSources
+// gives the hosts of third-party tools.
+func ToolDirectives() []string {
+	return []string{"script-src", "style-src", "font-src", "connect-src", "img-src", "media-src", "frame-src"}
 }
 
 // cspHostSource reports whether h, a manifest tool host, can stand in a

@@ -22,13 +22,13 @@ func TestCSPSources(t *testing.T) {
 		"https://*.google.com", "https://*.doubleclick.net",
 		"https://www.youtube-nocookie.com",
 	}
-	for _, d := range []string{"script-src", "connect-src", "img-src", "frame-src"} {
+	for _, d := range consent.ToolDirectives() {
 		if !slices.Equal(got[d], want) {
 			t.Errorf("%s: %q, want %q", d, got[d], want)
 		}
 	}
-	if len(got) != 4 {
-		t.Errorf("directives %v, want only script-src, connect-src, img-src and frame-src", got)
+	if len(got) != len(consent.ToolDirectives()) {
+		t.Errorf("directives %v, want only %v", got, consent.ToolDirectives())
 	}
 	if slices.ContainsFunc(got["img-src"], func(s string) bool { return strings.Contains(s, "static.example.jp") }) {
 		t.Error("a first-party host is in the policy")
