@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -243,7 +244,7 @@ func (a *siteAudit) printEntries(w io.Writer) {
 	for _, id := range services {
 		fmt.Fprintf(w, "\n  - use: %s\n", id)
 	}
-	for _, id := range sortedKeys(extraHosts) {
+	for _, id := range slices.Sorted(maps.Keys(extraHosts)) {
 		fmt.Fprintf(w, "\n  # the tool %q lacks hosts; write it as `use: %s`, or add to its hosts:\n  #   %s\n",
 			id, id, strings.Join(extraHosts[id], ", "))
 	}
@@ -272,13 +273,4 @@ func hostID(host string) string {
 		id = id[:64]
 	}
 	return strings.Trim(id, "-")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
