@@ -13,6 +13,7 @@ import (
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // Form actions of the choices page, the values of its submit buttons.
@@ -101,7 +102,7 @@ func (h *Handler) choicesPage(lang string) http.Handler {
 			rec, err := h.opt.Records.Get(r.Context(), saved)
 			switch {
 			case err == nil:
-				v.Saved = recordReceipt(m, lang, rec)
+				v.Saved = recordReceipt(m, lang, rec, h.opt.Location)
 				v.CookieMissing = v.Current == nil || v.Current.Receipt != saved
 			case !errors.Is(err, store.ErrNotFound):
 				h.log.Error("choices page: read the saved choice", "err", err)
@@ -208,7 +209,7 @@ func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *c
 		Expired: st.Present && st.Expired,
 	}
 	if st.Present {
-		v.Current = choiceReceipt(m, lang, st.Choice)
+		v.Current = choiceReceipt(m, lang, st.Choice, h.opt.Location)
 		var names []string
 		for _, id := range st.New {
 			names = append(names, itemName(m, lang, id))
@@ -277,10 +278,10 @@ func itemName(m *manifest.Manifest, lang, id string) string {
 }
 
 // choiceReceipt shows the choice a cookie holds.
-func choiceReceipt(m *manifest.Manifest, lang string, c Choice) *receiptView {
+func choiceReceipt(m *manifest.Manifest, lang string, c Choice, loc *time.Location) *receiptView {
 	v := &receiptView{
 		Receipt:       c.Receipt,
-		Given:         formatInstant(lang, c.Given),
+		Given:         timefmt.Instant(lang, c.Given, loc),
 		GivenISO:      c.Given.UTC().Format(time.RFC3339),
 		Policy:        c.Policy,
 		CurrentPolicy: c.Policy == m.ShortHash(),
@@ -293,13 +294,13 @@ func choiceReceipt(m *manifest.Manifest, lang string, c Choice) *receiptView {
 }
 
 // recordReceipt shows a stored choice.
-func recordReceipt(m *manifest.Manifest, lang string, rec Record) *receiptView {
+func recordReceipt(m *manifest.Manifest, lang string, rec Record, loc *time.Location) *receiptView {
 	c := Choice{Receipt: rec.Receipt, Given: rec.Given, Version: rec.Version, Categories: rec.Categories, Tools: rec.Tools}
 	c.Policy = rec.PolicyHash
 	if len(c.Policy) > 12 {
 		c.Policy = c.Policy[:12]
 	}
-	return choiceReceipt(m, lang, c)
+	return choiceReceipt(m, lang, c, loc)
 }
 
 // decisionViews lists decisions in manifest order, then those on things
@@ -333,13 +334,4 @@ func pick(lang, ja, en string) string {
 		return ja
 	}
 	return en
-}
-
-// formatInstant writes a moment for readers of lang, in UTC to the minute.
-func formatInstant(lang string, t time.Time) string {
-	t = t.UTC()
-	if lang == "ja" {
-		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日 " + t.Format("15:04") + " UTC"
-	}
-	return t.Format("2 January 2006 15:04") + " UTC"
 }

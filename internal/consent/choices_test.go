@@ -84,7 +84,7 @@ func TestChoicesPageContent(t *testing.T) {
 			request: func() *http.Request { return withCookie(pageRequest("en", ""), current) },
 			want: []string{
 				`Your current choice`, `<code>AAAAAAAAAAAAAAAAAAAAAA</code>`,
-				`<time datetime="2026-11-29T08:30:00Z">29 November 2026 08:30 UTC</time>`,
+				`<time datetime="2026-11-29T08:30:00Z">2026-11-29 17:30 JST</time>`,
 				`<dd>2026.3 (` + hs.m.ShortHash() + `)</dd>`,
 				`<li>Analytics: allowed</li>`, `<li>Advertising: refused</li>`, `<li>Google Analytics: allowed</li>`,
 				`name="category" value="analytics" checked aria-describedby`,

@@ -36,6 +36,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
+	// Location is the site's time zone, in which the choices page tells
+	// when a choice was made; nil means UTC.
+	Location *time.Location
 }
 
 // Handler serves the consent endpoint, the choices page and the GPC

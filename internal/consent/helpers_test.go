@@ -94,6 +94,8 @@ func newHarness(t testing.TB, db *store.DB, m *manifest.Manifest) *harness {
 		Records:   recs,
 		Templates: web.Templates,
 		Now:       func() time.Time { return hs.now },
+		// The site's zone, in which the page tells when a choice was made.
+		Location: time.FixedZone("JST", 9*60*60),
 	})
 	if err != nil {
 		t.Fatal(err)
