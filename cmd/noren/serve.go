@@ -432,7 +432,11 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 
 	console.Register(mux)
 
-	choices, err := consent.NewHandler(consent.Options{Manifest: current.Get, Records: records, Templates: web.Templates, Logger: logger})
+	zone, err := siteLocation(a.cfg)
+	if err != nil {
+		return routes{}, err
+	}
+	choices, err := consent.NewHandler(consent.Options{Manifest: current.Get, Records: records, Templates: web.Templates, Logger: logger, Location: zone})
 	if err != nil {
 		return routes{}, err
 	}
@@ -448,10 +452,6 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		personal.requests.Register(mux)
 	}
 
-	zone, err := siteLocation(a.cfg)
-	if err != nil {
-		return routes{}, err
-	}
 	policy.NewHandler(policy.Options{
 		Manifest:   current.Get,
 		Versions:   versions,
@@ -514,9 +514,11 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		// carried a GPC signal, so a copy kept from without one must not be
 		// confirmed for a request with one, nor the other way round.
 		// The no-JavaScript pixel is there only for visitors counted.
+		// Every page view asks, and reading the build information is slow.
+		version := versionString()
 		opt.Injection.Fingerprint = func(r *http.Request) string {
 			m := current.Get()
-			return fmt.Sprintf("%s %s gpc=%t counted=%t", versionString(), m.Hash(), consent.GPC(r), live.counts(m, r))
+			return fmt.Sprintf("%s %s gpc=%t counted=%t", version, m.Hash(), consent.GPC(r), live.counts(m, r))
 		}
 		links := func(*http.Request, string) string { return "" }
 		if cfg.Site.Footer != config.FooterOff {

@@ -76,6 +76,17 @@ func (c *cspHashes) add(kind int, value string) {
 	}
 }
 
+// addBytes is add for a value read from the tokenizer, which it copies
+// only when it is new.
+func (c *cspHashes) addBytes(kind int, value []byte) {
+	c.mu.Lock()
+	_, seen := c.seen[kind][string(value)]
+	c.mu.Unlock()
+	if !seen {
+		c.add(kind, string(value))
+	}
+}
+
 // seal adds the sources found so far to the policy in h (see apply) and
 // takes no more.
 func (c *cspHashes) seal(h http.Header, nonce string) {

@@ -49,6 +49,46 @@ func (rw *rewriter) needsFit(a atom.Atom, raw []byte) bool {
 	return rw.cfg.hashes != nil && mayHaveInlineCode(raw)
 }
 
+// hashOnly reports whether fitting a start tag that needsFit to the policy
+// only hashes its attributes, which the rewrite reads nowhere else, so
+// that hashTagAttrs can read them from the tokenizer without making a
+// Token: a tag other than a script or a style, in a page whose attribute
+// values need no decoding, neither the <html> whose lang is still to be
+// read, nor a link that may be to a PDF, nor the element marked for the
+// footer.
+func (rw *rewriter) hashOnly(a atom.Atom, raw []byte) bool {
+	switch {
+	case a == atom.Script || a == atom.Style || rw.cfg.charset.decodesTags():
+		return false
+	case a == atom.Html && !rw.langKnown:
+		return false
+	case a == atom.A && rw.cfg.fileSize != nil && containsFold(raw, ".pdf"):
+		return false
+	}
+	return !bytes.Contains(raw, []byte(footerMark))
+}
+
+// hashTagAttrs is hashAttrs for the current tag of the page's tokenizer,
+// reading its attributes without allocating but for new values.
+func (rw *rewriter) hashTagAttrs() {
+	h := rw.cfg.hashes
+	_, more := rw.z.TagName()
+	for more {
+		var k, v []byte
+		k, v, more = rw.z.TagAttr()
+		switch {
+		case string(k) == "style":
+			h.addBytes(hashStyleAttr, v)
+		case len(k) > 2 && k[0] == 'o' && k[1] == 'n':
+			h.addBytes(hashScriptAttr, v)
+		case string(k) == "href" || string(k) == "xlink:href":
+			if code, ok := javascriptURL(string(v)); ok {
+				h.add(hashNavigation, code)
+			}
+		}
+	}
+}
+
 // fitTag fits a start tag, read whole into tok, to the policy: it hashes
 // the inline code of its attributes and gives an inline script that a
 // browser runs, or a style, the response's nonce in place of any other. It

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"container/list"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"sync"
-	"sync/atomic"
 )
 
 // pageCache keeps rewritten HTML pages, so that a page asked for again with
@@ -22,21 +22,18 @@ import (
 // A page is cached under a pageKey whose fields say everything the rewrite
 // depended on. A new version of a file replaces the pages of its path made
 // from the old one; pages of a previous injection (a manifest since
-// reloaded, say) are never asked for again and age out, or purge drops
-// them at once.
+// reloaded, say) are never asked for again and age out.
 type pageCache struct {
-	limit    int64
-	maxPage  int64
-	marker   string
-	nonceLen int
+	limit   int64
+	maxPage int64
+	marker  string
 
-	mu     sync.Mutex
-	pages  map[pageKey]*list.Element // of *pageEntry
-	paths  map[string][]pageKey      // the keys cached for each URL path
-	lru    list.List                 // of *pageEntry, most recently used first
-	used   int64
-	hits   atomic.Int64
-	misses atomic.Int64
+	mu       sync.Mutex
+	pages    map[pageKey]*list.Element // of *pageEntry
+	paths    map[string][]pageKey      // the keys cached for each URL path
+	lru      list.List                 // of *pageEntry, most recently used first
+	used     int64
+	inflight map[pageKey]*pageCall // rewrites under way
 }
 
 // pageKey identifies one rewritten form of a page.
@@ -44,6 +41,9 @@ type pageKey struct {
 	// Path is the URL path the page was asked for at: relative links, the
 	// page language and the notes on linked files follow from it.
 	Path string
+	// Host and TLS give the page's address, which share links name.
+	Host string
+	TLS  bool
 	// File identifies the version of the source: for a static file, its
 	// ETag as served, which covers its content and the sizes of the PDFs
 	// it links to.
@@ -52,8 +52,11 @@ type pageKey struct {
 	// Injection.Fingerprint): Noren's version, the manifest's hash, the
 	// visitor's consent choices.
 	Injection string
-	// Lang is the page language the rewrite settled on.
-	Lang string
+	// Folders and Root are the site's language layout, which the links of
+	// the footer follow: bit i of Folders is set when the i-th language
+	// has a folder of its own, Root is the language of the root page.
+	Folders uint64
+	Root    string
 }
 
 // pageEntry is a cached page in the LRU list.
@@ -61,6 +64,18 @@ type pageEntry struct {
 	key  pageKey
 	page *cachedPage
 }
+
+// pageCall is a rewrite under way, which the requests for the same page
+// that arrive meanwhile wait for instead of rewriting it too.
+type pageCall struct {
+	done chan struct{} // closed once page and err are set
+	page *cachedPage
+	err  error
+}
+
+// errRewriteAbandoned is what the requests waiting for a rewrite get when
+// the rewrite panicked.
+var errRewriteAbandoned = errors.New("site: page rewrite abandoned")
 
 // cachedPage is a rewritten page ready to be sent with any nonce. It is
 // immutable and safe for concurrent use.
@@ -75,17 +90,16 @@ type cachedPage struct {
 // bound on memory also bounds the number of pages.
 const pageOverhead = 512
 
-// newPageCache returns a cache of at most limit bytes for pages sent with
-// nonces of nonceLen bytes. Pages larger than a quarter of the limit are
-// not kept.
-func newPageCache(limit int64, nonceLen int) *pageCache {
+// newPageCache returns a cache of at most limit bytes. Pages larger than a
+// quarter of the limit are not kept.
+func newPageCache(limit int64) *pageCache {
 	return &pageCache{
 		limit:    limit,
 		maxPage:  limit / 4,
 		marker:   newNonceMarker(),
-		nonceLen: nonceLen,
 		pages:    make(map[pageKey]*list.Element),
 		paths:    make(map[string][]pageKey),
+		inflight: make(map[pageKey]*pageCall),
 	}
 }
 
@@ -107,29 +121,49 @@ func newNonceMarker() string {
 	return string(b)
 }
 
-// get returns the page cached under k, or nil.
-func (c *pageCache) get(k pageKey) *cachedPage {
+// page returns the page cached under k, or makes it: rewrite returns the
+// page rewritten with c.marker as its nonce and the extra
+// Content-Security-Policy sources it needs, and the result is compressed
+// for nonces of nonceLen bytes and cached. Requests for a page that is
+// being made wait for it rather than make it again.
+func (c *pageCache) page(k pageKey, nonceLen int, rewrite func() ([]byte, map[string][]string, error)) (*cachedPage, error) {
 	c.mu.Lock()
-	el, ok := c.pages[k]
-	if ok {
+	if el, ok := c.pages[k]; ok {
 		c.lru.MoveToFront(el)
+		c.mu.Unlock()
+		return el.Value.(*pageEntry).page, nil
 	}
+	if call, ok := c.inflight[k]; ok {
+		c.mu.Unlock()
+		<-call.done
+		return call.page, call.err
+	}
+	call := &pageCall{done: make(chan struct{}), err: errRewriteAbandoned}
+	c.inflight[k] = call
 	c.mu.Unlock()
-	if !ok {
-		c.misses.Add(1)
-		return nil
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, k)
+		c.mu.Unlock()
+		close(call.done)
+	}()
+	page, csp, err := rewrite()
+	if err != nil {
+		call.err = err
+		return nil, err
 	}
-	c.hits.Add(1)
-	return el.Value.(*pageEntry).page
+	call.page, call.err = c.add(k, page, csp, nonceLen)
+	return call.page, call.err
 }
 
 // add makes a cachedPage of page, a rewrite that used c.marker as its
 // nonce, with the extra Content-Security-Policy sources it needs
-// (directive to sources), and keeps it under k unless it is too large. It
-// drops the pages cached for k.Path from other versions of the file. The
-// page is returned either way, to be sent.
-func (c *pageCache) add(k pageKey, page []byte, csp map[string][]string) (*cachedPage, error) {
-	p, err := newCachedPage(page, c.marker, c.nonceLen, csp)
+// (directive to sources), compressed for nonces of nonceLen bytes, and
+// keeps it under k unless it is too large. It drops the pages cached for
+// k.Path from other versions of the file. The page is returned either
+// way, to be sent.
+func (c *pageCache) add(k pageKey, page []byte, csp map[string][]string, nonceLen int) (*cachedPage, error) {
+	p, err := newCachedPage(page, c.marker, nonceLen, csp)
 	if err != nil {
 		return nil, err
 	}
@@ -154,17 +188,6 @@ func (c *pageCache) add(k pageKey, page []byte, csp map[string][]string) (*cache
 	return p, nil
 }
 
-// purge drops every cached page, for when what the keys cannot tell has
-// changed.
-func (c *pageCache) purge() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pages = make(map[pageKey]*list.Element)
-	c.paths = make(map[string][]pageKey)
-	c.lru.Init()
-	c.used = 0
-}
-
 // remove drops a cached page; the caller holds c.mu.
 func (c *pageCache) remove(el *list.Element) {
 	e := c.lru.Remove(el).(*pageEntry)
@@ -180,21 +203,7 @@ func (c *pageCache) remove(el *list.Element) {
 
 // entryCost is the memory a page cached under k holds.
 func entryCost(k pageKey, p *cachedPage) int64 {
-	return p.cost() + int64(len(k.Path)+len(k.File)+len(k.Injection)+len(k.Lang))
-}
-
-// pageCacheStats are a pageCache's counters.
-type pageCacheStats struct {
-	Hits, Misses int64
-	Pages        int
-	Bytes        int64
-}
-
-// stats returns the cache's counters.
-func (c *pageCache) stats() pageCacheStats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return pageCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Pages: len(c.pages), Bytes: c.used}
+	return p.cost() + int64(len(k.Path)+len(k.Host)+len(k.File)+len(k.Injection)+len(k.Root))
 }
 
 // newCachedPage splits page at every occurrence of marker and compresses

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
 	"io/fs"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/noren-web/noren/web"
@@ -28,15 +31,15 @@ func markedPage(marker, body string) string {
 }
 
 func TestPageCacheSendsEachNonce(t *testing.T) {
-	c := newPageCache(1<<20, len(sampleNonce))
+	c := newPageCache(1 << 20)
 	page := markedPage(c.marker, "<p>保有個人情報の開示請求について</p>")
 	csp := map[string][]string{"style-src-attr": {"'unsafe-hashes'", "'sha256-abc'"}}
-	k := pageKey{Path: "/ja/", File: `"etag"`, Injection: "v1 manifest gpc=false", Lang: "ja"}
-	if _, err := c.add(k, []byte(page), csp); err != nil {
+	k := pageKey{Path: "/ja/", File: `"etag"`, Injection: "v1 manifest gpc=false"}
+	if _, err := c.add(k, []byte(page), csp, len(sampleNonce)); err != nil {
 		t.Fatal(err)
 	}
 	csp["style-src-attr"][1] = "changed by the caller"
-	p := c.get(k)
+	p := cachedAt(c, k)
 	if p == nil {
 		t.Fatal("page not cached")
 	}
@@ -63,10 +66,15 @@ func TestPageCacheSendsEachNonce(t *testing.T) {
 }
 
 func TestPageCacheKeys(t *testing.T) {
-	c := newPageCache(1<<20, len(sampleNonce))
-	k := pageKey{Path: "/en/", File: `"a"`, Injection: "v1 m1 gpc=false", Lang: "en"}
-	if _, err := c.add(k, []byte(markedPage(c.marker, "a")), nil); err != nil {
+	c := newPageCache(1 << 20)
+	k := pageKey{Path: "/en/", Host: "example.jp", File: `"a"`, Injection: "v1 m1 gpc=false", Folders: 3}
+	if _, err := c.add(k, []byte(markedPage(c.marker, "a")), nil, len(sampleNonce)); err != nil {
 		t.Fatal(err)
+	}
+	other := func(change func(*pageKey)) pageKey {
+		o := k
+		change(&o)
+		return o
 	}
 	tests := []struct {
 		name string
@@ -74,19 +82,19 @@ func TestPageCacheKeys(t *testing.T) {
 		hit  bool
 	}{
 		{"same key", k, true},
-		{"other path", pageKey{"/en/index.html", k.File, k.Injection, k.Lang}, false},
-		{"other file version", pageKey{k.Path, `"b"`, k.Injection, k.Lang}, false},
-		{"other injection", pageKey{k.Path, k.File, "v1 m1 gpc=true", k.Lang}, false},
-		{"other manifest", pageKey{k.Path, k.File, "v1 m2 gpc=false", k.Lang}, false},
-		{"other language", pageKey{k.Path, k.File, k.Injection, "ja"}, false},
+		{"other path", other(func(o *pageKey) { o.Path = "/en/index.html" }), false},
+		{"other host", other(func(o *pageKey) { o.Host = "www.example.jp" }), false},
+		{"over TLS", other(func(o *pageKey) { o.TLS = true }), false},
+		{"other file version", other(func(o *pageKey) { o.File = `"b"` }), false},
+		{"other injection", other(func(o *pageKey) { o.Injection = "v1 m1 gpc=true" }), false},
+		{"other manifest", other(func(o *pageKey) { o.Injection = "v1 m2 gpc=false" }), false},
+		{"other language folders", other(func(o *pageKey) { o.Folders = 1 }), false},
+		{"a root page", other(func(o *pageKey) { o.Root = "ja" }), false},
 	}
 	for _, tt := range tests {
-		if got := c.get(tt.key) != nil; got != tt.hit {
+		if got := cachedAt(c, tt.key) != nil; got != tt.hit {
 			t.Errorf("%s: hit = %t, want %t", tt.name, got, tt.hit)
 		}
-	}
-	if s := c.stats(); s.Hits != 1 || s.Misses != 5 || s.Pages != 1 {
-		t.Errorf("stats %+v, want 1 hit, 5 misses, 1 page", s)
 	}
 }
 
@@ -94,28 +102,28 @@ func TestPageCacheKeys(t *testing.T) {
 // version of a file drops those of the old version, under every injection,
 // and keeps the other injections of the same version and other paths.
 func TestPageCacheNewFileReplacesOld(t *testing.T) {
-	c := newPageCache(1<<20, len(sampleNonce))
+	c := newPageCache(1 << 20)
 	add := func(k pageKey) {
 		t.Helper()
-		if _, err := c.add(k, []byte(markedPage(c.marker, k.File+k.Injection)), nil); err != nil {
+		if _, err := c.add(k, []byte(markedPage(c.marker, k.File+k.Injection)), nil, len(sampleNonce)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	old1 := pageKey{"/en/", "old", "gpc=false", "en"}
-	old2 := pageKey{"/en/", "old", "gpc=true", "en"}
-	other := pageKey{"/ja/", "old", "gpc=false", "ja"}
-	new1 := pageKey{"/en/", "new", "gpc=false", "en"}
-	new2 := pageKey{"/en/", "new", "gpc=true", "en"}
+	old1 := pageKey{Path: "/en/", File: "old", Injection: "gpc=false"}
+	old2 := pageKey{Path: "/en/", File: "old", Injection: "gpc=true"}
+	other := pageKey{Path: "/ja/", File: "old", Injection: "gpc=false"}
+	new1 := pageKey{Path: "/en/", File: "new", Injection: "gpc=false"}
+	new2 := pageKey{Path: "/en/", File: "new", Injection: "gpc=true"}
 	for _, k := range []pageKey{old1, old2, other, new1, new2} {
 		add(k)
 	}
 	for k, want := range map[pageKey]bool{old1: false, old2: false, other: true, new1: true, new2: true} {
-		if got := c.get(k) != nil; got != want {
+		if got := cachedAt(c, k) != nil; got != want {
 			t.Errorf("%v cached = %t, want %t", k, got, want)
 		}
 	}
-	if s := c.stats(); s.Pages != 3 {
-		t.Errorf("%d pages cached, want 3", s.Pages)
+	if pages, _ := cacheUse(c); pages != 3 {
+		t.Errorf("%d pages cached, want 3", pages)
 	}
 }
 
@@ -126,34 +134,37 @@ func TestPageCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Room for four pages and a bit.
-	c := newPageCache(4*probe.cost()+4*64+100, len(sampleNonce))
+	c := newPageCache(4*probe.cost() + 4*64 + 100)
 	key := func(i int) pageKey {
-		return pageKey{Path: fmt.Sprintf("/p%d/", i), File: "f", Injection: "i", Lang: "ja"}
+		return pageKey{Path: fmt.Sprintf("/p%d/", i), File: "f", Injection: "i"}
 	}
 	for i := range 4 {
-		if _, err := c.add(key(i), []byte(markedPage(c.marker, body)), nil); err != nil {
+		if _, err := c.add(key(i), []byte(markedPage(c.marker, body)), nil, len(sampleNonce)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c.get(key(0)) // now the most recently used
-	if _, err := c.add(key(4), []byte(markedPage(c.marker, body)), nil); err != nil {
+	// Asked for again, page 0 is now the most recently used.
+	if _, err := c.page(key(0), len(sampleNonce), unexpectedRewrite(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.add(key(4), []byte(markedPage(c.marker, body)), nil, len(sampleNonce)); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false, true, true, true} {
-		if got := c.get(key(i)) != nil; got != want {
+		if got := cachedAt(c, key(i)) != nil; got != want {
 			t.Errorf("page %d cached = %t, want %t", i, got, want)
 		}
 	}
-	if s := c.stats(); s.Bytes > c.limit || s.Pages != 4 {
-		t.Errorf("%d pages in %d bytes, want 4 within %d", s.Pages, s.Bytes, c.limit)
+	if pages, bytes := cacheUse(c); bytes > c.limit || pages != 4 {
+		t.Errorf("%d pages in %d bytes, want 4 within %d", pages, bytes, c.limit)
 	}
 }
 
 func TestPageCacheKeepsNoLargePage(t *testing.T) {
-	c := newPageCache(16<<10, len(sampleNonce))
+	c := newPageCache(16 << 10)
 	k := pageKey{Path: "/large/", File: "f"}
 	page := markedPage(c.marker, strings.Repeat("<p>x</p>", 1000))
-	p, err := c.add(k, []byte(page), nil)
+	p, err := c.add(k, []byte(page), nil, len(sampleNonce))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,23 +172,8 @@ func TestPageCacheKeepsNoLargePage(t *testing.T) {
 	if _, err := p.write(&out, sampleNonce); err != nil || out.String() != strings.ReplaceAll(page, c.marker, sampleNonce) {
 		t.Errorf("the page too large to keep is not sent whole: %v", err)
 	}
-	if c.get(k) != nil || c.stats().Bytes != 0 {
+	if _, bytes := cacheUse(c); cachedAt(c, k) != nil || bytes != 0 {
 		t.Error("a page over a quarter of the limit was kept")
-	}
-}
-
-func TestPageCachePurge(t *testing.T) {
-	c := newPageCache(1<<20, len(sampleNonce))
-	k := pageKey{Path: "/", File: "f"}
-	if _, err := c.add(k, []byte(markedPage(c.marker, "")), nil); err != nil {
-		t.Fatal(err)
-	}
-	c.purge()
-	if c.get(k) != nil || c.stats().Bytes != 0 || c.stats().Pages != 0 {
-		t.Errorf("pages left after purge: %+v", c.stats())
-	}
-	if _, err := c.add(k, []byte(markedPage(c.marker, "")), nil); err != nil || c.get(k) == nil {
-		t.Errorf("no page cached after purge: %v", err)
 	}
 }
 
@@ -201,19 +197,18 @@ func TestNonceMarker(t *testing.T) {
 }
 
 func TestPageCacheConcurrentUse(t *testing.T) {
-	c := newPageCache(64<<10, len(sampleNonce))
+	c := newPageCache(64 << 10)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
 			for i := range 50 {
 				k := pageKey{Path: fmt.Sprintf("/p%d/", (g+i)%13), File: fmt.Sprint(i % 3), Injection: "i"}
-				p := c.get(k)
-				if p == nil {
-					var err error
-					if p, err = c.add(k, []byte(markedPage(c.marker, k.Path+k.File)), nil); err != nil {
-						t.Error(err)
-						return
-					}
+				p, err := c.page(k, len(sampleNonce), func() ([]byte, map[string][]string, error) {
+					return []byte(markedPage(c.marker, k.Path+k.File)), nil, nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
 				}
 				var gz bytes.Buffer
 				if _, err := p.writeGzip(&gz, sampleNonce); err != nil {
@@ -234,8 +229,91 @@ func TestPageCacheConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if s := c.stats(); s.Bytes > c.limit {
-		t.Errorf("%d bytes cached, limit %d", s.Bytes, c.limit)
+	if _, bytes := cacheUse(c); bytes > c.limit {
+		t.Errorf("%d bytes cached, limit %d", bytes, c.limit)
+	}
+}
+
+// TestPageCacheRewritesOnce checks that requests for a page arriving while
+// it is being rewritten wait for that rewrite instead of making their own,
+// and that a failed rewrite is not cached.
+func TestPageCacheRewritesOnce(t *testing.T) {
+	c := newPageCache(1 << 20)
+	k := pageKey{Path: "/ja/", File: "f"}
+	release := make(chan struct{})
+	var rewrites atomic.Int32
+	rewrite := func() ([]byte, map[string][]string, error) {
+		rewrites.Add(1)
+		<-release
+		return []byte(markedPage(c.marker, "一度だけ")), nil, nil
+	}
+	const requests = 8
+	var wg sync.WaitGroup
+	pages := make([]*cachedPage, requests)
+	for i := range requests {
+		wg.Go(func() {
+			p, err := c.page(k, len(sampleNonce), rewrite)
+			if err != nil {
+				t.Error(err)
+			}
+			pages[i] = p
+		})
+	}
+	// Let the requests reach the cache before the first rewrite ends.
+	for {
+		c.mu.Lock()
+		waiting := c.inflight[k] != nil
+		c.mu.Unlock()
+		if waiting {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	if n := rewrites.Load(); n != 1 {
+		t.Errorf("%d rewrites for %d concurrent requests, want 1", n, requests)
+	}
+	for i, p := range pages {
+		if p != pages[0] || p == nil {
+			t.Errorf("request %d got page %p, the first %p", i, p, pages[0])
+		}
+	}
+
+	failed := pageKey{Path: "/en/", File: "f"}
+	wantErr := errors.New("unreadable")
+	if _, err := c.page(failed, len(sampleNonce), func() ([]byte, map[string][]string, error) { return nil, nil, wantErr }); !errors.Is(err, wantErr) {
+		t.Errorf("failed rewrite: error %v, want %v", err, wantErr)
+	}
+	if cachedAt(c, failed) != nil || c.inflight[failed] != nil {
+		t.Error("a failed rewrite left a page or a call behind")
+	}
+}
+
+// cachedAt returns the page cached under k, or nil, without making it.
+func cachedAt(c *pageCache, k pageKey) *cachedPage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.pages[k]; ok {
+		return el.Value.(*pageEntry).page
+	}
+	return nil
+}
+
+// cacheUse returns the number of pages cached and the bytes they hold.
+func cacheUse(c *pageCache) (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pages), c.used
+}
+
+// unexpectedRewrite fails the test if the cache rewrites a page it should
+// have.
+func unexpectedRewrite(t *testing.T) func() ([]byte, map[string][]string, error) {
+	return func() ([]byte, map[string][]string, error) {
+		t.Helper()
+		t.Error("page rewritten, want it from the cache")
+		return nil, nil, errors.New("unexpected rewrite")
 	}
 }
 
@@ -265,12 +343,12 @@ func benchPages(b *testing.B, marker string) map[string]string {
 // Compress does, and with today's rewrite and compression of the source
 // page. B/resp is the size of the response body.
 func BenchmarkCachedPage(b *testing.B) {
-	c := newPageCache(64<<20, len(sampleNonce))
+	c := newPageCache(64 << 20)
 	pages := benchPages(b, c.marker)
 	for _, name := range []string{"demo", "100kB"} {
 		page := pages[name]
-		k := pageKey{Path: "/" + name + "/", File: "f", Injection: "i", Lang: "en"}
-		if _, err := c.add(k, []byte(page), nil); err != nil {
+		p, err := c.add(pageKey{Path: "/" + name + "/", File: "f", Injection: "i"}, []byte(page), nil, len(sampleNonce))
+		if err != nil {
 			b.Fatal(err)
 		}
 		source := strings.ReplaceAll(page, ` nonce="`+c.marker+`"`, "")
@@ -280,11 +358,11 @@ func BenchmarkCachedPage(b *testing.B) {
 			send func(w io.Writer) error
 		}{
 			{"cached-gzip", func(w io.Writer) error {
-				_, err := c.get(k).writeGzip(w, sampleNonce)
+				_, err := p.writeGzip(w, sampleNonce)
 				return err
 			}},
 			{"cached-identity", func(w io.Writer) error {
-				_, err := c.get(k).write(w, sampleNonce)
+				_, err := p.write(w, sampleNonce)
 				return err
 			}},
 			{"compress-gzip", compressEach(encodingGzip, func(enc io.Writer) error {

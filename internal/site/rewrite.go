@@ -152,11 +152,17 @@ func (rw *rewriter) startTag() {
 		rw.rawAtom = a
 	}
 	// Attributes are read at most once: through Token when tag rewriters
-	// need the whole tag, else just the one wanted, without allocating.
+	// need the whole tag, else just the one wanted, without allocating. A
+	// tag whose attributes only need hashing has them hashed as the
+	// tokenizer reads them, unless something below reads one of them.
 	var tok *html.Token
-	if rw.rewritable(rw.name, rw.raw) || rw.needsFit(a, rw.raw) {
+	fit := rw.needsFit(a, rw.raw)
+	switch {
+	case rw.rewritable(rw.name, rw.raw) || fit && !rw.hashOnly(a, rw.raw):
 		t := rw.token(rw.z, rw.raw)
 		tok = &t
+	case fit:
+		rw.hashTagAttrs()
 	}
 	if a == atom.Html && !rw.langKnown {
 		rw.setLanguage(rw.attr(tok, "lang"))

@@ -35,7 +35,8 @@ type Options struct {
 	// slog.Default().
 	Logger *slog.Logger
 	// CacheBytes bounds the memory holding compressed copies of static
-	// files; 0 means 32 MiB.
+	// files, and as much again the rewritten pages NewStatic keeps; 0
+	// means 32 MiB.
 	CacheBytes int64
 	// Proxy configures NewProxy.
 	Proxy ProxyOptions
@@ -63,7 +64,9 @@ type Injection struct {
 	// nonce aside: for example Noren's version, the manifest's hash and the
 	// visitor's consent choices. It is part of the ETag of injected pages,
 	// so a client's cached copy is only confirmed while it would come out
-	// the same. It may be nil.
+	// the same, and of the key under which NewStatic keeps rewritten
+	// pages. It may be nil when the injection is the same for every
+	// request.
 	Fingerprint func(r *http.Request) string
 	// StartTags rewrite the start tags of every page, in order.
 	StartTags []TagRewriter

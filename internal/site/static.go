@@ -32,6 +32,10 @@ const maxCachedFile = 2 << 20
 // with status 404, whose links lead to home pages the site has.
 //
 // HTML pages get opt.Injection and notes with the size of linked PDFs.
+// A page is rewritten once per version of its file, injection fingerprint
+// and language layout, and kept in memory (within opt.CacheBytes, pages of
+// up to 2 MiB); each response puts its own CSP nonce into the kept page
+// and is sent in gzip, compressed once, to clients that accept it.
 // Other files have a strong ETag from their content, Last-Modified when
 // fsys knows modification times, and support conditional and Range
 // requests; compressible ones are sent with brotli or gzip, from a
@@ -42,6 +46,12 @@ func NewStatic(fsys fs.FS, opt Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newStatic(fsys, opt, newPageCache(opt.CacheBytes))
+}
+
+// newStatic is NewStatic with checked options and the cache of rewritten
+// pages, nil for none.
+func newStatic(fsys fs.FS, opt Options, rewritten *pageCache) (http.Handler, error) {
 	homes := opt.Homes
 	if homes == nil {
 		homes = NewHomes(FolderOrigin(fsys), opt.Languages, opt.DefaultLanguage)
@@ -50,26 +60,33 @@ func NewStatic(fsys fs.FS, opt Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	in := &Injector{opt: opt}
 	s := &fileServer{
 		fsys:      fsys,
 		cache:     newFileCache(opt.CacheBytes),
+		rewritten: rewritten,
 		maxCached: min(maxCachedFile, opt.CacheBytes/4),
 		pages:     pages,
+		in:        in,
+		homes:     homes,
 		langs:     opt.Languages,
 		logger:    opt.Logger,
 	}
-	in := &Injector{opt: opt}
 	root := rootHandler(homes, opt.Languages, opt.DefaultLanguage, opt.RedirectRoot, in.wrap(s, s.fileSize))
 	return Compress(root), nil
 }
 
-// fileServer serves the files of a site. HTML goes out as it is stored:
-// the Injector wrapped around it rewrites it.
+// fileServer serves the files of a site. HTML pages go out rewritten from
+// the page cache, or as they are stored for the Injector wrapped around it
+// to rewrite as they stream.
 type fileServer struct {
 	fsys      fs.FS
 	cache     *fileCache
+	rewritten *pageCache // nil: every page is rewritten as it streams
 	maxCached int64
 	pages     *errorPages
+	in        *Injector // the one wrapped around the fileServer
+	homes     *Homes
 	langs     []string
 	logger    *slog.Logger
 }
@@ -277,8 +294,9 @@ func (s *fileServer) serveContent(w http.ResponseWriter, r *http.Request, name s
 	http.ServeContent(w, r, "", info.ModTime(), rs)
 }
 
-// serveHTML sends a page for the Injector to rewrite. Its ETag covers the
-// sizes of the PDFs it links to, which the rewrite writes into the page.
+// serveHTML sends a page rewritten from the page cache, or as it is
+// stored for the Injector to rewrite. Its ETag covers the sizes of the
+// PDFs it links to, which the rewrite writes into the page.
 // There is no Last-Modified and no Range: the page sent is not the file.
 // Its Content-Type names the charset the page declares (see detectCharset).
 func (s *fileServer) serveHTML(w http.ResponseWriter, r *http.Request, name string, info fs.FileInfo) {
@@ -298,6 +316,9 @@ func (s *fileServer) serveHTML(w http.ResponseWriter, r *http.Request, name stri
 	h.Set("Content-Type", htmlContentType(e.charset))
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if s.serveCached(w, r, e, etag) {
 		return
 	}
 	f, err := s.fsys.Open(name)

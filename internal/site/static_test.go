@@ -376,7 +376,8 @@ func TestStaticCompression(t *testing.T) {
 	}
 	srv2 := staticServer(t, fsys, testOptions())
 
-	// Injected HTML is compressed as it streams.
+	// Injected HTML is compressed: in gzip once for the page cache, in
+	// brotli for each response.
 	for _, coding := range []string{"br", "gzip"} {
 		resp, body := fetch(t, srv2, http.MethodGet, "/en/", "Accept-Encoding: "+coding)
 		if resp.Header.Get("Content-Encoding") != coding || !strings.Contains(body, `id="noren-footer"`) {
