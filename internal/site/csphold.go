@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,12 @@ import (
 // headers wait for the whole page; past this size they go out with the
 // hashes found so far and the rest of the page streams.
 const maxHeldPage = 2 << 20
+
+// maxHeldTotal bounds the bytes of all the pages that wait for their
+// headers at once, so that many requests for large pages cannot take the
+// memory others need: a page that finds the bound reached has its headers
+// sent with the hashes found so far, and the rest of it streams.
+const maxHeldTotal = 64 << 20
 
 // holdStall is how long the headers wait for more of a page once its
 // source has flushed. A page that arrives at once, as files and most
@@ -29,16 +36,19 @@ const holdStall = 100 * time.Millisecond
 // client. The stall timer runs on its own goroutine, so every write to the
 // response goes through the hold's lock.
 type headerHold struct {
-	mu     sync.Mutex
-	w      io.Writer
-	limit  int
-	send   func()        // writes the headers; called once, before any of the body
-	flush  func()        // flushes the response
-	pool   *sync.Pool    // of buffers, shared by the Injector's holds
-	buf    *bytes.Buffer // from pool, while the hold has one
-	done   bool          // the headers are out and writes go straight through
-	closed bool          // the rewrite has ended: nothing more may be written
-	timer  *time.Timer
+	mu    sync.Mutex
+	w     io.Writer
+	limit int
+	send  func()        // writes the headers; called once, before any of the body
+	flush func()        // flushes the response
+	pool  *sync.Pool    // of buffers, shared by the Injector's holds
+	total *atomic.Int64 // the bytes all the Injector's holds keep, up to totalLimit
+	// totalLimit bounds total; reserved is this hold's share of it.
+	totalLimit, reserved int64
+	buf                  *bytes.Buffer // from pool, while the hold has one
+	done                 bool          // the headers are out and writes go straight through
+	closed               bool          // the rewrite has ended: nothing more may be written
+	timer                *time.Timer
 }
 
 // sentHold returns a hold whose headers are already out.
@@ -58,13 +68,28 @@ func (hh *headerHold) Write(p []byte) (int, error) {
 			hh.buf = new(bytes.Buffer)
 		}
 	}
-	if hh.buf.Len()+len(p) <= hh.limit {
+	if hh.buf.Len()+len(p) <= hh.limit && hh.reserve(int64(len(p))) {
 		return hh.buf.Write(p)
 	}
 	if err := hh.release(); err != nil {
 		return 0, err
 	}
 	return hh.w.Write(p)
+}
+
+// reserve takes n bytes of the holds' shared bound for this hold, and
+// reports false, taking nothing, when they would exceed it. The caller
+// holds the lock.
+func (hh *headerHold) reserve(n int64) bool {
+	if hh.total == nil {
+		return true
+	}
+	if hh.total.Add(n) > hh.totalLimit {
+		hh.total.Add(-n)
+		return false
+	}
+	hh.reserved += n
+	return true
 }
 
 // released reports whether the headers are out.
@@ -112,6 +137,10 @@ func (hh *headerHold) release() error {
 		return nil
 	}
 	hh.done = true
+	if hh.total != nil {
+		hh.total.Add(-hh.reserved)
+		hh.reserved = 0
+	}
 	hh.send()
 	buf := hh.buf
 	if buf == nil {
@@ -146,9 +175,11 @@ func (iw *injectWriter) holdHeaders(h http.Header, code int, cfg *rewriteConfig,
 	hashes := &cspHashes{}
 	cfg.hashes = hashes
 	return &headerHold{
-		w:     out,
-		limit: maxHeldPage,
-		pool:  &iw.in.held,
+		w:          out,
+		limit:      maxHeldPage,
+		pool:       &iw.in.held,
+		total:      &iw.in.heldBytes,
+		totalLimit: maxHeldTotal,
 		send: func() {
 			hashes.seal(h, cfg.nonce)
 			iw.rw.WriteHeader(code)

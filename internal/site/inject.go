@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
 	"golang.org/x/text/encoding"
@@ -22,6 +23,9 @@ import (
 type Injector struct {
 	opt  Options
 	held sync.Pool // buffers of pages waiting for their headers (see headerHold)
+	// heldBytes counts the bytes of all pages waiting for their headers,
+	// which maxHeldTotal bounds.
+	heldBytes atomic.Int64
 }
 
 // NewInjector returns an Injector for opt's injection, languages and nonce.

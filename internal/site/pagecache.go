@@ -34,6 +34,28 @@ type pageCache struct {
 	lru      list.List                 // of *pageEntry, most recently used first
 	used     int64
 	inflight map[pageKey]*pageCall // rewrites under way
+	hosts    map[string]bool       // the Host headers pages are cached for
+}
+
+// maxCachedHosts bounds the Host headers pages are cached for. A page is
+// cached per host, since share links name it; a site answers to a few
+// names, and requests naming others stream as if there were no cache, so
+// a flood of made-up Host headers cannot push the real pages out.
+const maxCachedHosts = 16
+
+// admitHost reports whether pages asked for at host may be cached: the
+// first maxCachedHosts hosts seen are, others are not.
+func (c *pageCache) admitHost(host string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hosts[host] {
+		return true
+	}
+	if len(c.hosts) >= maxCachedHosts {
+		return false
+	}
+	c.hosts[host] = true
+	return true
 }
 
 // pageKey identifies one rewritten form of a page.
@@ -100,6 +122,7 @@ func newPageCache(limit int64) *pageCache {
 		pages:    make(map[pageKey]*list.Element),
 		paths:    make(map[string][]pageKey),
 		inflight: make(map[pageKey]*pageCall),
+		hosts:    make(map[string]bool),
 	}
 }
 

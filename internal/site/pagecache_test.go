@@ -416,3 +416,21 @@ func compressEach(coding string, write func(enc io.Writer) error) func(w io.Writ
 		return enc.Close()
 	}
 }
+
+// TestPageCacheAdmitsFewHosts checks that pages are cached for a bounded
+// number of Host headers, so that requests naming made-up hosts cannot
+// push the real pages out, while the hosts first seen stay cached.
+func TestPageCacheAdmitsFewHosts(t *testing.T) {
+	c := newPageCache(1 << 20)
+	for i := range maxCachedHosts {
+		if !c.admitHost(fmt.Sprintf("host-%d.example", i)) {
+			t.Fatalf("host %d of %d refused", i+1, maxCachedHosts)
+		}
+	}
+	if c.admitHost("made-up.example") {
+		t.Error("a host beyond the bound was admitted")
+	}
+	if !c.admitHost("host-0.example") {
+		t.Error("a host admitted before was refused")
+	}
+}

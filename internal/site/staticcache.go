@@ -18,7 +18,8 @@ const rewriteSlack = 8 << 10
 // reports false, having written nothing, when the page is left to stream
 // through the Injector: a page larger than the cache takes, or a response
 // without a Content-Security-Policy carrying a nonce, whose page would be
-// rewritten differently (see holdHeaders).
+// rewritten differently (see holdHeaders), or a request naming a host
+// beyond those the cache takes (see maxCachedHosts).
 //
 // The page is the same as the Injector's streaming rewrite with the
 // response's nonce, byte for byte, and so are its headers; it is sent
@@ -33,7 +34,7 @@ func (s *fileServer) serveCached(w http.ResponseWriter, r *http.Request, e *file
 		return false
 	}
 	nonce := s.in.nonce(r)
-	if nonce == "" || !hasPolicy(w.Header(), nonce) {
+	if nonce == "" || !hasPolicy(w.Header(), nonce) || !s.rewritten.admitHost(r.Host) {
 		return false
 	}
 	folders, root := s.layoutKey(r.Context())
