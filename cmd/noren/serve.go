@@ -464,6 +464,7 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		Languages:       langs,
 		DefaultLanguage: def,
 		Nonce:           server.Nonce,
+		BlockInlineCode: cfg.HTTP.InlineCode == config.InlineCodeBlock,
 		Logger:          logger,
 		Proxy: site.ProxyOptions{
 			DialTimeout:           cfg.Proxy.DialTimeout,

@@ -135,6 +135,18 @@ const (
 	CSPReportOnly = "report-only"
 )
 
+// Values of HTTP.InlineCode.
+const (
+	// InlineCodeAllow gives the site's own inline scripts and styles the
+	// response's nonce, and hashes the code of its attributes into the
+	// policy, so that pages work as they did before Noren.
+	InlineCodeAllow = "allow"
+	// InlineCodeBlock leaves them to the policy, which blocks them: for a
+	// site with no inline code, where markup injected into its pages must
+	// not run either.
+	InlineCodeBlock = "block"
+)
+
 // HTTP configures request handling.
 type HTTP struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
@@ -151,6 +163,9 @@ type HTTP struct {
 	// CSP is how the public pages' Content-Security-Policy is sent:
 	// CSPEnforce, or CSPReportOnly for a first deployment.
 	CSP string `yaml:"csp"`
+	// InlineCode says whether the site's own inline code may run:
+	// InlineCodeAllow, or InlineCodeBlock.
+	InlineCode string `yaml:"inline_code"`
 	// PermissionsPolicy replaces the built-in Permissions-Policy; empty
 	// keeps it.
 	PermissionsPolicy string `yaml:"permissions_policy"`
@@ -331,6 +346,7 @@ func Default() *Config {
 			MaxHeaderBytes:    ByteSize(s.MaxHeaderBytes),
 			FrameAncestors:    []string{"none"},
 			CSP:               CSPEnforce,
+			InlineCode:        InlineCodeAllow,
 			MetricsAllow: []netip.Prefix{
 				netip.MustParsePrefix("127.0.0.0/8"),
 				netip.MustParsePrefix("::1/128"),

@@ -374,6 +374,7 @@ func TestValidationErrors(t *testing.T) {
 		{"unsafe-eval script", "http:\n  csp_extra:\n    script-src: \"'unsafe-eval'\"\n", "http.csp_extra: script-src: source 'unsafe-eval' is refused"},
 		{"fixed CSP directive", "http:\n  csp_extra:\n    object-src: [https://x.example]\n", `http.csp_extra: directive "object-src" cannot be extended`},
 		{"unknown CSP mode", "http:\n  csp: block\n", `http.csp: want "enforce" or "report-only", got "block"`},
+		{"unknown inline code mode", "http:\n  inline_code: nonce\n", `http.inline_code: want "allow" or "block", got "nonce"`},
 		{"frame ancestors none with others", "http:\n  frame_ancestors: [none, self]\n", "http.frame_ancestors: 'none' must stand alone"},
 		{"empty frame ancestors", "http:\n  frame_ancestors: []\n", "http.frame_ancestors: must not be empty"},
 		{"bad permissions policy", "http:\n  permissions_policy: camera\n", `http.permissions_policy: item "camera": want feature=allowlist`},

@@ -320,6 +320,9 @@ func (h *HTTP) validate(p *problems) {
 	if h.CSP != CSPEnforce && h.CSP != CSPReportOnly {
 		p.add("http.csp", "want %q or %q, got %q", CSPEnforce, CSPReportOnly, h.CSP)
 	}
+	if h.InlineCode != InlineCodeAllow && h.InlineCode != InlineCodeBlock {
+		p.add("http.inline_code", "want %q or %q, got %q", InlineCodeAllow, InlineCodeBlock, h.InlineCode)
+	}
 	if h.PermissionsPolicy != "" {
 		addLines(p, "http.permissions_policy", server.CheckPermissionsPolicy(h.PermissionsPolicy))
 	}

@@ -166,9 +166,10 @@ const maxPooledHold = 512 << 10
 // holdHeaders returns where the rewrite of a page writes. When the page has
 // a Content-Security-Policy of Noren's, carrying the response's nonce, the
 // headers wait in a hold, and the rewrite collects the hashes the policy
-// gets when they go out; otherwise they are sent now.
+// gets when they go out; otherwise, or when the page's inline code is left
+// blocked, they are sent now.
 func (iw *injectWriter) holdHeaders(h http.Header, code int, cfg *rewriteConfig, out io.Writer) *headerHold {
-	if cfg.nonce == "" || !hasPolicy(h, cfg.nonce) {
+	if cfg.nonce == "" || !cfg.fit || !hasPolicy(h, cfg.nonce) {
 		iw.rw.WriteHeader(code)
 		return sentHold(out)
 	}

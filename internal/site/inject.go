@@ -119,6 +119,7 @@ func (in *Injector) rewriteConfig(r *http.Request, fileSize func(string) (int64,
 		startTags: inj.StartTags,
 		request:   r,
 		nonce:     nonce,
+		fit:       !in.opt.BlockInlineCode,
 	}
 	if inj.HeadStart != nil {
 		cfg.headStart = func(lang string) string { return inj.HeadStart(r, lang, nonce) }

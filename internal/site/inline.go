@@ -40,7 +40,7 @@ func (rw *rewriter) inlineRewriters() bool {
 // read whole to fit the policy: an inline script or a style to give the
 // nonce, or a tag that may carry inline code in its attributes.
 func (rw *rewriter) needsFit(a atom.Atom, raw []byte) bool {
-	if rw.cfg.nonce == "" {
+	if rw.cfg.nonce == "" || !rw.cfg.fit {
 		return false
 	}
 	if a == atom.Script || a == atom.Style {
@@ -95,6 +95,9 @@ func (rw *rewriter) hashTagAttrs() {
 // reports whether tok changed, and splice, when tok is unchanged but for
 // the nonce, is the source with the nonce added, to write in its place.
 func (rw *rewriter) fitTag(name []byte, raw []byte, tok *html.Token, changed bool) (bool, []byte) {
+	if !rw.cfg.fit {
+		return changed, nil
+	}
 	if h := rw.cfg.hashes; h != nil {
 		hashAttrs(h, tok)
 	}

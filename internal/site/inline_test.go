@@ -3,6 +3,7 @@ package site
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ func fitConfig() *rewriteConfig {
 		language: func(string) string { return "en" },
 		pagePath: "/",
 		nonce:    fitNonce,
+		fit:      true,
 		hashes:   &cspHashes{},
 	}
 }
@@ -93,6 +95,30 @@ func TestFitWithoutNonce(t *testing.T) {
 	cfg.nonce, cfg.hashes = "", nil
 	if got := rewriteString(t, page, cfg); got != page {
 		t.Errorf("rewrote %q to %q", page, got)
+	}
+}
+
+// TestBlockInlineCode checks that a site that blocks its inline code gets
+// no nonce on its inline scripts and styles and no hashes of its
+// attributes, while what Noren holds back keeps the nonce.
+func TestBlockInlineCode(t *testing.T) {
+	page := `<script>a()</script><style>p{}</style><p onclick="x()" style="color:red"><a href="javascript:go()">go</a>`
+	cfg := fitConfig()
+	cfg.fit = false
+	if got := rewriteString(t, page, cfg); got != page {
+		t.Errorf("rewrote %q to %q", page, got)
+	}
+	if sources := cfg.hashes.sources(); len(sources) != 0 {
+		t.Errorf("hashed %v", sources)
+	}
+
+	in, err := NewInjector(Options{Languages: []string{"en"}, DefaultLanguage: "en", BlockInlineCode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	if in.rewriteConfig(r, nil, fitNonce).fit {
+		t.Error("BlockInlineCode does not reach the rewrite")
 	}
 }
 

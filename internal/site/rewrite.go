@@ -40,6 +40,9 @@ type rewriteConfig struct {
 	// nonce is the response's CSP nonce, handed to startTags. The page's
 	// own inline scripts and styles get it too (see fitTag).
 	nonce string
+	// fit gives the page's own inline scripts and styles the nonce and
+	// has the code of its attributes hashed into hashes.
+	fit bool
 	// hashes, when not nil, collects the inline code of the page's
 	// attributes for the response's Content-Security-Policy.
 	hashes *cspHashes

@@ -31,6 +31,12 @@ type Options struct {
 	// Nonce returns the CSP nonce of the response to r, or "" without one.
 	// It may be nil.
 	Nonce func(r *http.Request) string
+	// BlockInlineCode leaves the page's own inline scripts and styles
+	// without the nonce, and the code of its attributes unhashed, so that
+	// the Content-Security-Policy blocks them: for sites with no inline
+	// code, where markup injected into a page must not run either.
+	// Without it they are fitted to the policy (see rewriteConfig.fit).
+	BlockInlineCode bool
 	// Logger receives upstream failures and rewrite errors; nil means
 	// slog.Default().
 	Logger *slog.Logger
