@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"net/url"
@@ -172,7 +173,17 @@ func (h *Homes) look(ctx context.Context) (homeLayout, error) {
 	defer cancel()
 	var l homeLayout
 	var errs []error
+	// An upstream that answers every path with a page, as a single-page
+	// application's server does, seems to have every language's folder;
+	// asking first for a folder no site has tells it apart.
+	anyPath, err := h.origin.exists(ctx, "/"+unlikelyFolder()+"/")
+	if err != nil {
+		errs = append(errs, err)
+	}
 	for _, lang := range h.langs {
+		if anyPath {
+			break
+		}
 		ok, err := h.origin.exists(ctx, "/"+lang+"/")
 		if err != nil {
 			errs = append(errs, err)
@@ -250,4 +261,10 @@ func rootHandler(homes *Homes, langs []string, def string, always bool, next htt
 		// Temporary: the answer depends on the visitor's browser.
 		http.Redirect(w, r, target, http.StatusFound)
 	})
+}
+
+// unlikelyFolder returns the name of a folder no site has: a random one,
+// so that no upstream can have been made to answer it on purpose.
+func unlikelyFolder() string {
+	return "noren-no-such-page-" + rand.Text()
 }

@@ -294,3 +294,22 @@ func TestHTMLLang(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyCatchAllUpstream checks that an upstream answering every path
+// with its page, as a single-page application's server does, is not taken
+// for a site with language folders: its root page is served, not
+// redirected to a folder that only seems to exist.
+func TestProxyCatchAllUpstream(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!DOCTYPE html><html lang="en"><title>App</title><body><div id="app">Single-page app</div></body></html>`)
+	}))
+	t.Cleanup(up.Close)
+	opt := testOptions()
+	opt.RedirectRoot = true
+	srv := proxyServer(t, up.URL, opt)
+	resp, body := fetch(t, srv, http.MethodGet, "/", "Accept-Language: ja")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Single-page app") {
+		t.Errorf("GET / = %d (Location %q), want the root page:\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+}
