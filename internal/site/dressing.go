@@ -21,6 +21,10 @@ type dressing struct {
 	slots []slot // slots[i] follows parts[i]
 	// version identifies the prepared layout, for ETags.
 	version string
+	// csp are the sources, by directive, that the policy of a dressed
+	// response needs for the layout's style attributes, which no nonce
+	// admits.
+	csp map[string][]string
 }
 
 // slot is a place in a dressing that each of Noren's pages fills.
@@ -78,14 +82,16 @@ type layoutBuilder struct {
 	skip      string
 	skipDepth int
 	keepEnd   bool
+	// hashes collects the layout's style attributes.
+	hashes cspHashes
 }
 
 // errNoMain is returned for a layout page without an element for Noren's
 // content.
 var errNoMain = errors.New("no element matches the layout's main selector")
 
-// prepareLayout turns the layout page body, found at pagePath, into a
-// dressing for Noren's pages in lang whose content replaces that of the
+// prepareLayout turns the layout page body, in UTF-8 and found at
+// pagePath, into a dressing for Noren's pages in lang whose content replaces that of the
 // first element matching main.
 func prepareLayout(body []byte, pagePath, lang string, main selector) (*dressing, error) {
 	b := &layoutBuilder{base: &url.URL{Path: pagePath}, lang: lang, main: main}
@@ -114,6 +120,7 @@ func prepareLayout(body []byte, pagePath, lang string, main selector) (*dressing
 		}
 	}
 	b.d.version = base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
+	b.d.csp = b.hashes.sources()
 	return &b.d, nil
 }
 
@@ -209,8 +216,9 @@ func (b *layoutBuilder) startTag(tok html.Token) error {
 		b.skipElement("title", false)
 		return nil
 	case a == atom.Meta:
-		if err := checkMetaCharset(tok); err != nil {
-			return err
+		if _, ok := lookupAttr(tok.Attr, "charset"); ok {
+			// The page was read into UTF-8, the charset of Noren's pages.
+			setAttr(&tok, "charset", "utf-8")
 		}
 		if dropMeta(tok) {
 			return nil
@@ -284,8 +292,9 @@ func (b *layoutBuilder) pop(name string) {
 
 // cleanAttrs drops event handler attributes, which the Content-Security-
 // Policy would refuse, and aria-current, which marks the layout page in
-// the site's navigation rather than Noren's, and makes relative links and
-// sources absolute.
+// the site's navigation rather than Noren's, makes relative links and
+// sources absolute, and hashes style attributes for the policy, dropping
+// those past the bound of hash sources, which it would refuse.
 func (b *layoutBuilder) cleanAttrs(tok *html.Token) {
 	kept := tok.Attr[:0]
 	for _, at := range tok.Attr {
@@ -293,6 +302,12 @@ func (b *layoutBuilder) cleanAttrs(tok *html.Token) {
 			continue
 		}
 		switch at.Key {
+		case "style":
+			before := b.hashes.dropped
+			b.hashes.add(hashStyleAttr, at.Val)
+			if b.hashes.dropped > before {
+				continue
+			}
 		case "href", "src", "action", "formaction", "poster", "cite", "data":
 			at.Val = resolveRef(b.base, at.Val)
 		case "srcset", "imagesrcset":
@@ -379,22 +394,6 @@ func dropLink(tok html.Token) bool {
 		}
 	}
 	return false
-}
-
-// checkMetaCharset refuses a layout page that declares a character set
-// other than UTF-8: Noren's pages cannot be put into it.
-func checkMetaCharset(tok html.Token) error {
-	cs := attrValue(tok.Attr, "charset")
-	if strings.EqualFold(attrValue(tok.Attr, "http-equiv"), "content-type") {
-		if _, after, ok := strings.Cut(strings.ToLower(attrValue(tok.Attr, "content")), "charset="); ok {
-			cs = after
-		}
-	}
-	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"'`))
-	if cs != "" && cs != "utf-8" && cs != "utf8" {
-		return fmt.Errorf("character set %s: only UTF-8 layout pages can be used", cs)
-	}
-	return nil
 }
 
 // setAttr sets a tag's attribute, adding it when missing.

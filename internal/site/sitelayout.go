@@ -53,7 +53,8 @@ type SiteLayoutOptions struct {
 // third parties that the visitor has not agreed to on pages that hold none
 // back; links and sources are made absolute so that they work from any
 // address; the site's own scripts and <style> elements get the response's
-// CSP nonce.
+// CSP nonce, and its style attributes are admitted by hash. A layout page
+// in another charset than UTF-8 is decoded.
 type SiteLayout struct {
 	opt     SiteLayoutOptions
 	main    selector
@@ -170,7 +171,7 @@ func (l *SiteLayout) Wrap(next http.Handler) http.Handler {
 func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	if bytes.Contains(body, norenMarker) {
-		dressed, variant := l.dress(r, body)
+		dressed, variant := l.dress(h, r, body)
 		body = dressed
 		if etag := h.Get("ETag"); etag != "" && variant != "" {
 			sum := sha256.Sum256([]byte(etag + "\x00" + variant))
@@ -193,8 +194,9 @@ func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, bo
 }
 
 // dress returns Noren's page body in the site's layout, or with its home
-// link fixed, and what the change depends on ("" for no change).
-func (l *SiteLayout) dress(r *http.Request, body []byte) ([]byte, string) {
+// link fixed, and what the change depends on ("" for no change). The
+// policy in h gets the sources the layout needs.
+func (l *SiteLayout) dress(h http.Header, r *http.Request, body []byte) ([]byte, string) {
 	np, err := parseNorenPage(body)
 	if err != nil {
 		l.opt.Logger.Warn("site layout: read Noren's page", "path", r.URL.Path, "error", err)
@@ -206,6 +208,7 @@ func (l *SiteLayout) dress(r *http.Request, body []byte) ([]byte, string) {
 			if l.opt.Nonce != nil {
 				nonce = l.opt.Nonce(r)
 			}
+			addPolicySources(h, nonce, d.csp)
 			return d.render(np, nonce), d.version
 		}
 	}
@@ -261,8 +264,17 @@ func (l *SiteLayout) look(ctx context.Context, c *layoutCopy, lang string, locke
 	p, err := l.opt.Origin.page(ctx, pagePath, known, true)
 	var d *dressing
 	if err == nil && !p.notModified {
-		if err = utf8Page(p.contentType); err == nil {
-			d, err = prepareLayout(p.body, pagePath, lang, l.main)
+		ct := p.contentType
+		if l.opt.Origin.fsys != nil {
+			// A file's type comes from its name, with UTF-8 assumed: only
+			// the page itself declares its charset.
+			if mt, _, perr := mime.ParseMediaType(ct); perr == nil {
+				ct = mt
+			}
+		}
+		var text []byte
+		if text, err = layoutText(ct, p.body); err == nil {
+			d, err = prepareLayout(text, pagePath, lang, l.main)
 		}
 	}
 	// The outcome is recorded under the lock whoever holds it.
@@ -294,20 +306,27 @@ func (l *SiteLayout) look(ctx context.Context, c *layoutCopy, lang string, locke
 	record()
 }
 
-// utf8Page reports an error for a layout page sent in a character set
-// other than UTF-8, which Noren's pages cannot be put into.
-func utf8Page(contentType string) error {
-	if contentType == "" {
-		return nil
+// layoutText returns a layout page body in UTF-8, the charset of Noren's
+// pages, decoding it from the charset its Content-Type, byte order mark
+// or <meta> declares (Shift_JIS, EUC-JP, ISO-2022-JP…), as browsers do.
+func layoutText(contentType string, body []byte) ([]byte, error) {
+	if contentType != "" {
+		if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "text/html" {
+			return nil, fmt.Errorf("not an HTML page (%s)", contentType)
+		}
 	}
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "text/html" {
-		return fmt.Errorf("not an HTML page (%s)", contentType)
+	cs := detectCharset(contentType, body)
+	switch cs.mode {
+	case charsetUTF8:
+		return body, nil
+	case charsetUnsupported:
+		return nil, fmt.Errorf("character set %s: the layout page cannot be read", cs.name)
 	}
-	if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "utf8" {
-		return fmt.Errorf("character set %s: only UTF-8 layout pages can be used", cs)
+	text, err := cs.enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return nil, fmt.Errorf("decode the layout page from %s: %w", cs.name, err)
 	}
-	return nil
+	return text, nil
 }
 
 // captureWriter holds a wrapped handler's HTML page (status 200) to be

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"fmt"
+	"html"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -11,10 +13,13 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/web"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/japanese"
 )
 
 // policyPages serves Noren's policy pages for the demo manifest.
@@ -29,8 +34,12 @@ func policyPages(t testing.TB) http.Handler {
 	return mux
 }
 
+// layoutPolicy is the Content-Security-Policy layoutServer's responses
+// carry, as the server's middleware sets it before the page is dressed.
+const layoutPolicy = "default-src 'self'; script-src 'self' 'nonce-" + testNonce + "'; style-src 'self' 'nonce-" + testNonce + "'"
+
 // layoutServer serves the policy pages dressed by a SiteLayout of opt,
-// whose origin reads fsys unless opt names one.
+// whose origin reads fsys unless opt names one, with layoutPolicy.
 func layoutServer(t *testing.T, fsys fs.FS, opt SiteLayoutOptions) (*httptest.Server, *SiteLayout) {
 	t.Helper()
 	if opt.Origin == nil {
@@ -44,7 +53,11 @@ func layoutServer(t *testing.T, fsys fs.FS, opt SiteLayoutOptions) (*httptest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(l.Wrap(policyPages(t)))
+	dressed := l.Wrap(policyPages(t))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", layoutPolicy)
+		dressed.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return srv, l
 }
@@ -96,8 +109,8 @@ func TestSiteLayoutFallsBack(t *testing.T) {
 		{"no layout page, folders", folderSite, SiteLayoutOptions{}, "/ja/"},
 		{"missing layout page", flatSite, SiteLayoutOptions{Page: "/{lang}/about/"}, "/"},
 		{"nothing matches main", flatSite, SiteLayoutOptions{Page: "/about/", Main: "#nowhere"}, "/"},
-		{"layout page in Shift_JIS", fstest.MapFS{
-			"about/index.html": {Data: []byte(`<html><head><meta charset="Shift_JIS"></head><body><main></main></body></html>`)},
+		{"layout page in UTF-16", fstest.MapFS{
+			"about/index.html": {Data: []byte("\xFF\xFE<\x00h\x00t\x00m\x00l\x00>\x00<\x00m\x00a\x00i\x00n\x00>\x00")},
 		}, SiteLayoutOptions{Page: "/about/"}, "/"},
 	}
 	for _, tt := range tests {
@@ -111,6 +124,130 @@ func TestSiteLayoutFallsBack(t *testing.T) {
 				t.Errorf("home link is not %s", want)
 			}
 		})
+	}
+}
+
+// encodeJapanese returns s in the Japanese charset enc.
+func encodeJapanese(t *testing.T, enc encoding.Encoding, s string) []byte {
+	t.Helper()
+	b, err := enc.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSiteLayoutReadsLegacyCharsets dresses Noren's pages in layout pages
+// in the Japanese charsets older sites use, declared by <meta charset>, by
+// <meta http-equiv> or by the upstream's Content-Type alone.
+func TestSiteLayoutReadsLegacyCharsets(t *testing.T) {
+	const header = `<header class="site-header"><a href="/">くすのき町　まちづくり推進課</a></header>`
+	page := func(meta string) string {
+		return `<!DOCTYPE html><html lang="ja"><head>` + meta + `<title>課の紹介</title></head><body>` +
+			header + `<main><h1>課の紹介</h1></main><footer>〒000-0000　本町一丁目</footer></body></html>`
+	}
+	tests := []struct {
+		name        string
+		body        []byte
+		contentType string // from an upstream; "" reads a folder
+	}{
+		{"Shift_JIS by meta charset", encodeJapanese(t, japanese.ShiftJIS, page(`<meta charset="Shift_JIS">`)), ""},
+		{"EUC-JP by meta http-equiv", encodeJapanese(t, japanese.EUCJP,
+			page(`<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP">`)), ""},
+		{"ISO-2022-JP by Content-Type", encodeJapanese(t, japanese.ISO2022JP, page("")), "text/html; charset=ISO-2022-JP"},
+		{"Shift_JIS by Content-Type over meta", encodeJapanese(t, japanese.ShiftJIS, page(`<meta charset="utf-8">`)),
+			"text/html; charset=Shift_JIS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opt := SiteLayoutOptions{Page: "/about/"}
+			fsys := fstest.MapFS{"about/index.html": {Data: tt.body}}
+			if tt.contentType != "" {
+				up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", tt.contentType)
+					w.Write(tt.body)
+				}))
+				t.Cleanup(up.Close)
+				origin, err := UpstreamOrigin(mustParseURL(t, up.URL), ProxyOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				opt.Origin = origin
+			}
+			srv, _ := layoutServer(t, fsys, opt)
+			resp, body := fetch(t, srv, http.MethodGet, "/ja/privacy")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.Contains(strings.ToLower(ct), "utf-8") {
+				t.Errorf("Content-Type %q, want UTF-8", ct)
+			}
+			if !utf8.ValidString(body) || strings.ContainsRune(body, utf8.RuneError) {
+				t.Fatalf("the dressed page is not clean UTF-8:\n%s", body)
+			}
+			for _, want := range []string{header, "〒000-0000　本町一丁目", `<div class="noren-page noren-embedded">`, "プライバシーポリシー"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the dressed page lacks %s:\n%s", want, body)
+				}
+			}
+			if strings.Contains(body, string(norenMarker)) {
+				t.Errorf("Noren's own layout was used:\n%s", body)
+			}
+			for _, gone := range []string{"Shift_JIS", "EUC-JP", "ISO-2022-JP"} {
+				if strings.Contains(body, gone) {
+					t.Errorf("the dressed page still declares %s:\n%s", gone, body)
+				}
+			}
+		})
+	}
+}
+
+// TestSiteLayoutHashesStyleAttributes checks that the style attributes of
+// the layout's header and footer are admitted by the dressed response's
+// policy, by hash, and that none is admitted past the bound of hash
+// sources: such attributes are left out.
+func TestSiteLayoutHashesStyleAttributes(t *testing.T) {
+	const (
+		banner = "background: #fffbea; border-top: 4px solid #4a7c3f"
+		quoted = `font-family: "Noto Sans JP", sans-serif`
+	)
+	layout := `<!DOCTYPE html><html lang="ja"><head><title>x</title></head><body>` +
+		`<header style="` + banner + `"><a href="/" style="` + html.EscapeString(quoted) + `">町</a></header>` +
+		`<main style="padding: 1rem"><p style="color: red">replaced</p></main>` +
+		`<footer style="` + banner + `">町役場</footer></body></html>`
+	srv, _ := layoutServer(t, fstest.MapFS{"about/index.html": {Data: []byte(layout)}}, SiteLayoutOptions{Page: "/about/"})
+	resp, body := fetch(t, srv, http.MethodGet, "/ja/privacy")
+	if resp.StatusCode != http.StatusOK || strings.Contains(body, string(norenMarker)) {
+		t.Fatalf("status %d; want a dressed page:\n%s", resp.StatusCode, body)
+	}
+	policy := resp.Header.Get("Content-Security-Policy")
+	want := layoutPolicy + "; style-src-attr 'unsafe-hashes' " + hashSource(banner) + " " + hashSource(quoted) + " " + hashSource("padding: 1rem")
+	if policy != want {
+		t.Errorf("policy\n%s\nwant\n%s", policy, want)
+	}
+	if strings.Contains(policy, hashSource("color: red")) {
+		t.Errorf("the policy admits a style attribute of the content Noren's page replaces")
+	}
+	if n := strings.Count(body, `style="`+banner+`"`); n != 2 {
+		t.Errorf("%d style attributes kept, want 2:\n%s", n, body)
+	}
+
+	var many strings.Builder
+	many.WriteString(`<html><body><header>`)
+	for i := range maxHashSources + 10 {
+		fmt.Fprintf(&many, `<span style="order: %d">%d</span>`, i, i)
+	}
+	many.WriteString(`</header><main></main></body></html>`)
+	srv, _ = layoutServer(t, fstest.MapFS{"about/index.html": {Data: []byte(many.String())}}, SiteLayoutOptions{Page: "/about/"})
+	resp, body = fetch(t, srv, http.MethodGet, "/ja/privacy")
+	if got := strings.Count(resp.Header.Get("Content-Security-Policy"), "'sha256-"); got != maxHashSources {
+		t.Errorf("%d hash sources, want %d", got, maxHashSources)
+	}
+	if got := strings.Count(body, `<span style="`); got != maxHashSources {
+		t.Errorf("%d style attributes kept, want the %d hashed", got, maxHashSources)
+	}
+	if !strings.Contains(body, fmt.Sprintf(`<span>%d</span>`, maxHashSources)) {
+		t.Errorf("an attribute past the bound was not left out:\n%s", body)
 	}
 }
 
