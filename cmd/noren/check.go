@@ -17,7 +17,9 @@ func runCheck(ctx context.Context, env *environment, args []string) error {
 			"With --site or --upstream it also reads the site's pages and lists the third-party\n"+
 			"hosts they reach that the manifest does not declare (nor http.csp_extra admits),\n"+
 			"with the manifest entry to add for each, and what the Content-Security-Policy would\n"+
-			"block on those pages. Exits 1 when there is an undeclared host.")
+			"block on those pages. Exits 1 when there is an undeclared host.\n\n"+
+			"It warns, without failing, when a tool that is never held back shares a host\n"+
+			"with a tool that waits for consent, whose loads from that host then go unheld.")
 	quiet := fs.Bool("q", false, "print nothing when the manifest is valid and nothing is undeclared")
 	siteDir := fs.String("site", "", "scan the HTML pages (*.html, *.htm) of the folder `DIR`")
 	upstream := fs.String("upstream", "", "crawl the site at `URL` (its host only; robots.txt honoured)")
@@ -55,6 +57,9 @@ func runCheck(ctx context.Context, env *environment, args []string) error {
 	if !*quiet {
 		fmt.Fprintf(env.stdout, "%s: valid; policy version %s\n", path, m.VersionLabel())
 	}
+	// Warnings go to standard error even with -q: they fail nothing, but
+	// say what consent will let through.
+	printSharedHosts(env.stderr, path, sharedHosts(m))
 
 	var report *scan.Report
 	var source string

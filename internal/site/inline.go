@@ -65,7 +65,7 @@ func (rw *rewriter) hashOnly(a atom.Atom, raw []byte) bool {
 	case a == atom.A && rw.cfg.fileSize != nil && containsFold(raw, ".pdf"):
 		return false
 	}
-	return !bytes.Contains(raw, []byte(footerMark))
+	return !hasFooterMark(raw)
 }
 
 // hashTagAttrs is hashAttrs for the current tag of the page's tokenizer,

@@ -70,6 +70,8 @@ type rewriter struct {
 	headDone  bool
 	startDone bool // headStart written
 	footDone  bool
+	footName  []byte    // name of the marked element the footer ends, while it is open
+	footDepth int       // open elements named footName, the marked one included
 	inRawText bool      // the next text token is the content of script, style, title...
 	rawAtom   atom.Atom // the element whose content that text is
 	templates int       // depth of <template> elements, whose content is inert
@@ -186,18 +188,74 @@ func (rw *rewriter) startTag() {
 	if a == atom.Script && !rw.headDone && rw.templates == 0 {
 		rw.insertHeadStart()
 	}
-	// The site may mark where Noren's footer goes: it becomes the first
-	// content of the first element with data-noren-footer. The mark is
-	// looked for as written, in lower case, which costs every tag little.
-	footerHere := !rw.footDone && rw.templates == 0 && !rw.inRawText && a != atom.A && a != atom.Html &&
-		bytes.Contains(rw.raw, []byte(footerMark)) && rw.hasAttr(tok, footerMark)
+	rw.countFooterNesting(a)
+	// The site may mark where Noren's footer goes: it becomes the last
+	// content of the first element with data-noren-footer. A quick look
+	// at the source spares the tags without the mark, nearly all, from
+	// reading their attributes.
+	footerHere := !rw.footDone && rw.footName == nil && rw.templates == 0 && !rw.inRawText &&
+		a != atom.A && a != atom.Html && a != atom.Head &&
+		hasFooterMark(rw.raw) && rw.hasAttr(tok, footerMark)
 	if tok == nil {
 		rw.write(rw.raw)
 	} else {
 		rw.rewriteTag(rw.name, rw.raw, tok, true)
 	}
 	if footerHere {
+		if isVoid(a) {
+			// An element without content marks the place itself.
+			rw.insertFooter()
+		} else {
+			rw.footName = bytes.Clone(rw.name)
+			rw.footDepth = 1
+		}
+	}
+}
+
+// countFooterNesting counts a start tag named like the open marked
+// element, so that the footer goes before the end tag that closes the
+// marked element and not a nested one. Template content is parsed apart
+// from the page, so its elements are not counted.
+func (rw *rewriter) countFooterNesting(a atom.Atom) {
+	if rw.footName != nil && rw.templates == 0 && !isVoid(a) && bytes.Equal(rw.name, rw.footName) {
+		rw.footDepth++
+	}
+}
+
+// endFooterElement handles the current end tag while the marked element
+// is open: the footer goes before the end tag that closes it.
+func (rw *rewriter) endFooterElement() {
+	if rw.templates > 0 || !bytes.Equal(rw.name, rw.footName) {
+		return
+	}
+	rw.footDepth--
+	if rw.footDepth == 0 {
+		rw.footName = nil
 		rw.insertFooter()
+	}
+}
+
+// hasFooterMark reports whether a tag's source may hold footerMark, in
+// any case, as an attribute name: cheaply, by looking only around the
+// hyphens, which most tags have few of.
+func hasFooterMark(raw []byte) bool {
+	const dash = len("data") // index of the first hyphen of the mark
+	// "<" and a name come before the mark: shorter tags, the most
+	// common, cannot hold it.
+	if len(raw) < len("<a ")+len(footerMark) {
+		return false
+	}
+	for i := dash + 1; ; {
+		j := bytes.IndexByte(raw[i:], '-')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if start := i - dash; start+len(footerMark) <= len(raw) && raw[i+1]|0x20 == 'n' &&
+			bytes.EqualFold(raw[start:start+len(footerMark)], []byte(footerMark)) {
+			return true
+		}
+		i++
 	}
 }
 
@@ -387,6 +445,9 @@ func (rw *rewriter) endTag() {
 	if rw.templates > 0 && a != atom.A {
 		rw.write(rw.raw)
 		return
+	}
+	if rw.footName != nil {
+		rw.endFooterElement()
 	}
 	switch a {
 	case atom.Head:
