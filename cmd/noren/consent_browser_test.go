@@ -493,19 +493,12 @@ type visitor struct {
 	urls []string
 }
 
-// visitorOptions set up a visitor's browser.
-type visitorOptions struct {
-	gpcHeader bool // send Sec-GPC: 1 with every request
-	gpcScript bool // navigator.globalPrivacyControl is true
-	noScript  bool // JavaScript is off
-}
-
-func newVisitor(t *testing.T, browser context.Context, base string, opt visitorOptions) *visitor {
+// openTab opens a tab in a browser context of its own, whose events go to
+// listen, with network events on, and returns its context.
+func openTab(t *testing.T, browser context.Context, listen func(ev any)) context.Context {
 	t.Helper()
-	v := &visitor{t: t, base: base}
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(), chromedp.WithListener(v.listen))
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(), chromedp.WithListener(listen))
 	t.Cleanup(cancel)
-	v.ctx = ctx
 	// The first action opens the tab and ties its life to the context it
 	// runs on, so it runs on ctx itself and the wait is bounded here.
 	opened := make(chan error, 1)
@@ -518,7 +511,6 @@ func newVisitor(t *testing.T, browser context.Context, base string, opt visitorO
 	case <-time.After(browserStep):
 		t.Fatalf("open a browser context: no answer within %v", browserStep)
 	}
-
 	step, stop := context.WithTimeout(ctx, browserStep)
 	defer stop()
 	// chromedp enables the network domain itself; asking again keeps the
@@ -526,6 +518,22 @@ func newVisitor(t *testing.T, browser context.Context, base string, opt visitorO
 	if _, err := chromedp.Call(step, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("enable network events: %v", err)
 	}
+	return ctx
+}
+
+// visitorOptions set up a visitor's browser.
+type visitorOptions struct {
+	gpcHeader bool // send Sec-GPC: 1 with every request
+	gpcScript bool // navigator.globalPrivacyControl is true
+	noScript  bool // JavaScript is off
+}
+
+func newVisitor(t *testing.T, browser context.Context, base string, opt visitorOptions) *visitor {
+	t.Helper()
+	v := &visitor{t: t, base: base}
+	v.ctx = openTab(t, browser, v.listen)
+	step, stop := context.WithTimeout(v.ctx, browserStep)
+	defer stop()
 	if opt.gpcHeader {
 		v.sendGPC()
 	}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -394,24 +393,9 @@ type siteVisitor struct {
 func newSiteVisitor(t *testing.T, browser context.Context, base string) *siteVisitor {
 	t.Helper()
 	v := &siteVisitor{visitor: &visitor{t: t, base: base}}
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext(), chromedp.WithListener(v.listen))
-	t.Cleanup(cancel)
-	v.ctx = ctx
-	opened := make(chan error, 1)
-	go func() { opened <- chromedp.Do(ctx) }()
-	select {
-	case err := <-opened:
-		if err != nil {
-			t.Fatalf("open a browser context: %v", err)
-		}
-	case <-time.After(browserStep):
-		t.Fatalf("open a browser context: no answer within %v", browserStep)
-	}
-	step, stop := context.WithTimeout(ctx, browserStep)
+	v.ctx = openTab(t, browser, v.listen)
+	step, stop := context.WithTimeout(v.ctx, browserStep)
 	defer stop()
-	if _, err := chromedp.Call(step, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatalf("enable network events: %v", err)
-	}
 	if _, err := chromedp.Call(step, cdplog.Enable, cdp.Empty{}); err != nil {
 		t.Fatalf("enable log events: %v", err)
 	}
