@@ -1,7 +1,6 @@
 package config
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,10 +9,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/noren-web/noren/internal/goldentest"
 	"github.com/noren-web/noren/web"
 )
-
-var update = flag.Bool("update", false, "rewrite the key table in docs/configuration.md")
 
 func TestStarterConfigIsValid(t *testing.T) {
 	c, err := parse("web/init/noren.yaml", web.StarterConfig, nil, nil)
@@ -120,17 +118,7 @@ func TestDocumentation(t *testing.T) {
 			" | `" + envName(k.path) + "` | " + strings.Join(flagsFor[k.path], ", ") + " | " + meaning + " |\n")
 	}
 	b.WriteString("\n")
-	want := b.String()
-	if want == current {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(doc[:begin+len(tableBegin)]+want+doc[end:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s is out of date with Config; run go test ./internal/config -run TestDocumentation -update and write the missing meanings.\nwant:\n%s", path, want)
+	goldentest.Check(t, path, []byte(doc[:begin+len(tableBegin)]+b.String()+doc[end:]))
 }
 
 func tableCells(line string) []string {

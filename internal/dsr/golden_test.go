@@ -1,16 +1,15 @@
 package dsr_test
 
 import (
-	"github.com/noren-web/noren/internal/goldentest"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/noren-web/noren/internal/dsr"
+	"github.com/noren-web/noren/internal/goldentest"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
 
@@ -59,20 +58,7 @@ func TestGoldenPages(t *testing.T) {
 				}
 				body := tokenValue.ReplaceAllString(resp.body, `value="TOKEN"`)
 				body = reference.ReplaceAllString(body, "R-XXXX-XXXX")
-				golden := filepath.Join("testdata", "golden", p.name+"."+lang+".html")
-				if goldentest.Update() {
-					if err := os.WriteFile(golden, []byte(body), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test -update)", err)
-				}
-				if body != string(want) {
-					t.Errorf("%s differs from the page; run go test -update and review the diff", golden)
-				}
+				goldentest.Check(t, filepath.Join("testdata", "golden", p.name+"."+lang+".html"), []byte(body))
 			})
 		}
 	}

@@ -3,18 +3,16 @@ package qrcode
 import (
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/noren-web/noren/internal/goldentest"
+)
 
 // svgDoc is what the tests read back from an SVG: the root's attributes and
 // its children in order.
@@ -252,19 +250,7 @@ func TestSVGGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "keyuri.svg")
-	if *update {
-		if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if svg != string(want) {
-		t.Errorf("SVG differs from %s; run go test -update if the change is intended", path)
-	}
+	goldentest.Check(t, filepath.Join("testdata", "keyuri.svg"), []byte(svg))
 }
 
 // FuzzSVG checks that any text and label give well-formed XML whose

@@ -4,90 +4,81 @@ import (
 	"strings"
 )
 
-// botTokens are lower-case fragments that only non-human clients put in a
-// User-Agent: crawlers, monitors, headless and automated browsers,
-// link-preview fetchers and HTTP libraries. Most named crawlers also match
-// the generic "bot", "crawl" and "spider"; they are listed when they do not.
-var botTokens = []string{
-	// Generic words crawlers use to name themselves.
-	"bot", "crawl", "spider", "slurp", "fetch", "scanner", "archiver",
-	"preview", "monitor", "uptime", "headless", "feed",
-	// Search engines and their helpers, including the Japanese ones.
-	"y!j-", "hatena", "livedoor", "ichiro/", "moget/", "yeti/", "daumoa",
-	"mediapartners-google", "googleother", "google-inspectiontool",
-	"google favicon", "google-read-aloud", "google-safety", "google-extended",
-	"yandeximages", "yandexfavicons", "yandexmetrika", "yandexwebmaster",
-	"qwantify", "ia_archiver",
-	// AI crawlers and agents whose names lack "bot".
-	"chatgpt", "anthropic", "claude", "perplexity", "cohere-ai",
-	"meta-external", "imagesift",
-	// Link previews.
-	"facebookexternalhit", "facebookcatalog", "whatsapp/", "embedly",
-	"iframely", "vkshare", "flipboardproxy", "mastodon/", "misskey/",
-	"pleroma", "http.rb/",
-	// Site speed tests and monitoring.
-	"lighthouse", "pingdom", "gtmetrix", "ptst/", "statuscake", "site24x7",
-	"newrelic", "datadog", "checkly", "zabbix", "nagios", "check_http",
-	"prometheus", "blackbox",
-	// Automated browsers.
-	"phantomjs", "slimerjs", "selenium", "webdriver", "puppeteer",
-	"playwright",
-	// HTTP libraries and command-line clients.
-	"curl/", "wget/", "python", "aiohttp", "httpx", "go-http-client",
-	"okhttp", "axios/", "undici", "java/", "apache-httpclient",
-	"jakarta commons", "libwww", "lwp::", "ruby", "guzzlehttp", "php/",
-	"httpie", "postmanruntime", "insomnia/", "scrapy", "colly",
-	"wordpress/", "dart:io", "powershell",
-	// Network scanners.
-	"zgrab", "masscan", "nmap", "censys", "nuclei", "nikto", "sqlmap",
-}
+// The tokens come from the public crawler list in bots, which is vendored
+// rather than fetched so that builds stay reproducible and offline; run go
+// generate after updating it or bots/local.txt.
+//go:generate go run ./internal/botgen
 
 // botIndex finds botTokens in one pass over a lower-cased User-Agent.
 var botIndex = newTokenIndex(botTokens)
 
 // tokenIndex is a set of tokens of at least three bytes, arranged for
-// search: at each position of the searched text, two bit sets of the
-// tokens' first and second byte pairs rule out almost every start before
-// the few tokens with that first byte are compared.
+// search: at each position of the searched text, a bit set of hashes of the
+// tokens' first three bytes rules out almost every start before the few
+// tokens that begin with those bytes are looked up and compared.
 type tokenIndex struct {
-	first   [1 << 16 / 64]uint64 // bit t[0]<<8|t[1] of each token t
-	second  [1 << 16 / 64]uint64 // bit t[1]<<8|t[2] of each token t
-	byFirst [256][]string
+	heads [1 << 16 / 64]uint64 // bit headHash(t[:3]) of each token t
+	slots []tokenSlot          // open addressing on headHash
+	mask  uint32               // len(slots)-1
 }
 
-// newTokenIndex indexes tokens, which must be at least three bytes long.
+// tokenSlot holds the tokens that begin with the same three bytes.
+type tokenSlot struct {
+	head   uint32 // the three bytes; 0, which no token begins with, when empty
+	tokens []string
+}
+
+// newTokenIndex indexes tokens, which must be at least three bytes long and
+// hold no NUL bytes.
 func newTokenIndex(tokens []string) *tokenIndex {
-	idx := new(tokenIndex)
+	heads := map[uint32]bool{}
 	for _, t := range tokens {
-		setPair(&idx.first, t[0], t[1])
-		setPair(&idx.second, t[1], t[2])
-		idx.byFirst[t[0]] = append(idx.byFirst[t[0]], t)
+		heads[head(t[0], t[1], t[2])] = true
+	}
+	// At most half full, so that a miss ends after a probe or two.
+	n := 16
+	for n < 2*len(heads) {
+		n *= 2
+	}
+	idx := &tokenIndex{slots: make([]tokenSlot, n), mask: uint32(n - 1)}
+	for _, t := range tokens {
+		h := head(t[0], t[1], t[2])
+		x := headHash(h)
+		idx.heads[x/64] |= 1 << (x % 64)
+		j := x & idx.mask
+		for idx.slots[j].head != 0 && idx.slots[j].head != h {
+			j = (j + 1) & idx.mask
+		}
+		idx.slots[j].head = h
+		idx.slots[j].tokens = append(idx.slots[j].tokens, t)
 	}
 	return idx
 }
 
-// setPair sets the bit of the byte pair a b in set.
-func setPair(set *[1 << 16 / 64]uint64, a, b byte) {
-	p := uint(a)<<8 | uint(b)
-	set[p/64] |= 1 << (p % 64)
-}
+// head packs the first three bytes of a token.
+func head(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }
 
-// hasPair reports whether the bit of the byte pair a b is set in set.
-func hasPair(set *[1 << 16 / 64]uint64, a, b byte) bool {
-	p := uint(a)<<8 | uint(b)
-	return set[p/64]&(1<<(p%64)) != 0
-}
+// headHash spreads a head over 16 bits by Fibonacci hashing.
+func headHash(h uint32) uint32 { return h * 0x9E3779B1 >> 16 }
 
 // find returns the first token found in s and where it starts, or "" and -1.
 func (idx *tokenIndex) find(s []byte) (string, int) {
 	for i := 0; i+2 < len(s); i++ {
-		if !hasPair(&idx.first, s[i], s[i+1]) || !hasPair(&idx.second, s[i+1], s[i+2]) {
+		h := head(s[i], s[i+1], s[i+2])
+		x := headHash(h)
+		if idx.heads[x/64]&(1<<(x%64)) == 0 {
 			continue
 		}
-		for _, t := range idx.byFirst[s[i]] {
-			if len(s)-i >= len(t) && string(s[i:i+len(t)]) == t {
-				return t, i
+		for j := x & idx.mask; idx.slots[j].head != 0; j = (j + 1) & idx.mask {
+			if idx.slots[j].head != h {
+				continue
 			}
+			for _, t := range idx.slots[j].tokens {
+				if len(s)-i >= len(t) && string(s[i:i+len(t)]) == t {
+					return t, i
+				}
+			}
+			break
 		}
 	}
 	return "", -1

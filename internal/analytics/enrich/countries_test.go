@@ -3,16 +3,15 @@ package enrich
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/oschwald/maxminddb-golang/v2"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/countries.mmdb")
+	"github.com/noren-web/noren/internal/goldentest"
+)
 
 // countriesFixture is testdata/countries.mmdb.
 const countriesFixture = "testdata/countries.mmdb"
@@ -130,18 +129,10 @@ func mmdbArray(values ...[]byte) []byte {
 }
 
 func TestCountriesFixture(t *testing.T) {
-	want := buildCountriesFixture()
-	if *update {
-		if err := os.WriteFile(countriesFixture, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	goldentest.Check(t, countriesFixture, buildCountriesFixture())
 	got, err := os.ReadFile(countriesFixture)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from buildCountriesFixture; run go test -update", countriesFixture)
 	}
 	db, err := maxminddb.OpenBytes(got)
 	if err != nil {
