@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"net/mail"
 	"strings"
@@ -185,9 +186,73 @@ func TestSendWithCredentials(t *testing.T) {
 	}
 }
 
+func TestSendOverTLS(t *testing.T) {
+	tests := []struct {
+		name   string
+		server mailtest.Option
+		mode   string
+	}{
+		{"starttls, the default mode", mailtest.StartTLS(), ""},
+		{"implicit tls", mailtest.ImplicitTLS(), noren.TLSImplicit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mailtest.Start(t, tt.server)
+			cfg := srv.Config()
+			cfg.TLS = tt.mode
+			cfg.Username, cfg.Password = "relay-user", "secret"
+			s := newSender(t, cfg)
+			noren.TrustRoots(s, srv.RootCAs())
+			m := noren.Message{To: []string{"a@example.org"}, Subject: "件名", Text: "本文です。\n"}
+			if err := s.Send(t.Context(), m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			got := srv.Wait(t, 1, wait)[0]
+			if !got.TLS {
+				t.Error("message arrived in the clear")
+			}
+			if got.AuthUser != "relay-user" || got.Subject != m.Subject || got.Text != m.Text {
+				t.Errorf("received auth %q, subject %q, text %q", got.AuthUser, got.Subject, got.Text)
+			}
+		})
+	}
+}
+
+func TestSendRefusesUntrustedCertificate(t *testing.T) {
+	other := mailtest.Start(t, mailtest.StartTLS()).RootCAs()
+	tests := []struct {
+		name   string
+		server mailtest.Option
+		roots  *x509.CertPool // nil: the system's pool
+	}{
+		{"starttls, unknown issuer", mailtest.StartTLS(), nil},
+		{"starttls, another server's certificate", mailtest.StartTLS(), other},
+		{"implicit tls, unknown issuer", mailtest.ImplicitTLS(), nil},
+		{"implicit tls, another server's certificate", mailtest.ImplicitTLS(), other},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mailtest.Start(t, tt.server)
+			cfg := srv.Config()
+			cfg.Username, cfg.Password = "relay-user", "secret"
+			s := newSender(t, cfg)
+			noren.TrustRoots(s, tt.roots)
+			m := noren.Message{To: []string{"victim@example.org"}, Subject: "ご相談の件", Text: "秘密の相談があります。"}
+			err := s.Send(t.Context(), m)
+			if err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Fatalf("Send = %v, want a certificate error", err)
+			}
+			assertNoPersonalData(t, err, m)
+			if n := len(srv.Messages()); n != 0 {
+				t.Errorf("server received %d messages", n)
+			}
+		})
+	}
+}
+
 func TestSendRequiresOfferedStartTLS(t *testing.T) {
-	// mailtest offers no STARTTLS; the sender must refuse rather than
-	// carry on in the clear.
+	// A server started without mailtest.StartTLS does not offer it; the
+	// sender must refuse rather than carry on in the clear.
 	srv := mailtest.Start(t)
 	cfg := srv.Config()
 	cfg.TLS = noren.TLSStartTLS
@@ -282,19 +347,20 @@ func slicesRepeat(s string, n int) []string {
 func TestSendRefusalKeepsCodeNotText(t *testing.T) {
 	tests := []struct {
 		name      string
-		replies   map[string]string
+		step      mailtest.Step
+		reply     string
 		code      int
 		enhanced  string
 		temporary bool
 	}{
-		{"recipient refused", map[string]string{"RCPT": "550 5.1.1 <victim@example.org>: Recipient address rejected: User unknown"}, 550, "5.1.1", false},
-		{"recipient deferred", map[string]string{"RCPT": "451 4.7.1 <victim@example.org>: greylisted, try later"}, 451, "4.7.1", true},
-		{"content refused", map[string]string{".": "554 5.7.1 message from victim@example.org with text 秘密の相談 refused"}, 554, "5.7.1", false},
+		{"recipient refused", mailtest.RcptTo, "550 5.1.1 <victim@example.org>: Recipient address rejected: User unknown", 550, "5.1.1", false},
+		{"recipient deferred", mailtest.RcptTo, "451 4.7.1 <victim@example.org>: greylisted, try later", 451, "4.7.1", true},
+		{"content refused", mailtest.Data, "554 5.7.1 message from victim@example.org with text 秘密の相談 refused", 554, "5.7.1", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startScripted(t, tt.replies)
-			s := newSender(t, srv.config())
+			srv := mailtest.Start(t, mailtest.FailAt(tt.step, tt.reply))
+			s := newSender(t, srv.Config())
 			m := noren.Message{To: []string{"victim@example.org"}, Subject: "ご相談の件", Text: "秘密の相談があります。"}
 			err := s.Send(t.Context(), m)
 			var de *noren.DeliveryError
@@ -314,17 +380,13 @@ func TestSendRefusalKeepsCodeNotText(t *testing.T) {
 
 func TestSendStopsWhenServerGoesSilent(t *testing.T) {
 	msg := noren.Message{To: []string{"victim@example.org"}, Subject: "件名", Text: "本文"}
-	for _, at := range []string{"", "EHLO", "MAIL", "RCPT", "DATA", "."} {
-		name := map[string]string{"": "greeting", ".": "end of data"}[at]
-		if name == "" {
-			name = at
-		}
-		t.Run("silent at "+name, func(t *testing.T) {
-			srv := startScripted(t, map[string]string{at: silent})
-			s := newSender(t, srv.config())
+	for _, at := range []mailtest.Step{mailtest.Greeting, mailtest.Hello, mailtest.MailFrom, mailtest.RcptTo, mailtest.Data} {
+		t.Run("silent at "+string(at), func(t *testing.T) {
+			srv := mailtest.Start(t, mailtest.SilentAt(at))
+			s := newSender(t, srv.Config())
 			ctx, cancel := context.WithCancel(t.Context())
 			go func() {
-				<-srv.stalled
+				<-srv.Stalled()
 				cancel()
 			}()
 			err := s.Send(ctx, msg)
@@ -335,8 +397,8 @@ func TestSendStopsWhenServerGoesSilent(t *testing.T) {
 		})
 	}
 	t.Run("config timeout", func(t *testing.T) {
-		srv := startScripted(t, map[string]string{"": silent})
-		cfg := srv.config()
+		srv := mailtest.Start(t, mailtest.SilentAt(mailtest.Greeting))
+		cfg := srv.Config()
 		cfg.Timeout = 50 * time.Millisecond
 		s := newSender(t, cfg)
 		if err := s.Send(t.Context(), msg); !errors.Is(err, context.DeadlineExceeded) {

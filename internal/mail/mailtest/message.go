@@ -19,6 +19,9 @@ type Message struct {
 	To []string
 	// AuthUser is the user name given with AUTH PLAIN, or "" without AUTH.
 	AuthUser string
+	// TLS reports whether the message came over TLS, implicit or after
+	// STARTTLS.
+	TLS bool
 	// Header holds the message's header fields, unfolded but not decoded.
 	Header netmail.Header
 	// Subject is the Subject header with RFC 2047 encoded-words decoded.
