@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/noren-web/noren/internal/ratelimit"
 )
 
 type clientAddrKey struct{}
@@ -132,18 +134,11 @@ func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
 
 // MaskAddr returns the network an address belongs to, coarse enough not to
 // identify a person: the /24 for IPv4 ("203.0.113.0/24") and the /48 for
-// IPv6 ("2001:db8:1::/48"). It returns "unknown" for the zero Addr.
+// IPv6 ("2001:db8:1::/48"), the networks rate limits count (see
+// ratelimit.Network). It returns "unknown" for the zero Addr.
 func MaskAddr(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	a = normalize(a)
-	bits := 48
-	if a.Is4() {
-		bits = 24
-	}
-	p, err := a.Prefix(bits)
-	if err != nil {
+	p := ratelimit.Network(a)
+	if !p.IsValid() {
 		return "unknown"
 	}
 	return p.String()

@@ -1,19 +1,6 @@
-// Package ratelimit limits how often a network may do something, without
-// keeping its address.
-//
-// A network is an IPv4 /24 or an IPv6 /48, the blocks one household,
-// office or hosting customer usually holds, so that hopping between the
-// addresses of one block gains nothing. It is known only by an HMAC under a
-// random key held in memory and replaced every UTC day: the limiter never
-// holds an address, and yesterday's entries cannot be linked to today's.
-// When the key changes, every network starts afresh with a full bucket.
 package ratelimit
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"hash"
 	"net/netip"
 	"sync"
 	"time"
@@ -23,29 +10,27 @@ import (
 // no bound: about 10 MB of memory.
 const DefaultMaxNetworks = 100_000
 
-// sweepEvery bounds how often a full Limiter looks for entries to forget.
-const sweepEvery = time.Second
+// sweepFull bounds how often a full Limiter or Memory looks for entries to
+// forget.
+const sweepFull = time.Second
 
 // Limiter is a token bucket per network: each network may spend burst
-// tokens at once, and earns rate tokens a second back up to burst. It is
-// safe for concurrent use.
+// tokens at once, and earns rate tokens a second back up to burst. When the
+// day's secret changes, every network starts afresh with a full bucket. It
+// is safe for concurrent use.
 //
 // Its memory is bounded: once it tracks maxNetworks networks it forgets
 // those whose bucket is full again, and while it still has no room it lets
-// new networks through untracked rather than refuse people it cannot tell
-// apart from an attacker. Whatever sits behind the limiter must therefore
-// have a bound of its own (a queue, a pool) for floods from very many
-// networks.
+// new networks through untracked.
 type Limiter struct {
 	rate        float64 // tokens a second
 	burst       float64
 	maxNetworks int
+	keys        keyer
 
 	mu        sync.Mutex
-	date      string
-	mac       hash.Hash
-	sum       []byte
-	buckets   map[[16]byte]*bucket
+	day       time.Time
+	buckets   map[Key]*bucket
 	lastSweep time.Time
 }
 
@@ -114,8 +99,14 @@ func (l *Limiter) Len() int {
 // bucket returns addr's bucket refilled up to now, or nil when the limiter
 // has no room to track another network. l.mu must be held.
 func (l *Limiter) bucket(addr netip.Addr, now time.Time) *bucket {
-	l.turn(now)
-	k := l.key(addr)
+	// The buckets of the day before are under a secret no longer used for
+	// them: forget them with it.
+	if d := utcDay(now); !d.Equal(l.day) || l.buckets == nil {
+		l.day = d
+		l.buckets = make(map[Key]*bucket)
+	}
+	in := networkBytes(addr)
+	k := l.keys.key(now, in[:])
 	b := l.buckets[k]
 	if b == nil {
 		if len(l.buckets) >= l.maxNetworks && !l.sweep(now) {
@@ -132,24 +123,10 @@ func (l *Limiter) bucket(addr netip.Addr, now time.Time) *bucket {
 	return b
 }
 
-// turn starts a new key and forgets every network when the UTC date has
-// changed.
-func (l *Limiter) turn(now time.Time) {
-	date := now.UTC().Format(time.DateOnly)
-	if date == l.date {
-		return
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	l.date = date
-	l.mac = hmac.New(sha256.New, key)
-	l.buckets = make(map[[16]byte]*bucket)
-}
-
 // sweep forgets the networks whose bucket has filled up again, at most
-// once every sweepEvery, and reports whether there is room now.
+// once every sweepFull, and reports whether there is room now.
 func (l *Limiter) sweep(now time.Time) bool {
-	if now.Sub(l.lastSweep) < sweepEvery {
+	if now.Sub(l.lastSweep) < sweepFull {
 		return false
 	}
 	l.lastSweep = now
@@ -161,34 +138,14 @@ func (l *Limiter) sweep(now time.Time) bool {
 	return len(l.buckets) < l.maxNetworks
 }
 
-// key is the HMAC of addr's network under the day's key.
-func (l *Limiter) key(addr netip.Addr) [16]byte {
+// networkBytes is addr's Network as the limiter's HMAC input: the
+// network's address and its length, without allocating.
+func networkBytes(addr netip.Addr) [17]byte {
 	var in [17]byte
-	if p, ok := Network(addr); ok {
+	if p := Network(addr); p.IsValid() {
 		a := p.Addr().As16()
 		copy(in[:16], a[:])
 		in[16] = byte(p.Bits())
 	}
-	l.mac.Reset()
-	l.mac.Write(in[:])
-	l.sum = l.mac.Sum(l.sum[:0])
-	var k [16]byte
-	copy(k[:], l.sum)
-	return k
-}
-
-// Network returns the block addr is counted under: its /24 for IPv4
-// (IPv4-mapped IPv6 included), its /48 for IPv6. It reports false for an
-// invalid address, which all count as one network.
-func Network(addr netip.Addr) (netip.Prefix, bool) {
-	if !addr.IsValid() {
-		return netip.Prefix{}, false
-	}
-	addr = addr.Unmap().WithZone("")
-	bits := 48
-	if addr.Is4() {
-		bits = 24
-	}
-	p, err := addr.Prefix(bits)
-	return p, err == nil
+	return in
 }

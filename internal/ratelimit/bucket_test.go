@@ -95,23 +95,6 @@ func TestBoundedMemory(t *testing.T) {
 	}
 }
 
-func TestNetwork(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"203.0.113.7", "203.0.113.0/24"},
-		{"::ffff:203.0.113.7", "203.0.113.0/24"},
-		{"2001:db8:aa:bb::1", "2001:db8:aa::/48"},
-		{"fe80::1%eth0", "fe80::/48"},
-	} {
-		p, ok := Network(netip.MustParseAddr(tc.in))
-		if !ok || p.String() != tc.want {
-			t.Errorf("Network(%s) = %s, %v; want %s", tc.in, p, ok, tc.want)
-		}
-	}
-	if _, ok := Network(netip.Addr{}); ok {
-		t.Error("invalid address has a network")
-	}
-}
-
 func BenchmarkAllow(b *testing.B) {
 	l := New(50, 500, 0)
 	t0 := time.Now()
