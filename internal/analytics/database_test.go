@@ -128,7 +128,7 @@ func TestRollupNoticesBatchWrittenMeanwhile(t *testing.T) {
 		if !errors.Is(err, errRollupStale) {
 			t.Fatalf("check after a batch arrived: %v; want errRollupStale", err)
 		}
-		if err := s.Rollup(ctx, hour.Add(time.Hour+rollupGrace)); err != nil {
+		if err := s.Rollup(ctx, hour.Add(time.Hour+RollupGrace)); err != nil {
 			t.Fatal(err)
 		}
 		tot, err := s.Totals(ctx, Filter{Site: "demo.localhost", From: hour, To: hour.Add(time.Hour)})
@@ -162,7 +162,7 @@ func TestRollupBoundsFlood(t *testing.T) {
 			Visitor: 7, Session: 7, Time: hour.Add(time.Duration(i) * time.Millisecond)})
 	}
 	writeAll(t, s, events, 5000)
-	if err := s.Rollup(ctx, hour.Add(time.Hour+rollupGrace)); err != nil {
+	if err := s.Rollup(ctx, hour.Add(time.Hour+RollupGrace)); err != nil {
 		t.Fatal(err)
 	}
 	if n := countRows(t, db, `SELECT count(*) FROM analytics_hourly WHERE dim = 'path'`); n > rollupCellCap+1 {

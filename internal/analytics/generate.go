@@ -50,10 +50,10 @@ func Generate(seed int64, site string, from, to time.Time, n int, emit func(Even
 	}
 	var spans []span
 	total := 0.0
-	for day := rollupDayOf(from); day.Before(to); day = day.AddDate(0, 0, 1) {
-		sp := span{from: laterTime(day, from), to: earlierTime(day.AddDate(0, 0, 1), to)}
+	for day := UTCDay(from); day.Before(to); day = day.AddDate(0, 0, 1) {
+		sp := span{from: Later(day, from), to: Earlier(day.AddDate(0, 0, 1), to)}
 		for h := sp.from.Truncate(time.Hour); h.Before(sp.to); h = h.Add(time.Hour) {
-			covered := earlierTime(h.Add(time.Hour), sp.to).Sub(laterTime(h, sp.from)).Hours()
+			covered := Earlier(h.Add(time.Hour), sp.to).Sub(Later(h, sp.from)).Hours()
 			sp.weight += covered * hourWeight(h)
 		}
 		total += sp.weight
@@ -319,8 +319,8 @@ func genMix(a, b, c uint64) uint64 {
 	return x ^ x>>31
 }
 
-// laterTime returns the later of two times.
-func laterTime(a, b time.Time) time.Time {
+// Later returns the later of two times.
+func Later(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return b
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"sort"
 	"time"
@@ -30,16 +29,17 @@ type Reader interface {
 }
 
 // Store is an analytics backend: SQLStore on Noren's own database, or
-// ClickHouseStore for sites that outgrow one machine.
+// the ClickHouse store (package clickhouse) for sites that outgrow one
+// machine.
 type Store interface {
 	Writer
 	Reader
 	// Retain deletes the raw events before the cut-off and reports how
 	// many it deleted; aggregates already computed stay.
 	Retain(ctx context.Context, before time.Time) (int64, error)
-	// Maintain runs the store's background work (such as rollups) every
-	// interval until ctx is done.
-	Maintain(ctx context.Context, interval time.Duration, log *slog.Logger)
+	// Rollup brings the store's rollups up to now; it is run every minute,
+	// and ErrRollupUnfinished says the next run goes on where it stopped.
+	Rollup(ctx context.Context, now time.Time) error
 }
 
 // Filter selects the events a figure counts.
@@ -119,30 +119,34 @@ type Row struct {
 	Pageviews, Events int64
 }
 
-// collectFunc computes the cells of a request: a store's way of counting.
-type collectFunc func(ctx context.Context, req request) (map[rollupKey]*rollupCounts, error)
+// CollectFunc computes the cells of a request, keyed by bucket index,
+// the request's dimension and value: a store's way of counting. Its
+// methods answer the Reader's queries with it, so that every store
+// validates filters and orders rows alike.
+type CollectFunc func(ctx context.Context, req Request) (map[CellKey]*Counts, error)
 
 // Totals returns the totals of the events f selects.
 func (s *SQLStore) Totals(ctx context.Context, f Filter) (Totals, error) {
-	return totalsWith(ctx, s.collect, f)
+	return CollectFunc(s.collect).Totals(ctx, f)
 }
 
 // Series returns one point per hour, day or month (interval "hour", "day"
 // or "month") of the filter's time zone from the one holding From up to
 // To, with zeros where nothing happened.
 func (s *SQLStore) Series(ctx context.Context, f Filter, interval string) ([]Point, error) {
-	return seriesWith(ctx, s.collect, f, interval)
+	return CollectFunc(s.collect).Series(ctx, f, interval)
 }
 
 // Top returns the values of a dimension (see Dimensions) with the most
 // visitors, then the most pageviews and events, at most limit of them
 // (all when limit is 0 or less).
 func (s *SQLStore) Top(ctx context.Context, f Filter, dimension string, limit int) ([]Row, error) {
-	return topWith(ctx, s.collect, f, dimension, limit)
+	return CollectFunc(s.collect).Top(ctx, f, dimension, limit)
 }
 
-func totalsWith(ctx context.Context, collect collectFunc, f Filter) (Totals, error) {
-	req, err := newRequest(f, dimTotal, []time.Time{f.From, f.To})
+// Totals returns the totals of the events f selects.
+func (collect CollectFunc) Totals(ctx context.Context, f Filter) (Totals, error) {
+	req, err := newRequest(f, DimTotal, []time.Time{f.From, f.To})
 	if err != nil {
 		return Totals{}, err
 	}
@@ -150,15 +154,18 @@ func totalsWith(ctx context.Context, collect collectFunc, f Filter) (Totals, err
 	if err != nil {
 		return Totals{}, fmt.Errorf("analytics: totals of %s: %w", f.Site, err)
 	}
-	return totalsOf(cells[rollupKey{0, dimTotal, ""}]), nil
+	return totalsOf(cells[CellKey{0, DimTotal, ""}]), nil
 }
 
-func seriesWith(ctx context.Context, collect collectFunc, f Filter, interval string) ([]Point, error) {
+// Series returns one point per hour, day or month (interval "hour", "day"
+// or "month") of the filter's time zone from the one holding From up to
+// To, with zeros where nothing happened.
+func (collect CollectFunc) Series(ctx context.Context, f Filter, interval string) ([]Point, error) {
 	starts, edges, err := seriesBuckets(f, interval)
 	if err != nil {
 		return nil, err
 	}
-	req, err := newRequest(f, dimTotal, edges)
+	req, err := newRequest(f, DimTotal, edges)
 	if err != nil || len(starts) == 0 {
 		return nil, err
 	}
@@ -168,12 +175,15 @@ func seriesWith(ctx context.Context, collect collectFunc, f Filter, interval str
 	}
 	points := make([]Point, len(starts))
 	for i, start := range starts {
-		points[i] = Point{Start: start, Totals: totalsOf(cells[rollupKey{int64(i), dimTotal, ""}])}
+		points[i] = Point{Start: start, Totals: totalsOf(cells[CellKey{int64(i), DimTotal, ""}])}
 	}
 	return points, nil
 }
 
-func topWith(ctx context.Context, collect collectFunc, f Filter, dimension string, limit int) ([]Row, error) {
+// Top returns the values of a dimension (see Dimensions) with the most
+// visitors, then the most pageviews and events, at most limit of them
+// (all when limit is 0 or less).
+func (collect CollectFunc) Top(ctx context.Context, f Filter, dimension string, limit int) ([]Row, error) {
 	dim, err := parseDimension(dimension)
 	if err != nil {
 		return nil, err
@@ -188,7 +198,7 @@ func topWith(ctx context.Context, collect collectFunc, f Filter, dimension strin
 	}
 	rows := make([]Row, 0, len(cells))
 	for k, c := range cells {
-		rows = append(rows, Row{Value: k.value, Visitors: c.visitors, Visits: c.visits, Pageviews: c.pageviews, Events: c.events})
+		rows = append(rows, Row{Value: k.Value, Visitors: c.Visitors, Visits: c.Visits, Pageviews: c.Pageviews, Events: c.Events})
 	}
 	slices.SortFunc(rows, func(a, b Row) int {
 		return cmp.Or(
@@ -203,14 +213,14 @@ func topWith(ctx context.Context, collect collectFunc, f Filter, dimension strin
 	return rows, nil
 }
 
-func totalsOf(c *rollupCounts) Totals {
+func totalsOf(c *Counts) Totals {
 	if c == nil {
 		return Totals{}
 	}
-	t := Totals{Visitors: c.visitors, Pageviews: c.pageviews, Visits: c.visits}
-	if c.visits > 0 {
-		t.BounceRate = float64(c.bounces) / float64(c.visits)
-		t.VisitDuration = time.Duration(c.durationMS * int64(time.Millisecond) / c.visits)
+	t := Totals{Visitors: c.Visitors, Pageviews: c.Pageviews, Visits: c.Visits}
+	if c.Visits > 0 {
+		t.BounceRate = float64(c.Bounces) / float64(c.Visits)
+		t.VisitDuration = time.Duration(c.DurationMS * int64(time.Millisecond) / c.Visits)
 	}
 	return t
 }
@@ -257,98 +267,101 @@ func seriesBuckets(f Filter, interval string) (starts, edges []time.Time, err er
 	return starts, append(edges, f.To), nil
 }
 
-// request is a validated query: the figures of dimension dim for the
-// events matching where, in the buckets bounded by edges.
-type request struct {
-	site  string
-	where []condition
-	dim   dimension
-	edges []time.Time
+// Request is a validated query, what a CollectFunc computes: the figures
+// of dimension Dim for the events of Site matching every condition of
+// Where, in the buckets bounded by Edges (bucket i is [Edges[i],
+// Edges[i+1])).
+type Request struct {
+	Site  string
+	Where []Condition
+	Dim   Dimension
+	Edges []time.Time
 }
 
-type condition struct {
-	dim   dimension
-	value string
+// Condition is one filter of a Request: the events with Value in Dim.
+type Condition struct {
+	Dim   Dimension
+	Value string
 }
 
-func newRequest(f Filter, dim dimension, edges []time.Time) (request, error) {
+func newRequest(f Filter, dim Dimension, edges []time.Time) (Request, error) {
 	if f.Site == "" {
-		return request{}, errors.New("analytics: query without a site")
+		return Request{}, errors.New("analytics: query without a site")
 	}
 	if f.To.Before(f.From) {
-		return request{}, fmt.Errorf("analytics: range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+		return Request{}, fmt.Errorf("analytics: range ends (%s) before it starts (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
 	}
 	if len(edges) < 2 {
 		edges = []time.Time{f.From, f.From}
 	}
-	req := request{site: f.Site, dim: dim, edges: edges}
+	req := Request{Site: f.Site, Dim: dim, Edges: edges}
 	for _, name := range sortedKeys(f.Where) {
 		d, err := parseDimension(name)
 		if err != nil {
-			return request{}, err
+			return Request{}, err
 		}
-		req.where = append(req.where, condition{d, f.Where[name]})
+		req.Where = append(req.Where, Condition{d, f.Where[name]})
 	}
 	return req, nil
 }
 
 // matches reports whether event e of visit v has every value req filters
 // on.
-func (req request) matches(e *rollupEvent, v *rollupVisit) bool {
-	for _, c := range req.where {
-		if value, ok := c.dim.value(e, v); !ok || value != c.value {
+func (req Request) matches(e *rollupEvent, v *rollupVisit) bool {
+	for _, c := range req.Where {
+		if value, ok := c.Dim.value(e, v); !ok || value != c.Value {
 			return false
 		}
 	}
 	return true
 }
 
-// bucketOf returns the bucket holding t, if t lies in [from, to) and in
+// BucketOf returns the bucket holding t, if t lies in [from, to) and in
 // the range.
-func (req request) bucketOf(t, from, to time.Time) (int64, bool) {
+func (req Request) BucketOf(t, from, to time.Time) (int64, bool) {
 	if t.Before(from) || !t.Before(to) {
 		return 0, false
 	}
-	i := sort.Search(len(req.edges), func(i int) bool { return req.edges[i].After(t) }) - 1
-	if i < 0 || i >= len(req.edges)-1 {
+	i := sort.Search(len(req.Edges), func(i int) bool { return req.Edges[i].After(t) }) - 1
+	if i < 0 || i >= len(req.Edges)-1 {
 		return 0, false
 	}
 	return int64(i), true
 }
 
-// collect computes req's cells, keyed by bucket index, req.dim and value.
+// collect computes req's cells, keyed by bucket index, req.Dim and value.
 //
 // Hours that the rollups hold come from them when req's filter is one they
 // store (at most one dimension, and for a breakdown, that same dimension)
 // and every bucket edge falls on a UTC hour; the rest of the range, such
 // as the hour now under way, comes from raw events.
-func (s *SQLStore) collect(ctx context.Context, req request) (map[rollupKey]*rollupCounts, error) {
-	cells := make(map[rollupKey]*rollupCounts)
-	from, to := req.edges[0], req.edges[len(req.edges)-1]
+func (s *SQLStore) collect(ctx context.Context, req Request) (map[CellKey]*Counts, error) {
+	cells := make(map[CellKey]*Counts)
+	from, to := req.Edges[0], req.Edges[len(req.Edges)-1]
 	if !from.Before(to) {
 		return cells, nil
 	}
-	m, err := s.site(ctx, req.site)
+	m, err := s.site(ctx, req.Site)
 	if err != nil {
 		return nil, err
 	}
 
-	rollDim, rollValue, usable := dimTotal, "", true
+	rollDim, rollValue, usable := DimTotal, "", true
 	switch {
-	case len(req.where) == 0:
-		rollDim = req.dim
-	case len(req.where) == 1 && (req.dim == dimTotal || req.dim == req.where[0].dim):
-		rollDim, rollValue = req.where[0].dim, req.where[0].value
+	case len(req.Where) == 0:
+		rollDim = req.Dim
+	case len(req.Where) == 1 && (req.Dim == DimTotal || req.Dim == req.Where[0].Dim):
+		rollDim, rollValue = req.Where[0].Dim, req.Where[0].Value
 	default:
 		usable = false
 	}
 	// The rollups count everything before rolledUntil, which may fall
 	// within an hour: that hour's rows then hold its beginning only.
-	a, b := ceilHour(from), to.Truncate(time.Hour)
+	a, b := CeilHour(from), to.Truncate(time.Hour)
 	if !m.rolledUntil.After(to) {
 		b = m.rolledUntil
 	}
-	for _, e := range req.edges[1 : len(req.edges)-1] {
+	for _, e := range req.Edges[1 : len(req.Edges)-1] {
 		if e.After(a) && e.Before(b) && !e.Equal(e.Truncate(time.Hour)) {
 			usable = false
 		}
@@ -376,27 +389,27 @@ func (s *SQLStore) collect(ctx context.Context, req request) (map[rollupKey]*rol
 // collectRollups adds the rollup rows of [a, b), a on a UTC hour, for
 // value rollValue of rollDim (every value when req breaks down by
 // rollDim without filtering it).
-func (s *SQLStore) collectRollups(ctx context.Context, req request, rollDim dimension, rollValue string, a, b time.Time, cells map[rollupKey]*rollupCounts) error {
-	add := func(bucket int64, value string, c rollupCounts) {
-		k := rollupKey{bucket, req.dim, value}
+func (s *SQLStore) collectRollups(ctx context.Context, req Request, rollDim Dimension, rollValue string, a, b time.Time, cells map[CellKey]*Counts) error {
+	add := func(bucket int64, value string, c Counts) {
+		k := CellKey{bucket, req.Dim, value}
 		if cells[k] == nil {
-			cells[k] = &rollupCounts{}
+			cells[k] = &Counts{}
 		}
-		cells[k].add(&c)
+		cells[k].Add(&c)
 	}
-	if len(req.edges) > 2 {
-		rows, err := s.db.QueryContext(ctx, s.q["rollup-hours"], req.site, rollDim.String(), rollValue, a, b)
+	if len(req.Edges) > 2 {
+		rows, err := s.db.QueryContext(ctx, s.q["rollup-hours"], req.Site, rollDim.String(), rollValue, a, b)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var hour time.Time
-			var c rollupCounts
-			if err := rows.Scan(&hour, &c.visitors, &c.visits, &c.pageviews, &c.events, &c.bounces, &c.durationMS); err != nil {
+			var c Counts
+			if err := rows.Scan(&hour, &c.Visitors, &c.Visits, &c.Pageviews, &c.Events, &c.Bounces, &c.DurationMS); err != nil {
 				return err
 			}
-			if bucket, ok := req.bucketOf(hour, a, b); ok {
+			if bucket, ok := req.BucketOf(hour, a, b); ok {
 				add(bucket, "", c)
 			}
 		}
@@ -405,36 +418,36 @@ func (s *SQLStore) collectRollups(ctx context.Context, req request, rollDim dime
 
 	// A long range reads whole UTC days from the daily rows and only its
 	// ends from the hourly ones.
-	d1, d2 := rollupDayOf(a.Add(24*time.Hour-1)), rollupDayOf(b)
+	d1, d2 := UTCDay(a.Add(24*time.Hour-1)), UTCDay(b)
 	h1, h2, h3, h4 := a, d1, d2, b
 	if !d1.Before(d2) {
 		h1, h2, h3, h4 = a, b, b, b
 		d1, d2 = b, b
 	}
-	if req.dim == dimTotal {
-		var c rollupCounts
-		err := s.db.QueryRowContext(ctx, s.q["rollup-totals"], req.site, rollDim.String(), rollValue, h1, h2, h3, h4, d1, d2).
-			Scan(&c.visitors, &c.visits, &c.pageviews, &c.events, &c.bounces, &c.durationMS)
+	if req.Dim == DimTotal {
+		var c Counts
+		err := s.db.QueryRowContext(ctx, s.q["rollup-totals"], req.Site, rollDim.String(), rollValue, h1, h2, h3, h4, d1, d2).
+			Scan(&c.Visitors, &c.Visits, &c.Pageviews, &c.Events, &c.Bounces, &c.DurationMS)
 		if err != nil {
 			return err
 		}
-		if c != (rollupCounts{}) {
+		if c != (Counts{}) {
 			add(0, "", c)
 		}
 		return nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.q["rollup-top"], req.site, rollDim.String(), h1, h2, h3, h4, d1, d2)
+	rows, err := s.db.QueryContext(ctx, s.q["rollup-top"], req.Site, rollDim.String(), h1, h2, h3, h4, d1, d2)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var value string
-		var c rollupCounts
-		if err := rows.Scan(&value, &c.visitors, &c.visits, &c.pageviews, &c.events, &c.bounces, &c.durationMS); err != nil {
+		var c Counts
+		if err := rows.Scan(&value, &c.Visitors, &c.Visits, &c.Pageviews, &c.Events, &c.Bounces, &c.DurationMS); err != nil {
 			return err
 		}
-		if len(req.where) == 0 || value == rollValue {
+		if len(req.Where) == 0 || value == rollValue {
 			add(0, value, c)
 		}
 	}
@@ -447,18 +460,18 @@ func (s *SQLStore) collectRollups(ctx context.Context, req request, rollDim dime
 // earlier that day are not counted again and visit lengths are complete.
 // Events are read a visitor id at a time, so that memory holds one
 // visitor's day.
-func (s *SQLStore) collectRaw(ctx context.Context, req request, m siteMarks, from, to time.Time, cells map[rollupKey]*rollupCounts) error {
-	if rollupDayOf(from).Before(m.rawFrom) {
+func (s *SQLStore) collectRaw(ctx context.Context, req Request, m siteMarks, from, to time.Time, cells map[CellKey]*Counts) error {
+	if UTCDay(from).Before(m.rawFrom) {
 		return fmt.Errorf("%w (kept from %s, needed from %s)", ErrRawExpired, m.rawFrom.Format(time.DateOnly), from.UTC().Format(time.DateOnly))
 	}
-	agg := newAggregator([]dimension{req.dim}, func(t time.Time) (int64, bool) { return req.bucketOf(t, from, to) })
-	if len(req.where) > 0 {
+	agg := newAggregator([]Dimension{req.Dim}, func(t time.Time) (int64, bool) { return req.BucketOf(t, from, to) })
+	if len(req.Where) > 0 {
 		agg.match = req.matches
 	}
 	agg.cells = cells
-	dayFrom, dayTo := rollupDayOf(from), rollupDayOf(to.Add(24*time.Hour-1))
+	dayFrom, dayTo := UTCDay(from), UTCDay(to.Add(24*time.Hour-1))
 	if to.Sub(from) < 24*time.Hour {
-		rows, err := s.db.QueryContext(ctx, s.q["visitor-events"], req.site, dayFrom, dayTo, from, to)
+		rows, err := s.db.QueryContext(ctx, s.q["visitor-events"], req.Site, dayFrom, dayTo, from, to)
 		if err != nil {
 			return err
 		}
@@ -468,7 +481,7 @@ func (s *SQLStore) collectRaw(ctx context.Context, req request, m siteMarks, fro
 	// Over days, nearly every visitor of those days is active in the span:
 	// reading all their events in time order beats looking each one up.
 	for day := dayFrom; day.Before(dayTo); day = day.AddDate(0, 0, 1) {
-		rows, err := s.db.QueryContext(ctx, s.q["events"], req.site, day, day.AddDate(0, 0, 1))
+		rows, err := s.db.QueryContext(ctx, s.q["events"], req.Site, day, day.AddDate(0, 0, 1))
 		if err != nil {
 			return err
 		}
@@ -479,8 +492,8 @@ func (s *SQLStore) collectRaw(ctx context.Context, req request, m siteMarks, fro
 	return nil
 }
 
-// ceilHour returns the first UTC hour boundary at or after t.
-func ceilHour(t time.Time) time.Time {
+// CeilHour returns the first UTC hour boundary at or after t.
+func CeilHour(t time.Time) time.Time {
 	h := t.Truncate(time.Hour)
 	if h.Before(t) {
 		h = h.Add(time.Hour)

@@ -2,75 +2,76 @@ package analytics
 
 import "fmt"
 
-// dimension is what Top breaks figures down by and Filter.Where filters
+// Dimension is what Top breaks figures down by and Filter.Where filters
 // on. Each one gives an event at most one value.
-type dimension uint8
+type Dimension uint8
 
-// The dimensions. dimTotal gives every event the value "", so that its
-// rollup rows hold the totals.
+// The dimensions. DimTotal gives every event the value "", so that its
+// rollup rows hold the totals. Rollups may store their numbers (the
+// ClickHouse store's do), so a new one goes last.
 const (
-	dimTotal dimension = iota
-	dimPath
-	dimEntry
-	dimExit
-	dimSource
-	dimReferrer
-	dimCampaign
-	dimBrowser
-	dimOS
-	dimDevice
-	dimScreen
-	dimLanguage
-	dimCountry
-	dimOutbound
-	dimDownload
-	dim404
-	dimSearch
-	dimSearchZero
-	dimEvent
-	dimCount // not a dimension: the number of them
+	DimTotal Dimension = iota
+	DimPath
+	DimEntry
+	DimExit
+	DimSource
+	DimReferrer
+	DimCampaign
+	DimBrowser
+	DimOS
+	DimDevice
+	DimScreen
+	DimLanguage
+	DimCountry
+	DimOutbound
+	DimDownload
+	Dim404
+	DimSearch
+	DimSearchZero
+	DimEvent
+	DimCount // not a dimension: the number of them
 )
 
 // String returns the dimension's name as the API spells it.
-func (d dimension) String() string {
+func (d Dimension) String() string {
 	switch d {
-	case dimTotal:
+	case DimTotal:
 		return ""
-	case dimPath:
+	case DimPath:
 		return "path"
-	case dimEntry:
+	case DimEntry:
 		return "entry"
-	case dimExit:
+	case DimExit:
 		return "exit"
-	case dimSource:
+	case DimSource:
 		return "source"
-	case dimReferrer:
+	case DimReferrer:
 		return "referrer"
-	case dimCampaign:
+	case DimCampaign:
 		return "campaign"
-	case dimBrowser:
+	case DimBrowser:
 		return "browser"
-	case dimOS:
+	case DimOS:
 		return "os"
-	case dimDevice:
+	case DimDevice:
 		return "device"
-	case dimScreen:
+	case DimScreen:
 		return "screen"
-	case dimLanguage:
+	case DimLanguage:
 		return "language"
-	case dimCountry:
+	case DimCountry:
 		return "country"
-	case dimOutbound:
+	case DimOutbound:
 		return "outbound"
-	case dimDownload:
+	case DimDownload:
 		return "download"
-	case dim404:
+	case Dim404:
 		return "404"
-	case dimSearch:
+	case DimSearch:
 		return "search"
-	case dimSearchZero:
+	case DimSearchZero:
 		return "search-zero"
-	case dimEvent:
+	case DimEvent:
 		return "event"
 	}
 	return fmt.Sprintf("dimension(%d)", int(d))
@@ -91,16 +92,16 @@ func (d dimension) String() string {
 // The dimensions of the visit (entry, exit, source, referrer, campaign)
 // give every event of a visit the same value.
 func Dimensions() []string {
-	names := make([]string, 0, dimCount-1)
-	for d := dimTotal + 1; d < dimCount; d++ {
+	names := make([]string, 0, DimCount-1)
+	for d := DimTotal + 1; d < DimCount; d++ {
 		names = append(names, d.String())
 	}
 	return names
 }
 
 // parseDimension returns the dimension called name.
-func parseDimension(name string) (dimension, error) {
-	for d := dimTotal + 1; d < dimCount; d++ {
+func parseDimension(name string) (Dimension, error) {
+	for d := DimTotal + 1; d < DimCount; d++ {
 		if d.String() == name {
 			return d, nil
 		}
@@ -110,45 +111,45 @@ func parseDimension(name string) (dimension, error) {
 
 // value returns the dimension's value for event e of visit v, and false
 // when the event has none.
-func (d dimension) value(e *rollupEvent, v *rollupVisit) (string, bool) {
+func (d Dimension) value(e *rollupEvent, v *rollupVisit) (string, bool) {
 	switch d {
-	case dimTotal:
+	case DimTotal:
 		return "", true
-	case dimPath:
+	case DimPath:
 		return e.path, e.name == "pageview"
-	case dimEntry:
+	case DimEntry:
 		return v.entry, v.pageviews > 0
-	case dimExit:
+	case DimExit:
 		return v.exit, v.pageviews > 0
-	case dimSource:
+	case DimSource:
 		return v.source, true
-	case dimReferrer:
+	case DimReferrer:
 		return v.referrer, true
-	case dimCampaign:
+	case DimCampaign:
 		return v.campaign, true
-	case dimBrowser:
+	case DimBrowser:
 		return e.browser, true
-	case dimOS:
+	case DimOS:
 		return e.os, true
-	case dimDevice:
+	case DimDevice:
 		return e.device, true
-	case dimScreen:
+	case DimScreen:
 		return e.screen, true
-	case dimLanguage:
+	case DimLanguage:
 		return e.language, true
-	case dimCountry:
+	case DimCountry:
 		return e.country, true
-	case dimOutbound:
+	case DimOutbound:
 		return e.link, e.name == "outbound"
-	case dimDownload:
+	case DimDownload:
 		return e.link, e.name == "download"
-	case dim404:
+	case Dim404:
 		return e.path, e.name == "404"
-	case dimSearch:
+	case DimSearch:
 		return e.search, e.name == "search"
-	case dimSearchZero:
+	case DimSearchZero:
 		return e.search, e.name == "search" && e.results == 0
-	case dimEvent:
+	case DimEvent:
 		return e.name, e.name != "pageview"
 	}
 	return "", false

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
+	"github.com/noren-web/noren/internal/testenv"
 )
 
 var (
@@ -86,11 +89,27 @@ func dashboardRanges(loc *time.Location) map[string][2]time.Time {
 	}
 }
 
-// checkDashboard compares every figure the dashboard asks for with the
+// dashboardSample picks the combinations of zone, range and case that a
+// check of the dashboard covers: one in every of. With of no more than the
+// four ranges, each check still takes every case in every zone and every
+// range, and parts 0 to of-1 together take every combination. The zero
+// dashboardSample picks them all.
+type dashboardSample struct {
+	of, part int
+}
+
+// keep reports whether the sample holds the zone-th zone, the rng-th range
+// in name order and the c-th case.
+func (d dashboardSample) keep(zone, rng, c int) bool {
+	return d.of <= 1 || (zone+rng+c)%d.of == d.part%d.of
+}
+
+// checkDashboardSample compares every figure the dashboard asks for, in
+// the combinations of zone, range and case that sample picks, with the
 // figures computed independently from events. With rollupsOnly it checks
 // only queries the rollups can answer, and that the others fail for want
 // of raw events.
-func checkDashboard(t *testing.T, s Reader, x *expectation, rollupsOnly bool) {
+func checkDashboardSample(t *testing.T, s Reader, x *expectation, rollupsOnly bool, sample dashboardSample) {
 	t.Helper()
 	ctx := context.Background()
 	failures := 0
@@ -100,9 +119,14 @@ func checkDashboard(t *testing.T, s Reader, x *expectation, rollupsOnly bool) {
 			t.Errorf(format, args...)
 		}
 	}
-	for _, loc := range []*time.Location{time.UTC, jst, ist} {
-		for name, r := range dashboardRanges(loc) {
-			for _, c := range dashboardCases() {
+	for zone, loc := range []*time.Location{time.UTC, jst, ist} {
+		ranges := dashboardRanges(loc)
+		for rng, name := range slices.Sorted(maps.Keys(ranges)) {
+			r := ranges[name]
+			for ci, c := range dashboardCases() {
+				if !sample.keep(zone, rng, ci) {
+					continue
+				}
 				f := Filter{Site: "demo.localhost", From: r[0], To: r[1], Location: loc, Where: c.where}
 				what := fmt.Sprintf("%s %s %v", loc, name, c.where)
 				// Once the raw events are gone, only the queries the
@@ -179,8 +203,16 @@ func checkDashboard(t *testing.T, s Reader, x *expectation, rollupsOnly bool) {
 // with rollups covering part of the range (the rest read raw), with
 // everything rolled up, and after the raw events are gone. On ClickHouse
 // this test reads raw events only, and finds nothing once they are gone;
-// TestClickHouseRollups checks its rollups the same way.
+// TestDayRollups checks its rollups the same way.
+//
+// Every stage checks every case in every zone and range, but only a
+// quarter of their combinations, a different quarter at each stage;
+// testenv.FullEnv makes every stage check them all.
 func TestDashboardMatchesGeneratedEvents(t *testing.T) {
+	sampleOf := 4
+	if testenv.Full() {
+		sampleOf = 1
+	}
 	eachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()
 		events := generateEvents(t, 7, "demo.localhost", testFrom, testTo, 3000)
@@ -190,6 +222,7 @@ func TestDashboardMatchesGeneratedEvents(t *testing.T) {
 		writeAll(t, s, generateEvents(t, 8, "other.localhost", testFrom, testTo, 300), 300)
 
 		sql, rollups := s.(*SQLStore)
+		part := 0
 		for _, stage := range []struct {
 			name string
 			now  time.Time
@@ -209,7 +242,9 @@ func TestDashboardMatchesGeneratedEvents(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			t.Run(stage.name, func(t *testing.T) { checkDashboard(t, s, x, false) })
+			sample := dashboardSample{of: sampleOf, part: part}
+			part++
+			t.Run(stage.name, func(t *testing.T) { checkDashboardSample(t, s, x, false, sample) })
 		}
 
 		n, err := s.Retain(ctx, testTo.Add(72*time.Hour))
@@ -217,7 +252,8 @@ func TestDashboardMatchesGeneratedEvents(t *testing.T) {
 			t.Fatalf("Retain deleted %d events, %v; want all %d", n, err, len(events)+300)
 		}
 		if rollups {
-			t.Run("raw events deleted", func(t *testing.T) { checkDashboard(t, s, x, true) })
+			sample := dashboardSample{of: sampleOf, part: part}
+			t.Run("raw events deleted", func(t *testing.T) { checkDashboardSample(t, s, x, true, sample) })
 			return
 		}
 		f := Filter{Site: "demo.localhost", From: testFrom, To: testTo}
@@ -270,6 +306,32 @@ func FuzzFilter(f *testing.F) {
 			t.Fatal(err)
 		case !equalRows(rows, x.top(fl, topDim, 0)):
 			t.Fatalf("Top(%s) where %s=%q = %+v, want %+v", topDim, whereDim, whereValue, rows, x.top(fl, topDim, 0))
+		}
+	})
+}
+
+// TestSeriesAcrossSummerTime checks the days and hours of a series in a
+// zone with summer time, where a day has 23 or 25 hours, against the
+// figures computed from the events.
+func TestSeriesAcrossSummerTime(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		from, to := time.Date(2026, 3, 27, 0, 0, 0, 0, berlin), time.Date(2026, 3, 31, 0, 0, 0, 0, berlin)
+		events := generateEvents(t, 11, "demo.localhost", from, to, 1500)
+		writeAll(t, s, events, 500)
+		x := newExpectation(events)
+		for _, r := range [][2]time.Time{{from, to}, {from.Add(30 * time.Hour), to.Add(-20 * time.Hour)}} {
+			for _, interval := range []string{"hour", "day"} {
+				f := Filter{Site: "demo.localhost", From: r[0], To: r[1], Location: berlin}
+				got, err := s.Series(ctx, f, interval)
+				if want := x.series(f, interval); err != nil || !slices.Equal(got, want) {
+					t.Errorf("Series(%s) %s–%s = %+v, %v;\nwant %+v", interval, r[0], r[1], got, err, want)
+				}
+			}
 		}
 	})
 }

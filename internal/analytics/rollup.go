@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strconv"
 	"time"
@@ -13,11 +12,11 @@ import (
 	"github.com/noren-web/noren/internal/store"
 )
 
-// rollupGrace is how long after an hour ends Rollup waits before rolling
+// RollupGrace is how long after an hour ends Rollup waits before rolling
 // it up, so that the collector's buffered batches for it have arrived.
 // Events that come later still count: they send their day back to be
 // rolled up again.
-const rollupGrace = 2 * time.Minute
+const RollupGrace = 2 * time.Minute
 
 // How the figures are defined, here and wherever they are computed from
 // raw events:
@@ -73,43 +72,44 @@ type rollupVisit struct {
 	source, referrer, campaign string
 }
 
-// rollupCounts are the figures of one value of one dimension in one
+// Counts are the figures of one value of one dimension in one
 // bucket of time.
-type rollupCounts struct {
-	visitors, visits, pageviews, events, bounces, durationMS int64
+type Counts struct {
+	Visitors, Visits, Pageviews, Events, Bounces, DurationMS int64
 }
 
-func (c *rollupCounts) add(o *rollupCounts) {
-	c.visitors += o.visitors
-	c.visits += o.visits
-	c.pageviews += o.pageviews
-	c.events += o.events
-	c.bounces += o.bounces
-	c.durationMS += o.durationMS
+// Add adds o's figures to c's.
+func (c *Counts) Add(o *Counts) {
+	c.Visitors += o.Visitors
+	c.Visits += o.Visits
+	c.Pageviews += o.Pageviews
+	c.Events += o.Events
+	c.Bounces += o.Bounces
+	c.DurationMS += o.DurationMS
 }
 
-// rollupKey names a cell: a bucket of time (an hour for rollups, a point
+// CellKey names a cell: a bucket of time (an hour for rollups, a point
 // of a series for queries), a dimension and one of its values.
-type rollupKey struct {
-	bucket int64
-	dim    dimension
-	value  string
+type CellKey struct {
+	Bucket int64
+	Dim    Dimension
+	Value  string
 }
 
 // aggregator computes cells from raw events.
 type aggregator struct {
-	dims []dimension
+	dims []Dimension
 	// match, when set, selects the events that count.
 	match func(e *rollupEvent, v *rollupVisit) bool
 	// bucket places a visitor's, visit's or event's instant in a bucket,
 	// or reports false for one outside the span being computed; such
 	// events still count as seen.
 	bucket func(t time.Time) (int64, bool)
-	cells  map[rollupKey]*rollupCounts
+	cells  map[CellKey]*Counts
 	// cellCap, when positive, bounds the cells of each dimension: a value
 	// that would need a cell past it counts under OtherValue instead.
 	cellCap  int
-	dimCells [dimCount]int
+	dimCells [DimCount]int
 
 	visits      map[uint64]*rollupVisit
 	seenVisitor map[seenValue]bool
@@ -117,7 +117,7 @@ type aggregator struct {
 }
 
 type seenValue struct {
-	dim   dimension
+	dim   Dimension
 	value string
 }
 
@@ -126,11 +126,11 @@ type seenVisitValue struct {
 	seenValue
 }
 
-func newAggregator(dims []dimension, bucket func(time.Time) (int64, bool)) *aggregator {
+func newAggregator(dims []Dimension, bucket func(time.Time) (int64, bool)) *aggregator {
 	return &aggregator{
 		dims:        dims,
 		bucket:      bucket,
-		cells:       make(map[rollupKey]*rollupCounts),
+		cells:       make(map[CellKey]*Counts),
 		visits:      make(map[uint64]*rollupVisit),
 		seenVisitor: make(map[seenValue]bool),
 		seenVisit:   make(map[seenVisitValue]bool),
@@ -222,7 +222,7 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 				continue
 			}
 			if a.cellCap > 0 && inSpan {
-				value = a.admit(rollupKey{bucket, d, value})
+				value = a.admit(CellKey{bucket, d, value})
 			}
 			seen := seenValue{d, value}
 			newVisitor := !a.seenVisitor[seen]
@@ -236,25 +236,25 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 			if !inSpan {
 				continue
 			}
-			key := rollupKey{bucket, d, value}
+			key := CellKey{bucket, d, value}
 			c := a.cells[key]
 			if c == nil {
-				c = &rollupCounts{}
+				c = &Counts{}
 				a.cells[key] = c
 			}
-			c.events++
+			c.Events++
 			if e.name == "pageview" {
-				c.pageviews++
+				c.Pageviews++
 			}
 			if newVisitor {
-				c.visitors++
+				c.Visitors++
 			}
 			if newVisit {
-				c.visits++
+				c.Visits++
 				if v.pageviews == 1 {
-					c.bounces++
+					c.Bounces++
 				}
-				c.durationMS += v.last.Sub(v.first).Milliseconds()
+				c.DurationMS += v.last.Sub(v.first).Milliseconds()
 			}
 		}
 	}
@@ -262,14 +262,14 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 
 // admit returns the value k is counted under: its own while its
 // dimension has room for another cell, OtherValue after.
-func (a *aggregator) admit(k rollupKey) string {
+func (a *aggregator) admit(k CellKey) string {
 	if _, ok := a.cells[k]; ok {
-		return k.value
+		return k.Value
 	}
-	if a.dimCells[k.dim] < a.cellCap {
-		a.dimCells[k.dim]++
-		a.cells[k] = &rollupCounts{}
-		return k.value
+	if a.dimCells[k.Dim] < a.cellCap {
+		a.dimCells[k.Dim]++
+		a.cells[k] = &Counts{}
+		return k.Value
 	}
 	return OtherValue
 }
@@ -353,7 +353,7 @@ func (s *SQLStore) Rollup(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	target := now.Add(-rollupGrace).Truncate(time.Microsecond)
+	target := now.Add(-RollupGrace).Truncate(time.Microsecond)
 	deadline := time.Now().Add(s.budget)
 	sites := sortedKeys(marks)
 	first := 0
@@ -385,11 +385,11 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target, deadline
 		}
 		if hour := target.Truncate(time.Hour); !m.rolledUntil.Before(hour) {
 			if err := s.rollupHour(ctx, site, m.rolledUntil, hour, target); err != nil && !errors.Is(err, errRollupStale) {
-				return fmt.Errorf("analytics: rollup %s hour %s: %w", site, hour.Format(time.RFC3339), err)
+				return fmt.Errorf("analytics: roll up %s %s: %w", site, hour.Format(time.RFC3339), err)
 			}
 			continue
 		}
-		day := rollupDayOf(m.rolledUntil)
+		day := UTCDay(m.rolledUntil)
 		if day.Equal(m.rolledUntil) {
 			// Skip the days without events; a day begun but not yet
 			// finished is always done again.
@@ -399,12 +399,12 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target, deadline
 			case errors.Is(err, store.ErrNotFound):
 				next = target
 			case err != nil:
-				return fmt.Errorf("analytics: rollup %s: %w", site, err)
+				return fmt.Errorf("analytics: roll up %s from %s: find the next event: %w", site, m.rolledUntil.Format(time.RFC3339), err)
 			}
-			day = rollupDayOf(earlierTime(next, target))
+			day = UTCDay(Earlier(next, target))
 		}
 		if err := s.rollupDay(ctx, site, m.rolledUntil, day, target); err != nil && !errors.Is(err, errRollupStale) {
-			return fmt.Errorf("analytics: rollup %s day %s: %w", site, day.Format(time.DateOnly), err)
+			return fmt.Errorf("analytics: roll up %s %s: %w", site, day.Format(time.DateOnly), err)
 		}
 	}
 }
@@ -414,20 +414,20 @@ func (s *SQLStore) rollupSite(ctx context.Context, site string, target, deadline
 // from was since they were read.
 func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target time.Time) error {
 	end := day.AddDate(0, 0, 1)
-	until := earlierTime(end, target)
+	until := Earlier(end, target)
 	agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
 		return t.Unix() / 3600, t.Before(until)
 	})
 	agg.cellCap = rollupCellCap
 	rows, err := s.db.QueryContext(ctx, s.q["events"], site, day, end)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the events: %w", err)
 	}
 	seen, err := agg.addRows(rows, day, until)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the events: %w", err)
 	}
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.checkUnchanged(ctx, tx, site, was, day, until, seen); err != nil {
 			return err
 		}
@@ -438,16 +438,7 @@ func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target 
 			return err
 		}
 		if until.Equal(end) {
-			daily := make(map[rollupKey]*rollupCounts)
-			for k, c := range agg.cells {
-				k.bucket = day.Unix() / 3600
-				d := daily[k]
-				if d == nil {
-					d = &rollupCounts{}
-					daily[k] = d
-				}
-				d.add(c)
-			}
+			daily := DailyCells(agg.cells, day)
 			if _, err := tx.ExecContext(ctx, s.q["delete-daily"], site, day, end); err != nil {
 				return err
 			}
@@ -458,6 +449,10 @@ func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target 
 		_, err = tx.ExecContext(ctx, s.q["advance-site"], site, until)
 		return err
 	})
+	if err != nil {
+		return fmt.Errorf("write the rollups: %w", err)
+	}
+	return nil
 }
 
 // rollupHour recomputes the rows of the hour under way, up to target, from
@@ -466,20 +461,20 @@ func (s *SQLStore) rollupDay(ctx context.Context, site string, was, day, target 
 // tell which of them, and of their visits, the earlier hours have already
 // counted.
 func (s *SQLStore) rollupHour(ctx context.Context, site string, was, hour, target time.Time) error {
-	day := rollupDayOf(hour)
+	day := UTCDay(hour)
 	agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) {
 		return t.Unix() / 3600, !t.Before(hour) && t.Before(target)
 	})
 	agg.cellCap = rollupCellCap
 	rows, err := s.db.QueryContext(ctx, s.q["visitor-events"], site, day, day.AddDate(0, 0, 1), hour, target)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the events: %w", err)
 	}
 	seen, err := agg.addRows(rows, hour, target)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the events: %w", err)
 	}
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := s.checkUnchanged(ctx, tx, site, was, hour, target, seen); err != nil {
 			return err
 		}
@@ -492,6 +487,10 @@ func (s *SQLStore) rollupHour(ctx context.Context, site string, was, hour, targe
 		_, err = tx.ExecContext(ctx, s.q["advance-site"], site, target)
 		return err
 	})
+	if err != nil {
+		return fmt.Errorf("write the rollups: %w", err)
+	}
+	return nil
 }
 
 // checkUnchanged locks the site's marks for the rest of tx and returns
@@ -526,9 +525,45 @@ func (s *SQLStore) marksMoved(ctx context.Context, tx *store.Tx, site string, wa
 	return !m.rolledUntil.Equal(was), nil
 }
 
-func allDimensions() []dimension {
-	dims := make([]dimension, 0, dimCount)
-	for d := range dimCount {
+// CountHours counts one UTC day's events, every one of them, by UTC hour
+// in every dimension: the hourly cells of the day's rollups, whose buckets
+// are Unix hours. Events come in time order; their position breaks ties
+// in time, as the SQL store's insertion order does.
+func CountHours(events []Event) map[CellKey]*Counts {
+	rows := make([]rollupEvent, len(events))
+	for i := range events {
+		e := &events[i]
+		rows[i] = rollupEvent{
+			id: int64(i), time: e.Time.UTC(), day: e.Time.Unix() / 86400, name: e.Name,
+			visitor: e.Visitor, session: e.Session, path: e.Path, referrer: e.Referrer, source: e.Source,
+			campaign: e.Campaign, browser: e.Browser, os: e.OS, device: e.Device, screen: e.Screen,
+			language: e.Language, country: e.Country, search: e.Search, results: e.Results, link: e.Link,
+		}
+	}
+	agg := newAggregator(allDimensions(), func(t time.Time) (int64, bool) { return t.Unix() / 3600, true })
+	agg.add(rows)
+	return agg.cells
+}
+
+// DailyCells sums the hourly cells of one UTC day into its daily ones,
+// whose bucket is the day's first hour.
+func DailyCells(hourly map[CellKey]*Counts, day time.Time) map[CellKey]*Counts {
+	daily := make(map[CellKey]*Counts)
+	for k, c := range hourly {
+		k.Bucket = day.Unix() / 3600
+		d := daily[k]
+		if d == nil {
+			d = &Counts{}
+			daily[k] = d
+		}
+		d.Add(c)
+	}
+	return daily
+}
+
+func allDimensions() []Dimension {
+	dims := make([]Dimension, 0, DimCount)
+	for d := range DimCount {
 		dims = append(dims, d)
 	}
 	return dims
@@ -539,8 +574,8 @@ const rollupBatch = 2000
 
 // insertRollups writes cells, whose buckets are Unix hours, with the
 // named insert query.
-func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site string, cells map[rollupKey]*rollupCounts) error {
-	keys := make([]rollupKey, 0, len(cells))
+func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site string, cells map[CellKey]*Counts) error {
+	keys := make([]CellKey, 0, len(cells))
 	for k := range cells {
 		keys = append(keys, k)
 	}
@@ -554,10 +589,10 @@ func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site 
 			}
 			buf = append(buf, '[')
 			buf = appendJSONString(buf, site)
-			buf = appendJSONString(append(buf, ','), k.dim.String())
-			buf = s.appendTime(append(buf, ','), time.Unix(k.bucket*3600, 0))
-			buf = appendJSONString(append(buf, ','), k.value)
-			for _, v := range []int64{c.visitors, c.visits, c.pageviews, c.events, c.bounces, c.durationMS} {
+			buf = appendJSONString(append(buf, ','), k.Dim.String())
+			buf = s.appendTime(append(buf, ','), time.Unix(k.Bucket*3600, 0))
+			buf = appendJSONString(append(buf, ','), k.Value)
+			for _, v := range []int64{c.Visitors, c.Visits, c.Pageviews, c.Events, c.Bounces, c.DurationMS} {
 				buf = strconv.AppendInt(append(buf, ','), v, 10)
 			}
 			buf = append(buf, ']')
@@ -571,34 +606,8 @@ func (s *SQLStore) insertRollups(ctx context.Context, tx *store.Tx, query, site 
 	return nil
 }
 
-// Maintain runs Rollup every interval until ctx is done, logging
-// failures, which the next run retries.
-func (s *SQLStore) Maintain(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	rollupEvery(ctx, interval, log, s.Rollup)
-}
-
-// rollupEvery runs rollup now and then every interval until ctx is done,
-// logging failures, which the next run retries.
-func rollupEvery(ctx context.Context, interval time.Duration, log *slog.Logger, rollup func(context.Context, time.Time) error) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		switch err := rollup(ctx, time.Now()); {
-		case errors.Is(err, ErrRollupUnfinished):
-			log.Info("analytics rollup is behind; it goes on at the next run")
-		case err != nil && ctx.Err() == nil:
-			log.Error("analytics rollup failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-// rollupDayOf returns the start of t's UTC day.
-func rollupDayOf(t time.Time) time.Time {
+// UTCDay returns the start of t's UTC day.
+func UTCDay(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
@@ -613,8 +622,8 @@ func compareInt64(a, b int64) int {
 	return 0
 }
 
-// earlierTime returns the earlier of two times.
-func earlierTime(a, b time.Time) time.Time {
+// Earlier returns the earlier of two times.
+func Earlier(a, b time.Time) time.Time {
 	if b.Before(a) {
 		return b
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/store/storetest"
+	"github.com/noren-web/noren/internal/testenv"
 )
 
 // BenchmarkRollupDay measures rolling up one UTC day of 30,000 events on
@@ -26,5 +27,72 @@ func BenchmarkRollupDay(b *testing.B) {
 		if err := s.Rollup(ctx, day.AddDate(0, 0, 2)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDayRollups checks every dashboard figure of the backends that roll
+// up whole UTC days (ClickHouse) against those computed from the events,
+// with part of the range rolled up, with all of it, after late events
+// touched rolled days (read raw until the next rollup, and rolled up
+// again by it), and after retention, when the rollups answer for the
+// deleted days. TestDashboardMatchesGeneratedEvents checks the SQL
+// store's rollups. As there, each stage checks a different quarter of the
+// combinations of zone, range and case unless testenv.Full.
+func TestDayRollups(t *testing.T) {
+	sampleOf := 4
+	if testenv.Full() {
+		sampleOf = 1
+	}
+	for _, o := range otherStores {
+		t.Run(o.name, func(t *testing.T) {
+			s := o.open(t)
+			ctx := context.Background()
+			events := generateEvents(t, 7, "demo.localhost", testFrom, testTo, 3000)
+			var onTime, late []Event
+			for i, e := range events {
+				if i%10 == 0 {
+					late = append(late, e)
+				} else {
+					onTime = append(onTime, e)
+				}
+			}
+			writeAll(t, s, onTime, 500)
+			writeAll(t, s, generateEvents(t, 8, "other.localhost", testFrom, testTo, 300), 300)
+			rollup := func(now time.Time) {
+				t.Helper()
+				if err := s.Rollup(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			check := func(stage string, part int, x *expectation) {
+				t.Helper()
+				sample := dashboardSample{of: sampleOf, part: part}
+				t.Run(stage, func(t *testing.T) { checkDashboardSample(t, s, x, false, sample) })
+			}
+
+			rollup(time.Date(2026, 3, 9, 5, 30, 0, 0, time.UTC))
+			check("on-time events rolled up to mid-range", 0, newExpectation(onTime))
+			rollup(testTo.Add(48 * time.Hour))
+			check("on-time events rolled up", 1, newExpectation(onTime))
+
+			x := newExpectation(events)
+			writeAll(t, s, late, 500)
+			check("late events read raw", 2, x)
+			rollup(testTo.Add(48 * time.Hour))
+			check("late events rolled up", 3, x)
+
+			if _, err := s.Retain(ctx, testTo.Add(72*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []Filter{
+				{Site: "demo.localhost", From: testFrom, To: testTo},
+				{Site: "demo.localhost", From: testFrom.Add(5 * time.Hour), To: testTo.Add(-7 * time.Hour), Where: map[string]string{"country": "JP"}},
+			} {
+				if got, want := mustTotals(t, s, f), x.totals(f); got != want {
+					t.Errorf("Totals %v after retention = %+v, want %+v from the rollups", f.Where, got, want)
+				}
+			}
+		})
 	}
 }

@@ -122,7 +122,7 @@ func (s *SQLStore) WriteEvents(ctx context.Context, events []Event) error {
 				return fmt.Errorf("%w: %s event of %s, raw events kept from %s", ErrTooOld, site, t.Format(time.RFC3339), m.rawFrom.Format(time.DateOnly))
 			}
 			if t.Before(m.rolledUntil) {
-				if _, err := tx.ExecContext(ctx, s.q["rewind-site"], site, rollupDayOf(t)); err != nil {
+				if _, err := tx.ExecContext(ctx, s.q["rewind-site"], site, UTCDay(t)); err != nil {
 					return fmt.Errorf("mark rollups of %s out of date: %w", site, err)
 				}
 			}
@@ -222,8 +222,8 @@ func (s *SQLStore) Retain(ctx context.Context, before time.Time) (int64, error) 
 	var deleted int64
 	for _, site := range sortedKeys(marks) {
 		m := marks[site]
-		cut := rollupDayOf(before)
-		if until := rollupDayOf(m.rolledUntil); until.Before(cut) {
+		cut := UTCDay(before)
+		if until := UTCDay(m.rolledUntil); until.Before(cut) {
 			cut = until
 		}
 		if !cut.After(m.rawFrom) {
@@ -241,15 +241,23 @@ func (s *SQLStore) Retain(ctx context.Context, before time.Time) (int64, error) 
 // retainSite deletes one site's raw events before cut, a day at a time so
 // that no transaction holds the SQLite write lock for long.
 func (s *SQLStore) retainSite(ctx context.Context, site string, cut time.Time) (int64, error) {
-	var deleted int64
 	var first time.Time
 	err := s.db.QueryRowContext(ctx, s.q["first-event"], site, time.Time{}).Scan(&first)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return 0, fmt.Errorf("analytics: retain %s: %w", site, err)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Every raw event of the site is gone already: only its mark
+		// moves, as it would have with events to delete.
+		if _, err := s.db.ExecContext(ctx, s.q["retain-site"], site, cut); err != nil {
+			return 0, fmt.Errorf("analytics: retain %s before %s: %w", site, cut.Format(time.DateOnly), err)
+		}
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("analytics: retain %s before %s: find the first event: %w", site, cut.Format(time.DateOnly), err)
 	}
-	for day := rollupDayOf(first); err == nil && day.Before(cut); day = day.AddDate(0, 0, 1) {
-		end := earlierTime(day.AddDate(0, 0, 1), cut)
-		err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	var deleted int64
+	for day := UTCDay(first); day.Before(cut); day = day.AddDate(0, 0, 1) {
+		end := Earlier(day.AddDate(0, 0, 1), cut)
+		err := s.db.Tx(ctx, func(tx *store.Tx) error {
 			res, err := tx.ExecContext(ctx, s.q["delete-events"], site, end)
 			if err != nil {
 				return err
@@ -262,9 +270,9 @@ func (s *SQLStore) retainSite(ctx context.Context, site string, cut time.Time) (
 			_, err = tx.ExecContext(ctx, s.q["retain-site"], site, end)
 			return err
 		})
-	}
-	if err != nil {
-		return deleted, fmt.Errorf("analytics: retain %s: %w", site, err)
+		if err != nil {
+			return deleted, fmt.Errorf("analytics: retain %s %s: %w", site, day.Format(time.DateOnly), err)
+		}
 	}
 	return deleted, nil
 }

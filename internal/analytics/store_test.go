@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	// Built-in zone data, so that the zones with summer time load on any
+	// machine.
+	_ "time/tzdata"
 
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
@@ -21,13 +24,31 @@ func countRows(t *testing.T, db *store.DB, query string, args ...any) int64 {
 	return n
 }
 
+// otherStore is a backend of a package that imports this one, whose
+// tests cannot be imported here: the external tests add it (see
+// AddTestStore) so that the store tests of this package run on it too.
+type otherStore struct {
+	name string
+	// open returns a fresh store, or skips tb without its server.
+	open func(tb testing.TB) Store
+	// events reads back every event s holds, in time order, or reports
+	// false when s is not a store of this backend.
+	events func(t *testing.T, s Store) ([]Event, bool)
+}
+
+// otherStores are the backends added by the external tests' init.
+var otherStores []otherStore
+
 // eachStore runs fn once per backend, as subtests named "sqlite",
-// "postgres" and "clickhouse", each with a fresh store; PostgreSQL and
-// ClickHouse are skipped without their servers (see storetest).
+// "postgres" and those of otherStores ("clickhouse"), each with a fresh
+// store; PostgreSQL and ClickHouse are skipped without their servers (see
+// storetest).
 func eachStore(t *testing.T, fn func(t *testing.T, s Store)) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, db *store.DB) { fn(t, newTestStore(t, db)) })
-	t.Run("clickhouse", func(t *testing.T) { fn(t, newClickHouseTestStore(t)) })
+	for _, o := range otherStores {
+		t.Run(o.name, func(t *testing.T) { fn(t, o.open(t)) })
+	}
 }
 
 // TestWriteEventsKeepsEveryField checks that every field of an event,
@@ -68,10 +89,16 @@ func TestWriteEventsKeepsEveryField(t *testing.T) {
 // storedEvents reads back every event s holds, in time order.
 func storedEvents(t *testing.T, s Store) []Event {
 	t.Helper()
-	if ch, ok := s.(*ClickHouseStore); ok {
-		return storedClickHouseEvents(t, ch)
+	sql, ok := s.(*SQLStore)
+	if !ok {
+		for _, o := range otherStores {
+			if events, ok := o.events(t, s); ok {
+				return events
+			}
+		}
+		t.Fatalf("no backend reads the events of a %T", s)
 	}
-	db := s.(*SQLStore).db
+	db := sql.db
 	rows, err := db.QueryContext(context.Background(), `SELECT time, site, name, visitor, session, path, hostname, referrer, source, medium,
 		campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link
 		FROM analytics_events ORDER BY time, id`)
@@ -313,7 +340,7 @@ func TestPrevious(t *testing.T) {
 	// and the day before it 24.
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
-		t.Skip("no time zone database")
+		t.Fatal(err)
 	}
 	from, to := time.Date(2026, 11, 1, 0, 0, 0, 0, ny), time.Date(2026, 11, 2, 0, 0, 0, 0, ny)
 	p := Filter{From: from, To: to, Location: ny}.Previous()
@@ -328,7 +355,9 @@ func BenchmarkWriteEvents(b *testing.B) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		b.Run(d.String(), func(b *testing.B) { benchmarkWrites(b, newTestStore(b, storetest.Open(b, d))) })
 	}
-	b.Run("clickhouse", func(b *testing.B) { benchmarkWrites(b, newClickHouseTestStore(b)) })
+	for _, o := range otherStores {
+		b.Run(o.name, func(b *testing.B) { benchmarkWrites(b, o.open(b)) })
+	}
 }
 
 func benchmarkWrites(b *testing.B, s Writer) {
@@ -344,4 +373,41 @@ func benchmarkWrites(b *testing.B, s Writer) {
 		batches++
 	}
 	b.ReportMetric(float64(batches*1000)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestRetainSiteWithoutEvents checks that retention past a site whose raw
+// events are all gone succeeds, moving the site's mark, instead of failing
+// for want of a first event and leaving the sites after it unretained.
+func TestRetainSiteWithoutEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newTestStore(t, db)
+		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		for _, site := range []string{"a.localhost", "b.localhost"} {
+			if err := s.WriteEvents(ctx, []Event{{Site: site, Name: "pageview", Time: day.Add(time.Hour)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Rollup(ctx, day.AddDate(0, 0, 10)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Retain(ctx, day.AddDate(0, 0, 3)); err != nil {
+			t.Fatal(err)
+		}
+		late := Event{Site: "b.localhost", Name: "pageview", Time: day.AddDate(0, 0, 6).Add(time.Hour)}
+		if err := s.WriteEvents(ctx, []Event{late}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Rollup(ctx, day.AddDate(0, 0, 10)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.Retain(ctx, day.AddDate(0, 0, 8))
+		if err != nil || n != 1 {
+			t.Fatalf("Retain past a site without events deleted %d events, %v; want the other site's one", n, err)
+		}
+		m, err := s.site(ctx, "a.localhost")
+		if want := day.AddDate(0, 0, 8); err != nil || !m.rawFrom.Equal(want) {
+			t.Errorf("raw events of the site without any kept from %s, %v; want %s", m.rawFrom, err, want)
+		}
+	})
 }
