@@ -136,6 +136,20 @@ func setElem(e reflect.Value, s string) error {
 	return nil
 }
 
+// ParsePrefixes reads a comma-separated list of CIDRs and single addresses,
+// as trusted_proxies and http.metrics_allow take it from the environment or
+// a flag. Host bits are cleared; an empty list is nil.
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	if err := setText(reflect.ValueOf(&prefixes).Elem(), s); err != nil {
+		return nil, err
+	}
+	if len(prefixes) == 0 {
+		return nil, nil
+	}
+	return prefixes, nil
+}
+
 // parsePrefix reads a CIDR ("10.0.0.0/8") or a single address, which stands
 // for itself alone. Host bits are cleared.
 func parsePrefix(s string) (netip.Prefix, error) {

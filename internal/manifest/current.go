@@ -3,6 +3,7 @@ package manifest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -15,17 +16,22 @@ import (
 // the new manifest, never a mix.
 type Current struct {
 	m    atomic.Pointer[Manifest]
-	mu   sync.Mutex // serialises reloads
+	mu   sync.Mutex // serialises reloads; guards seen
 	path string
 	log  *slog.Logger
 	// onChange runs after a new manifest is in force.
 	onChange func(ctx context.Context, m *Manifest)
+	// seen is the file's stamp when ReloadIfChanged last looked at it.
+	seen fileStamp
 }
 
 // NewCurrent returns a holder of m. path is the file reloads read; empty for
 // a manifest that is not backed by a file (the demo's embedded one).
 func NewCurrent(m *Manifest, path string, log *slog.Logger) *Current {
 	c := &Current{path: path, log: log}
+	if path != "" {
+		c.seen = stamp(path)
+	}
 	c.m.Store(m)
 	return c
 }
@@ -65,36 +71,25 @@ func (c *Current) Reload(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// Watch reloads the manifest whenever its file's modification time or size
-// changes, checking every interval, and whenever a value arrives on signals
-// (SIGHUP in the server). It returns when ctx is done.
-func (c *Current) Watch(ctx context.Context, interval time.Duration, signals <-chan os.Signal) {
+// ReloadIfChanged reloads the manifest when its file's modification time
+// or size has changed since it last looked, as a periodic check does. A
+// change that is refused is not tried again until the file changes again.
+func (c *Current) ReloadIfChanged(ctx context.Context) error {
 	if c.path == "" {
-		return
+		return nil
 	}
-	var tick <-chan time.Time
-	if interval > 0 {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		tick = t.C
+	s := stamp(c.path)
+	c.mu.Lock()
+	changed := s != c.seen
+	c.seen = s
+	c.mu.Unlock()
+	if !changed {
+		return nil
 	}
-	last := stamp(c.path)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-signals:
-		case <-tick:
-			s := stamp(c.path)
-			if s == last {
-				continue
-			}
-			last = s
-		}
-		if _, err := c.Reload(ctx); err != nil {
-			c.log.Error("manifest reload refused; the previous manifest stays in force", "file", c.path, "err", err)
-		}
+	if _, err := c.Reload(ctx); err != nil {
+		return fmt.Errorf("manifest %s: reload refused; the previous manifest stays in force: %w", c.path, err)
 	}
+	return nil
 }
 
 type fileStamp struct {

@@ -52,3 +52,50 @@ func TestCurrentReload(t *testing.T) {
 		t.Errorf("after edit: hash %s, callbacks %v", c.Get().Hash(), seen)
 	}
 }
+
+func TestCurrentReloadIfChanged(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "manifest.yaml")
+	orig := mustRead(t, "testdata/minimal.yaml")
+	if err := os.WriteFile(path, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCurrent(m, path, slog.New(slog.DiscardHandler))
+	changes := 0
+	c.OnChange(func(context.Context, *Manifest) { changes++ })
+
+	// Each step writes a file of another size, so that the change shows
+	// however coarse the file system's modification times are.
+	for _, step := range []struct {
+		name    string
+		write   string // "" leaves the file as it is
+		wantErr bool
+		changes int
+	}{
+		{"untouched", "", false, 0},
+		{"edited", strings.Replace(string(orig), "Encryption", "Encryption at rest", 1), false, 1},
+		{"looked at again", "", false, 1},
+		{"broken", strings.Replace(string(orig), "section:", "sections:", 1), true, 1},
+		{"broken, not tried again", "", false, 1},
+		{"mended", strings.Replace(string(orig), "Encryption", "Encryption in transit", 1), false, 2},
+	} {
+		if step.write != "" {
+			if err := os.WriteFile(path, []byte(step.write), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := c.ReloadIfChanged(ctx)
+		if (err != nil) != step.wantErr || changes != step.changes {
+			t.Errorf("%s: err %v, %d changes; want error %v, %d changes", step.name, err, changes, step.wantErr, step.changes)
+		}
+	}
+
+	embedded := NewCurrent(m, "", slog.New(slog.DiscardHandler))
+	if err := embedded.ReloadIfChanged(ctx); err != nil {
+		t.Errorf("a manifest without a file: %v", err)
+	}
+}

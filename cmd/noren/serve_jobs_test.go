@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// Every shredded record is recorded in the audit trail, also when the
+// server stops right after the shred: the records are gone by then, and
+// so would the only trace of them be.
+func TestShredAudited(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	a := newAuditDB(t, store.SQLite, 0)
+	keys, err := vault.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(a.db, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := &personalData{keys: keys, vault: v}
+	expiring := func(form string) string {
+		t.Helper()
+		expires := time.Now().Add(10 * time.Millisecond)
+		id, err := v.Seal(ctx, vault.Item{Kind: "contact", Form: form, Expires: expires, Data: []byte("こんにちは")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Until(expires) + time.Millisecond)
+		return form + "/" + id
+	}
+
+	running := expiring("inquiry")
+	if err := pd.shredExpired(ctx, a.trail); err != nil {
+		t.Fatal(err)
+	}
+
+	stopping := expiring("feedback")
+	shredded, err := v.ShredExpired(ctx, time.Now())
+	if err != nil || len(shredded) != 1 {
+		t.Fatalf("shred: %d records, err %v", len(shredded), err)
+	}
+	stop()
+	if err := auditShredded(ctx, a.trail, shredded); err != nil {
+		t.Fatalf("audit of a shred at shutdown: %v", err)
+	}
+
+	entries, err := a.trail.List(context.Background(), audit.Filter{Action: "vault.retention"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objects []string
+	for _, e := range entries {
+		objects = append(objects, e.Object)
+	}
+	if want := []string{stopping, running}; !slices.Equal(objects, want) {
+		t.Errorf("audited shreds %v, want %v", objects, want)
+	}
+}
+
+// The job table has a job for each part that is on, under stable names.
+func TestJobTable(t *testing.T) {
+	a := &app{cfg: config.Default(), manifestPath: "manifest.yaml", personal: &personalData{}}
+	a.cfg.Analytics.RawRetention = 24 * time.Hour
+	names := func() []string {
+		var names []string
+		for _, j := range a.jobTable() {
+			names = append(names, j.Name)
+		}
+		return names
+	}
+	if got, want := names(), []string{"console-housekeeping", "manifest-reload"}; !slices.Equal(got, want) {
+		t.Errorf("with analytics, the vault and anchors off: %v, want %v", got, want)
+	}
+	a.live, a.personal.vault, a.anchors = &liveAnalytics{}, &vault.Vault{}, &anchorer{}
+	a.cfg.Audit.AnchorInterval = time.Hour
+	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "console-housekeeping", "manifest-reload", "audit-anchor"}
+	if got := names(); !slices.Equal(got, want) {
+		t.Errorf("with everything on: %v, want %v", got, want)
+	}
+	a.manifestPath = ""
+	if got := names(); slices.Contains(got, "manifest-reload") {
+		t.Errorf("a manifest without a file is reloaded: %v", got)
+	}
+}
