@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 )
 
 // Options configures a Handler.
@@ -18,6 +20,8 @@ type Options struct {
 	// Manifest returns the manifest in force. It is called on every
 	// request, so a reloaded manifest shows at once.
 	Manifest func() *manifest.Manifest
+	// Chrome is the layout the pages are rendered in.
+	Chrome *page.Chrome
 	// Versions supplies the recorded versions to the history page. With
 	// nil the history shows the version in force alone.
 	Versions *Versions
@@ -40,13 +44,21 @@ type Handler struct {
 	log  *slog.Logger
 }
 
-// NewHandler returns a Handler for the pages described by opts.
-func NewHandler(opts Options) *Handler {
+// NewHandler returns a Handler for the pages described by opts; Manifest
+// and Chrome are required.
+func NewHandler(opts Options) (*Handler, error) {
+	if opts.Manifest == nil || opts.Chrome == nil {
+		return nil, errors.New("policy: Manifest and Chrome are required")
+	}
+	r, err := newRenderer(opts.Chrome)
+	if err != nil {
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{opts: opts, r: mustRenderer(), log: log}
+	return &Handler{opts: opts, r: r, log: log}, nil
 }
 
 // Register adds the pages to mux, for each language Noren renders:
@@ -61,13 +73,13 @@ func NewHandler(opts Options) *Handler {
 // prefixes on the same mux, such as /noren/.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, lang := range manifest.SupportedLanguages {
-		for p := privacyPage; p <= historyPage; p++ {
-			mux.Handle("GET "+p.path(lang), h.page(p, lang))
+		for p := page.Privacy; p <= page.History; p++ {
+			mux.Handle("GET "+p.Path(lang), h.page(p, lang))
 		}
 	}
 }
 
-func (h *Handler) page(p page, lang string) http.Handler {
+func (h *Handler) page(p page.NavPage, lang string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := h.opts.Manifest()
 		if !slices.Contains(m.Languages, lang) {
@@ -91,11 +103,11 @@ func (h *Handler) page(p page, lang string) http.Handler {
 	})
 }
 
-func (h *Handler) render(ctx context.Context, m *manifest.Manifest, p page, lang string) ([]byte, error) {
+func (h *Handler) render(ctx context.Context, m *manifest.Manifest, p page.NavPage, lang string) ([]byte, error) {
 	switch p {
-	case cookiesPage:
+	case page.Cookies:
 		return h.r.documentPage(m, lang, Cookies, h.choicesURL(lang))
-	case historyPage:
+	case page.History:
 		var versions []Version
 		if h.opts.Versions != nil {
 			var err error

@@ -15,7 +15,7 @@ import (
 func serve(t *testing.T, opts Options) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
-	NewHandler(opts).Register(mux)
+	newHandler(t, opts).Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -72,7 +72,7 @@ func TestHandlerPages(t *testing.T) {
 
 func TestHandlerNotFound(t *testing.T) {
 	mux := http.NewServeMux()
-	NewHandler(Options{Manifest: fixed(parseManifest(t, "minimal", minimalYAML))}).Register(mux)
+	newHandler(t, Options{Manifest: fixed(parseManifest(t, "minimal", minimalYAML))}).Register(mux)
 	// The site's own pages stay reachable beside the policy pages.
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "site") }))
 	mux.Handle("GET /noren/", http.NotFoundHandler())

@@ -8,8 +8,40 @@ import (
 	"testing"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/web"
 )
+
+// testChrome is the chrome of the embedded templates.
+func testChrome(t testing.TB) *page.Chrome {
+	t.Helper()
+	c, err := page.NewChrome(web.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// testRenderer renders in the chrome of the embedded templates.
+func testRenderer(t testing.TB) *renderer {
+	t.Helper()
+	r, err := newRenderer(testChrome(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// newHandler is NewHandler with the chrome of the embedded templates.
+func newHandler(t testing.TB, opts Options) *Handler {
+	t.Helper()
+	opts.Chrome = testChrome(t)
+	h, err := NewHandler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
 
 // demoManifest is the manifest of the bundled demo site.
 func demoManifest(t testing.TB) *manifest.Manifest {

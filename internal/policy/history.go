@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/policy/diff"
 	"github.com/noren-web/noren/internal/timefmt"
 )
@@ -17,7 +18,7 @@ const diffContext = 1
 
 // historyView is what history.html reads.
 type historyView struct {
-	Layout
+	page.Layout
 	// Privacy and Cookies are the addresses of the documents in force.
 	Privacy, Cookies string
 	Versions         []versionRow
@@ -92,9 +93,9 @@ func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Ver
 	}
 
 	h := historyView{
-		Layout:  newLayoutView(m, lang, historyPage),
-		Privacy: privacyPage.path(lang),
-		Cookies: cookiesPage.path(lang),
+		Layout:  page.History.Layout(m, lang),
+		Privacy: page.Privacy.Path(lang),
+		Cookies: page.Cookies.Path(lang),
 	}
 	for _, v := range versions {
 		row := versionRow{
@@ -117,7 +118,7 @@ func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Ver
 	}
 
 	var out bytes.Buffer
-	if err := r.history.ExecuteTemplate(&out, "layout", h); err != nil {
+	if err := r.history.Execute(&out, h); err != nil {
 		return nil, fmt.Errorf("policy: render history page in %s: %w", lang, err)
 	}
 	return out.Bytes(), nil

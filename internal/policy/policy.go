@@ -8,8 +8,8 @@
 // Each document is written once per language as a Markdown template under
 // web/templates/policy/. The template holds only connecting prose; every
 // statement about the site comes from the manifest. The HTML pages are that
-// Markdown rendered into the shared layout, web/templates/layout.html, so
-// the Markdown, the page and the recorded history always agree.
+// Markdown rendered into the chrome of Noren's public pages (package page),
+// so the Markdown, the page and the recorded history always agree.
 package policy
 
 import (
@@ -18,6 +18,8 @@ import (
 	"slices"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/web"
 )
 
 // Document names a generated policy document.
@@ -28,6 +30,14 @@ const (
 	Privacy Document = "privacy"
 	Cookies Document = "cookies"
 )
+
+// navPage is the page of the navigation that shows doc.
+func navPage(doc Document) page.NavPage {
+	if doc == Cookies {
+		return page.Cookies
+	}
+	return page.Privacy
+}
 
 // ParseDocument reads a document name as given on a command line.
 func ParseDocument(s string) (Document, error) {
@@ -68,7 +78,11 @@ func Render(w io.Writer, m *manifest.Manifest, lang string, doc Document, format
 	if _, err := ParseDocument(string(doc)); err != nil {
 		return err
 	}
-	r, err := newRenderer()
+	chrome, err := page.NewChrome(web.Templates)
+	if err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	r, err := newRenderer(chrome)
 	if err != nil {
 		return err
 	}

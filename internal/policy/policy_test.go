@@ -187,7 +187,7 @@ func firstPartyOnly(m *manifest.Manifest) *manifest.Manifest {
 }
 
 func TestChoicesLink(t *testing.T) {
-	r := mustRenderer()
+	r := mustDocuments()
 	m := demoManifest(t)
 	with, err := r.markdown(m, "en", Cookies, "/en/privacy/choices")
 	if err != nil {
@@ -254,7 +254,7 @@ func TestObfuscateEmail(t *testing.T) {
 }
 
 func BenchmarkPrivacyPage(b *testing.B) {
-	r := mustRenderer()
+	r := testRenderer(b)
 	m := fullManifest(b)
 	for b.Loop() {
 		if _, err := r.documentPage(m, "ja", Privacy, ""); err != nil {

@@ -8,42 +8,56 @@ import (
 	texttemplate "text/template"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/policy/markdown"
 	"github.com/noren-web/noren/web"
 )
 
-// renderer holds the parsed templates: the Markdown documents, and the
-// HTML pages, each a clone of the shared layout with its own "title" and
-// "main". Templates are safe for concurrent use once parsed.
-type renderer struct {
-	md      *texttemplate.Template
-	doc     *template.Template
-	history *template.Template
+// documents renders the Markdown documents from their parsed templates,
+// which are safe for concurrent use.
+type documents struct {
+	md *texttemplate.Template
 }
 
-func newRenderer() (*renderer, error) {
+func newDocuments() (*documents, error) {
 	md, err := texttemplate.New("policy").
 		Funcs(texttemplate.FuncMap{"inc": inc, "period": period}).
 		ParseFS(web.Templates, "templates/policy/*.md.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("policy: parse templates: %w", err)
 	}
-	layout, err := template.ParseFS(web.Templates, "templates/layout.html")
+	return &documents{md: md}, nil
+}
+
+// mustDocuments is newDocuments for constructors: the templates are
+// embedded in the binary and parsed by the tests, so failing to parse them
+// is a build defect, not a condition to handle at run time.
+func mustDocuments() *documents {
+	d, err := newDocuments()
 	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// renderer renders the documents, and the HTML pages: each document, and
+// the history, in the chrome.
+type renderer struct {
+	*documents
+	doc     *page.Template
+	history *page.Template
+}
+
+func newRenderer(chrome *page.Chrome) (*renderer, error) {
+	docs, err := newDocuments()
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{documents: docs}
+	if r.doc, err = chrome.Page("templates/policy/document.html"); err != nil {
 		return nil, fmt.Errorf("policy: parse templates: %w", err)
 	}
-	page := func(file string) (*template.Template, error) {
-		t, err := layout.Clone()
-		if err != nil {
-			return nil, err
-		}
-		return t.ParseFS(web.Templates, "templates/policy/"+file)
-	}
-	r := &renderer{md: md}
-	if r.doc, err = page("document.html"); err != nil {
-		return nil, fmt.Errorf("policy: parse templates: %w", err)
-	}
-	if r.history, err = page("history.html"); err != nil {
+	if r.history, err = chrome.Page("templates/policy/history.html"); err != nil {
 		return nil, fmt.Errorf("policy: parse templates: %w", err)
 	}
 	return r, nil
@@ -61,20 +75,9 @@ func period(text string) string {
 	return text + "."
 }
 
-// mustRenderer is newRenderer for constructors: the templates are embedded
-// in the binary and parsed by the tests, so failing to parse them is a
-// build defect, not a condition to handle at run time.
-func mustRenderer() *renderer {
-	r, err := newRenderer()
-	if err != nil {
-		panic(err)
-	}
-	return r
-}
-
 // markdown renders document doc of m in lang. choices is the address of
 // the privacy-choices page, or "" when there is none.
-func (r *renderer) markdown(m *manifest.Manifest, lang string, doc Document, choices string) (string, error) {
+func (r *documents) markdown(m *manifest.Manifest, lang string, doc Document, choices string) (string, error) {
 	var b strings.Builder
 	if err := r.md.ExecuteTemplate(&b, string(doc)+"."+lang+".md.tmpl", newView(m, lang, choices)); err != nil {
 		return "", fmt.Errorf("policy: render %s in %s: %w", doc, lang, err)
@@ -85,7 +88,7 @@ func (r *renderer) markdown(m *manifest.Manifest, lang string, doc Document, cho
 // recordText is what a recorded version keeps of one language: the
 // privacy policy followed by the cookie policy. It is rendered without a
 // choices page, so that it depends on the manifest alone.
-func (r *renderer) recordText(m *manifest.Manifest, lang string) (string, error) {
+func (r *documents) recordText(m *manifest.Manifest, lang string) (string, error) {
 	privacy, err := r.markdown(m, lang, Privacy, "")
 	if err != nil {
 		return "", err
@@ -128,7 +131,7 @@ func (r *renderer) documentPage(m *manifest.Manifest, lang string, doc Document,
 		return nil, err
 	}
 	blocks := markdown.Parse(src)
-	p := documentView{Layout: newLayoutView(m, lang, pageOf(doc))}
+	p := documentView{Layout: navPage(doc).Layout(m, lang)}
 	i := 0
 	if len(blocks) > 0 && blocks[0].Kind == markdown.Heading && blocks[0].Level == 1 {
 		p.Title = markdown.PlainText(blocks[0].Text)
@@ -148,7 +151,7 @@ func (r *renderer) documentPage(m *manifest.Manifest, lang string, doc Document,
 	}
 	p.Body = template.HTML(mr.HTML(blocks[j:]))
 	var out bytes.Buffer
-	if err := r.doc.ExecuteTemplate(&out, "layout", p); err != nil {
+	if err := r.doc.Execute(&out, p); err != nil {
 		return nil, fmt.Errorf("policy: render %s page in %s: %w", doc, lang, err)
 	}
 	return out.Bytes(), nil
@@ -156,7 +159,7 @@ func (r *renderer) documentPage(m *manifest.Manifest, lang string, doc Document,
 
 // documentView is what document.html reads.
 type documentView struct {
-	Layout
+	page.Layout
 	// Heading is the document's title as HTML, for its h1.
 	Heading template.HTML
 	// Lead is what comes between the title and the first section.

@@ -70,13 +70,13 @@ func (v Version) changes(lang string) string {
 // processes sharing one database.
 type Versions struct {
 	db *store.DB
-	r  *renderer
+	r  *documents
 }
 
 // NewVersions returns the version records kept in db, which must be
 // migrated.
 func NewVersions(db *store.DB) *Versions {
-	return &Versions{db: db, r: mustRenderer()}
+	return &Versions{db: db, r: mustDocuments()}
 }
 
 // Record stores m as a published version first served at now, unless a

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -418,9 +417,4 @@ func obfuscateEmail(addr string) string {
 		return addr
 	}
 	return addr[:i] + "(at)" + addr[i+1:]
-}
-
-// otherLanguages returns the manifest's languages other than lang, in order.
-func otherLanguages(m *manifest.Manifest, lang string) []string {
-	return slices.DeleteFunc(slices.Clone(m.Languages), func(l string) bool { return l == lang })
 }
