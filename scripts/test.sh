@@ -2,9 +2,30 @@
 # Runs every test: installs what the tests need from Debian's packages when it
 # is missing (PostgreSQL, ClickHouse, and Chromium and npm for the browser
 # tests), installs axe-core for their accessibility checks,
-# starts a throwaway PostgreSQL and ClickHouse on loopback, and runs go test.
+# starts a throwaway PostgreSQL and ClickHouse on loopback, and runs go vet,
+# staticcheck and go test, the packages that run code concurrently with the
+# race detector.
+#
+# Usage: scripts/test.sh [--full] [go test flags]
+# --full checks every case of the tests that otherwise check a sample of
+# them (NOREN_TEST_FULL), as a nightly run does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# staticcheck's version, pinned here alone.
+staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The packages that run code concurrently: tested with the race detector,
+# and only so.
+race=(./internal/server ./internal/site ./internal/analytics/... ./internal/consent
+  ./internal/contact ./internal/mail ./internal/jobs ./internal/ratelimit)
+
+flags=()
+for arg in "$@"; do
+  case "$arg" in
+  --full) export NOREN_TEST_FULL=1 ;;
+  *) flags+=("$arg") ;;
+  esac
+done
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
@@ -50,4 +71,9 @@ export NOREN_REQUIRE_POSTGRES=1 NOREN_REQUIRE_CLICKHOUSE=1
 export NOREN_REQUIRE_BROWSER=1
 
 go vet ./...
-go test -count=1 "$@" ./...
+go run "$staticcheck" ./...
+# The two runs share no package: each is tested once.
+race_pkgs=$(go list "${race[@]}")
+rest=$(go list ./... | grep -vxF "$race_pkgs")
+go test -count=1 -timeout 15m -race "${flags[@]}" $race_pkgs
+go test -count=1 -timeout 15m "${flags[@]}" $rest

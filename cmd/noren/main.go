@@ -13,6 +13,9 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	// The zone database is built in, so that the default analytics zone,
+	// Asia/Tokyo, loads on minimal images without /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 // command is one subcommand of noren.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/noren-web/noren/internal/testenv"
 )
 
 // AxeEnv names the axe-core script (axe.min.js) the accessibility checks
@@ -49,12 +51,12 @@ var errNoAxe = errors.New("browsertest: axe-core is not installed: run scripts/t
 
 // Axe returns the source of axe-core, to evaluate in a page before
 // axe.run. When it is not installed Axe skips the test, or fails it when
-// CI=true or NOREN_REQUIRE_BROWSER=1, as New does for the browser.
+// testenv.Required(RequireEnv), as New does for the browser.
 func Axe(t testing.TB) string {
 	t.Helper()
 	path, err := findAxe()
 	if err != nil {
-		if required() || !errors.Is(err, errNoAxe) {
+		if testenv.Required(RequireEnv) || !errors.Is(err, errNoAxe) {
 			t.Fatalf("%v (the accessibility check is required here)", err)
 		}
 		t.Skipf("%v; skipping the accessibility check", err)

@@ -31,6 +31,7 @@ func TestAxe(t *testing.T) {
 		{"in the cache folder", map[string]string{"XDG_CACHE_HOME": cached}, "", "window.axe = {cached: true};"},
 		{"missing on a developer machine", map[string]string{"XDG_CACHE_HOME": t.TempDir()}, "skipped", ""},
 		{"missing in CI", map[string]string{"XDG_CACHE_HOME": t.TempDir(), "CI": "true"}, "failed", ""},
+		{"missing in CI=1", map[string]string{"XDG_CACHE_HOME": t.TempDir(), "CI": "1"}, "failed", ""},
 		{"missing when required", map[string]string{"XDG_CACHE_HOME": t.TempDir(), RequireEnv: "1"}, "failed", ""},
 		{"environment names nothing", map[string]string{AxeEnv: filepath.Join(cached, "none.js")}, "failed", ""},
 	}

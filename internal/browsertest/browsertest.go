@@ -2,8 +2,8 @@
 // as a person would, through chromedp.
 //
 // A machine without a browser skips such tests, so that `go test` works
-// anywhere; CI sets CI=true (or NOREN_REQUIRE_BROWSER=1), and there a
-// missing browser fails the test instead, so a green run always means the
+// anywhere; CI sets CI to a true value such as 1 or true (or sets
+// NOREN_REQUIRE_BROWSER), and there a missing browser fails the test instead, so a green run always means the
 // pages were really driven in a browser.
 package browsertest
 
@@ -17,21 +17,22 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/noren-web/noren/internal/testenv"
 )
 
 // Environment variables New reads.
 const (
 	// BrowserEnv names the browser executable, overriding the search of PATH.
 	BrowserEnv = "NOREN_CHROMIUM"
-	// RequireEnv set to 1 (or true) makes a missing browser fail the test
-	// instead of skipping it, as CI=true does.
+	// RequireEnv set to a true value such as 1 makes a missing browser
+	// fail the test instead of skipping it, as CI=true does.
 	RequireEnv = "NOREN_REQUIRE_BROWSER"
 )
 
@@ -65,16 +66,6 @@ func find() (string, error) {
 	return "", errNotFound
 }
 
-// required reports whether the environment demands a real browser.
-func required() bool {
-	for _, name := range []string{"CI", RequireEnv} {
-		if on, err := strconv.ParseBool(os.Getenv(name)); err == nil && on {
-			return true
-		}
-	}
-	return false
-}
-
 // New starts a headless Chromium with a fresh, empty profile for the test
 // and returns a chromedp context for one tab of it; the browser stops and
 // its profile is removed when the test ends. Give each action a deadline
@@ -86,13 +77,13 @@ func required() bool {
 // holding one of their keys, and still refuses every other certificate
 // that no authority signed.
 //
-// When no browser is found New skips the test, or fails it when CI=true or
-// NOREN_REQUIRE_BROWSER=1.
+// When no browser is found New skips the test, or fails it when
+// testenv.Required(RequireEnv).
 func New(t testing.TB, trust ...*x509.Certificate) context.Context {
 	t.Helper()
 	path, err := find()
 	if err != nil {
-		if required() || !errors.Is(err, errNotFound) {
+		if testenv.Required(RequireEnv) || !errors.Is(err, errNotFound) {
 			t.Fatalf("%v (a real browser is required here)", err)
 		}
 		t.Skipf("%v; skipping the browser test", err)

@@ -106,6 +106,7 @@ func TestMissingBrowser(t *testing.T) {
 	}{
 		{"developer machine", nil, "skipped"},
 		{"CI", map[string]string{"CI": "true"}, "failed"},
+		{"CI=1", map[string]string{"CI": "1"}, "failed"},
 		{"CI off", map[string]string{"CI": "false"}, "skipped"},
 		{"required by hand", map[string]string{RequireEnv: "1"}, "failed"},
 		{"misconfigured browser path", map[string]string{BrowserEnv: "/nonexistent/chromium"}, "failed"},

@@ -191,8 +191,8 @@ type Admin struct {
 	LockoutThreshold int `yaml:"lockout_threshold"`
 	// LockoutDuration is how long a locked account stays locked.
 	LockoutDuration time.Duration `yaml:"lockout_duration"`
-	// AddressFailures is how many failed sign-ins one client address may make
-	// within AddressWindow before it is refused for the rest of the window.
+	// AddressFailures is how many failed sign-ins one client network may
+	// make within a sliding AddressWindow before it is refused.
 	AddressFailures int `yaml:"address_failures"`
 	// AddressWindow is the period AddressFailures counts over.
 	AddressWindow time.Duration `yaml:"address_window"`

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/noren-web/noren/internal/testenv"
 )
 
 // Environment variables for the ClickHouse tests, which are skipped
@@ -19,21 +21,22 @@ const (
 	// (clickhouse://127.0.0.1:9001/default) whose user may create
 	// databases.
 	EnvClickHouse = "NOREN_TEST_CLICKHOUSE"
-	// EnvRequireClickHouse, set to 1, turns a missing EnvClickHouse into a
-	// failure instead of a skip.
+	// EnvRequireClickHouse, set to a true value such as 1, turns a missing
+	// EnvClickHouse into a failure instead of a skip; CI=true does the
+	// same.
 	EnvRequireClickHouse = "NOREN_REQUIRE_CLICKHOUSE"
 )
 
 // ClickHouse returns the URL of a new, empty ClickHouse database, dropped
 // when tb ends. Without EnvClickHouse it skips tb, or fails it when
-// EnvRequireClickHouse is 1 or CI is true.
+// testenv.Required(EnvRequireClickHouse).
 func ClickHouse(tb testing.TB) string {
 	tb.Helper()
 	server := os.Getenv(EnvClickHouse)
 	if server == "" {
 		const hint = "run scripts/clickhouse.sh and export the line it prints"
-		if os.Getenv("CI") == "true" || os.Getenv(EnvRequireClickHouse) == "1" {
-			tb.Fatalf("storetest: %s is not set, and ClickHouse is required here (CI=true or %s=1); %s", EnvClickHouse, EnvRequireClickHouse, hint)
+		if testenv.Required(EnvRequireClickHouse) {
+			tb.Fatalf("storetest: %s is not set, and ClickHouse is required here (%s or %s is true); %s", EnvClickHouse, testenv.CIEnv, EnvRequireClickHouse, hint)
 		}
 		tb.Skipf("storetest: %s is not set, so the ClickHouse tests are skipped; %s", EnvClickHouse, hint)
 	}

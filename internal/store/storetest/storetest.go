@@ -4,9 +4,9 @@
 // PostgreSQL tests connect with the URL in NOREN_TEST_POSTGRES (for a local
 // server, run scripts/postgres.sh and export the line it prints); each test
 // gets a database of its own, dropped when it ends. Without the variable the
-// PostgreSQL tests are skipped, unless CI=true or NOREN_REQUIRE_POSTGRES=1,
-// when they fail instead, so that a CI run can never pass without the real
-// server.
+// PostgreSQL tests are skipped, unless CI or NOREN_REQUIRE_POSTGRES holds a
+// true value such as 1 (see testenv.Required), when they fail instead, so
+// that a CI run can never pass without the real server.
 package storetest
 
 import (
@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/testenv"
 )
 
 // Environment variables read by this package.
@@ -27,8 +28,8 @@ const (
 	// EnvPostgres holds the URL of a PostgreSQL server whose role may
 	// create databases.
 	EnvPostgres = "NOREN_TEST_POSTGRES"
-	// EnvRequirePostgres, set to 1, turns a missing EnvPostgres into a
-	// failure instead of a skip; CI=true does the same.
+	// EnvRequirePostgres, set to a true value such as 1, turns a missing
+	// EnvPostgres into a failure instead of a skip; CI=true does the same.
 	EnvRequirePostgres = "NOREN_REQUIRE_POSTGRES"
 )
 
@@ -96,8 +97,8 @@ func freshPostgres(tb testing.TB) string {
 	server := os.Getenv(EnvPostgres)
 	if server == "" {
 		const hint = "run scripts/postgres.sh and export the line it prints"
-		if os.Getenv("CI") == "true" || os.Getenv(EnvRequirePostgres) == "1" {
-			tb.Fatalf("storetest: %s is not set, and PostgreSQL is required here (CI=true or %s=1); %s", EnvPostgres, EnvRequirePostgres, hint)
+		if testenv.Required(EnvRequirePostgres) {
+			tb.Fatalf("storetest: %s is not set, and PostgreSQL is required here (%s or %s is true); %s", EnvPostgres, testenv.CIEnv, EnvRequirePostgres, hint)
 		}
 		tb.Skipf("storetest: %s is not set, so the PostgreSQL tests are skipped; %s", EnvPostgres, hint)
 	}

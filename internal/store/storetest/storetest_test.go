@@ -31,35 +31,51 @@ func (r *recorder) Skipf(format string, args ...any) {
 	runtime.Goexit()
 }
 
-func TestPostgresWithoutServer(t *testing.T) {
+// TestWithoutServer checks that a missing server skips the test on a
+// developer machine and fails it where the server is required, for every
+// spelling of true that CI may use.
+func TestWithoutServer(t *testing.T) {
+	services := []struct {
+		name, env, require, script string
+		open                       func(testing.TB)
+	}{
+		{"postgres", storetest.EnvPostgres, storetest.EnvRequirePostgres, "scripts/postgres.sh",
+			func(tb testing.TB) { storetest.FreshDSN(tb, store.Postgres) }},
+		{"clickhouse", storetest.EnvClickHouse, storetest.EnvRequireClickHouse, "scripts/clickhouse.sh",
+			func(tb testing.TB) { storetest.ClickHouse(tb) }},
+	}
 	tests := []struct {
 		name, ci, require string
 		wantFail          bool
 	}{
 		{name: "local run", wantFail: false},
-		{name: "CI", ci: "true", wantFail: true},
+		{name: "CI=true", ci: "true", wantFail: true},
+		{name: "CI=1", ci: "1", wantFail: true},
 		{name: "required", require: "1", wantFail: true},
+		{name: "required as true", require: "true", wantFail: true},
 		{name: "CI=false", ci: "false", wantFail: false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(storetest.EnvPostgres, "")
-			t.Setenv("CI", tt.ci)
-			t.Setenv(storetest.EnvRequirePostgres, tt.require)
-			r := &recorder{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				storetest.FreshDSN(r, store.Postgres)
-			}()
-			<-done
-			if r.failed != tt.wantFail || r.skipped == tt.wantFail {
-				t.Errorf("failed=%v skipped=%v, want failed=%v", r.failed, r.skipped, tt.wantFail)
-			}
-			if !strings.Contains(r.message, storetest.EnvPostgres) || !strings.Contains(r.message, "scripts/postgres.sh") {
-				t.Errorf("message %q does not say what to set", r.message)
-			}
-		})
+	for _, svc := range services {
+		for _, tt := range tests {
+			t.Run(svc.name+"/"+tt.name, func(t *testing.T) {
+				t.Setenv(svc.env, "")
+				t.Setenv("CI", tt.ci)
+				t.Setenv(svc.require, tt.require)
+				r := &recorder{TB: t}
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					svc.open(r)
+				}()
+				<-done
+				if r.failed != tt.wantFail || r.skipped == tt.wantFail {
+					t.Errorf("failed=%v skipped=%v, want failed=%v", r.failed, r.skipped, tt.wantFail)
+				}
+				if !strings.Contains(r.message, svc.env) || !strings.Contains(r.message, svc.script) {
+					t.Errorf("message %q does not say what to set", r.message)
+				}
+			})
+		}
 	}
 }
 
