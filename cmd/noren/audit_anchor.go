@@ -78,22 +78,6 @@ func (a *anchorer) anchor(ctx context.Context, now time.Time) (audit.Anchor, err
 	return anchor, nil
 }
 
-// run anchors every interval until ctx ends.
-func (a *anchorer) run(ctx context.Context, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-tick.C:
-			if _, err := a.anchor(ctx, now); err != nil && ctx.Err() == nil {
-				a.logger.Error("audit anchor", "err", err)
-			}
-		}
-	}
-}
-
 // send mails the anchor to every active auditor account.
 func (a *anchorer) send(ctx context.Context, anchor audit.Anchor, now time.Time) error {
 	users, err := a.accounts.List(ctx)

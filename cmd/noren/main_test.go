@@ -219,6 +219,9 @@ func TestDemoServesSiteAndPolicies(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "go_goroutines") {
 			t.Errorf("metrics status %d", resp.StatusCode)
 		}
+		if !strings.Contains(body, `noren_job_failures_total{job="console-housekeeping"} 0`) {
+			t.Error("metrics lack the jobs' failures")
+		}
 	})
 }
 

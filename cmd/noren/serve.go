@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -12,11 +11,10 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,12 +22,17 @@ import (
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/admin"
 	"github.com/noren-web/noren/internal/analytics"
+	"github.com/noren-web/noren/internal/analytics/dashboard"
 	"github.com/noren-web/noren/internal/analytics/publicstats"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/consent/statistics"
 	"github.com/noren-web/noren/internal/contact"
+	"github.com/noren-web/noren/internal/contact/inbox"
+	"github.com/noren-web/noren/internal/dsr/requests"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/site"
@@ -104,7 +107,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		fset.Usage()
 		return errUsage
 	}
-	prefixes, err := parsePrefixes(*trusted)
+	prefixes, err := config.ParsePrefixes(*trusted)
 	if err != nil {
 		return fmt.Errorf("-trusted-proxies: %w", err)
 	}
@@ -162,6 +165,22 @@ type app struct {
 	// listener, when set, is the main listener, opened before the rest;
 	// otherwise the server opens cfg.Listen itself.
 	listener net.Listener
+
+	// What run wires, in the order it does.
+	logger   *slog.Logger
+	db       *store.DB
+	current  *manifest.Current
+	versions *policy.Versions
+	chrome   *page.Chrome // the layout of Noren's public pages
+	csp      *server.CSPSources
+	personal *personalData
+	accounts *account.Store
+	trail    *audit.Trail
+	records  *consent.Records
+	reg      *prometheus.Registry
+	live     *liveAnalytics
+	console  *admin.Console
+	anchors  *anchorer // nil without audit.anchor_key_file
 }
 
 // servingGCPercent is the garbage collector's target while serving, unless
@@ -171,12 +190,91 @@ type app struct {
 // 3 % of its throughput (docs/benchmarks.md).
 const servingGCPercent = 50
 
+// run wires everything and serves until ctx is done. On the way out the
+// server stops taking requests first, then the work begun once it listened
+// and the jobs finish their runs, then the collector writes the events it
+// accepted, and the database closes last.
 func (a *app) run(ctx context.Context, env *environment) error {
-	cfg := a.cfg
-	logger := cfg.Logger(env.stderr)
+	a.logger = a.cfg.Logger(env.stderr)
 	if _, set := envValue(env, "GOGC"); !set {
 		debug.SetGCPercent(servingGCPercent)
 	}
+	if err := a.openDatabase(ctx); err != nil {
+		return err
+	}
+	defer a.db.Close()
+	a.followManifest(ctx)
+	if err := a.openStores(ctx, env); err != nil {
+		return err
+	}
+	a.reg = prometheus.NewRegistry()
+	var err error
+	if a.chrome, err = page.NewChrome(web.Templates); err != nil {
+		return err
+	}
+	if a.live, err = startAnalytics(ctx, a.cfg, a.db, a.current, a.demo, a.reg, a.logger); err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.live.close(); err != nil {
+			a.logger.Error("analytics: stopping", "err", err)
+		}
+	}()
+	if err := a.startConsole(); err != nil {
+		return err
+	}
+	handler, err := a.routes()
+	if err != nil {
+		return err
+	}
+	if err := a.startAnchors(ctx); err != nil {
+		return err
+	}
+	stopJobs, err := a.startJobs(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
+	srv, err := a.newServer(handler)
+	if err != nil {
+		return err
+	}
+	return a.serve(ctx, env, srv)
+}
+
+// serve serves srv until ctx is done. Once srv listens it announces where,
+// and the demo stores its sample events; serve waits for that work before
+// it returns, as it uses the stores run closes after.
+func (a *app) serve(ctx context.Context, env *environment, srv *server.Server) error {
+	// The work waits for srv to listen; a server that fails to start
+	// must end the wait too.
+	ctx, cancel := context.WithCancel(ctx)
+	var started sync.WaitGroup
+	defer started.Wait()
+	defer cancel()
+	started.Go(func() {
+		select {
+		case <-srv.Ready():
+		case <-ctx.Done():
+			return
+		}
+		a.announce(ctx, env, srv)
+		a.storeSampleEvents(ctx)
+	})
+	serve := srv.Run
+	if a.listener != nil {
+		serve = func(ctx context.Context) error { return srv.Serve(ctx, a.listener, nil) }
+	}
+	if err := serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// openDatabase opens Noren's database and brings its schema up to date,
+// or checks that it is when migrate_on_start is off.
+func (a *app) openDatabase(ctx context.Context) error {
+	cfg := a.cfg
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder %s: %w", cfg.DataDir, err)
 	}
@@ -184,25 +282,46 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if cfg.MigrateOnStart {
-		applied, err := db.Migrate(ctx)
+	if err := migrateOnStart(ctx, cfg, db, a.logger); err != nil {
+		db.Close()
+		return err
+	}
+	a.db = db
+	return nil
+}
+
+// migrateOnStart applies the pending migrations of db, or with
+// migrate_on_start off refuses a database that has any.
+func migrateOnStart(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger) error {
+	if !cfg.MigrateOnStart {
+		pending, err := db.PendingMigrations(ctx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		for _, name := range applied {
-			logger.Info("applied migration", "name", name)
+		if len(pending) > 0 {
+			return fmt.Errorf("the database lacks %d migration(s) (%s); run noren migrate first", len(pending), strings.Join(pending, ", "))
 		}
-	} else if pending, err := db.PendingMigrations(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	} else if len(pending) > 0 {
-		return fmt.Errorf("the database lacks %d migration(s) (%s); run noren migrate first", len(pending), strings.Join(pending, ", "))
+		return nil
 	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range applied {
+		logger.Info("applied migration", "name", name)
+	}
+	return nil
+}
 
-	current := manifest.NewCurrent(a.manifest, a.manifestPath, logger)
-	versions := policy.NewVersions(db)
+// followManifest holds the manifest in force, and has what depends on it
+// follow its changes: the policy versions recorded, and the hosts the
+// Content-Security-Policy admits.
+func (a *app) followManifest(ctx context.Context) {
+	cfg, logger := a.cfg, a.logger
+	a.current = manifest.NewCurrent(a.manifest, a.manifestPath, logger)
+	a.versions = policy.NewVersions(a.db)
 	record := func(ctx context.Context, m *manifest.Manifest) {
-		added, err := versions.Record(ctx, m, time.Now())
+		added, err := a.versions.Record(ctx, m, time.Now())
 		if err != nil {
 			logger.Error("record policy version", "version", m.VersionLabel(), "err", err)
 			return
@@ -216,57 +335,61 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	// third-party tools, and follows the manifest when it is reloaded.
 	// Only when pages are rewritten are those tools' tags held back until
 	// consent; without it the CSP keeps every third-party host out.
-	cspSources := &server.CSPSources{}
+	a.csp = &server.CSPSources{}
 	applyCSP := func(m *manifest.Manifest) {
-		if err := cspSources.Set(consent.CSPSources(m, logger)); err != nil {
+		if err := a.csp.Set(consent.CSPSources(m, logger)); err != nil {
 			logger.Error("tool hosts refused in the Content-Security-Policy; the previous ones stay", "err", err)
 		}
 	}
 	if cfg.Site.Inject {
 		applyCSP(a.manifest)
 	}
-	current.OnChange(func(ctx context.Context, m *manifest.Manifest) {
+	a.current.OnChange(func(ctx context.Context, m *manifest.Manifest) {
 		record(ctx, m)
 		if cfg.Site.Inject {
 			applyCSP(m)
 		}
 	})
+}
 
+// openStores opens the vault and the mail, the console accounts, the audit
+// trail and the consent records.
+func (a *app) openStores(ctx context.Context, env *environment) error {
 	// The vault's keys also seal the console accounts' authenticator
 	// secrets, so they are loaded first.
-	personal, err := openPersonalData(ctx, cfg, env, db, a.demo, logger)
+	personal, err := openPersonalData(ctx, a.cfg, env, a.db, a.demo, a.logger)
 	if err != nil {
 		return err
 	}
-	accounts, err := account.NewStore(db, account.Options{Secrets: personal.keys})
-	if err != nil {
+	a.personal = personal
+	if a.accounts, err = account.NewStore(a.db, account.Options{Secrets: personal.keys}); err != nil {
 		return err
 	}
-	if err := sealTOTPSecrets(ctx, accounts, personal.keys != nil, logger); err != nil {
+	if err := sealTOTPSecrets(ctx, a.accounts, personal.keys != nil, a.logger); err != nil {
 		return err
 	}
-	trail := audit.New(db)
-	records, err := consent.NewRecords(db)
-	if err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	live, err := startAnalytics(ctx, cfg, db, current, a.demo, reg, logger)
-	if err != nil {
-		return err
-	}
-	// Stopping writes every accepted event once the server has stopped
-	// taking requests, before the database closes.
-	defer func() {
-		if err := live.close(); err != nil {
-			logger.Error("analytics: stopping", "err", err)
-		}
-	}()
+	a.trail = audit.New(a.db)
+	a.records, err = consent.NewRecords(a.db)
+	return err
+}
 
+// startConsole sets up the console.
+func (a *app) startConsole() error {
+	opt, err := a.consoleOptions()
+	if err != nil {
+		return err
+	}
+	a.console, err = admin.New(opt)
+	return err
+}
+
+// consoleOptions returns the console's options with its sections; on the
+// way it starts the data-subject requests the requests section answers.
+func (a *app) consoleOptions() (admin.Options, error) {
+	cfg, current, personal, logger := a.cfg, a.current, a.personal, a.logger
 	opt := admin.Options{
-		Accounts:         accounts,
-		Trail:            trail,
-		Consent:          records,
+		Accounts:         a.accounts,
+		Trail:            a.trail,
 		Manifest:         current.Get,
 		Templates:        web.Templates,
 		Logger:           logger,
@@ -281,112 +404,106 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		WebAuthnOrigins:  cfg.Admin.WebAuthnOrigins,
 		WebAuthnRPName:   totpIssuer(cfg, current.Get()),
 	}
+	var err error
 	if opt.Location, err = siteLocation(cfg); err != nil {
-		return err
+		return admin.Options{}, err
 	}
-	if live != nil {
-		opt.Analytics, opt.AnalyticsSites = live.store, live.sites
+	var analyticsOpt dashboard.Options
+	if a.live != nil {
+		analyticsOpt = dashboard.Options{Reader: a.live.store, Sites: a.live.sites}
 	}
+	opt.Sections = append(opt.Sections, dashboard.New(analyticsOpt))
+	inboxOpt := inbox.Options{}
 	if personal.vault != nil {
-		if opt.Inbox, err = contact.NewInbox(db, personal.vault); err != nil {
-			return err
+		if inboxOpt.Inbox, err = contact.NewInbox(a.db, personal.vault); err != nil {
+			return admin.Options{}, err
 		}
 		if personal.mail != nil {
-			opt.Mailer = personal.mail
+			inboxOpt.Mailer = personal.mail
 		}
-		if err := personal.startRequests(cfg, db, current, publicBase(cfg, a.demo), logger); err != nil {
-			return err
+		if err := personal.startRequests(cfg, a.db, current, a.chrome, publicBase(cfg, a.demo), logger); err != nil {
+			return admin.Options{}, err
 		}
-		opt.Requests = personal.requests
 	}
-	console, err := admin.New(opt)
-	if err != nil {
-		return err
-	}
-	go console.Run(ctx)
+	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}))
+	return opt, nil
+}
 
-	handler, err := a.routes(current, versions, db, console, records, live, personal, logger)
-	if err != nil {
-		return err
+// requestsSection is the console's section of data-subject requests,
+// which says so when requests are off.
+func requestsSection(personal *personalData) *requests.Pages {
+	opt := requests.Options{Requests: personal.requests}
+	if personal.mail != nil {
+		opt.Mailer = personal.mail
 	}
-	if personal.vault != nil {
-		go personal.shredExpired(ctx, trail, logger)
-	}
-	// The audit trail's head is signed at start, so that a bad anchor
-	// setting stops the server at once, and then periodically.
-	anchors, err := newAnchorer(cfg.Audit, trail, accounts, personal.mail, logger)
-	if err != nil {
-		return err
-	}
-	if anchors != nil {
-		if _, err := anchors.anchor(ctx, time.Now()); err != nil {
-			return err
-		}
-		go anchors.run(ctx, cfg.Audit.AnchorInterval)
-	}
-	serverCfg := cfg.ServerConfig()
-	serverCfg.Headers.CSPSources = cspSources
-	serverCfg.Headers.ConsolePrefix = admin.Prefix
-	if live != nil {
-		serverCfg.DataPaths = analytics.CollectorPaths()
-		serverCfg.DataHandler = live.collector.Handler()
-	}
-	srv, err := server.New(serverCfg, handler.with(reg), logger, reg)
-	if err != nil {
-		return err
-	}
+	return requests.New(opt)
+}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go current.Watch(ctx, cfg.ManifestReload, hup)
-
-	go func() {
-		select {
-		case <-srv.Ready():
-		case <-ctx.Done():
-			return
-		}
-		addr := srv.Addr().String()
-		scheme := "http"
-		if cfg.TLSEnabled() {
-			scheme = "https"
-		}
-		if a.demo {
-			if ap, err := netip.ParseAddrPort(addr); err == nil {
-				addr = fmt.Sprintf("%s:%d", demoDomain, ap.Port())
-			}
-		}
-		fmt.Fprintf(env.stdout, "Noren is serving %s://%s/\n", scheme, addr)
-		if a.demo {
-			// The demo owner's password is hashed, and the sample events
-			// generated, once the listener is up: neither delays serving.
-			owner, err := ensureDemoOwner(ctx, accounts, trail)
-			if err != nil {
-				logger.Error("demo owner", "err", err)
-			} else {
-				fmt.Fprintf(env.stdout, "Console: %s://%s/admin/\n%s", scheme, addr, owner)
-			}
-			if live != nil && a.sampleEvents > 0 {
-				go func() {
-					if err := live.sample(ctx, a.sampleEvents, logger); err != nil && ctx.Err() == nil {
-						logger.Error("demo sample events", "err", err)
-					}
-				}()
-			}
-		}
-		if env.ready != nil {
-			env.ready(srv.Addr().String())
-		}
-	}()
-	serve := srv.Run
-	if a.listener != nil {
-		serve = func(ctx context.Context) error { return srv.Serve(ctx, a.listener, nil) }
-	}
-	if err := serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
+// startAnchors signs the audit trail's head at start, so that a bad anchor
+// setting stops the server at once; a job signs it periodically after.
+func (a *app) startAnchors(ctx context.Context) error {
+	anchors, err := newAnchorer(a.cfg.Audit, a.trail, a.accounts, a.personal.mail, a.logger)
+	if err != nil || anchors == nil {
 		return err
 	}
+	if _, err := anchors.anchor(ctx, time.Now()); err != nil {
+		return err
+	}
+	a.anchors = anchors
 	return nil
+}
+
+// newServer is the HTTP server of handler: the server's middleware, the
+// analytics collector's endpoints and /metrics on the app's registry.
+func (a *app) newServer(handler routes) (*server.Server, error) {
+	serverCfg := a.cfg.ServerConfig()
+	serverCfg.Headers.CSPSources = a.csp
+	serverCfg.Headers.ConsolePrefix = admin.Prefix
+	if a.live != nil {
+		serverCfg.DataPaths = analytics.CollectorPaths()
+		serverCfg.DataHandler = a.live.collector.Handler()
+	}
+	return server.New(serverCfg, handler.with(a.reg), a.logger, a.reg)
+}
+
+// announce prints where srv, which listens, serves, and for the demo how
+// to sign in to the console.
+func (a *app) announce(ctx context.Context, env *environment, srv *server.Server) {
+	addr := srv.Addr().String()
+	scheme := "http"
+	if a.cfg.TLSEnabled() {
+		scheme = "https"
+	}
+	if a.demo {
+		if ap, err := netip.ParseAddrPort(addr); err == nil {
+			addr = fmt.Sprintf("%s:%d", demoDomain, ap.Port())
+		}
+	}
+	fmt.Fprintf(env.stdout, "Noren is serving %s://%s/\n", scheme, addr)
+	if a.demo {
+		// The demo owner's password is hashed once the listener is up, so
+		// that it does not delay serving.
+		owner, err := ensureDemoOwner(ctx, a.accounts, a.trail)
+		if err != nil {
+			a.logger.Error("demo owner", "err", err)
+		} else {
+			fmt.Fprintf(env.stdout, "Console: %s://%s/admin/\n%s", scheme, addr, owner)
+		}
+	}
+	if env.ready != nil {
+		env.ready(srv.Addr().String())
+	}
+}
+
+// storeSampleEvents has the demo store its generated analytics events, once
+// it serves so that it does not delay serving.
+func (a *app) storeSampleEvents(ctx context.Context) {
+	if !a.demo || a.live == nil || a.sampleEvents <= 0 {
+		return
+	}
+	if err := a.live.sample(ctx, a.sampleEvents, a.logger); err != nil && ctx.Err() == nil {
+		a.logger.Error("demo sample events", "err", err)
+	}
 }
 
 // routes is the application's handler before the server's middleware, with
@@ -413,59 +530,93 @@ func (r routes) with(reg *prometheus.Registry) http.Handler {
 	}))
 }
 
-func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *store.DB, console *admin.Console, records *consent.Records, live *liveAnalytics, personal *personalData, logger *slog.Logger) (routes, error) {
-	cfg := a.cfg
+// routes wires the application's handlers, step by step, onto one mux.
+func (a *app) routes() (routes, error) {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: db.Ping}))
+	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: a.db.Ping}))
+	m := a.current.Get()
+	langs, def := m.Languages, m.DefaultLang
+	if err := a.routeAssets(mux, langs, def); err != nil {
+		return routes{}, err
+	}
+	a.console.Register(mux)
+	if err := a.routePrivacy(mux); err != nil {
+		return routes{}, err
+	}
+	siteHandler, layout, err := a.routeSite(mux, langs, def)
+	if err != nil {
+		return routes{}, err
+	}
+	if err := a.routeStatistics(mux, siteHandler); err != nil {
+		return routes{}, err
+	}
+	return routes{mux: mux, metrics: a.cfg.HTTP.MetricsAllow, layout: layout}, nil
+}
 
+// routeAssets serves Noren's own scripts, styles and images under /noren/.
+func (a *app) routeAssets(mux *http.ServeMux, langs []string, def string) error {
 	static, err := fs.Sub(web.Static, "static")
 	if err != nil {
-		return routes{}, err
+		return err
 	}
-	langs := current.Get().Languages
-	def := current.Get().DefaultLang
-	assets, err := site.NewStatic(static, site.Options{Languages: langs, DefaultLanguage: def, Logger: logger})
+	assets, err := site.NewStatic(static, site.Options{Languages: langs, DefaultLanguage: def, Logger: a.logger})
 	if err != nil {
-		return routes{}, err
+		return err
 	}
 	mux.Handle("GET /noren/", http.StripPrefix("/noren", assets))
+	return nil
+}
 
-	console.Register(mux)
-
-	zone, err := siteLocation(a.cfg)
+// routePrivacy serves the privacy layer's public pages and endpoints: the
+// consent choices, the analytics collector, the contact forms, the
+// data-subject requests and the policies.
+func (a *app) routePrivacy(mux *http.ServeMux) error {
+	cfg, current, logger := a.cfg, a.current, a.logger
+	zone, err := siteLocation(cfg)
 	if err != nil {
-		return routes{}, err
+		return err
 	}
-	choices, err := consent.NewHandler(consent.Options{Manifest: current.Get, Records: records, Templates: web.Templates, Logger: logger, Location: zone})
+	choices, err := consent.NewHandler(consent.Options{Manifest: current.Get, Records: a.records, Chrome: a.chrome, Logger: logger, Location: zone})
 	if err != nil {
-		return routes{}, err
+		return err
 	}
 	choices.Register(mux)
-	if live != nil {
-		live.collector.Register(mux)
+	if a.live != nil {
+		a.live.collector.Register(mux)
 	}
 	base := publicBase(cfg, a.demo)
-	if err := personal.registerContact(mux, cfg, db, current, base, logger); err != nil {
-		return routes{}, err
+	if err := a.personal.registerContact(mux, cfg, a.db, current, a.chrome, base, logger); err != nil {
+		return err
 	}
-	if personal.requests != nil {
-		personal.requests.Register(mux)
+	if a.personal.requests != nil {
+		a.personal.requests.Register(mux)
 	}
-
-	policy.NewHandler(policy.Options{
+	policies, err := policy.NewHandler(policy.Options{
 		Manifest:   current.Get,
-		Versions:   versions,
+		Chrome:     a.chrome,
+		Versions:   a.versions,
 		ChoicesURL: consent.ChoicesPath,
 		Location:   zone,
 		Logger:     logger,
-	}).Register(mux)
+	})
+	if err != nil {
+		return err
+	}
+	policies.Register(mux)
+	return nil
+}
 
+// routeSite serves the site itself at /, and /favicon.ico for a site that
+// has none. It returns the site's handler and the layout Noren's own pages
+// take from the site.
+func (a *app) routeSite(mux *http.ServeMux, langs []string, def string) (http.Handler, *site.SiteLayout, error) {
+	cfg := a.cfg
 	opt := site.Options{
 		Languages:       langs,
 		DefaultLanguage: def,
 		Nonce:           server.Nonce,
 		BlockInlineCode: cfg.HTTP.InlineCode == config.InlineCodeBlock,
-		Logger:          logger,
+		Logger:          a.logger,
 		Proxy: site.ProxyOptions{
 			DialTimeout:           cfg.Proxy.DialTimeout,
 			ResponseHeaderTimeout: cfg.Proxy.ResponseHeaderTimeout,
@@ -477,8 +628,9 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 	// home page is, and the page whose layout its own pages take.
 	origin := site.FolderOrigin(a.siteFS)
 	if a.upstream != nil {
+		var err error
 		if origin, err = site.UpstreamOrigin(a.upstream, opt.Proxy); err != nil {
-			return routes{}, err
+			return nil, nil, err
 		}
 	}
 	opt.Homes = site.NewHomes(origin, langs, def)
@@ -489,129 +641,120 @@ func (a *app) routes(current *manifest.Current, versions *policy.Versions, db *s
 		Page:      cfg.Site.LayoutPage,
 		Main:      cfg.Site.LayoutMain,
 		Nonce:     server.Nonce,
-		Logger:    logger,
+		Logger:    a.logger,
 	})
 	if err != nil {
-		return routes{}, err
+		return nil, nil, err
 	}
-	if cfg.Site.Inject {
-		opt.Injection.Head = func(r *http.Request, lang, nonce string) string {
-			m := current.Get()
-			return headSnippet(m, lang) + live.trackerHead(m, nonce)
-		}
-		// The consent script comes before the page's first script, so that
-		// it holds gated tags and sets Consent Mode's defaults before any
-		// of the page's own scripts run.
-		opt.Injection.HeadStart = func(r *http.Request, lang, nonce string) string {
-			config, err := consent.PageConfig(current.Get(), lang, consent.GPC(r))
-			if err != nil {
-				logger.Error("consent page configuration", "err", err)
-				return ""
-			}
-			return consentSnippet(config, nonce)
-		}
-		opt.Injection.StartTags = []site.TagRewriter{consent.BlockRewriter(current.Get), consent.ShareRewriter()}
-		// The consent configuration in the head tells whether the request
-		// carried a GPC signal, so a copy kept from without one must not be
-		// confirmed for a request with one, nor the other way round.
-		// The no-JavaScript pixel is there only for visitors counted.
-		// Every page view asks, and reading the build information is slow.
-		version := versionString()
-		opt.Injection.Fingerprint = func(r *http.Request) string {
-			m := current.Get()
-			return fmt.Sprintf("%s %s gpc=%t counted=%t", version, m.Hash(), consent.GPC(r), live.counts(m, r))
-		}
-		links := func(*http.Request, string) string { return "" }
-		if cfg.Site.Footer != config.FooterOff {
-			if links, err = site.FooterLinks(langs, true, opt.Homes); err != nil {
-				return routes{}, err
-			}
-		}
-		opt.Injection.Footer = func(r *http.Request, lang string) string {
-			return links(r, lang) + live.pixel(current.Get(), r)
-		}
-	}
-	var siteHandler http.Handler
-	if a.upstream != nil {
-		siteHandler, err = site.NewProxy(a.upstream, opt)
-	} else {
-		siteHandler, err = site.NewStatic(a.siteFS, opt)
-	}
+	siteHandler, err := a.siteHandler(opt)
 	if err != nil {
-		return routes{}, err
-	}
-	if cfg.Site.Inject {
-		// Pages carry the banner's configuration, which depends on the
-		// request's Global Privacy Control signal; shared caches must keep
-		// the two answers apart.
-		inner := siteHandler
-		siteHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Add("Vary", "Sec-GPC")
-			inner.ServeHTTP(w, r)
-		})
+		return nil, nil, err
 	}
 	mux.Handle("/", siteHandler)
 	icon, err := fs.ReadFile(web.Static, "static/favicon.svg")
 	if err != nil {
-		return routes{}, err
+		return nil, nil, err
 	}
 	mux.Handle("GET /favicon.ico", faviconHandler(siteHandler, icon))
-	if live != nil {
-		stats, err := publicstats.New(publicstats.Options{
-			Reader:      live.store,
-			Site:        live.sites[0],
-			Location:    live.location,
-			Manifest:    current.Get,
-			Templates:   web.Templates,
-			Logger:      logger,
-			Unpublished: siteHandler,
-		})
-		if err != nil {
-			return routes{}, err
+	return siteHandler, layout, nil
+}
+
+// siteHandler serves the site's pages from its folder or its upstream,
+// with Noren's additions when site.inject is on.
+func (a *app) siteHandler(opt site.Options) (http.Handler, error) {
+	inject := a.cfg.Site.Inject
+	if inject {
+		var err error
+		if opt.Injection, err = a.injection(opt.Languages, opt.Homes); err != nil {
+			return nil, err
 		}
-		stats.Register(mux)
 	}
-	return routes{mux: mux, metrics: cfg.HTTP.MetricsAllow, layout: layout}, nil
-}
-
-// headSnippet is what Noren adds to the head of every site page: the
-// machine-readable links to the policies in force and their version.
-func headSnippet(m *manifest.Manifest, lang string) string {
-	return fmt.Sprintf(`<link rel="privacy-policy" href="/%s/privacy"><meta name="noren-policy-version" content="%s">`,
-		lang, html.EscapeString(m.VersionLabel()))
-}
-
-// consentSnippet loads the consent banner on a page: its stylesheet, the
-// page's configuration as inert JSON, and the script, which runs at once
-// (not deferred) so that it holds gated tags before the page's own scripts
-// run.
-func consentSnippet(config []byte, nonce string) string {
-	return `<link rel="stylesheet" href="/noren/consent.css"><script id="noren-consent-config" type="application/json">` +
-		string(config) + `</script><script src="/noren/consent.js" nonce="` + html.EscapeString(nonce) + `"></script>`
-}
-
-func parsePrefixes(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if !strings.Contains(part, "/") {
-			addr, err := netip.ParseAddr(part)
-			if err != nil {
-				return nil, fmt.Errorf("bad address or CIDR %q", part)
-			}
-			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
-			continue
-		}
-		p, err := netip.ParsePrefix(part)
-		if err != nil {
-			return nil, fmt.Errorf("bad CIDR %q", part)
-		}
-		out = append(out, p.Masked())
+	var h http.Handler
+	var err error
+	if a.upstream != nil {
+		h, err = site.NewProxy(a.upstream, opt)
+	} else {
+		h, err = site.NewStatic(a.siteFS, opt)
 	}
-	return out, nil
+	if err != nil || !inject {
+		return h, err
+	}
+	// Pages carry the banner's configuration, which depends on the
+	// request's Global Privacy Control signal; shared caches must keep
+	// the two answers apart.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Sec-GPC")
+		h.ServeHTTP(w, r)
+	}), nil
+}
+
+// routeStatistics serves the public statistics when analytics is on; the
+// site answers for them while they are unpublished.
+func (a *app) routeStatistics(mux *http.ServeMux, siteHandler http.Handler) error {
+	live := a.live
+	if live == nil {
+		return nil
+	}
+	stats, err := publicstats.New(publicstats.Options{
+		Reader:      live.store,
+		Site:        live.sites[0],
+		Location:    live.location,
+		Manifest:    a.current.Get,
+		Chrome:      a.chrome,
+		Logger:      a.logger,
+		Unpublished: siteHandler,
+	})
+	if err != nil {
+		return err
+	}
+	stats.Register(mux)
+	return nil
+}
+
+// injection is what Noren adds to the site's HTML pages: the policy links,
+// the consent banner and the tracker in the head, the holding back of
+// tools' tags until consent, and the footer links and the no-JavaScript
+// pixel at the end.
+func (a *app) injection(langs []string, homes *site.Homes) (site.Injection, error) {
+	current, live, logger := a.current, a.live, a.logger
+	var inj site.Injection
+	inj.Head = func(r *http.Request, lang, nonce string) string {
+		m := current.Get()
+		return policy.HeadLinks(m, lang) + live.trackerHead(m, nonce)
+	}
+	// The consent script comes before the page's first script, so that
+	// it holds gated tags and sets Consent Mode's defaults before any
+	// of the page's own scripts run.
+	inj.HeadStart = func(r *http.Request, lang, nonce string) string {
+		snippet, err := consent.Snippet(current.Get(), lang, consent.GPC(r), nonce)
+		if err != nil {
+			logger.Error("consent page configuration", "err", err)
+			return ""
+		}
+		return snippet
+	}
+	inj.StartTags = []site.TagRewriter{consent.BlockRewriter(current.Get), consent.ShareRewriter()}
+	// The consent configuration in the head tells whether the request
+	// carried a GPC signal, so a copy kept from without one must not be
+	// confirmed for a request with one, nor the other way round.
+	// The no-JavaScript pixel is there only for visitors counted.
+	// Every page view asks, and reading the build information is slow.
+	version := versionString()
+	inj.Fingerprint = func(r *http.Request) string {
+		m := current.Get()
+		return fmt.Sprintf("%s %s gpc=%t counted=%t", version, m.Hash(), consent.GPC(r), live.counts(m, r))
+	}
+	links := func(*http.Request, string) string { return "" }
+	if a.cfg.Site.Footer != config.FooterOff {
+		var err error
+		if links, err = site.FooterLinks(langs, true, homes); err != nil {
+			return site.Injection{}, err
+		}
+	}
+	inj.Footer = func(r *http.Request, lang string) string {
+		return links(r, lang) + live.pixel(current.Get(), r)
+	}
+	return inj, nil
 }
 
 // demoOwnerEmail is the owner account noren demo creates.

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/noren-web/noren/internal/analytics"
+	"github.com/noren-web/noren/internal/analytics/clickhouse"
 	"github.com/noren-web/noren/internal/analytics/enrich"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
@@ -39,9 +40,9 @@ type liveAnalytics struct {
 	closers []func() error
 }
 
-// startAnalytics opens the configured analytics store, starts its
-// maintenance and retention, and the collector. It returns nil when
-// analytics is off or no site domain is configured.
+// startAnalytics opens the configured analytics store and starts the
+// collector; the store's rollups and retention are jobs (see startJobs).
+// It returns nil when analytics is off or no site domain is configured.
 func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, current *manifest.Current, local bool, reg prometheus.Registerer, logger *slog.Logger) (*liveAnalytics, error) {
 	if !cfg.Analytics.Enabled {
 		return nil, nil
@@ -82,9 +83,7 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 		// analytics nothing is kept, and with one that needs consent,
 		// only the events of visitors who gave it.
 		Allow: func(r *http.Request) bool {
-			m := current.Get()
-			t := analytics.Tool(m)
-			return t != nil && consent.AllowedFor(m, r, t.ID, time.Now())
+			return consent.AnalyticsAllowed(current.Get(), r, time.Now())
 		},
 	}
 	if path := cfg.Analytics.CountriesDB; path != "" {
@@ -103,11 +102,6 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 		return nil, err
 	}
 	live.collector = collector
-
-	go st.Maintain(ctx, time.Minute, logger)
-	if keep := cfg.Analytics.RawRetention; keep > 0 {
-		go retainEvents(ctx, st, keep, logger)
-	}
 	ok = true
 	return live, nil
 }
@@ -209,7 +203,7 @@ func openAnalyticsDB(ctx context.Context, cfg *config.Config, main *store.DB, lo
 func openAnalyticsStore(ctx context.Context, cfg *config.Config, main *store.DB, logger *slog.Logger) (analytics.Store, func() error, error) {
 	switch cfg.Analytics.Backend {
 	case "clickhouse":
-		s, err := analytics.NewClickHouseStore(ctx, cfg.Analytics.ClickHouseURL)
+		s, err := clickhouse.Open(ctx, cfg.Analytics.ClickHouseURL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("analytics: %w", err)
 		}
@@ -228,25 +222,28 @@ func openAnalyticsStore(ctx context.Context, cfg *config.Config, main *store.DB,
 	}
 }
 
-// retainEvents deletes raw events older than keep, at start and then
-// hourly.
-func retainEvents(ctx context.Context, st analytics.Store, keep time.Duration, logger *slog.Logger) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		n, err := st.Retain(ctx, time.Now().Add(-keep))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.Error("analytics retention failed", "err", err)
-		case n > 0:
-			logger.Info("analytics raw events past retention deleted", "events", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// rollup brings the store's rollups up to now; it is run every minute.
+// A rollup that stopped at its time budget is not a failure: the next run
+// goes on from there.
+func (l *liveAnalytics) rollup(ctx context.Context, logger *slog.Logger) error {
+	err := l.store.Rollup(ctx, time.Now())
+	if errors.Is(err, analytics.ErrRollupUnfinished) {
+		logger.Info("analytics rollup is behind; it goes on at the next run")
+		return nil
 	}
+	return err
+}
+
+// retain deletes the raw events older than keep; it is run hourly.
+func (l *liveAnalytics) retain(ctx context.Context, keep time.Duration, logger *slog.Logger) error {
+	n, err := l.store.Retain(ctx, time.Now().Add(-keep))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		logger.Info("analytics raw events past retention deleted", "events", n)
+	}
+	return nil
 }
 
 // close writes every accepted event, then closes the store. It is called
@@ -291,11 +288,7 @@ func (l *liveAnalytics) pixel(m *manifest.Manifest, r *http.Request) string {
 
 // counts reports whether the visitor making r is counted.
 func (l *liveAnalytics) counts(m *manifest.Manifest, r *http.Request) bool {
-	if l == nil {
-		return false
-	}
-	t := analytics.Tool(m)
-	return t != nil && consent.AllowedFor(m, r, t.ID, time.Now())
+	return l != nil && consent.AnalyticsAllowed(m, r, time.Now())
 }
 
 // sample stores n generated events of the last 60 days for the first site

@@ -18,9 +18,9 @@ import (
 	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
-	"github.com/noren-web/noren/web"
 )
 
 // mailer sends e-mail: an SMTP sender, or the demo's outbox folder.
@@ -123,41 +123,45 @@ func envValue(env *environment, name string) (string, bool) {
 	return "", false
 }
 
-// shredExpired destroys the records past their retention, at start and
-// then every hour, and records each in the audit trail.
-func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail, logger *slog.Logger) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		if pd.requests != nil {
-			if _, err := pd.requests.ExpireUnverified(ctx); err != nil && ctx.Err() == nil {
-				logger.Error("expire unconfirmed data-subject requests", "err", err)
-			}
-		}
-		shredded, err := pd.vault.ShredExpired(ctx, time.Now())
-		if err != nil && ctx.Err() == nil {
-			logger.Error("vault retention", "err", err)
-		}
-		for _, m := range shredded {
-			_, err := trail.Append(ctx, audit.Entry{Actor: "system", Role: "system", Action: "vault.retention",
-				Object: m.Form + "/" + m.ID, Outcome: audit.OK,
-				Detail: map[string]string{"kind": m.Kind, "expired": m.Expires.UTC().Format(time.RFC3339)}})
-			if err != nil && ctx.Err() == nil {
-				logger.Error("audit vault retention", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+// shredExpired expires the data-subject requests never confirmed and
+// destroys the records past their retention, recording each in the audit
+// trail; it is run hourly.
+func (pd *personalData) shredExpired(ctx context.Context, trail *audit.Trail) error {
+	var errs []error
+	if pd.requests != nil {
+		if _, err := pd.requests.ExpireUnverified(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("expire unconfirmed data-subject requests: %w", err))
 		}
 	}
+	shredded, err := pd.vault.ShredExpired(ctx, time.Now())
+	if err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, auditShredded(ctx, trail, shredded))
+	return errors.Join(errs...)
+}
+
+// auditShredded records the shredding of records in the audit trail. The
+// records are gone whether or not the server is stopping, so their entries
+// are written even when ctx has been cancelled.
+func auditShredded(ctx context.Context, trail *audit.Trail, shredded []vault.Meta) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	for _, m := range shredded {
+		_, err := trail.Append(ctx, audit.Entry{Actor: "system", Role: "system", Action: "vault.retention",
+			Object: m.Form + "/" + m.ID, Outcome: audit.OK,
+			Detail: map[string]string{"kind": m.Kind, "expired": m.Expires.UTC().Format(time.RFC3339)}})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit the shredding of %s/%s: %w", m.Form, m.ID, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // startRequests sets up data-subject requests, which need the vault, and
 // mail to confirm the person's address; the routes serve their pages and
 // the console answers them.
-func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current *manifest.Current, base string, logger *slog.Logger) error {
+func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current *manifest.Current, chrome *page.Chrome, base string, logger *slog.Logger) error {
 	if pd.vault == nil || pd.mail == nil {
 		if pd.vault != nil {
 			logger.Warn("no mail server (smtp.host): data-subject requests are off, as they confirm the person's address by e-mail")
@@ -165,13 +169,13 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 		return nil
 	}
 	h, err := dsr.New(dsr.Options{
-		DB:        db,
-		Vault:     pd.vault,
-		Mailer:    pd.mail,
-		Manifest:  current.Get,
-		Templates: web.Templates,
-		Logger:    logger,
-		Secret:    pd.keys.Derive("request links"),
+		DB:       db,
+		Vault:    pd.vault,
+		Mailer:   pd.mail,
+		Manifest: current.Get,
+		Chrome:   chrome,
+		Logger:   logger,
+		Secret:   pd.keys.Derive("request links"),
 		// Links in e-mail name the configured site, never the Host the
 		// request happened to carry.
 		BaseURL:  func(*http.Request) string { return base },
@@ -186,7 +190,7 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 
 // registerContact serves the manifest's contact forms, telling the staff
 // of contact.notify of each submission. It does nothing without a vault.
-func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, db *store.DB, current *manifest.Current, base string, logger *slog.Logger) error {
+func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, db *store.DB, current *manifest.Current, chrome *page.Chrome, base string, logger *slog.Logger) error {
 	if pd.vault == nil {
 		return nil
 	}
@@ -194,7 +198,7 @@ func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, 
 		DB:         db,
 		Vault:      pd.vault,
 		Manifest:   current.Get,
-		Templates:  web.Templates,
+		Chrome:     chrome,
 		Logger:     logger,
 		Secret:     pd.keys.Derive("contact challenges"),
 		ConsoleURL: func(string) string { return base + "/admin/inbox" },

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // apiUser is an account as the API shows it: never a secret or a hash.
@@ -28,7 +29,7 @@ func optionalTime(t time.Time) *time.Time {
 	return &t
 }
 
-func (c *Console) apiMe(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) apiMe(w http.ResponseWriter, r *http.Request, rq *Request) {
 	u := rq.user
 	writeJSON(w, http.StatusOK, map[string]any{
 		"account": u.Email,
@@ -37,10 +38,10 @@ func (c *Console) apiMe(w http.ResponseWriter, r *http.Request, rq *request) {
 	})
 }
 
-func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, rq *Request) {
 	users, err := c.accounts.List(r.Context())
 	if err != nil {
-		c.internal(w, r, rq, "list accounts", err)
+		c.Internal(w, r, rq, "list accounts", err)
 		return
 	}
 	now := c.now()
@@ -55,38 +56,20 @@ func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) 
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
 
-func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) {
-	f, _, err := readAuditFilter(r, c.location())
+func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, rq *Request) {
+	f, _, err := readAuditFilter(r, c.Location())
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, translate("en", err.Error()))
+		writeJSONError(w, http.StatusBadRequest, i18n.T(i18n.English, err.Error()))
 		return
 	}
 	f.Limit = 500
 	entries, err := c.trail.List(r.Context(), f)
 	if err != nil {
-		c.internal(w, r, rq, "read audit trail", err)
+		c.Internal(w, r, rq, "read audit trail", err)
 		return
 	}
 	if entries == nil {
 		entries = []audit.Entry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
-}
-
-func (c *Console) apiForms(w http.ResponseWriter, r *http.Request, rq *request) {
-	forms := formsFor(c.opt.Manifest(), rq.user, rq.lang)
-	if forms == nil {
-		forms = []formView{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"forms": forms})
-}
-
-func (c *Console) apiForm(w http.ResponseWriter, r *http.Request, rq *request) {
-	m := c.opt.Manifest()
-	cp := m.CollectionPoint(r.PathValue("form"))
-	if cp == nil {
-		writeJSONError(w, http.StatusNotFound, "no such form")
-		return
-	}
-	writeJSON(w, http.StatusOK, describeForm(m, cp, rq.lang))
 }

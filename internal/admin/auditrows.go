@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
 )
 
@@ -27,7 +28,7 @@ type auditRow struct {
 
 // auditTable is what the audit-table partial reads.
 type auditTable struct {
-	Page page
+	Page Page
 	Rows []auditRow
 }
 
@@ -57,8 +58,8 @@ func auditAction(lang, action string) string {
 }
 
 func auditRole(lang, role string) string {
-	if hasMessage("role." + role) {
-		return translate(lang, "role."+role)
+	if i18n.Default().Has("role." + role) {
+		return i18n.T(i18n.Lang(lang), "role."+role)
 	}
 	return translateOr(lang, "audit.role."+role, role)
 }
@@ -67,7 +68,7 @@ func auditRole(lang, role string) string {
 // address, and an API token's call names the token too.
 func auditActor(lang, actor string) string {
 	if who, hint, ok := strings.Cut(actor, " (token "); ok && strings.HasSuffix(hint, ")") {
-		return translate(lang, "audit.actor.token", who, strings.TrimSuffix(hint, ")"))
+		return i18n.T(i18n.Lang(lang), "audit.actor.token", who, strings.TrimSuffix(hint, ")"))
 	}
 	return translateOr(lang, "audit.actor."+actor, actor)
 }
@@ -89,8 +90,8 @@ func auditPurpose(lang string, m *manifest.Manifest, id string) string {
 // translateOr translates key, or returns fallback when the catalogue has
 // no such message.
 func translateOr(lang, key, fallback string) string {
-	if !hasMessage(key) {
+	if !i18n.Default().Has(key) {
 		return fallback
 	}
-	return translate(lang, key)
+	return i18n.T(i18n.Lang(lang), key)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/timefmt"
 )
 
@@ -69,19 +70,19 @@ func readAuditFilter(r *http.Request, loc *time.Location) (audit.Filter, auditFi
 	return f, form, nil
 }
 
-func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.showAudit(w, r, rq, nil)
 }
 
-func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *request, verified *audit.Report) {
+func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *Request, verified *audit.Report) {
 	ctx := r.Context()
-	f, form, err := readAuditFilter(r, c.location())
-	zone := timefmt.Zone(rq.lang, c.location(), c.now())
+	f, form, err := readAuditFilter(r, c.Location())
+	zone := timefmt.Zone(string(rq.lang), c.Location(), c.now())
 	if err != nil {
-		p := c.pageFor(r, rq, "audit.title")
-		p.Errors = []string{translate(rq.lang, err.Error())}
+		p := c.PageFor(r, rq, "audit.title")
+		p.Errors = []string{i18n.T(rq.lang, err.Error())}
 		p.Body = auditView{Filter: form, Zone: zone}
-		c.write(w, http.StatusBadRequest, "audit", p)
+		c.Write(w, http.StatusBadRequest, "audit", p)
 		return
 	}
 	f.Limit = auditPageSize
@@ -93,12 +94,12 @@ func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *request,
 		}
 	}
 	if err != nil {
-		c.internal(w, r, rq, "read audit trail", err)
+		c.Internal(w, r, rq, "read audit trail", err)
 		return
 	}
-	v.Rows = auditRows(rq.lang, c.opt.Manifest(), v.Entries)
+	v.Rows = auditRows(string(rq.lang), c.opt.Manifest(), v.Entries)
 	for _, a := range actions {
-		v.Actions = append(v.Actions, option{Value: a, Label: auditAction(rq.lang, a), Selected: a == form.Action})
+		v.Actions = append(v.Actions, option{Value: a, Label: auditAction(string(rq.lang), a), Selected: a == form.Action})
 	}
 	if len(v.Entries) == auditPageSize {
 		q := url.Values{}
@@ -110,14 +111,14 @@ func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *request,
 		q.Set("before", strconv.FormatInt(v.Entries[len(v.Entries)-1].Seq, 10))
 		v.Older = "/admin/audit?" + q.Encode()
 	}
-	c.render(w, r, rq, http.StatusOK, "audit", "audit.title", v)
+	c.Render(w, r, rq, http.StatusOK, "audit", "audit.title", v)
 }
 
-func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
-	f, form, err := readAuditFilter(r, c.location())
+	f, form, err := readAuditFilter(r, c.Location())
 	if err != nil {
-		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
+		c.Fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
 		return
 	}
 	f.BeforeSeq = 0
@@ -126,7 +127,7 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, rq *reques
 	e := rq.entry("audit.export", "audit", audit.OK)
 	e.Detail = map[string]string{"actor": form.Actor, "action": form.Action, "object": form.Object, "outcome": form.Outcome, "since": form.Since, "until": form.Until}
 	if _, err := c.trail.Append(ctx, e); err != nil {
-		c.internal(w, r, rq, "audit the export", err)
+		c.Internal(w, r, rq, "audit the export", err)
 		return
 	}
 	name := "noren-audit-" + c.now().UTC().Format("20060102-150405") + ".jsonl"
@@ -137,10 +138,10 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 }
 
-func (c *Console) auditVerify(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) auditVerify(w http.ResponseWriter, r *http.Request, rq *Request) {
 	rep, err := c.trail.Verify(r.Context(), nil)
 	if err != nil {
-		c.internal(w, r, rq, "verify audit trail", err)
+		c.Internal(w, r, rq, "verify audit trail", err)
 		return
 	}
 	outcome := audit.OK
@@ -149,6 +150,6 @@ func (c *Console) auditVerify(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	e := rq.entry("audit.verify", "audit", outcome)
 	e.Detail = map[string]string{"entries": itoa(rep.Entries), "head": rep.Head.String()}
-	c.record(r.Context(), e)
+	c.Record(r.Context(), e)
 	c.showAudit(w, r, rq, &rep)
 }

@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
 
@@ -63,8 +64,8 @@ var namesInJapanese = []string{"noren", "json", "lines", "sha", "csv", "api", "y
 // the names a Japanese page keeps.
 func englishWords() map[string]bool {
 	words := map[string]bool{}
-	for _, m := range messages {
-		for _, w := range asciiWord.FindAllString(m[0], -1) {
+	for _, key := range i18n.Default().Keys() {
+		for _, w := range asciiWord.FindAllString(i18n.T(i18n.English, key), -1) {
 			words[strings.ToLower(w)] = true
 		}
 	}
@@ -82,10 +83,10 @@ func englishWords() map[string]bool {
 func TestAuditPageInJapanese(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	ctx := context.Background()
-	owner := h.addUser("owner@example.jp", account.Owner)
-	purpose := h.console.opt.Manifest().Purposes[0].ID
+	owner := h.AddUser("owner@example.jp", account.Owner)
+	purpose := h.Manifest.Purposes[0].ID
 	var actions []string
-	for key := range messages {
+	for _, key := range i18n.Default().Keys() {
 		if a, ok := strings.CutPrefix(key, "audit.event."); ok {
 			actions = append(actions, a)
 		}
@@ -104,30 +105,30 @@ func TestAuditPageInJapanese(t *testing.T) {
 		case 1:
 			e.Purpose = "disclosure-answer"
 		}
-		if _, err := h.trail.Append(ctx, e); err != nil {
+		if _, err := h.Trail.Append(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b := h.signedInAs(owner, "ja")
+	b := inLang(h, owner, "ja")
 	pages := map[string]string{}
 	for _, path := range []string{"/admin/audit", "/admin/audit?outcome=denied", "/admin/", "/admin/audit?since=bad"} {
-		resp := b.get(path)
-		if resp.status != http.StatusOK && resp.status != http.StatusBadRequest {
-			t.Fatalf("%s: status %d", path, resp.status)
+		resp := b.Get(path)
+		if resp.Status != http.StatusOK && resp.Status != http.StatusBadRequest {
+			t.Fatalf("%s: status %d", path, resp.Status)
 		}
-		pages[path] = resp.body
+		pages[path] = resp.Body
 	}
-	verified := b.post("/admin/audit/verify", nil)
-	if verified.status != http.StatusOK {
-		t.Fatalf("verify: status %d", verified.status)
+	verified := b.Post("/admin/audit/verify", nil)
+	if verified.Status != http.StatusOK {
+		t.Fatalf("verify: status %d", verified.Status)
 	}
-	pages["verify"] = verified.body
+	pages["verify"] = verified.Body
 
 	english := englishWords()
 	for path, body := range pages {
 		text := emailOrNet.ReplaceAllString(shownText(t, body), " ")
 		for _, id := range messageID.FindAllString(text, -1) {
-			if hasMessage(id) || slices.Contains(actions, id) || strings.HasPrefix(id, "audit.") {
+			if i18n.Default().Has(id) || slices.Contains(actions, id) || strings.HasPrefix(id, "audit.") {
 				t.Errorf("%s shows the message id or action code %q", path, id)
 			}
 		}

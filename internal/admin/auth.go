@@ -9,6 +9,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/server"
 )
 
@@ -16,26 +17,27 @@ import (
 // it is Secure, for path / and without a Domain, so no other host or path
 // can plant or read it.
 const (
-	sessionCookie = "__Host-noren_session"
+	// SessionCookie carries a console session's id.
+	SessionCookie = "__Host-noren_session"
 	// loginCookie carries the sign-in form's CSRF token before there is a
 	// session (double-submit).
 	loginCookie = "__Host-noren_login"
 )
 
-// request is what the guard learned about a request, handed to handlers.
-type request struct {
+// Request is what the guard learned about a Request, handed to handlers.
+type Request struct {
 	user    account.User
 	role    account.Role // the token's role for API calls
 	session account.Session
 	token   account.Token
-	lang    string
+	lang    i18n.Lang
 	addr    string // masked client address, for the audit trail
 	// loginCSRF is the sign-in form's token on public pages.
 	loginCSRF string
 }
 
 // actor names the caller in the audit trail.
-func (rq *request) actor() string {
+func (rq *Request) actor() string {
 	if rq.token.ID != 0 {
 		return rq.user.Email + " (token " + rq.token.Hint + ")"
 	}
@@ -43,12 +45,12 @@ func (rq *request) actor() string {
 }
 
 // entry starts an audit entry for the caller.
-func (rq *request) entry(action, object string, outcome audit.Outcome) audit.Entry {
+func (rq *Request) entry(action, object string, outcome audit.Outcome) audit.Entry {
 	return audit.Entry{Actor: rq.actor(), Role: string(rq.role), Action: action, Object: object, Outcome: outcome, Address: rq.addr}
 }
 
 // csrfToken is the token forms on this page must send back.
-func (rq *request) csrfToken() string {
+func (rq *Request) csrfToken() string {
 	if rq.session.CSRF != "" {
 		return rq.session.CSRF
 	}
@@ -65,14 +67,14 @@ func (c *Console) guard(rt route) http.Handler {
 		if c.passkeys != nil {
 			allowPasskeys(h)
 		}
-		rq := &request{addr: server.MaskAddr(server.ClientAddr(r))}
+		rq := &Request{addr: server.MaskAddr(server.ClientAddr(r))}
 		rq.lang = c.lang(r, "")
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if unsafe && rt.Access != API {
 			// Browsers say where a request comes from; a cross-site form
 			// post is refused before any token is looked at.
 			if err := c.crossSite.Check(r); err != nil {
-				c.fail(w, r, rq, http.StatusForbidden, "error.cross_site")
+				c.Fail(w, r, rq, http.StatusForbidden, "error.cross_site")
 				return
 			}
 		}
@@ -92,8 +94,8 @@ func (c *Console) guard(rt route) http.Handler {
 		}
 		if rt.Access == Signed || rt.Access == API {
 			if !rq.role.Can(rt.Permission) || (rt.FormScoped && !rq.user.MayHandleForm(r.PathValue("form"))) {
-				c.record(r.Context(), rq.entry("access.denied", r.Method+" "+r.URL.Path, audit.Denied))
-				c.fail(w, r, rq, http.StatusForbidden, "error.forbidden")
+				c.Record(r.Context(), rq.entry("access.denied", r.Method+" "+r.URL.Path, audit.Denied))
+				c.Fail(w, r, rq, http.StatusForbidden, "error.forbidden")
 				return
 			}
 		}
@@ -104,11 +106,11 @@ func (c *Console) guard(rt route) http.Handler {
 // publicRequest prepares a sign-in page: the double-submit CSRF cookie is
 // set on GET and checked on POST, against the form field or, for the
 // passkey script's JSON, the X-CSRF-Token header.
-func (c *Console) publicRequest(w http.ResponseWriter, r *http.Request, rq *request, unsafe bool) bool {
+func (c *Console) publicRequest(w http.ResponseWriter, r *http.Request, rq *Request, unsafe bool) bool {
 	cookie, err := r.Cookie(loginCookie)
 	if unsafe {
 		if err != nil || !sameToken(cookie.Value, csrfValue(r)) {
-			c.fail(w, r, rq, http.StatusForbidden, "error.csrf_login")
+			c.Fail(w, r, rq, http.StatusForbidden, "error.csrf_login")
 			return false
 		}
 		rq.loginCSRF = cookie.Value
@@ -124,7 +126,7 @@ func (c *Console) publicRequest(w http.ResponseWriter, r *http.Request, rq *requ
 }
 
 // apiRequest authenticates an API call by its bearer token.
-func (c *Console) apiRequest(w http.ResponseWriter, r *http.Request, rq *request) bool {
+func (c *Console) apiRequest(w http.ResponseWriter, r *http.Request, rq *Request) bool {
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="noren"`)
@@ -152,11 +154,11 @@ func (c *Console) apiRequest(w http.ResponseWriter, r *http.Request, rq *request
 // sessionRequest authenticates a console request by its session cookie,
 // checks that the session is at the stage the route needs and, for
 // state-changing requests, the CSRF token.
-func (c *Console) sessionRequest(w http.ResponseWriter, r *http.Request, rq *request, rt route, unsafe bool) bool {
+func (c *Console) sessionRequest(w http.ResponseWriter, r *http.Request, rq *Request, rt route, unsafe bool) bool {
 	ctx := r.Context()
 	now := c.now()
 	var id string
-	if cookie, err := r.Cookie(sessionCookie); err == nil {
+	if cookie, err := r.Cookie(SessionCookie); err == nil {
 		id = cookie.Value
 	}
 	sess, err := c.accounts.Session(ctx, id, c.opt.SessionIdle, now)
@@ -166,21 +168,26 @@ func (c *Console) sessionRequest(w http.ResponseWriter, r *http.Request, rq *req
 			err = rq.user.Usable(now)
 		}
 		if err != nil {
-			_ = c.accounts.EndSession(ctx, sess.IDHash, now)
+			// The account is gone or may no longer sign in; its session
+			// ends with it. Should that fail, the session still opens
+			// nothing, as the account is checked on every request.
+			if endErr := c.accounts.EndSession(ctx, sess.IDHash, now); endErr != nil {
+				c.log.Error("end the session of an account that may not sign in", "user", sess.UserID, "err", endErr)
+			}
 		}
 	}
 	if err != nil {
 		if !errors.Is(err, account.ErrNoSession) && !errors.Is(err, account.ErrNotFound) &&
 			!errors.Is(err, account.ErrDisabled) && !errors.Is(err, account.ErrExpired) {
 			c.log.Error("load console session", "err", err)
-			c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+			c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 			return false
 		}
 		if id != "" {
-			clearCookie(w, sessionCookie)
+			clearCookie(w, SessionCookie)
 		}
 		if unsafe {
-			c.fail(w, r, rq, http.StatusUnauthorized, "error.signed_out")
+			c.Fail(w, r, rq, http.StatusUnauthorized, "error.signed_out")
 			return false
 		}
 		target := "/admin/login"
@@ -201,8 +208,8 @@ func (c *Console) sessionRequest(w http.ResponseWriter, r *http.Request, rq *req
 		// is on record like any other refusal.
 		e := rq.entry("access.denied", r.Method+" "+r.URL.Path, audit.Denied)
 		e.Detail = map[string]string{"reason": "form token"}
-		c.record(r.Context(), e)
-		c.fail(w, r, rq, http.StatusForbidden, "error.csrf")
+		c.Record(r.Context(), e)
+		c.Fail(w, r, rq, http.StatusForbidden, "error.csrf")
 		return false
 	}
 	return true

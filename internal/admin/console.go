@@ -1,10 +1,13 @@
-// Package admin is Noren's administration console at /admin/ and its JSON
-// API at /admin/api/: sign-in with a password and a second factor, the
-// accounts and their roles, sessions, API tokens, and the audit trail.
+// Package admin is the shell of Noren's administration console at /admin/
+// and its JSON API at /admin/api/: sign-in with a password and a second
+// factor, the accounts and their roles, sessions, API tokens, CSRF, the
+// policy and the audit trail, the layout and the menu. The other parts of
+// Noren add their pages as sections (Capability).
 //
-// Every route is declared once in the route table (routes.go) with the
-// permission it needs; the table is the only way a handler is reached, so
-// a route cannot exist without a rule, and the tests walk the same table.
+// Every route is declared once with the permission it needs, the shell's
+// in routes.go and the others in their sections; the console's route table
+// is built from these alone and is the only way a handler is reached, so a
+// route cannot exist without a rule, and the tests walk the same table.
 package admin
 
 import (
@@ -18,11 +21,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/account"
-	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/audit"
-	"github.com/noren-web/noren/internal/consent"
-	"github.com/noren-web/noren/internal/contact"
-	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/manifest"
 )
 
@@ -49,18 +48,10 @@ type Options struct {
 	LockoutDuration  time.Duration
 	AddressFailures  int
 	AddressWindow    time.Duration
-	// Consent holds visitors' consent records, for the statistics page;
-	// nil leaves the page empty.
-	Consent *consent.Records
-	// Analytics answers the analytics dashboard and its API; nil leaves
-	// the dashboard saying that analytics is not configured.
-	Analytics analytics.Reader
-	// AnalyticsSites are the site domains the dashboard offers, the
-	// default first.
-	AnalyticsSites []string
-	// Location is the site's time zone: the dashboard and the consent
-	// statistics count their days and months in it, and every time the
-	// console shows is written in it, the zone named. nil means UTC.
+	// Location is the site's time zone: sections such as the analytics
+	// dashboard and the consent statistics count their days and months in
+	// it, and every time the console shows is written in it, the zone
+	// named. nil means UTC.
 	Location *time.Location
 	// TOTPIssuer names Noren in authenticator apps.
 	TOTPIssuer string
@@ -76,15 +67,8 @@ type Options struct {
 	// WebAuthnRPName names Noren in passkey prompts; empty means "Noren".
 	WebAuthnRPName string
 
-	// Inbox holds the contact forms' submissions; nil leaves the inbox
-	// page saying that submissions are not configured.
-	Inbox *contact.Inbox
-	// Mailer sends replies to submissions and answers to data-subject
-	// requests; nil turns both off, and the pages say so.
-	Mailer Mailer
-	// Requests holds the data-subject requests; nil leaves the requests
-	// page saying that requests are not configured.
-	Requests *dsr.Handler
+	// Sections are the capabilities whose pages the console serves.
+	Sections []Capability
 }
 
 // Console serves the administration console.
@@ -98,6 +82,7 @@ type Console struct {
 	throttle  *throttle
 	crossSite *http.CrossOriginProtection
 	routes    []route
+	nav       []NavItem
 	passkeys  *passkeys // nil when passkeys are off
 }
 
@@ -112,10 +97,6 @@ func New(opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	pages, err := parsePages(opt.Templates)
-	if err != nil {
-		return nil, err
-	}
 	keys, err := newPasskeys(opt)
 	if err != nil {
 		return nil, err
@@ -126,12 +107,18 @@ func New(opt Options) (*Console, error) {
 		trail:     opt.Trail,
 		log:       opt.Logger,
 		now:       opt.Now,
-		pages:     pages,
-		throttle:  newThrottle(opt.AddressFailures, opt.AddressWindow),
+		throttle:  newThrottle(opt.AddressFailures, opt.AddressWindow, opt.Logger),
 		crossSite: http.NewCrossOriginProtection(),
 		passkeys:  keys,
 	}
 	c.routes = c.routeTable()
+	sectionPages, funcs, err := c.addSections(opt.Sections)
+	if err != nil {
+		return nil, err
+	}
+	if c.pages, err = parsePages(opt.Templates, funcs, sectionPages); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -144,33 +131,25 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("/admin/", http.HandlerFunc(c.notFound))
 }
 
-// Run prunes ended sessions, stale throttle entries and sign-in failures
-// until ctx is done.
-func (c *Console) Run(ctx context.Context) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		now := c.now()
-		c.throttle.prune(now)
-		// Ended sessions stay listed for a week, for the owner's review.
-		if _, err := c.accounts.DeleteOldSessions(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
-			c.log.Error("delete old sessions", "err", err)
-		}
-		if _, err := c.accounts.DeleteStaleFailures(ctx, c.opt.LockoutDuration, now); err != nil && ctx.Err() == nil {
-			c.log.Error("delete stale sign-in failures", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// Housekeep prunes ended sessions and sign-in failures; it is run hourly.
+// The throttle forgets its own.
+func (c *Console) Housekeep(ctx context.Context) error {
+	now := c.now()
+	var errs []error
+	// Ended sessions stay listed for a week, for the owner's review.
+	if _, err := c.accounts.DeleteOldSessions(ctx, now.Add(-7*24*time.Hour)); err != nil {
+		errs = append(errs, fmt.Errorf("admin: delete old sessions: %w", err))
 	}
+	if _, err := c.accounts.DeleteStaleFailures(ctx, c.opt.LockoutDuration, now); err != nil {
+		errs = append(errs, fmt.Errorf("admin: delete stale sign-in failures: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
-// record appends an entry to the audit trail. A failure to audit is logged
+// Record appends an entry to the audit trail. A failure to audit is logged
 // loudly but does not undo what was done: the action has happened, and the
 // log line is then the only trace of it.
-func (c *Console) record(ctx context.Context, e audit.Entry) {
+func (c *Console) Record(ctx context.Context, e audit.Entry) {
 	if _, err := c.trail.Append(ctx, e); err != nil {
 		c.log.Error("audit trail append failed", "action", e.Action, "actor", e.Actor, "object", e.Object, "err", err)
 	}

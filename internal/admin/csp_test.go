@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"log/slog"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/admin/admintest"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/store/storetest"
@@ -18,7 +20,7 @@ import (
 // hosts in force, and checks that no response's policy names any of them.
 func TestConsoleCSPNamesNoToolHost(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
-	sources := consent.CSPSources(h.console.opt.Manifest(), slog.New(slog.DiscardHandler))
+	sources := consent.CSPSources(h.Manifest, slog.New(slog.DiscardHandler))
 	var hosts []string
 	for _, list := range sources {
 		hosts = append(hosts, list...)
@@ -30,21 +32,21 @@ func TestConsoleCSPNamesNoToolHost(t *testing.T) {
 	if err := tools.Set(sources); err != nil {
 		t.Fatal(err)
 	}
-	mw, err := server.SecurityHeaders(server.HeaderPolicy{CSPSources: tools, ConsolePrefix: Prefix})
+	mw, err := server.SecurityHeaders(server.HeaderPolicy{CSPSources: tools, ConsolePrefix: admin.Prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler := mw(h.mux)
-	owner := h.signedIn(h.addUser("owner@example.jp", account.Owner))
-	base, err := url.Parse(h.srv.URL)
+	handler := mw(h.Mux)
+	owner := h.SignedIn(h.AddUser("owner@example.jp", account.Owner))
+	base, err := url.Parse(h.Server.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cookies := owner.client.Jar.Cookies(base)
+	cookies := owner.Client.Jar.Cookies(base)
 
 	paths := []string{"/admin/no/such/page"}
-	for _, rt := range h.console.Routes() {
-		p := strings.NewReplacer("{$}", "", "{id}", "1", "{form}", "consultation-form", "{site}", testSite, "{dimension}", "path").Replace(rt.Pattern)
+	for _, rt := range h.Console.Routes() {
+		p := strings.NewReplacer("{$}", "", "{id}", "1", "{form}", "consultation-form", "{site}", admintest.Site, "{dimension}", "path").Replace(rt.Pattern)
 		paths = append(paths, rt.Method+" "+p)
 	}
 	for _, route := range paths {
@@ -83,8 +85,8 @@ func TestConsoleCSPNamesNoToolHost(t *testing.T) {
 // the console's own origin, which its policy's img-src 'self' admits.
 func TestConsoleHasAnIcon(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
-	resp := h.browser().get("/admin/login")
-	if !strings.Contains(resp.body, `<link rel="icon" href="/noren/favicon.svg" type="image/svg+xml">`) {
-		t.Errorf("the sign-in page names no icon:\n%s", resp.body)
+	resp := h.Browser().Get("/admin/login")
+	if !strings.Contains(resp.Body, `<link rel="icon" href="/noren/favicon.svg" type="image/svg+xml">`) {
+		t.Errorf("the sign-in page names no icon:\n%s", resp.Body)
 	}
 }

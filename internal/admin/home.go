@@ -12,7 +12,7 @@ import (
 // homeView is the home page's data: each role sees the part that concerns
 // it.
 type homeView struct {
-	Forms         []formView
+	Forms         []formLink
 	Recent        []auditRow
 	Accounts      int
 	Locked        int
@@ -22,7 +22,7 @@ type homeView struct {
 	NeedsTOTP     bool // the account has no second factor although it could
 }
 
-func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	now := c.now()
 	m := c.opt.Manifest()
@@ -31,12 +31,12 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) {
 		v.PolicyVersion = m.VersionLabel()
 	}
 	if rq.role.Can(account.HandleSubmissions) {
-		v.Forms = formsFor(m, rq.user, rq.lang)
+		v.Forms = assignedForms(m, rq.user, string(rq.lang))
 	}
 	if rq.role.Can(account.ManageUsers) {
 		users, err := c.accounts.List(ctx)
 		if err != nil {
-			c.internal(w, r, rq, "list accounts", err)
+			c.Internal(w, r, rq, "list accounts", err)
 			return
 		}
 		v.Accounts = len(users)
@@ -47,7 +47,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 		sessions, err := c.accounts.Sessions(ctx, 0, c.opt.SessionIdle, now)
 		if err != nil {
-			c.internal(w, r, rq, "list sessions", err)
+			c.Internal(w, r, rq, "list sessions", err)
 			return
 		}
 		v.Sessions = len(sessions)
@@ -55,93 +55,32 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, rq *request) {
 	if rq.role.Can(account.ReadAudit) {
 		recent, err := c.trail.List(ctx, audit.Filter{Limit: 8})
 		if err != nil {
-			c.internal(w, r, rq, "read audit trail", err)
+			c.Internal(w, r, rq, "read audit trail", err)
 			return
 		}
-		v.Recent = auditRows(rq.lang, m, recent)
+		v.Recent = auditRows(string(rq.lang), m, recent)
 	}
-	c.render(w, r, rq, http.StatusOK, "home", "home.title", v)
+	c.Render(w, r, rq, http.StatusOK, "home", "home.title", v)
 }
 
-// internal logs an unexpected error and answers 500.
-func (c *Console) internal(w http.ResponseWriter, r *http.Request, rq *request, what string, err error) {
+// Internal logs an unexpected error and answers 500.
+func (c *Console) Internal(w http.ResponseWriter, r *http.Request, rq *Request, what string, err error) {
 	c.log.Error("console: "+what, "path", r.URL.Path, "err", err)
-	c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+	c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 }
 
-// formView describes a form of the manifest for the people who handle its
-// submissions.
-type formView struct {
-	ID        string      `json:"id"`
-	Name      string      `json:"name"`
-	Path      string      `json:"path"`
-	Purposes  []string    `json:"purposes"`
-	Retention string      `json:"retention"`
-	Handlers  []string    `json:"handlers"`
-	Fields    []fieldView `json:"fields"`
-}
+// formLink is a form the home page links to.
+type formLink struct{ ID, Name string }
 
-type fieldView struct {
-	Label     string `json:"label"`
-	Type      string `json:"type"`
-	Category  string `json:"category,omitempty"`
-	Purpose   string `json:"purpose,omitempty"`
-	Retention string `json:"retention"`
-	Required  bool   `json:"required"`
-}
-
-// formsFor lists the manifest's forms the account may handle.
-func formsFor(m *manifest.Manifest, u account.User, lang string) []formView {
-	var out []formView
-	for i := range m.CollectionPoints {
-		cp := &m.CollectionPoints[i]
+// assignedForms lists the manifest's forms the account may handle.
+func assignedForms(m *manifest.Manifest, u account.User, lang string) []formLink {
+	var out []formLink
+	for _, cp := range m.CollectionPoints {
 		if u.MayHandleForm(cp.ID) {
-			out = append(out, describeForm(m, cp, lang))
+			out = append(out, formLink{ID: cp.ID, Name: cp.Name.In(lang)})
 		}
 	}
 	return out
-}
-
-func describeForm(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) formView {
-	v := formView{ID: cp.ID, Name: cp.Name.In(lang), Path: "/" + lang + cp.Path, Retention: cp.Retention.Human(lang)}
-	for _, id := range cp.Purposes {
-		if p := m.Purpose(id); p != nil {
-			v.Purposes = append(v.Purposes, p.Name.In(lang))
-		}
-	}
-	for _, id := range cp.Handlers {
-		if id == manifest.OperatorHandler {
-			v.Handlers = append(v.Handlers, m.Operator.Name.In(lang))
-		} else if ct := m.Contractor(id); ct != nil {
-			v.Handlers = append(v.Handlers, ct.Name.In(lang))
-		}
-	}
-	for i := range cp.Fields {
-		f := &cp.Fields[i]
-		fv := fieldView{Label: f.Label.In(lang), Type: f.Type, Required: f.Required, Retention: cp.FieldRetention(f).Human(lang)}
-		if dc := m.DataCategory(f.Category); dc != nil {
-			fv.Category = dc.Name.In(lang)
-		}
-		if p := m.Purpose(f.Purpose); p != nil {
-			fv.Purpose = p.Name.In(lang)
-		}
-		v.Fields = append(v.Fields, fv)
-	}
-	return v
-}
-
-func (c *Console) formsPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	c.render(w, r, rq, http.StatusOK, "forms", "forms.title", formsFor(c.opt.Manifest(), rq.user, rq.lang))
-}
-
-func (c *Console) formPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	m := c.opt.Manifest()
-	cp := m.CollectionPoint(r.PathValue("form"))
-	if cp == nil {
-		c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
-		return
-	}
-	c.render(w, r, rq, http.StatusOK, "form", "forms.title", describeForm(m, cp, rq.lang))
 }
 
 // policyView is the policy page's data.
@@ -155,10 +94,10 @@ type policyView struct {
 	Lang       string
 }
 
-func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	m := c.opt.Manifest()
-	c.render(w, r, rq, http.StatusOK, "policy", "policy.title", policyView{
+	c.Render(w, r, rq, http.StatusOK, "policy", "policy.title", policyView{
 		Version: m.VersionLabel(), Effective: m.Policy.Effective.String(), Hash: m.Hash(),
-		Forms: len(m.CollectionPoints), Tools: len(m.Tools), ThirdParty: len(m.ThirdPartyTools()), Lang: rq.lang,
+		Forms: len(m.CollectionPoints), Tools: len(m.Tools), ThirdParty: len(m.ThirdPartyTools()), Lang: string(rq.lang),
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // Wrong passwords, codes and passkeys are counted per account and client
@@ -18,7 +19,7 @@ import (
 // lockedOut returns the end of the lock of the client's network out of u,
 // zero when there is none. A failure to read it counts as a lock: the
 // sign-in is refused rather than let through unchecked.
-func (c *Console) lockedOut(ctx context.Context, rq *request, u account.User) time.Time {
+func (c *Console) lockedOut(ctx context.Context, rq *Request, u account.User) time.Time {
 	now := c.now()
 	until, err := c.accounts.LockedFrom(ctx, u.ID, rq.addr, now)
 	if err != nil {
@@ -30,14 +31,14 @@ func (c *Console) lockedOut(ctx context.Context, rq *request, u account.User) ti
 
 // countFailure counts a failure of u from the client's network and, when
 // it locks the network out, audits the lock and returns its end.
-func (c *Console) countFailure(ctx context.Context, rq *request, u account.User, after string) time.Time {
+func (c *Console) countFailure(ctx context.Context, rq *Request, u account.User, after string) time.Time {
 	until, err := c.accounts.RecordFailure(ctx, u.ID, rq.addr, c.opt.LockoutThreshold, c.opt.LockoutDuration, c.now())
 	if err != nil {
 		c.log.Error("sign-in: record failure", "err", err)
 		return time.Time{}
 	}
 	if !until.IsZero() {
-		c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
 			Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email,
 				"until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": after, "scope": "network"}})
 	}
@@ -60,7 +61,7 @@ const (
 // and against the network: someone holding a session cannot guess the
 // password without limit. At the threshold, or when the network is
 // locked out already, the session ends.
-func (c *Console) reauthenticate(r *http.Request, rq *request, password, action string) (reauth, error) {
+func (c *Console) reauthenticate(r *http.Request, rq *Request, password, action string) (reauth, error) {
 	ctx := r.Context()
 	u := rq.user
 	e := rq.entry(action, userObject(u.ID), audit.Failed)
@@ -76,7 +77,7 @@ func (c *Console) reauthenticate(r *http.Request, rq *request, password, action 
 			return 0, err
 		}
 		e.Detail = map[string]string{"reason": "wrong current password"}
-		c.record(ctx, e)
+		c.Record(ctx, e)
 		c.throttleFailure(r, rq)
 		if c.countFailure(ctx, rq, u, "wrong current passwords").IsZero() {
 			return reauthWrong, nil
@@ -84,36 +85,36 @@ func (c *Console) reauthenticate(r *http.Request, rq *request, password, action 
 	} else {
 		e.Outcome = audit.Denied
 		e.Detail = map[string]string{"reason": "locked"}
-		c.record(ctx, e)
+		c.Record(ctx, e)
 	}
 	if err := c.accounts.EndSession(ctx, rq.session.IDHash, c.now()); err != nil {
 		return 0, err
 	}
 	end := rq.entry("session.revoke", userObject(u.ID), audit.OK)
 	end.Detail = map[string]string{"sessions": "1", "scope": "this session", "reason": "wrong current passwords"}
-	c.record(ctx, end)
+	c.Record(ctx, end)
 	return reauthEnded, nil
 }
 
 // sessionEnded sends a browser whose session reauthenticate ended back to
 // the sign-in page.
 func (c *Console) sessionEnded(w http.ResponseWriter, r *http.Request) {
-	clearCookie(w, sessionCookie)
+	clearCookie(w, SessionCookie)
 	redirect(w, r, "/admin/login", "locked")
 }
 
 // currentPassword checks the current password a form on the account page
 // posted, and when it is not accepted answers: the page again with the
 // problem, or the sign-in page once the session is ended.
-func (c *Console) currentPassword(w http.ResponseWriter, r *http.Request, rq *request, action string) bool {
+func (c *Console) currentPassword(w http.ResponseWriter, r *http.Request, rq *Request, action string) bool {
 	res, err := c.reauthenticate(r, rq, r.PostFormValue("password"), action)
 	switch {
 	case err != nil:
-		c.internal(w, r, rq, "check current password", err)
+		c.Internal(w, r, rq, "check current password", err)
 	case res == reauthEnded:
 		c.sessionEnded(w, r)
 	case res == reauthWrong:
-		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.wrong_password")})
+		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{i18n.T(rq.lang, "account.wrong_password")})
 	}
 	return err == nil && res == reauthOK
 }

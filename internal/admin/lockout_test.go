@@ -1,18 +1,23 @@
-package admin
+package admin_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/admin/admintest"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
@@ -24,22 +29,22 @@ const loopback = "127.0.0.0/24"
 
 // behindProxy serves the console again behind a trusted proxy, so that
 // browserFrom can give each browser an address of its own.
-func (h *harness) behindProxy() {
-	h.t.Helper()
+func behindProxy(h *admintest.Harness) {
+	h.T.Helper()
 	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	srv := httptest.NewTLSServer(server.ClientAddrs(trusted)(h.mux))
-	h.t.Cleanup(srv.Close)
-	h.srv = srv
+	srv := httptest.NewTLSServer(server.ClientAddrs(trusted)(h.Mux))
+	h.T.Cleanup(srv.Close)
+	h.Server = srv
 }
 
 // browserFrom is a browser whose requests the proxy says come from addr.
-func (h *harness) browserFrom(addr string) *browser {
-	b := h.browser()
-	next := b.client.Transport
+func browserFrom(h *admintest.Harness, addr string) *admintest.Browser {
+	b := h.Browser()
+	next := b.Client.Transport
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	b.client.Transport = forwardedFor{addr: addr, next: next}
+	b.Client.Transport = forwardedFor{addr: addr, next: next}
 	return b
 }
 
@@ -60,27 +65,27 @@ func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestLockoutPerNetwork(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		h := newHarness(t, db)
-		h.behindProxy()
-		analyst := h.addUser("analyst@example.jp", account.Analyst)
-		attacker := h.browserFrom("203.0.113.7")
+		behindProxy(h)
+		analyst := h.AddUser("analyst@example.jp", account.Analyst)
+		attacker := browserFrom(h, "203.0.113.7")
 		for i := range 10 {
-			if resp := attacker.login(analyst.Email, "guess number "+string(rune('a'+i))); resp.status != http.StatusUnauthorized {
-				t.Fatalf("guess %d: status %d, want 401", i+1, resp.status)
+			if resp := attacker.Login(analyst.Email, "guess number "+string(rune('a'+i))); resp.Status != http.StatusUnauthorized {
+				t.Fatalf("guess %d: status %d, want 401", i+1, resp.Status)
 			}
 		}
-		if resp := attacker.login(analyst.Email, testPassword); resp.status != http.StatusUnauthorized {
-			t.Errorf("the right password from the locked network: status %d, want 401", resp.status)
+		if resp := attacker.Login(analyst.Email, admintest.Password); resp.Status != http.StatusUnauthorized {
+			t.Errorf("the right password from the locked network: status %d, want 401", resp.Status)
 		}
-		if locked := h.entries("account.locked"); len(locked) != 1 || locked[0].Address != "203.0.113.0/24" {
+		if locked := h.Entries("account.locked"); len(locked) != 1 || locked[0].Address != "203.0.113.0/24" {
 			t.Errorf("account.locked entries %+v, want one for 203.0.113.0/24", locked)
 		}
 		for _, from := range []string{"198.51.100.9", "2001:db8::5"} {
-			if resp := h.browserFrom(from).login(analyst.Email, testPassword); resp.status != http.StatusSeeOther || resp.location != "/admin/" {
-				t.Errorf("the person from %s during the lock: status %d to %q, want signed in", from, resp.status, resp.location)
+			if resp := browserFrom(h, from).Login(analyst.Email, admintest.Password); resp.Status != http.StatusSeeOther || resp.Location != "/admin/" {
+				t.Errorf("the person from %s during the lock: status %d to %q, want signed in", from, resp.Status, resp.Location)
 			}
 		}
-		if resp := attacker.login(analyst.Email, testPassword); resp.status != http.StatusUnauthorized {
-			t.Errorf("the person's sign-in elsewhere lifted the lock: status %d", resp.status)
+		if resp := attacker.Login(analyst.Email, admintest.Password); resp.Status != http.StatusUnauthorized {
+			t.Errorf("the person's sign-in elsewhere lifted the lock: status %d", resp.Status)
 		}
 
 		rows, err := db.QueryContext(context.Background(), "SELECT network FROM admin_login_failures")
@@ -101,12 +106,12 @@ func TestLockoutPerNetwork(t *testing.T) {
 		}
 
 		// An owner lifts the lock early.
-		owner := h.addUser("owner@example.jp", account.Owner)
-		if resp := h.signedIn(owner).post("/admin/users/"+itoa(analyst.ID)+"/unlock", nil); resp.status != http.StatusSeeOther {
-			t.Fatalf("unlock: status %d", resp.status)
+		owner := h.AddUser("owner@example.jp", account.Owner)
+		if resp := h.SignedIn(owner).Post("/admin/users/"+strconv.FormatInt(analyst.ID, 10)+"/unlock", nil); resp.Status != http.StatusSeeOther {
+			t.Fatalf("unlock: status %d", resp.Status)
 		}
-		if resp := attacker.login(analyst.Email, testPassword); resp.status != http.StatusSeeOther {
-			t.Errorf("after the unlock: status %d, want signed in", resp.status)
+		if resp := attacker.Login(analyst.Email, admintest.Password); resp.Status != http.StatusSeeOther {
+			t.Errorf("after the unlock: status %d, want signed in", resp.Status)
 		}
 	})
 }
@@ -127,13 +132,13 @@ func TestLoginRefusalsAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, db, func(o *Options) { o.Accounts = heavy; o.LockoutThreshold = 1000 })
+	h := newHarness(t, db, func(o *admin.Options) { o.Accounts = heavy; o.LockoutThreshold = 1000 })
 	ctx := context.Background()
-	real, err := heavy.Create(ctx, account.Profile{Email: "analyst@example.jp", Role: account.Analyst}, testPassword, h.clock.now())
+	real, err := heavy.Create(ctx, account.Profile{Email: "analyst@example.jp", Role: account.Analyst}, admintest.Password, h.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	locked, err := heavy.Create(ctx, account.Profile{Email: "locked@example.jp", Role: account.Analyst}, testPassword, h.clock.now())
+	locked, err := heavy.Create(ctx, account.Profile{Email: "locked@example.jp", Role: account.Analyst}, admintest.Password, h.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,27 +147,27 @@ func TestLoginRefusalsAlike(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := heavy.RecordFailure(ctx, locked.ID, loopback, 1, time.Hour, h.clock.now()); err != nil {
+	if _, err := heavy.RecordFailure(ctx, locked.ID, loopback, 1, time.Hour, h.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	refusals := []loginRefusal{
 		{"unknown address", "nobody@example.jp", "a wrong password, surely"},
 		{"wrong password", real.Email, "a wrong password, surely"},
 		{"over-long password", real.Email, strings.Repeat("a", 1025)},
-		{"over-long right password", real.Email, testPassword + strings.Repeat(" ", 1025)},
+		{"over-long right password", real.Email, admintest.Password + strings.Repeat(" ", 1025)},
 		{"unknown address, over-long", "nobody@example.jp", strings.Repeat("a", 1025)},
-		{"locked network, right password", locked.Email, testPassword},
+		{"locked network, right password", locked.Email, admintest.Password},
 		{"locked network, wrong password", locked.Email, "a wrong password, surely"},
 	}
-	b := h.browser()
-	page := b.get("/admin/login")
-	csrf := field(page.body, "csrf")
-	try := func(rf loginRefusal) response {
+	b := h.Browser()
+	page := b.Get("/admin/login")
+	csrf := admintest.Field(page.Body, "csrf")
+	try := func(rf loginRefusal) admintest.Response {
 		t.Helper()
-		return b.post("/admin/login", url.Values{"csrf": {csrf}, "email": {rf.email}, "password": {rf.password}})
+		return b.Post("/admin/login", url.Values{"csrf": {csrf}, "email": {rf.email}, "password": {rf.password}})
 	}
-	want := strings.ReplaceAll(try(refusals[0]).body, refusals[0].email, "EMAIL")
-	if !strings.Contains(want, translate("en", "login.wrong")) {
+	want := strings.ReplaceAll(try(refusals[0]).Body, refusals[0].email, "EMAIL")
+	if !strings.Contains(want, i18n.T(i18n.English, "login.wrong")) {
 		t.Fatalf("the refusal is not in the browser's language:\n%s", want)
 	}
 	// The refusals take turns, so that a change in the machine's load
@@ -174,10 +179,10 @@ func TestLoginRefusalsAlike(t *testing.T) {
 			start := time.Now()
 			resp := try(rf)
 			times[rf.name] = append(times[rf.name], time.Since(start))
-			if resp.status != http.StatusUnauthorized {
-				t.Fatalf("%s: status %d, want 401", rf.name, resp.status)
+			if resp.Status != http.StatusUnauthorized {
+				t.Fatalf("%s: status %d, want 401", rf.name, resp.Status)
 			}
-			if got := strings.ReplaceAll(resp.body, rf.email, "EMAIL"); got != want {
+			if got := strings.ReplaceAll(resp.Body, rf.email, "EMAIL"); got != want {
 				t.Fatalf("%s: the page differs from an unknown address's:\n%s", rf.name, got)
 			}
 		}
@@ -193,7 +198,7 @@ func TestLoginRefusalsAlike(t *testing.T) {
 			t.Errorf("%s: median %v against %v for an unknown address (ratio %.2f)", name, m, base, ratio)
 		}
 	}
-	if entries := h.entries("login.refused"); len(entries) != tries*2 {
+	if entries := h.Entries("login.refused"); len(entries) != tries*2 {
 		t.Errorf("%d login.refused entries, want %d: the refusals of the locked network are on record", len(entries), tries*2)
 	}
 }
@@ -225,12 +230,12 @@ func TestReauthFailuresEndSession(t *testing.T) {
 				h := newHarness(t, db)
 				// An analyst needs no second factor, so removing one is up
 				// to the password alone.
-				u := h.addUser(strings.ReplaceAll(f.action, ".", "-")+"@example.jp", account.Analyst)
-				if err := h.accounts.SetTOTP(ctx, u.ID, "KRSXG5CTMVRXEZLU"); err != nil {
+				u := h.AddUser(strings.ReplaceAll(f.action, ".", "-")+"@example.jp", account.Analyst)
+				if err := h.Accounts.SetTOTP(ctx, u.ID, "KRSXG5CTMVRXEZLU"); err != nil {
 					t.Fatal(err)
 				}
-				key, err := h.accounts.AddPasskey(ctx, account.Passkey{UserID: u.ID, CredentialID: []byte("credential-" + f.action),
-					PublicKey: []byte("key"), Name: "laptop"}, "passkey", h.clock.now())
+				key, err := h.Accounts.AddPasskey(ctx, account.Passkey{UserID: u.ID, CredentialID: []byte("credential-" + f.action),
+					PublicKey: []byte("key"), Name: "laptop"}, "passkey", h.Clock.Now())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -239,27 +244,27 @@ func TestReauthFailuresEndSession(t *testing.T) {
 					for k, vs := range f.form {
 						v[k] = slices.Clone(vs)
 					}
-					v.Set("id", itoa(key.ID))
+					v.Set("id", strconv.FormatInt(key.ID, 10))
 					return v
 				}
-				b := h.signedIn(u)
+				b := h.SignedIn(u)
 				for i := 1; i < 10; i++ {
-					if resp := b.post(f.path, form()); resp.status != http.StatusUnprocessableEntity {
-						t.Fatalf("wrong password %d: status %d, want 422", i, resp.status)
+					if resp := b.Post(f.path, form()); resp.Status != http.StatusUnprocessableEntity {
+						t.Fatalf("wrong password %d: status %d, want 422", i, resp.Status)
 					}
 				}
-				resp := b.post(f.path, form())
-				if resp.status != http.StatusSeeOther || resp.location != "/admin/login?notice=locked" {
-					t.Fatalf("tenth wrong password: status %d to %q, want the sign-in page", resp.status, resp.location)
+				resp := b.Post(f.path, form())
+				if resp.Status != http.StatusSeeOther || resp.Location != "/admin/login?notice=locked" {
+					t.Fatalf("tenth wrong password: status %d to %q, want the sign-in page", resp.Status, resp.Location)
 				}
-				if got := b.get("/admin/account"); got.status != http.StatusSeeOther {
-					t.Errorf("the session after the tenth: status %d, want it ended", got.status)
+				if got := b.Get("/admin/account"); got.Status != http.StatusSeeOther {
+					t.Errorf("the session after the tenth: status %d, want it ended", got.Status)
 				}
 				// The subtests share the database, and so the audit trail.
 				mine := func(action string) []audit.Entry {
 					var out []audit.Entry
-					for _, e := range h.entries(action) {
-						if e.Object == userObject(u.ID) {
+					for _, e := range h.Entries(action) {
+						if e.Object == fmt.Sprintf("user:%d", u.ID) {
 							out = append(out, e)
 						}
 					}
@@ -281,15 +286,15 @@ func TestReauthFailuresEndSession(t *testing.T) {
 				if len(ended) != 1 || ended[0].Detail["reason"] != "wrong current passwords" {
 					t.Errorf("session.revoke entries %+v, want the end of the session", ended)
 				}
-				if resp := h.browser().login(u.Email, testPassword); resp.status != http.StatusUnauthorized {
-					t.Errorf("sign-in from the locked network: status %d, want 401", resp.status)
+				if resp := h.Browser().Login(u.Email, admintest.Password); resp.Status != http.StatusUnauthorized {
+					t.Errorf("sign-in from the locked network: status %d, want 401", resp.Status)
 				}
 				// Another session from the same network cannot go on guessing.
-				other := h.signedIn(u)
-				if resp := other.post(f.path, form()); resp.status != http.StatusSeeOther || resp.location != "/admin/login?notice=locked" {
-					t.Errorf("another session of the locked network: status %d to %q, want it ended", resp.status, resp.location)
+				other := h.SignedIn(u)
+				if resp := other.Post(f.path, form()); resp.Status != http.StatusSeeOther || resp.Location != "/admin/login?notice=locked" {
+					t.Errorf("another session of the locked network: status %d to %q, want it ended", resp.Status, resp.Location)
 				}
-				if got, err := h.accounts.ByID(ctx, u.ID); err != nil || !got.HasTOTP() || got.PasswordChangedAt.After(u.PasswordChangedAt) {
+				if got, err := h.Accounts.ByID(ctx, u.ID); err != nil || !got.HasTOTP() || got.PasswordChangedAt.After(u.PasswordChangedAt) {
 					t.Errorf("the account changed under wrong passwords: %+v, %v", got, err)
 				}
 			})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/qrcode"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/timefmt"
@@ -24,15 +25,15 @@ type loginView struct {
 	Passkey  bool // the page offers signing in with a passkey
 }
 
-func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) loginPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.showLogin(w, r, rq, http.StatusOK, "", nil)
 }
 
-func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, rq *request, status int, email string, errs []string) {
-	p := c.pageFor(r, rq, "login.title")
+func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, rq *Request, status int, email string, errs []string) {
+	p := c.PageFor(r, rq, "login.title")
 	p.Errors = errs
 	p.Body = loginView{Email: email, Next: safeNext(r.FormValue("next")), Insecure: r.TLS == nil && !isLocalHost(r.Host), Passkey: c.passkeysOn(r)}
-	c.write(w, status, "login", p)
+	c.Write(w, status, "login", p)
 }
 
 // isLocalHost reports whether host names this machine, where browsers
@@ -58,7 +59,7 @@ func safeNext(next string) string {
 // locked out of it or the password is wrong (too long, even): the same
 // status and words, in the language the browser asks for, after one
 // argon2 hash. Only the right password learns more (a disabled account).
-func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	now := c.now()
 	addr := server.ClientAddr(r)
@@ -68,11 +69,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	// the person may have chosen there, and never the account's: a
 	// refusal in the account's language would tell that it exists.
 	if l := r.PostFormValue("lang"); l == "ja" || l == "en" {
-		rq.lang = l
+		rq.lang = i18n.Lang(l)
 	}
 
-	if until, blocked := c.throttle.blocked(addr, now); blocked {
-		c.showLogin(w, r, rq, http.StatusTooManyRequests, email, []string{translate(rq.lang, "login.throttled", timefmt.Instant(rq.lang, until, c.location()))})
+	if until, blocked := c.throttle.blocked(ctx, addr, now); blocked {
+		c.showLogin(w, r, rq, http.StatusTooManyRequests, email, []string{i18n.T(rq.lang, "login.throttled", timefmt.Instant(string(rq.lang), until, c.Location()))})
 		return
 	}
 	u, err := c.accounts.ByEmail(ctx, email)
@@ -83,15 +84,15 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	case err != nil:
 		c.log.Error("sign-in: look up account", "err", err)
-		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return
 	}
 	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
 		c.accounts.HashDecoy(ctx, password)
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "until": until.UTC().Format("2006-01-02T15:04:05Z")}})
 		c.throttleFailure(r, rq)
-		c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
+		c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{i18n.T(rq.lang, "login.wrong")})
 		return
 	}
 	if err := c.accounts.CheckPassword(ctx, u, password); err != nil {
@@ -107,9 +108,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 		if errors.Is(err, account.ErrExpired) {
 			reason = "expired"
 		}
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": reason}})
-		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{translate(rq.lang, "login."+reason)})
+		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{i18n.T(rq.lang, "login."+reason)})
 		return
 	}
 
@@ -133,9 +134,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *request) {
 
 // throttleFailure counts a failure against the client's network, and
 // audits the moment the network reaches its limit.
-func (c *Console) throttleFailure(r *http.Request, rq *request) {
-	if c.throttle.fail(server.ClientAddr(r), c.now()) {
-		c.record(r.Context(), audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
+func (c *Console) throttleFailure(r *http.Request, rq *Request) {
+	if c.throttle.fail(r.Context(), server.ClientAddr(r), c.now()) {
+		c.Record(r.Context(), audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
 			Address: rq.addr, Detail: map[string]string{"window": c.opt.AddressWindow.String()}})
 	}
 }
@@ -143,19 +144,19 @@ func (c *Console) throttleFailure(r *http.Request, rq *request) {
 // loginFailed counts a wrong password against the client's network and,
 // for an account, against the account from that network, locking the
 // network out at the threshold; the answer is the same in every case.
-func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *request, u account.User, email string) {
+func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *Request, u account.User, email string) {
 	ctx := r.Context()
 	c.throttleFailure(r, rq)
 	if u.ID == 0 {
 		// The address typed is not recorded: it may be anyone's.
-		c.record(ctx, audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
+		c.Record(ctx, audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
 			Address: rq.addr, Detail: map[string]string{"reason": "unknown account"}})
 	} else {
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong password"}})
 		c.countFailure(ctx, rq, u, "wrong passwords")
 	}
-	c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{translate(rq.lang, "login.wrong")})
+	c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{i18n.T(rq.lang, "login.wrong")})
 }
 
 // pendingSignIn bounds how long a half-finished sign-in (password right,
@@ -170,7 +171,7 @@ func (c *Console) hasSecondFactor(r *http.Request, u account.User) bool {
 
 // startSession replaces the browser's session, if any, with a new one at
 // stage: a fresh id at every step of signing in prevents session fixation.
-func (c *Console) startSession(w http.ResponseWriter, r *http.Request, rq *request, u account.User, stage account.Stage) bool {
+func (c *Console) startSession(w http.ResponseWriter, r *http.Request, rq *Request, u account.User, stage account.Stage) bool {
 	ctx := r.Context()
 	now := c.now()
 	if rq.session.IDHash != "" {
@@ -185,23 +186,23 @@ func (c *Console) startSession(w http.ResponseWriter, r *http.Request, rq *reque
 	id, sess, err := c.accounts.StartSession(ctx, u.ID, stage, life, rq.addr, summariseAgent(r.UserAgent()), now)
 	if err != nil {
 		c.log.Error("start session", "err", err)
-		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return false
 	}
 	rq.session, rq.user, rq.role = sess, u, u.Role
-	setCookie(w, sessionCookie, id, 0)
+	setCookie(w, SessionCookie, id, 0)
 	return true
 }
 
 // signedIn completes a sign-in: the failures counted from the client's
 // network are cleared, the sign-in audited, and the person sent where
 // they were going.
-func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, rq *request, u account.User, method, next string) {
+func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, rq *Request, u account.User, method, next string) {
 	ctx := r.Context()
 	if err := c.accounts.RecordLogin(ctx, u.ID, rq.addr, c.now()); err != nil {
 		c.log.Error("record sign-in", "err", err)
 	}
-	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
+	c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
 		Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"method": method}})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -217,11 +218,11 @@ func (c *Console) verifyView(r *http.Request, u account.User, next string) verif
 	return verifyView{Next: next, TOTP: u.HasTOTP(), Passkey: c.passkeysOn(r) && c.countPasskeys(r, u) > 0}
 }
 
-func (c *Console) verifyPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	c.render(w, r, rq, http.StatusOK, "verify", "verify.title", c.verifyView(r, rq.user, safeNext(r.FormValue("next"))))
+func (c *Console) verifyPage(w http.ResponseWriter, r *http.Request, rq *Request) {
+	c.Render(w, r, rq, http.StatusOK, "verify", "verify.title", c.verifyView(r, rq.user, safeNext(r.FormValue("next"))))
 }
 
-func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	u := rq.user
 	next := safeNext(r.PostFormValue("next"))
@@ -230,19 +231,19 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	if ok, err := c.checkCode(r, u, u.TOTPSecret, r.PostFormValue("code")); err != nil {
-		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return
 	} else if !ok {
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong code"}})
 		if !c.countFailure(ctx, rq, u, "wrong codes").IsZero() {
 			c.endSignIn(w, r, rq, "locked")
 			return
 		}
-		p := c.pageFor(r, rq, "verify.title")
-		p.Errors = []string{translate(rq.lang, "verify.wrong")}
+		p := c.PageFor(r, rq, "verify.title")
+		p.Errors = []string{i18n.T(rq.lang, "verify.wrong")}
 		p.Body = c.verifyView(r, u, next)
-		c.write(w, http.StatusUnauthorized, "verify", p)
+		c.Write(w, http.StatusUnauthorized, "verify", p)
 		return
 	}
 	if c.startSession(w, r, rq, u, account.StageFull) {
@@ -271,11 +272,11 @@ func (c *Console) checkCode(r *http.Request, u account.User, secret, code string
 
 // endSignIn abandons a half-finished sign-in and returns to the sign-in
 // page with a notice.
-func (c *Console) endSignIn(w http.ResponseWriter, r *http.Request, rq *request, notice string) {
+func (c *Console) endSignIn(w http.ResponseWriter, r *http.Request, rq *Request, notice string) {
 	if err := c.accounts.EndSession(r.Context(), rq.session.IDHash, c.now()); err != nil {
 		c.log.Error("end session", "err", err)
 	}
-	clearCookie(w, sessionCookie)
+	clearCookie(w, SessionCookie)
 	redirect(w, r, "/admin/login", notice)
 }
 
@@ -288,7 +289,7 @@ type enrolView struct {
 	Passkey  bool // a passkey may be registered instead
 }
 
-func (c *Console) newEnrolment(rq *request, next string, password bool) (enrolView, error) {
+func (c *Console) newEnrolment(rq *Request, next string, password bool) (enrolView, error) {
 	key, err := totp.NewSecret()
 	if err != nil {
 		return enrolView{}, err
@@ -296,7 +297,7 @@ func (c *Console) newEnrolment(rq *request, next string, password bool) (enrolVi
 	return c.enrolmentFor(rq, next, totp.EncodeSecret(key), password)
 }
 
-func (c *Console) enrolmentFor(rq *request, next, secret string, password bool) (enrolView, error) {
+func (c *Console) enrolmentFor(rq *Request, next, secret string, password bool) (enrolView, error) {
 	key, err := totp.DecodeSecret(secret)
 	if err != nil {
 		return enrolView{}, err
@@ -305,25 +306,25 @@ func (c *Console) enrolmentFor(rq *request, next, secret string, password bool) 
 	if issuer == "" {
 		issuer = "Noren"
 	}
-	svg, err := qrcode.SVG(totp.URI(issuer, rq.user.Email, key), 220, translate(rq.lang, "enrol.qr_label"))
+	svg, err := qrcode.SVG(totp.URI(issuer, rq.user.Email, key), 220, i18n.T(rq.lang, "enrol.qr_label"))
 	if err != nil {
 		return enrolView{}, err
 	}
 	return enrolView{Next: next, Secret: secret, QR: template.HTML(svg), Password: password}, nil
 }
 
-func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) enrolPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	v, err := c.newEnrolment(rq, safeNext(r.FormValue("next")), false)
 	if err != nil {
 		c.log.Error("TOTP enrolment", "err", err)
-		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return
 	}
 	v.Passkey = c.passkeysOn(r)
-	c.render(w, r, rq, http.StatusOK, "enrol", "enrol.title", v)
+	c.Render(w, r, rq, http.StatusOK, "enrol", "enrol.title", v)
 }
 
-func (c *Console) enrol(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) enrol(w http.ResponseWriter, r *http.Request, rq *Request) {
 	secret := r.PostFormValue("secret")
 	next := safeNext(r.PostFormValue("next"))
 	if !c.confirmEnrolment(w, r, rq, "enrol", secret, next, false) {
@@ -337,11 +338,11 @@ func (c *Console) enrol(w http.ResponseWriter, r *http.Request, rq *request) {
 // confirmEnrolment checks the first code from a newly set-up app and, if
 // it is right, stores the secret. Otherwise it shows the page again with
 // the same secret, so the person need not scan a new code.
-func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *request, tmpl, secret, next string, password bool) bool {
+func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *Request, tmpl, secret, next string, password bool) bool {
 	ctx := r.Context()
 	v, err := c.enrolmentFor(rq, next, secret, password)
 	if err != nil {
-		c.fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
+		c.Fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
 		return false
 	}
 	v.Passkey = !password && c.passkeysOn(r)
@@ -351,32 +352,32 @@ func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *r
 	if password {
 		switch res, err := c.reauthenticate(r, rq, r.PostFormValue("password"), "totp.enrolled"); {
 		case err != nil:
-			c.internal(w, r, rq, "check current password", err)
+			c.Internal(w, r, rq, "check current password", err)
 			return false
 		case res == reauthEnded:
 			c.sessionEnded(w, r)
 			return false
 		case res == reauthWrong:
-			errs = append(errs, translate(rq.lang, "account.wrong_password"))
+			errs = append(errs, i18n.T(rq.lang, "account.wrong_password"))
 		}
 	}
 	if len(errs) == 0 {
 		key, _ := totp.DecodeSecret(secret)
 		var ok bool
 		if step, ok = totp.Verify(key, r.PostFormValue("code"), c.now(), 0); !ok {
-			errs = append(errs, translate(rq.lang, "verify.wrong"))
+			errs = append(errs, i18n.T(rq.lang, "verify.wrong"))
 		}
 	}
 	if len(errs) > 0 {
-		p := c.pageFor(r, rq, tmpl+".title")
+		p := c.PageFor(r, rq, tmpl+".title")
 		p.Errors = errs
 		p.Body = v
-		c.write(w, http.StatusUnprocessableEntity, tmpl, p)
+		c.Write(w, http.StatusUnprocessableEntity, tmpl, p)
 		return false
 	}
 	if err := c.accounts.SetTOTP(ctx, u.ID, secret); err != nil {
 		c.log.Error("store TOTP secret", "err", err)
-		c.fail(w, r, rq, http.StatusInternalServerError, "error.internal")
+		c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return false
 	}
 	// The confirming code is used up at once, so it cannot sign in again.
@@ -384,16 +385,16 @@ func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *r
 		c.log.Error("use TOTP step", "err", err)
 	}
 	rq.user.TOTPSecret, rq.user.TOTPLastStep = secret, step
-	c.record(ctx, rq.entry("totp.enrolled", userObject(u.ID), audit.OK))
+	c.Record(ctx, rq.entry("totp.enrolled", userObject(u.ID), audit.OK))
 	return true
 }
 
-func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *Request) {
 	if err := c.accounts.EndSession(r.Context(), rq.session.IDHash, c.now()); err != nil {
 		c.log.Error("sign out", "err", err)
 	}
-	c.record(r.Context(), rq.entry("logout", userObject(rq.user.ID), audit.OK))
-	clearCookie(w, sessionCookie)
+	c.Record(r.Context(), rq.entry("logout", userObject(rq.user.ID), audit.OK))
+	clearCookie(w, SessionCookie)
 	redirect(w, r, "/admin/login", "signed_out")
 }
 

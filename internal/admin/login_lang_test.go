@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin/admintest"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -22,30 +24,30 @@ var (
 	langField   = regexp.MustCompile(`<input type="hidden" name="lang" value="([^"]*)">`)
 )
 
-// refusal signs in with a wrong password from a fresh browser that asks
+// signInRefusal signs in with a wrong password from a fresh browser that asks
 // for browserLang and opens the sign-in page at path, posting the form as
 // the page has it, and returns the answer with what differs by nature
 // (the form token, the address typed, the date) written out.
-func (h *harness) refusal(path, browserLang, email string) (response, string) {
-	h.t.Helper()
-	b := h.browser()
-	req, _ := http.NewRequest("GET", h.srv.URL+path, nil)
+func signInRefusal(h *admintest.Harness, path, browserLang, email string) (admintest.Response, string) {
+	h.T.Helper()
+	b := h.Browser()
+	req, _ := http.NewRequest("GET", h.Server.URL+path, nil)
 	req.Header.Set("Accept-Language", browserLang)
-	page := b.do(req)
-	m := loginAction.FindStringSubmatch(page.body)
-	if page.status != http.StatusOK || m == nil {
-		h.t.Fatalf("sign-in page %s: status %d, no sign-in form:\n%s", path, page.status, page.body)
+	page := b.Do(req)
+	m := loginAction.FindStringSubmatch(page.Body)
+	if page.Status != http.StatusOK || m == nil {
+		h.T.Fatalf("sign-in page %s: status %d, no sign-in form:\n%s", path, page.Status, page.Body)
 	}
 	// The form is posted as a browser would, with its hidden fields.
-	form := url.Values{"csrf": {field(page.body, "csrf")}, "email": {email}, "password": {"not the password"}}
-	if l := langField.FindStringSubmatch(page.body); l != nil {
+	form := url.Values{"csrf": {admintest.Field(page.Body, "csrf")}, "email": {email}, "password": {"not the password"}}
+	if l := langField.FindStringSubmatch(page.Body); l != nil {
 		form.Set("lang", l[1])
 	}
-	req, _ = http.NewRequest("POST", h.srv.URL+html.UnescapeString(m[1]), strings.NewReader(form.Encode()))
+	req, _ = http.NewRequest("POST", h.Server.URL+html.UnescapeString(m[1]), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept-Language", browserLang)
-	resp := b.do(req)
-	body := strings.ReplaceAll(resp.body, field(page.body, "csrf"), "CSRF")
+	resp := b.Do(req)
+	body := strings.ReplaceAll(resp.Body, admintest.Field(page.Body, "csrf"), "CSRF")
 	body = strings.ReplaceAll(body, email, "EMAIL")
 	return resp, body
 }
@@ -60,12 +62,12 @@ func TestSignInRefusalTellsNoAccount(t *testing.T) {
 		h := newHarness(t, db)
 		ctx := context.Background()
 		// Addresses of one length, so that the pages weigh the same.
-		english := h.addUser("owner-en@example.jp", account.Owner)
-		japanese := h.addUser("owner-ja@example.jp", account.Analyst)
-		if err := h.accounts.SetLang(ctx, english.ID, "en"); err != nil {
+		english := h.AddUser("owner-en@example.jp", account.Owner)
+		japanese := h.AddUser("owner-ja@example.jp", account.Analyst)
+		if err := h.Accounts.SetLang(ctx, english.ID, "en"); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.accounts.SetLang(ctx, japanese.ID, "ja"); err != nil {
+		if err := h.Accounts.SetLang(ctx, japanese.ID, "ja"); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -80,21 +82,21 @@ func TestSignInRefusalTellsNoAccount(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				known, knownBody := h.refusal(tc.path, tc.browser, tc.account.Email)
-				unknown, unknownBody := h.refusal(tc.path, tc.browser, "nobody-1@example.jp")
-				if known.status != http.StatusUnauthorized || unknown.status != known.status {
-					t.Errorf("status %d for the account, %d for no account; want 401 for both", known.status, unknown.status)
+				known, knownBody := signInRefusal(h, tc.path, tc.browser, tc.account.Email)
+				unknown, unknownBody := signInRefusal(h, tc.path, tc.browser, "nobody-1@example.jp")
+				if known.Status != http.StatusUnauthorized || unknown.Status != known.Status {
+					t.Errorf("status %d for the account, %d for no account; want 401 for both", known.Status, unknown.Status)
 				}
 				if m := htmlLang.FindStringSubmatch(knownBody); m == nil || m[1] != tc.want {
 					t.Errorf("the refusal is in %v, want %s", m, tc.want)
 				}
-				if !strings.Contains(knownBody, translate(tc.want, "login.wrong")) {
-					t.Errorf("the refusal does not say %q", translate(tc.want, "login.wrong"))
+				if !strings.Contains(knownBody, i18n.T(i18n.Lang(tc.want), "login.wrong")) {
+					t.Errorf("the refusal does not say %q", i18n.T(i18n.Lang(tc.want), "login.wrong"))
 				}
 				if knownBody != unknownBody {
 					t.Errorf("the answers differ:\n--- account ---\n%s\n--- no account ---\n%s", knownBody, unknownBody)
 				}
-				a, b := known.header.Clone(), unknown.header.Clone()
+				a, b := known.Header.Clone(), unknown.Header.Clone()
 				a.Del("Date")
 				b.Del("Date")
 				if !maps.EqualFunc(a, b, slices.Equal) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/timefmt"
 )
@@ -305,13 +306,13 @@ type passkeyAnswer struct {
 // passkeyError answers a ceremony request with a message in the page's
 // language; a redirect, when given, is where the page should go instead
 // of staying.
-func passkeyError(w http.ResponseWriter, rq *request, status int, redirect, key string, args ...any) {
-	writeJSON(w, status, passkeyAnswer{Redirect: redirect, Error: translate(rq.lang, key, args...)})
+func passkeyError(w http.ResponseWriter, rq *Request, status int, redirect, key string, args ...any) {
+	writeJSON(w, status, passkeyAnswer{Redirect: redirect, Error: i18n.T(rq.lang, key, args...)})
 }
 
 // ready returns the relying party for a ceremony request, or answers 404
 // when passkeys are off or the console was reached under another name.
-func (c *Console) ready(w http.ResponseWriter, r *http.Request, rq *request) *passkeys {
+func (c *Console) ready(w http.ResponseWriter, r *http.Request, rq *Request) *passkeys {
 	if !c.passkeysOn(r) {
 		passkeyError(w, rq, http.StatusNotFound, "", "passkey.off")
 		return nil
@@ -321,7 +322,7 @@ func (c *Console) ready(w http.ResponseWriter, r *http.Request, rq *request) *pa
 
 // readBegin reads the JSON that begins a ceremony; an empty body is an
 // empty request.
-func readBegin(w http.ResponseWriter, r *http.Request, rq *request) (beginRequest, bool) {
+func readBegin(w http.ResponseWriter, r *http.Request, rq *Request) (beginRequest, bool) {
 	var req beginRequest
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCeremonyBody))
 	if err == nil && len(bytes.TrimSpace(body)) > 0 {
@@ -335,7 +336,7 @@ func readBegin(w http.ResponseWriter, r *http.Request, rq *request) (beginReques
 }
 
 // begin stores a ceremony under key and sends the browser its options.
-func (c *Console) begin(w http.ResponseWriter, r *http.Request, rq *request, p *passkeys, key string, cer ceremony, options any) {
+func (c *Console) begin(w http.ResponseWriter, r *http.Request, rq *Request, p *passkeys, key string, cer ceremony, options any) {
 	if p.local {
 		cer.data.Origin = requestOrigin(p.rpID, r.Host, r.TLS != nil)
 	}
@@ -352,7 +353,7 @@ func (c *Console) begin(w http.ResponseWriter, r *http.Request, rq *request, p *
 // finish takes the ceremony of kind and key for its answer. When there is
 // none, because it expired or was answered already, the attempt is
 // audited and answered.
-func (c *Console) finish(w http.ResponseWriter, r *http.Request, rq *request, p *passkeys, kind, key string) (ceremony, bool) {
+func (c *Console) finish(w http.ResponseWriter, r *http.Request, rq *Request, p *passkeys, kind, key string) (ceremony, bool) {
 	cer, ok := p.ceremonies.take(key, c.now())
 	if ok && (cer.userID == 0 || cer.userID == rq.user.ID) {
 		return cer, true
@@ -363,26 +364,26 @@ func (c *Console) finish(w http.ResponseWriter, r *http.Request, rq *request, p 
 		c.passkeySignInFailed(w, r, rq, account.User{}, reason, nil, http.StatusBadRequest, "passkey.expired")
 		return ceremony{}, false
 	case ceremonyVerify:
-		c.record(r.Context(), audit.Entry{Actor: rq.user.Email, Role: string(rq.user.Role), Action: "login.failed", Object: userObject(rq.user.ID),
+		c.Record(r.Context(), audit.Entry{Actor: rq.user.Email, Role: string(rq.user.Role), Action: "login.failed", Object: userObject(rq.user.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": reason, "method": "password+passkey"}})
 	default:
 		e := rq.entry("passkey.registered", userObject(rq.user.ID), audit.Failed)
 		e.Detail = map[string]string{"reason": reason}
-		c.record(r.Context(), e)
+		c.Record(r.Context(), e)
 	}
 	passkeyError(w, rq, http.StatusBadRequest, "", "passkey.expired")
 	return ceremony{}, false
 }
 
 // sessionKey binds a ceremony of kind to the browser's console session.
-func sessionKey(kind string, rq *request) string { return kind + ":" + rq.session.IDHash }
+func sessionKey(kind string, rq *Request) string { return kind + ":" + rq.session.IDHash }
 
 // signInKey binds a passwordless ceremony to the sign-in page's cookie.
-func signInKey(rq *request) string { return ceremonySignIn + ":" + account.HashSecret(rq.loginCSRF) }
+func signInKey(rq *Request) string { return ceremonySignIn + ":" + account.HashSecret(rq.loginCSRF) }
 
 // passkeySignInBegin starts a passwordless sign-in with any passkey the
 // browser holds for the console.
-func (c *Console) passkeySignInBegin(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeySignInBegin(w http.ResponseWriter, r *http.Request, rq *Request) {
 	p := c.ready(w, r, rq)
 	if p == nil {
 		return
@@ -404,7 +405,7 @@ func (c *Console) passkeySignInBegin(w http.ResponseWriter, r *http.Request, rq 
 
 // passkeySignInFinish checks a passwordless sign-in and opens a full
 // session.
-func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq *Request) {
 	p := c.ready(w, r, rq)
 	if p == nil {
 		return
@@ -416,8 +417,8 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 	ctx := r.Context()
 	now := c.now()
 	addr := server.ClientAddr(r)
-	if until, blocked := c.throttle.blocked(addr, now); blocked {
-		passkeyError(w, rq, http.StatusTooManyRequests, "", "login.throttled", timefmt.Instant(rq.lang, until, c.location()))
+	if until, blocked := c.throttle.blocked(ctx, addr, now); blocked {
+		passkeyError(w, rq, http.StatusTooManyRequests, "", "login.throttled", timefmt.Instant(string(rq.lang), until, c.Location()))
 		return
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBody(http.MaxBytesReader(w, r.Body, maxCeremonyBody))
@@ -443,9 +444,9 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 	// Whoever holds the passkey may learn that its account is locked out
 	// of their network.
 	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "method": "passkey"}})
-		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", timefmt.Instant(rq.lang, until, c.location()))
+		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", timefmt.Instant(string(rq.lang), until, c.Location()))
 		return
 	}
 	// The flag is checked before the signature only to tell the person why
@@ -475,7 +476,7 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 		if errors.Is(err, account.ErrExpired) {
 			reason = "expired"
 		}
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": reason, "method": "passkey"}})
 		passkeyError(w, rq, http.StatusForbidden, "", "login."+reason)
 		return
@@ -492,13 +493,13 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 
 // passkeySignInFailed audits a refused passwordless sign-in, counts it
 // against the client's network, and answers.
-func (c *Console) passkeySignInFailed(w http.ResponseWriter, r *http.Request, rq *request, u account.User, reason string, err error, status int, key string) {
+func (c *Console) passkeySignInFailed(w http.ResponseWriter, r *http.Request, rq *Request, u account.User, reason string, err error, status int, key string) {
 	ctx := r.Context()
 	if err != nil {
 		c.log.Info("passkey sign-in refused", "reason", reason, "err", err)
 	}
-	if c.throttle.fail(server.ClientAddr(r), c.now()) {
-		c.record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
+	if c.throttle.fail(ctx, server.ClientAddr(r), c.now()) {
+		c.Record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "login.throttled", Outcome: audit.Denied,
 			Address: rq.addr, Detail: map[string]string{"window": c.opt.AddressWindow.String()}})
 	}
 	e := audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
@@ -506,19 +507,19 @@ func (c *Console) passkeySignInFailed(w http.ResponseWriter, r *http.Request, rq
 	if u.ID != 0 {
 		e.Actor, e.Role, e.Object = u.Email, string(u.Role), userObject(u.ID)
 	}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	passkeyError(w, rq, status, "", key)
 }
 
 // usePasskey records a verified use of a passkey, refusing it when its
 // signature counter did not grow: another copy of the key has signed
 // since, or the answer is replayed.
-func (c *Console) usePasskey(w http.ResponseWriter, r *http.Request, rq *request, u account.User, key account.Passkey, parsed *protocol.ParsedCredentialAssertionData) bool {
+func (c *Console) usePasskey(w http.ResponseWriter, r *http.Request, rq *Request, u account.User, key account.Passkey, parsed *protocol.ParsedCredentialAssertionData) bool {
 	ctx := r.Context()
 	data := parsed.Response.AuthenticatorData
 	err := c.accounts.UsePasskey(ctx, key.ID, data.Counter, data.Flags.HasBackupState(), c.now())
 	if errors.Is(err, account.ErrSignCount) {
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{
 				"reason": "passkey signature counter did not increase: it may be cloned", "passkey": key.Name,
 				"stored": strconv.FormatUint(uint64(key.SignCount), 10), "reported": strconv.FormatUint(uint64(data.Counter), 10)}})
@@ -535,19 +536,19 @@ func (c *Console) usePasskey(w http.ResponseWriter, r *http.Request, rq *request
 
 // passkeySignedIn completes a sign-in by passkey, as signedIn does for
 // forms, answering the page's script with where to go.
-func (c *Console) passkeySignedIn(w http.ResponseWriter, r *http.Request, rq *request, u account.User, key account.Passkey, method, next string) {
+func (c *Console) passkeySignedIn(w http.ResponseWriter, r *http.Request, rq *Request, u account.User, key account.Passkey, method, next string) {
 	ctx := r.Context()
 	if err := c.accounts.RecordLogin(ctx, u.ID, rq.addr, c.now()); err != nil {
 		c.log.Error("record sign-in", "err", err)
 	}
-	c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
+	c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
 		Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"method": method, "passkey": key.Name}})
 	writeJSON(w, http.StatusOK, passkeyAnswer{Redirect: safeNext(next)})
 }
 
 // passkeyVerifyBegin asks for one of the account's passkeys as the second
 // factor.
-func (c *Console) passkeyVerifyBegin(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyVerifyBegin(w http.ResponseWriter, r *http.Request, rq *Request) {
 	p := c.ready(w, r, rq)
 	if p == nil {
 		return
@@ -577,7 +578,7 @@ func (c *Console) passkeyVerifyBegin(w http.ResponseWriter, r *http.Request, rq 
 
 // passkeyVerifyFinish checks the second factor and completes the sign-in.
 // A refused passkey counts like a wrong code towards the account's lock.
-func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq *Request) {
 	p := c.ready(w, r, rq)
 	if p == nil {
 		return
@@ -608,7 +609,7 @@ func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq
 	}
 	if err != nil {
 		c.log.Info("passkey second factor refused", "err", err)
-		c.record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "passkey not accepted", "method": "password+passkey"}})
 		if !c.countFailure(ctx, rq, u, "refused passkeys").IsZero() {
 			c.abandonSignIn(w, r, rq)
@@ -627,22 +628,22 @@ func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq
 
 // abandonSignIn ends a half-finished sign-in of a locked account and
 // sends the page back to the sign-in form, as endSignIn does for forms.
-func (c *Console) abandonSignIn(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) abandonSignIn(w http.ResponseWriter, r *http.Request, rq *Request) {
 	if err := c.accounts.EndSession(r.Context(), rq.session.IDHash, c.now()); err != nil {
 		c.log.Error("end session", "err", err)
 	}
-	clearCookie(w, sessionCookie)
+	clearCookie(w, SessionCookie)
 	passkeyError(w, rq, http.StatusForbidden, "/admin/login?notice=locked", "notice.locked")
 }
 
 // passkeyEnrolBegin starts registering a passkey as the second factor at
 // the first sign-in.
-func (c *Console) passkeyEnrolBegin(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyEnrolBegin(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.registerBegin(w, r, rq, ceremonyEnrol, false)
 }
 
 // passkeyEnrolFinish stores the passkey and completes the sign-in.
-func (c *Console) passkeyEnrolFinish(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyEnrolFinish(w http.ResponseWriter, r *http.Request, rq *Request) {
 	key, next, ok := c.registerFinish(w, r, rq, ceremonyEnrol)
 	if ok && c.startSession(w, r, rq, rq.user, account.StageFull) {
 		c.passkeySignedIn(w, r, rq, rq.user, key, "password+passkey", next)
@@ -651,18 +652,18 @@ func (c *Console) passkeyEnrolFinish(w http.ResponseWriter, r *http.Request, rq 
 
 // passkeyAddBegin starts registering a passkey from the account page; the
 // current password confirms it, as it does a new authenticator app.
-func (c *Console) passkeyAddBegin(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyAddBegin(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.registerBegin(w, r, rq, ceremonyAdd, true)
 }
 
 // passkeyAddFinish stores the passkey registered from the account page.
-func (c *Console) passkeyAddFinish(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyAddFinish(w http.ResponseWriter, r *http.Request, rq *Request) {
 	if _, _, ok := c.registerFinish(w, r, rq, ceremonyAdd); ok {
 		writeJSON(w, http.StatusOK, passkeyAnswer{Redirect: "/admin/account?notice=passkey_added"})
 	}
 }
 
-func (c *Console) registerBegin(w http.ResponseWriter, r *http.Request, rq *request, kind string, password bool) {
+func (c *Console) registerBegin(w http.ResponseWriter, r *http.Request, rq *Request, kind string, password bool) {
 	p := c.ready(w, r, rq)
 	if p == nil {
 		return
@@ -683,7 +684,7 @@ func (c *Console) registerBegin(w http.ResponseWriter, r *http.Request, rq *requ
 			passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
 			return
 		case res == reauthEnded:
-			clearCookie(w, sessionCookie)
+			clearCookie(w, SessionCookie)
 			passkeyError(w, rq, http.StatusUnauthorized, "/admin/login?notice=locked", "notice.locked")
 			return
 		case res == reauthWrong:
@@ -711,7 +712,7 @@ func (c *Console) registerBegin(w http.ResponseWriter, r *http.Request, rq *requ
 
 // registerFinish checks a new passkey and stores it, returning it and
 // where the ceremony said to go next.
-func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *request, kind string) (account.Passkey, string, bool) {
+func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *Request, kind string) (account.Passkey, string, bool) {
 	p := c.ready(w, r, rq)
 	if p == nil {
 		return account.Passkey{}, "", false
@@ -726,7 +727,7 @@ func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *req
 		c.log.Info("passkey registration refused", "reason", reason, "err", err)
 		e := rq.entry("passkey.registered", userObject(u.ID), audit.Failed)
 		e.Detail = map[string]string{"reason": reason}
-		c.record(ctx, e)
+		c.Record(ctx, e)
 		passkeyError(w, rq, status, "", key)
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBody(http.MaxBytesReader(w, r.Body, maxCeremonyBody))
@@ -755,7 +756,7 @@ func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *req
 		UserID: u.ID, CredentialID: cred.ID, PublicKey: cred.PublicKey, SignCount: cred.Authenticator.SignCount,
 		Transports: transports, AAGUID: cred.Authenticator.AAGUID,
 		BackupEligible: cred.Flags.BackupEligible, BackupState: cred.Flags.BackupState, Name: cer.name,
-	}, translate(rq.lang, "passkey.default_name"), c.now())
+	}, i18n.T(rq.lang, "passkey.default_name"), c.now())
 	if errors.Is(err, account.ErrPasskeyExists) {
 		failed("passkey registered already", err, http.StatusConflict, "passkey.exists")
 		return account.Passkey{}, "", false
@@ -768,23 +769,23 @@ func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *req
 	e := rq.entry("passkey.registered", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"passkey": key.Name, "id": itoa(key.ID), "synced": strconv.FormatBool(key.BackupEligible),
 		"user_verified": strconv.FormatBool(parsed.Response.AttestationObject.AuthData.Flags.HasUserVerified())}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	return key, cer.next, true
 }
 
 // passkeyRemove removes one of the account's passkeys, confirmed by the
 // current password. A role that needs a second factor keeps at least one.
-func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	u := rq.user
 	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	if err != nil {
-		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{translate(rq.lang, "account.passkey_choose")})
+		c.showAccount(w, r, rq, http.StatusUnprocessableEntity, []string{i18n.T(rq.lang, "account.passkey_choose")})
 		return
 	}
 	keys, err := c.accounts.Passkeys(ctx, u.ID)
 	if err != nil {
-		c.internal(w, r, rq, "list passkeys", err)
+		c.Internal(w, r, rq, "list passkeys", err)
 		return
 	}
 	var key account.Passkey
@@ -795,21 +796,21 @@ func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	switch {
 	case key.ID == 0:
-		c.showAccount(w, r, rq, http.StatusNotFound, []string{translate(rq.lang, "account.passkey_choose")})
+		c.showAccount(w, r, rq, http.StatusNotFound, []string{i18n.T(rq.lang, "account.passkey_choose")})
 		return
 	case rq.role.ReadsPersonalData() && !u.HasTOTP() && len(keys) == 1:
-		c.showAccount(w, r, rq, http.StatusConflict, []string{translate(rq.lang, "account.passkey_required")})
+		c.showAccount(w, r, rq, http.StatusConflict, []string{i18n.T(rq.lang, "account.passkey_required")})
 		return
 	}
 	if !c.currentPassword(w, r, rq, "passkey.removed") {
 		return
 	}
 	if err := c.accounts.RemovePasskey(ctx, u.ID, key.ID); err != nil && !errors.Is(err, account.ErrNoPasskey) {
-		c.internal(w, r, rq, "remove passkey", err)
+		c.Internal(w, r, rq, "remove passkey", err)
 		return
 	}
 	e := rq.entry("passkey.removed", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"passkey": key.Name, "id": itoa(key.ID)}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	redirect(w, r, "/admin/account", "passkey_removed")
 }

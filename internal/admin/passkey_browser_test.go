@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"bufio"
@@ -19,6 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/admin/admintest"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/browsertest"
 	"github.com/noren-web/noren/internal/server"
@@ -114,7 +116,7 @@ func (tn *tunnel) handle(conn net.Conn) {
 // it, with its static files and security headers, at https://localhost,
 // with a virtual authenticator that holds discoverable credentials and
 // verifies the user. It returns the tab and the authenticator's id.
-func passkeyTab(t *testing.T, h *harness) (*tab, webauthn.AuthenticatorID) {
+func passkeyTab(t *testing.T, h *admintest.Harness) (*admintest.Tab, webauthn.AuthenticatorID) {
 	t.Helper()
 	static, err := fs.Sub(web.Static, "static")
 	if err != nil {
@@ -125,7 +127,7 @@ func passkeyTab(t *testing.T, h *harness) (*tab, webauthn.AuthenticatorID) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	h.console.Register(mux)
+	h.Console.Register(mux)
 	mux.Handle("GET /noren/", http.StripPrefix("/noren", http.FileServerFS(static)))
 	srv := httptest.NewTLSServer(headers(mux))
 	t.Cleanup(srv.Close)
@@ -135,11 +137,6 @@ func passkeyTab(t *testing.T, h *harness) (*tab, webauthn.AuthenticatorID) {
 		t.Fatal(err)
 	}
 	host := "localhost:" + addr.Port()
-	keys, err := newPasskeys(Options{WebAuthnRPID: "localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.console.passkeys = keys
 	proxy := newTunnel(t, host, addr.Host)
 
 	root := browsertest.New(t, srv.Certificate())
@@ -149,7 +146,7 @@ func passkeyTab(t *testing.T, h *harness) (*tab, webauthn.AuthenticatorID) {
 		p.ProxyBypassList = "<-loopback>"
 	}))
 	t.Cleanup(cancel)
-	b := &tab{t: t, h: h, ctx: ctx, base: &url.URL{Scheme: "https", Host: host}}
+	b := &admintest.Tab{T: t, Ctx: ctx, Base: &url.URL{Scheme: "https", Host: host}}
 
 	// The first action opens the tab and ties its life to the context it
 	// runs on, so it runs on ctx itself, and the wait is bounded here.
@@ -160,10 +157,10 @@ func passkeyTab(t *testing.T, h *harness) (*tab, webauthn.AuthenticatorID) {
 		if err != nil {
 			t.Fatalf("open a tab: %v", err)
 		}
-	case <-time.After(stepTimeout):
+	case <-time.After(admintest.StepTimeout):
 		t.Fatal("open a tab: no answer")
 	}
-	setup, done := context.WithTimeout(ctx, stepTimeout)
+	setup, done := context.WithTimeout(ctx, admintest.StepTimeout)
 	defer done()
 	if _, err := chromedp.Call(setup, webauthn.Enable, webauthn.EnableParams{}); err != nil {
 		t.Fatalf("enable WebAuthn: %v", err)
@@ -187,61 +184,61 @@ func passkeyTab(t *testing.T, h *harness) (*tab, webauthn.AuthenticatorID) {
 // sign-in and uses it as the second factor after the password.
 func TestBrowserPasskey(t *testing.T) {
 	start := time.Now()
-	h := newHarness(t, storetest.SQLite(t))
-	analyst := h.addUser("analyst@example.jp", account.Analyst)
-	owner := h.addUser("owner@example.jp", account.Owner)
+	h := newHarness(t, storetest.SQLite(t), func(o *admin.Options) { o.WebAuthnRPID = "localhost" })
+	analyst := h.AddUser("analyst@example.jp", account.Analyst)
+	owner := h.AddUser("owner@example.jp", account.Owner)
 	b, authenticator := passkeyTab(t, h)
 	t.Cleanup(func() { t.Logf("browser test ran for %v", time.Since(start).Round(time.Millisecond)) })
 
-	b.open("/admin/login", http.StatusOK)
-	b.load("sign in with the password", http.StatusOK, "/admin/",
+	b.Open("/admin/login", http.StatusOK)
+	b.Load("sign in with the password", http.StatusOK, "/admin/",
 		chromedp.SendKeys(chromedp.ID("email"), analyst.Email),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		submit("/admin/login"))
+		chromedp.SendKeys(chromedp.ID("password"), admintest.Password),
+		admintest.Submit("/admin/login"))
 
 	const add = "/admin/account/passkeys/begin"
-	b.open("/admin/account", http.StatusOK)
-	if hidden := value(b, "add form", chromedp.Evaluate[bool](`document.querySelector('form[action="`+add+`"]').hidden`)); hidden {
-		b.fatalf("the passkey form is still hidden: the script did not run")
+	b.Open("/admin/account", http.StatusOK)
+	if hidden := admintest.Value(b, "add form", chromedp.Evaluate[bool](`document.querySelector('form[action="`+add+`"]').hidden`)); hidden {
+		b.Fatalf("the passkey form is still hidden: the script did not run")
 	}
-	b.load("add a passkey", http.StatusOK, "/admin/account",
+	b.Load("add a passkey", http.StatusOK, "/admin/account",
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "Virtual key"),
-		chromedp.SendKeys(chromedp.ID("passkey-password"), testPassword),
-		submit(add))
-	if got := value(b, "passkey list", chromedp.Text(chromedp.CSS("section[aria-labelledby=h-passkeys] table"))); !strings.Contains(got, "Virtual key") {
-		b.fatalf("the account page lists %q, want the new passkey", got)
+		chromedp.SendKeys(chromedp.ID("passkey-password"), admintest.Password),
+		admintest.Submit(add))
+	if got := admintest.Value(b, "passkey list", chromedp.Text(chromedp.CSS("section[aria-labelledby=h-passkeys] table"))); !strings.Contains(got, "Virtual key") {
+		b.Fatalf("the account page lists %q, want the new passkey", got)
 	}
-	creds, err := chromedp.Call(b.ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: authenticator})
+	creds, err := chromedp.Call(b.Ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: authenticator})
 	if err != nil || len(creds.Credentials) != 1 || !creds.Credentials[0].IsResidentCredential || creds.Credentials[0].RpID != "localhost" {
 		t.Fatalf("the authenticator holds %+v (%v), want one discoverable credential for localhost", creds.Credentials, err)
 	}
 
-	b.load("sign out", http.StatusOK, "/admin/login", submit("/admin/logout"))
-	b.load("sign in with the passkey", http.StatusOK, "/admin/", submit("/admin/login/passkey/begin"))
-	b.signedInAs(analyst.Email)
-	if !h.auditHas("login", audit.OK, map[string]string{"method": "passkey", "passkey": "Virtual key"}) {
+	b.Load("sign out", http.StatusOK, "/admin/login", admintest.Submit("/admin/logout"))
+	b.Load("sign in with the passkey", http.StatusOK, "/admin/", admintest.Submit("/admin/login/passkey/begin"))
+	showsSignedIn(b, analyst.Email)
+	if !auditHas(h, "login", audit.OK, map[string]string{"method": "passkey", "passkey": "Virtual key"}) {
 		t.Error("the passwordless sign-in is not in the audit trail")
 	}
 
 	// An owner's first sign-in registers a passkey instead of an app, and
 	// the next one asks for it after the password.
-	b.load("sign out", http.StatusOK, "/admin/login", submit("/admin/logout"))
-	b.load("owner's password", http.StatusOK, "/admin/login/enrol",
+	b.Load("sign out", http.StatusOK, "/admin/login", admintest.Submit("/admin/logout"))
+	b.Load("owner's password", http.StatusOK, "/admin/login/enrol",
 		chromedp.SendKeys(chromedp.ID("email"), owner.Email),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		submit("/admin/login"))
-	b.load("register a passkey at enrolment", http.StatusOK, "/admin/",
+		chromedp.SendKeys(chromedp.ID("password"), admintest.Password),
+		admintest.Submit("/admin/login"))
+	b.Load("register a passkey at enrolment", http.StatusOK, "/admin/",
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "Owner's key"),
-		submit("/admin/login/passkey/enrol/begin"))
-	b.signedInAs(owner.Email)
-	b.load("sign out", http.StatusOK, "/admin/login", submit("/admin/logout"))
-	b.load("owner's password again", http.StatusOK, "/admin/login/verify",
+		admintest.Submit("/admin/login/passkey/enrol/begin"))
+	showsSignedIn(b, owner.Email)
+	b.Load("sign out", http.StatusOK, "/admin/login", admintest.Submit("/admin/logout"))
+	b.Load("owner's password again", http.StatusOK, "/admin/login/verify",
 		chromedp.SendKeys(chromedp.ID("email"), owner.Email),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		submit("/admin/login"))
-	b.load("passkey as the second factor", http.StatusOK, "/admin/", submit("/admin/login/passkey/verify/begin"))
-	b.signedInAs(owner.Email)
-	if !h.auditHas("login", audit.OK, map[string]string{"method": "password+passkey", "passkey": "Owner's key"}) {
+		chromedp.SendKeys(chromedp.ID("password"), admintest.Password),
+		admintest.Submit("/admin/login"))
+	b.Load("passkey as the second factor", http.StatusOK, "/admin/", admintest.Submit("/admin/login/passkey/verify/begin"))
+	showsSignedIn(b, owner.Email)
+	if !auditHas(h, "login", audit.OK, map[string]string{"method": "password+passkey", "passkey": "Owner's key"}) {
 		t.Error("the second-factor sign-in is not in the audit trail")
 	}
 }

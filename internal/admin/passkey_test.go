@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"bytes"
@@ -20,8 +20,10 @@ import (
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/admin/admintest"
 	"github.com/noren-web/noren/internal/audit"
-	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -227,23 +229,18 @@ func (a *authenticator) marshal(v any) []byte {
 // localhost, whose browsers address it as localhost:port, the way a
 // browser on the machine reaches it.
 type pkHarness struct {
-	*harness
+	*admintest.Harness
 	host string
 }
 
 func newPasskeyHarness(t *testing.T, db *store.DB) *pkHarness {
 	t.Helper()
-	h := newHarness(t, db)
-	keys, err := newPasskeys(Options{WebAuthnRPID: "localhost"})
+	h := newHarness(t, db, func(o *admin.Options) { o.WebAuthnRPID = "localhost" })
+	u, err := url.Parse(h.Server.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.console.passkeys = keys
-	u, err := url.Parse(h.srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &pkHarness{harness: h, host: "localhost:" + u.Port()}
+	return &pkHarness{Harness: h, host: "localhost:" + u.Port()}
 }
 
 // asHost sends every request with another Host header. It acts below the
@@ -259,87 +256,93 @@ func (a asHost) RoundTrip(r *http.Request) (*http.Response, error) {
 	return a.next.RoundTrip(r)
 }
 
-// browser returns a browser that reaches the console as localhost.
-func (p *pkHarness) browser() *browser {
-	b := p.harness.browser()
-	b.client.Transport = asHost{host: p.host, next: b.client.Transport}
+// Browser returns a browser that reaches the console as localhost.
+func (p *pkHarness) Browser() *admintest.Browser {
+	b := p.Harness.Browser()
+	b.Client.Transport = asHost{host: p.host, next: b.Client.Transport}
 	return b
 }
 
-// signedIn returns a browser of p with a fully signed-in session of u.
-func (p *pkHarness) signedIn(u account.User) *browser {
-	b := p.harness.signedIn(u)
-	b.client.Transport = asHost{host: p.host, next: b.client.Transport}
+// SignedIn returns a browser of p with a fully signed-in session of u.
+func (p *pkHarness) SignedIn(u account.User) *admintest.Browser {
+	b := p.Harness.SignedIn(u)
+	b.Client.Transport = asHost{host: p.host, next: b.Client.Transport}
 	return b
 }
 
 func (p *pkHarness) authenticator(verifies bool) *authenticator {
-	return &authenticator{t: p.t, origin: "https://" + p.host, rpID: "localhost", verifies: verifies}
+	return &authenticator{t: p.T, origin: "https://" + p.host, rpID: "localhost", verifies: verifies}
 }
 
 // page opens a console page.
-func (p *pkHarness) page(b *browser, path string) response {
-	p.t.Helper()
-	return b.get(path)
+func (p *pkHarness) page(b *admintest.Browser, path string) admintest.Response {
+	p.T.Helper()
+	return b.Get(path)
 }
 
 // call posts JSON (body as is when it is []byte) as a page's script does,
 // with the token in X-CSRF-Token.
-func (p *pkHarness) call(b *browser, path, csrf string, body any) response {
-	p.t.Helper()
+func (p *pkHarness) call(b *admintest.Browser, path, csrf string, body any) admintest.Response {
+	p.T.Helper()
 	raw, ok := body.([]byte)
 	if !ok {
 		var err error
 		if raw, err = json.Marshal(body); err != nil {
-			p.t.Fatal(err)
+			p.T.Fatal(err)
 		}
 	}
-	req, _ := http.NewRequest("POST", p.srv.URL+path, bytes.NewReader(raw))
+	req, _ := http.NewRequest("POST", p.Server.URL+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	if csrf != "" {
 		req.Header.Set("X-CSRF-Token", csrf)
 	}
-	return b.do(req)
+	return b.Do(req)
+}
+
+// passkeyAnswer is the JSON a ceremony's last step answers with.
+type passkeyAnswer struct {
+	Redirect string `json:"redirect,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // answer reads a ceremony's last JSON answer.
-func answer(t *testing.T, resp response) passkeyAnswer {
+func answer(t *testing.T, resp admintest.Response) passkeyAnswer {
 	t.Helper()
 	var a passkeyAnswer
-	if err := json.Unmarshal([]byte(resp.body), &a); err != nil {
-		t.Fatalf("status %d, answer %q: %v", resp.status, resp.body, err)
+	if err := json.Unmarshal([]byte(resp.Body), &a); err != nil {
+		t.Fatalf("status %d, answer %q: %v", resp.Status, resp.Body, err)
 	}
 	return a
 }
 
 // register adds a passkey from the account page of a signed-in browser.
-func (p *pkHarness) register(b *browser, a *authenticator, name string) response {
-	p.t.Helper()
-	begin := p.call(b, "/admin/account/passkeys/begin", b.csrf, map[string]string{"name": name, "password": testPassword})
-	if begin.status != http.StatusOK {
-		p.t.Fatalf("begin registration: status %d\n%s", begin.status, begin.body)
+func (p *pkHarness) register(b *admintest.Browser, a *authenticator, name string) admintest.Response {
+	p.T.Helper()
+	begin := p.call(b, "/admin/account/passkeys/begin", b.CSRF, map[string]string{"name": name, "password": admintest.Password})
+	if begin.Status != http.StatusOK {
+		p.T.Fatalf("begin registration: status %d\n%s", begin.Status, begin.Body)
 	}
-	return p.call(b, "/admin/account/passkeys/finish", b.csrf, a.create(begin.body))
+	return p.call(b, "/admin/account/passkeys/finish", b.CSRF, a.create(begin.Body))
 }
 
 // passwordless signs in browser b with a passkey from the sign-in page,
 // returning the last answer.
-func (p *pkHarness) passwordless(b *browser, a *authenticator) response {
-	p.t.Helper()
+func (p *pkHarness) passwordless(b *admintest.Browser, a *authenticator) admintest.Response {
+	p.T.Helper()
 	page := p.page(b, "/admin/login")
-	csrf := field(page.body, "csrf")
+	csrf := admintest.Field(page.Body, "csrf")
 	begin := p.call(b, "/admin/login/passkey/begin", csrf, map[string]string{"next": "/admin/account"})
-	if begin.status != http.StatusOK {
-		p.t.Fatalf("begin passkey sign-in: status %d\n%s", begin.status, begin.body)
+	if begin.Status != http.StatusOK {
+		p.T.Fatalf("begin passkey sign-in: status %d\n%s", begin.Status, begin.Body)
 	}
-	return p.call(b, "/admin/login/passkey/finish", csrf, a.get(begin.body))
+	return p.call(b, "/admin/login/passkey/finish", csrf, a.get(begin.Body))
 }
 
 // auditHas reports whether the trail has an entry of the action with the
 // outcome whose detail includes want.
-func (h *harness) auditHas(action string, outcome audit.Outcome, want map[string]string) bool {
-	h.t.Helper()
-	for _, e := range h.entries(action) {
+func auditHas(h *admintest.Harness, action string, outcome audit.Outcome, want map[string]string) bool {
+	h.T.Helper()
+	for _, e := range h.Entries(action) {
 		ok := e.Outcome == outcome
 		for k, v := range want {
 			ok = ok && strings.Contains(e.Detail[k], v)
@@ -355,15 +358,15 @@ func (h *harness) auditHas(action string, outcome audit.Outcome, want map[string
 // browser.
 func TestPasskeyOptions(t *testing.T) {
 	p := newPasskeyHarness(t, storetest.SQLite(t))
-	owner := p.addUser("owner@example.jp", account.Owner)
-	b := p.signedIn(owner)
+	owner := p.AddUser("owner@example.jp", account.Owner)
+	b := p.SignedIn(owner)
 
-	resp := p.call(b, "/admin/account/passkeys/begin", b.csrf, map[string]string{"name": "YubiKey", "password": testPassword})
-	if resp.status != http.StatusOK || !strings.HasPrefix(resp.header.Get("Content-Type"), "application/json") {
-		t.Fatalf("registration options: status %d, %s\n%s", resp.status, resp.header.Get("Content-Type"), resp.body)
+	resp := p.call(b, "/admin/account/passkeys/begin", b.CSRF, map[string]string{"name": "YubiKey", "password": admintest.Password})
+	if resp.Status != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("registration options: status %d, %s\n%s", resp.Status, resp.Header.Get("Content-Type"), resp.Body)
 	}
-	o := parseOptions(t, resp.body).PublicKey
-	handle, _ := p.accounts.PasskeyHandle(context.Background(), owner.ID)
+	o := parseOptions(t, resp.Body).PublicKey
+	handle, _ := p.Accounts.PasskeyHandle(context.Background(), owner.ID)
 	challenge, _ := b64.DecodeString(o.Challenge)
 	hasES256 := false
 	for _, prm := range o.Params {
@@ -382,8 +385,8 @@ func TestPasskeyOptions(t *testing.T) {
 		t.Errorf("authenticatorSelection %+v", o.Selection)
 	case o.Attestation != "none":
 		t.Errorf("attestation %q, want none", o.Attestation)
-	case o.Timeout != int(ceremonyTTL/time.Millisecond):
-		t.Errorf("timeout %d ms, want %d", o.Timeout, ceremonyTTL/time.Millisecond)
+	case o.Timeout != int(admin.CeremonyTTL/time.Millisecond):
+		t.Errorf("timeout %d ms, want %d", o.Timeout, admin.CeremonyTTL/time.Millisecond)
 	case len(o.Exclude) != 0:
 		t.Errorf("excludeCredentials %+v before any passkey", o.Exclude)
 	}
@@ -391,32 +394,32 @@ func TestPasskeyOptions(t *testing.T) {
 	// With a passkey registered, registration excludes it and the second
 	// factor allows only it.
 	a := p.authenticator(true)
-	p.call(b, "/admin/account/passkeys/finish", b.csrf, a.create(resp.body))
-	resp = p.call(b, "/admin/account/passkeys/begin", b.csrf, map[string]string{"password": testPassword})
-	if ex := parseOptions(t, resp.body).PublicKey.Exclude; len(ex) != 1 || ex[0].ID != b64.EncodeToString(a.keys[0].id) {
+	p.call(b, "/admin/account/passkeys/finish", b.CSRF, a.create(resp.Body))
+	resp = p.call(b, "/admin/account/passkeys/begin", b.CSRF, map[string]string{"password": admintest.Password})
+	if ex := parseOptions(t, resp.Body).PublicKey.Exclude; len(ex) != 1 || ex[0].ID != b64.EncodeToString(a.keys[0].id) {
 		t.Errorf("excludeCredentials %+v, want the registered passkey", ex)
 	}
 
 	// Passwordless: any discoverable passkey, verifying the user.
-	anon := p.browser()
+	anon := p.Browser()
 	page := p.page(anon, "/admin/login")
-	if !strings.Contains(page.body, `action="/admin/login/passkey/begin"`) || !strings.Contains(page.body, `src="/noren/passkey.js"`) {
+	if !strings.Contains(page.Body, `action="/admin/login/passkey/begin"`) || !strings.Contains(page.Body, `src="/noren/passkey.js"`) {
 		t.Error("the sign-in page offers no passkey")
 	}
-	resp = p.call(anon, "/admin/login/passkey/begin", field(page.body, "csrf"), nil)
-	o = parseOptions(t, resp.body).PublicKey
+	resp = p.call(anon, "/admin/login/passkey/begin", admintest.Field(page.Body, "csrf"), nil)
+	o = parseOptions(t, resp.Body).PublicKey
 	if o.RPID != "localhost" || o.UserVerification != "required" || len(o.Allow) != 0 {
 		t.Errorf("passwordless options: rpId %q, userVerification %q, allowCredentials %+v", o.RPID, o.UserVerification, o.Allow)
 	}
 
 	// Second factor: the account's passkeys only.
-	second := p.browser()
-	if r := second.login(owner.Email, testPassword); !strings.HasPrefix(r.location, "/admin/login/verify") {
-		t.Fatalf("sign-in with a passkey registered: status %d to %q, want the second-factor page", r.status, r.location)
+	second := p.Browser()
+	if r := second.Login(owner.Email, admintest.Password); !strings.HasPrefix(r.Location, "/admin/login/verify") {
+		t.Fatalf("sign-in with a passkey registered: status %d to %q, want the second-factor page", r.Status, r.Location)
 	}
 	page = p.page(second, "/admin/login/verify")
-	resp = p.call(second, "/admin/login/passkey/verify/begin", field(page.body, "csrf"), nil)
-	o = parseOptions(t, resp.body).PublicKey
+	resp = p.call(second, "/admin/login/passkey/verify/begin", admintest.Field(page.Body, "csrf"), nil)
+	o = parseOptions(t, resp.Body).PublicKey
 	if len(o.Allow) != 1 || o.Allow[0].ID != b64.EncodeToString(a.keys[0].id) || o.UserVerification != "preferred" {
 		t.Errorf("second-factor options: allowCredentials %+v, userVerification %q", o.Allow, o.UserVerification)
 	}
@@ -427,11 +430,11 @@ func TestPasskeyOptions(t *testing.T) {
 		want int
 	}{
 		{map[string]string{"password": "wrong password"}, http.StatusUnprocessableEntity},
-		{map[string]string{"password": testPassword, "name": strings.Repeat("x", account.MaxPasskeyName+1)}, http.StatusUnprocessableEntity},
+		{map[string]string{"password": admintest.Password, "name": strings.Repeat("x", account.MaxPasskeyName+1)}, http.StatusUnprocessableEntity},
 		{[]byte("{not json"), http.StatusBadRequest},
 	} {
-		if resp := p.call(b, "/admin/account/passkeys/begin", b.csrf, tc.body); resp.status != tc.want || answer(t, resp).Error == "" {
-			t.Errorf("begin with %v: status %d %s, want %d with a message", tc.body, resp.status, resp.body, tc.want)
+		if resp := p.call(b, "/admin/account/passkeys/begin", b.CSRF, tc.body); resp.Status != tc.want || answer(t, resp).Error == "" {
+			t.Errorf("begin with %v: status %d %s, want %d with a message", tc.body, resp.Status, resp.Body, tc.want)
 		}
 	}
 }
@@ -441,33 +444,33 @@ func TestPasskeyOptions(t *testing.T) {
 func TestPasskeyRegisterAndSignIn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := newPasskeyHarness(t, db)
-		owner := p.addUser("owner@example.jp", account.Owner)
+		owner := p.AddUser("owner@example.jp", account.Owner)
 		a := p.authenticator(true)
-		b := p.signedIn(owner)
+		b := p.SignedIn(owner)
 		resp := p.register(b, a, "  Work laptop ")
-		if resp.status != http.StatusOK || answer(t, resp).Redirect != "/admin/account?notice=passkey_added" {
-			t.Fatalf("register: status %d\n%s", resp.status, resp.body)
+		if resp.Status != http.StatusOK || answer(t, resp).Redirect != "/admin/account?notice=passkey_added" {
+			t.Fatalf("register: status %d\n%s", resp.Status, resp.Body)
 		}
-		if page := p.page(b, "/admin/account"); !strings.Contains(page.body, "<td>Work laptop</td>") {
+		if page := p.page(b, "/admin/account"); !strings.Contains(page.Body, "<td>Work laptop</td>") {
 			t.Error("the account page does not list the new passkey")
 		}
-		if !p.auditHas("passkey.registered", audit.OK, map[string]string{"passkey": "Work laptop", "user_verified": "true"}) {
+		if !auditHas(p.Harness, "passkey.registered", audit.OK, map[string]string{"passkey": "Work laptop", "user_verified": "true"}) {
 			t.Error("the registration is not audited")
 		}
 
-		b2 := p.browser()
+		b2 := p.Browser()
 		resp = p.passwordless(b2, a)
-		if resp.status != http.StatusOK || answer(t, resp).Redirect != "/admin/account" {
-			t.Fatalf("passwordless sign-in: status %d\n%s", resp.status, resp.body)
+		if resp.Status != http.StatusOK || answer(t, resp).Redirect != "/admin/account" {
+			t.Fatalf("passwordless sign-in: status %d\n%s", resp.Status, resp.Body)
 		}
-		if home := b2.get("/admin/"); home.status != http.StatusOK || !strings.Contains(home.body, owner.Email) {
-			t.Fatalf("console after passwordless sign-in: status %d", home.status)
+		if home := b2.Get("/admin/"); home.Status != http.StatusOK || !strings.Contains(home.Body, owner.Email) {
+			t.Fatalf("console after passwordless sign-in: status %d", home.Status)
 		}
-		if !p.auditHas("login", audit.OK, map[string]string{"method": "passkey", "passkey": "Work laptop"}) {
+		if !auditHas(p.Harness, "login", audit.OK, map[string]string{"method": "passkey", "passkey": "Work laptop"}) {
 			t.Error("the passwordless sign-in is not audited with its method")
 		}
-		keys, _ := p.accounts.Passkeys(context.Background(), owner.ID)
-		if len(keys) != 1 || keys[0].SignCount != 2 || !keys[0].LastUsedAt.Equal(p.clock.now()) || strings.Join(keys[0].Transports, ",") != "internal,hybrid" {
+		keys, _ := p.Accounts.Passkeys(context.Background(), owner.ID)
+		if len(keys) != 1 || keys[0].SignCount != 2 || !keys[0].LastUsedAt.Equal(p.Clock.Now()) || strings.Join(keys[0].Transports, ",") != "internal,hybrid" {
 			t.Errorf("stored passkey after use: %+v", keys)
 		}
 	})
@@ -477,40 +480,40 @@ func TestPasskeyRegisterAndSignIn(t *testing.T) {
 // an answer to a later challenge: both are refused.
 func TestPasskeyChallengeSingleUse(t *testing.T) {
 	p := newPasskeyHarness(t, storetest.SQLite(t))
-	owner := p.addUser("owner@example.jp", account.Owner)
+	owner := p.AddUser("owner@example.jp", account.Owner)
 	a := p.authenticator(true)
 	a.noCounter = true // so that the counter does not catch the replay first
-	p.register(p.signedIn(owner), a, "phone")
+	p.register(p.SignedIn(owner), a, "phone")
 
-	b := p.browser()
+	b := p.Browser()
 	page := p.page(b, "/admin/login")
-	csrf := field(page.body, "csrf")
+	csrf := admintest.Field(page.Body, "csrf")
 	begin := p.call(b, "/admin/login/passkey/begin", csrf, nil)
-	signed := a.get(begin.body)
-	if resp := p.call(b, "/admin/login/passkey/finish", csrf, signed); resp.status != http.StatusOK {
-		t.Fatalf("first answer: status %d\n%s", resp.status, resp.body)
+	signed := a.get(begin.Body)
+	if resp := p.call(b, "/admin/login/passkey/finish", csrf, signed); resp.Status != http.StatusOK {
+		t.Fatalf("first answer: status %d\n%s", resp.Status, resp.Body)
 	}
 
 	// The same answer again, from a browser holding the same login cookie
 	// and with no challenge of its own.
-	thief := p.browser()
-	base, _ := url.Parse(p.srv.URL)
-	thief.client.Jar.SetCookies(base, []*http.Cookie{{Name: loginCookie, Value: csrf, Path: "/", Secure: true}})
-	if resp := p.call(thief, "/admin/login/passkey/finish", csrf, signed); resp.status != http.StatusBadRequest {
-		t.Errorf("the same answer twice: status %d, want 400\n%s", resp.status, resp.body)
+	thief := p.Browser()
+	base, _ := url.Parse(p.Server.URL)
+	thief.Client.Jar.SetCookies(base, []*http.Cookie{{Name: admin.LoginCookie, Value: csrf, Path: "/", Secure: true}})
+	if resp := p.call(thief, "/admin/login/passkey/finish", csrf, signed); resp.Status != http.StatusBadRequest {
+		t.Errorf("the same answer twice: status %d, want 400\n%s", resp.Status, resp.Body)
 	}
 	// The same answer to a fresh challenge.
 	p.call(thief, "/admin/login/passkey/begin", csrf, nil)
-	if resp := p.call(thief, "/admin/login/passkey/finish", csrf, signed); resp.status != http.StatusUnauthorized {
-		t.Errorf("an old answer to a new challenge: status %d, want 401\n%s", resp.status, resp.body)
+	if resp := p.call(thief, "/admin/login/passkey/finish", csrf, signed); resp.Status != http.StatusUnauthorized {
+		t.Errorf("an old answer to a new challenge: status %d, want 401\n%s", resp.Status, resp.Body)
 	}
 	// A challenge outlives its five minutes for nothing.
 	p.call(thief, "/admin/login/passkey/begin", csrf, nil)
-	p.clock.advance(ceremonyTTL + time.Second)
-	if resp := p.call(thief, "/admin/login/passkey/finish", csrf, signed); resp.status != http.StatusBadRequest || answer(t, resp).Error != translate("en", "passkey.expired") {
-		t.Errorf("answer after five minutes: status %d, want 400 expired\n%s", resp.status, resp.body)
+	p.Clock.Advance(admin.CeremonyTTL + time.Second)
+	if resp := p.call(thief, "/admin/login/passkey/finish", csrf, signed); resp.Status != http.StatusBadRequest || answer(t, resp).Error != i18n.T(i18n.English, "passkey.expired") {
+		t.Errorf("answer after five minutes: status %d, want 400 expired\n%s", resp.Status, resp.Body)
 	}
-	if n := len(p.entries("login.failed")); n != 3 {
+	if n := len(p.Entries("login.failed")); n != 3 {
 		t.Errorf("%d failed sign-ins audited, want 3", n)
 	}
 }
@@ -520,39 +523,39 @@ func TestPasskeyChallengeSingleUse(t *testing.T) {
 func TestPasskeySecondFactor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := newPasskeyHarness(t, db)
-		owner := p.addUser("owner@example.jp", account.Owner)
+		owner := p.AddUser("owner@example.jp", account.Owner)
 		key := p.authenticator(false)
-		p.register(p.signedIn(owner), key, "security key")
+		p.register(p.SignedIn(owner), key, "security key")
 
-		b := p.browser()
-		resp := b.login(owner.Email, testPassword)
-		if resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.location, "/admin/login/verify") {
-			t.Fatalf("password of an account with only a passkey: status %d to %q, want the second-factor page", resp.status, resp.location)
+		b := p.Browser()
+		resp := b.Login(owner.Email, admintest.Password)
+		if resp.Status != http.StatusSeeOther || !strings.HasPrefix(resp.Location, "/admin/login/verify") {
+			t.Fatalf("password of an account with only a passkey: status %d to %q, want the second-factor page", resp.Status, resp.Location)
 		}
-		page := p.page(b, resp.location)
-		if !strings.Contains(page.body, `action="/admin/login/passkey/verify/begin"`) || strings.Contains(page.body, `name="code"`) ||
-			!strings.Contains(page.body, "data-passkey-fallback") {
-			t.Errorf("second-factor page of a passkey-only account:\n%s", page.body)
+		page := p.page(b, resp.Location)
+		if !strings.Contains(page.Body, `action="/admin/login/passkey/verify/begin"`) || strings.Contains(page.Body, `name="code"`) ||
+			!strings.Contains(page.Body, "data-passkey-fallback") {
+			t.Errorf("second-factor page of a passkey-only account:\n%s", page.Body)
 		}
-		csrf := field(page.body, "csrf")
+		csrf := admintest.Field(page.Body, "csrf")
 		begin := p.call(b, "/admin/login/passkey/verify/begin", csrf, map[string]string{"next": "/admin/users"})
-		resp = p.call(b, "/admin/login/passkey/verify/finish", csrf, key.get(begin.body))
-		if resp.status != http.StatusOK || answer(t, resp).Redirect != "/admin/users" {
-			t.Fatalf("second factor: status %d\n%s", resp.status, resp.body)
+		resp = p.call(b, "/admin/login/passkey/verify/finish", csrf, key.get(begin.Body))
+		if resp.Status != http.StatusOK || answer(t, resp).Redirect != "/admin/users" {
+			t.Fatalf("second factor: status %d\n%s", resp.Status, resp.Body)
 		}
-		if got := b.get("/admin/users").status; got != http.StatusOK {
+		if got := b.Get("/admin/users").Status; got != http.StatusOK {
 			t.Errorf("console after the second factor: status %d", got)
 		}
-		if !p.auditHas("login", audit.OK, map[string]string{"method": "password+passkey"}) {
+		if !auditHas(p.Harness, "login", audit.OK, map[string]string{"method": "password+passkey"}) {
 			t.Error("the sign-in is not audited as password+passkey")
 		}
 
 		// Without user verification it is no way in on its own.
-		resp = p.passwordless(p.browser(), key)
-		if resp.status != http.StatusUnauthorized || answer(t, resp).Error != translate("en", "passkey.no_verification") {
-			t.Errorf("passwordless with an unverifying key: status %d\n%s", resp.status, resp.body)
+		resp = p.passwordless(p.Browser(), key)
+		if resp.Status != http.StatusUnauthorized || answer(t, resp).Error != i18n.T(i18n.English, "passkey.no_verification") {
+			t.Errorf("passwordless with an unverifying key: status %d\n%s", resp.Status, resp.Body)
 		}
-		if !p.auditHas("login.failed", audit.Failed, map[string]string{"reason": "did not verify", "method": "passkey"}) {
+		if !auditHas(p.Harness, "login.failed", audit.Failed, map[string]string{"reason": "did not verify", "method": "passkey"}) {
 			t.Error("the refused passwordless sign-in is not audited")
 		}
 	})
@@ -563,34 +566,34 @@ func TestPasskeySecondFactor(t *testing.T) {
 func TestPasskeyEnrol(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := newPasskeyHarness(t, db)
-		handler := p.addUser("handler@example.jp", account.Handler)
-		b := p.browser()
-		resp := b.login(handler.Email, testPassword)
-		if !strings.HasPrefix(resp.location, "/admin/login/enrol") {
-			t.Fatalf("first sign-in: status %d to %q, want enrolment", resp.status, resp.location)
+		handler := p.AddUser("handler@example.jp", account.Handler)
+		b := p.Browser()
+		resp := b.Login(handler.Email, admintest.Password)
+		if !strings.HasPrefix(resp.Location, "/admin/login/enrol") {
+			t.Fatalf("first sign-in: status %d to %q, want enrolment", resp.Status, resp.Location)
 		}
-		page := p.page(b, resp.location)
-		if !strings.Contains(page.body, `action="/admin/login/passkey/enrol/begin"`) || !strings.Contains(page.body, `name="code"`) {
+		page := p.page(b, resp.Location)
+		if !strings.Contains(page.Body, `action="/admin/login/passkey/enrol/begin"`) || !strings.Contains(page.Body, `name="code"`) {
 			t.Fatal("the enrolment page does not offer both an app and a passkey")
 		}
-		csrf := field(page.body, "csrf")
-		begin := p.call(b, "/admin/login/passkey/enrol/begin", csrf, map[string]string{"name": "iPhone", "next": "/admin/forms"})
-		if begin.status != http.StatusOK {
-			t.Fatalf("begin enrolment: status %d\n%s", begin.status, begin.body)
+		csrf := admintest.Field(page.Body, "csrf")
+		begin := p.call(b, "/admin/login/passkey/enrol/begin", csrf, map[string]string{"name": "iPhone", "next": "/admin/account/tokens"})
+		if begin.Status != http.StatusOK {
+			t.Fatalf("begin enrolment: status %d\n%s", begin.Status, begin.Body)
 		}
-		resp = p.call(b, "/admin/login/passkey/enrol/finish", csrf, p.authenticator(true).create(begin.body))
-		if resp.status != http.StatusOK || answer(t, resp).Redirect != "/admin/forms" {
-			t.Fatalf("finish enrolment: status %d\n%s", resp.status, resp.body)
+		resp = p.call(b, "/admin/login/passkey/enrol/finish", csrf, p.authenticator(true).create(begin.Body))
+		if resp.Status != http.StatusOK || answer(t, resp).Redirect != "/admin/account/tokens" {
+			t.Fatalf("finish enrolment: status %d\n%s", resp.Status, resp.Body)
 		}
-		if got := b.get("/admin/forms").status; got != http.StatusOK {
+		if got := b.Get("/admin/account/tokens").Status; got != http.StatusOK {
 			t.Errorf("console after enrolling a passkey: status %d", got)
 		}
-		if !p.auditHas("passkey.registered", audit.OK, map[string]string{"passkey": "iPhone"}) || !p.auditHas("login", audit.OK, map[string]string{"method": "password+passkey"}) {
+		if !auditHas(p.Harness, "passkey.registered", audit.OK, map[string]string{"passkey": "iPhone"}) || !auditHas(p.Harness, "login", audit.OK, map[string]string{"method": "password+passkey"}) {
 			t.Error("the enrolment and sign-in are not audited")
 		}
 		// The next sign-in asks for the passkey.
-		if resp := p.browser().login(handler.Email, testPassword); !strings.HasPrefix(resp.location, "/admin/login/verify") {
-			t.Errorf("sign-in after enrolling a passkey: status %d to %q, want the second-factor page", resp.status, resp.location)
+		if resp := p.Browser().Login(handler.Email, admintest.Password); !strings.HasPrefix(resp.Location, "/admin/login/verify") {
+			t.Errorf("sign-in after enrolling a passkey: status %d to %q, want the second-factor page", resp.Status, resp.Location)
 		}
 	})
 }
@@ -600,17 +603,17 @@ func TestPasskeyEnrol(t *testing.T) {
 func TestPasskeyRefusals(t *testing.T) {
 	p := newPasskeyHarness(t, storetest.SQLite(t))
 	ctx := context.Background()
-	owner := p.addUser("owner@example.jp", account.Owner)
+	owner := p.AddUser("owner@example.jp", account.Owner)
 	a := p.authenticator(true)
-	p.register(p.signedIn(owner), a, "laptop")
+	p.register(p.SignedIn(owner), a, "laptop")
 
 	// A counter that did not grow: the key may be cloned.
 	a.keys[0].count = 0
-	resp := p.passwordless(p.browser(), a)
-	if resp.status != http.StatusForbidden || answer(t, resp).Error != translate("en", "passkey.cloned") {
-		t.Errorf("counter gone back: status %d\n%s", resp.status, resp.body)
+	resp := p.passwordless(p.Browser(), a)
+	if resp.Status != http.StatusForbidden || answer(t, resp).Error != i18n.T(i18n.English, "passkey.cloned") {
+		t.Errorf("counter gone back: status %d\n%s", resp.Status, resp.Body)
 	}
-	if !p.auditHas("login.failed", audit.Denied, map[string]string{"reason": "cloned", "stored": "1", "reported": "1"}) {
+	if !auditHas(p.Harness, "login.failed", audit.Denied, map[string]string{"reason": "cloned", "stored": "1", "reported": "1"}) {
 		t.Error("the clone warning is not audited")
 	}
 	a.keys[0].count = 10
@@ -618,15 +621,15 @@ func TestPasskeyRefusals(t *testing.T) {
 	// A credential the console never registered.
 	stranger := p.authenticator(true)
 	stranger.keys = []*softKey{{id: []byte("unregistered"), priv: a.keys[0].priv, handle: a.keys[0].handle}}
-	if resp := p.passwordless(p.browser(), stranger); resp.status != http.StatusUnauthorized || answer(t, resp).Error != translate("en", "passkey.unknown") {
-		t.Errorf("unknown passkey: status %d\n%s", resp.status, resp.body)
+	if resp := p.passwordless(p.Browser(), stranger); resp.Status != http.StatusUnauthorized || answer(t, resp).Error != i18n.T(i18n.English, "passkey.unknown") {
+		t.Errorf("unknown passkey: status %d\n%s", resp.Status, resp.Body)
 	}
 	// The right credential id with another key's signature.
 	forger := p.authenticator(true)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	forger.keys = []*softKey{{id: a.keys[0].id, priv: other, handle: a.keys[0].handle, count: 50}}
-	if resp := p.passwordless(p.browser(), forger); resp.status != http.StatusUnauthorized || answer(t, resp).Error != translate("en", "passkey.rejected") {
-		t.Errorf("forged signature: status %d\n%s", resp.status, resp.body)
+	if resp := p.passwordless(p.Browser(), forger); resp.Status != http.StatusUnauthorized || answer(t, resp).Error != i18n.T(i18n.English, "passkey.rejected") {
+		t.Errorf("forged signature: status %d\n%s", resp.Status, resp.Body)
 	}
 
 	// The right key, used through another site: the browser reports that
@@ -635,32 +638,32 @@ func TestPasskeyRefusals(t *testing.T) {
 		{t: t, origin: "https://evil.example", rpID: "localhost", verifies: true, keys: a.keys},
 		{t: t, origin: a.origin, rpID: "evil.example", verifies: true, keys: a.keys},
 	} {
-		if resp := p.passwordless(p.browser(), phish); resp.status != http.StatusUnauthorized || answer(t, resp).Error != translate("en", "passkey.rejected") {
-			t.Errorf("answer for %s (%s): status %d\n%s", phish.origin, phish.rpID, resp.status, resp.body)
+		if resp := p.passwordless(p.Browser(), phish); resp.Status != http.StatusUnauthorized || answer(t, resp).Error != i18n.T(i18n.English, "passkey.rejected") {
+			t.Errorf("answer for %s (%s): status %d\n%s", phish.origin, phish.rpID, resp.Status, resp.Body)
 		}
 	}
-	if resp := p.passwordless(p.browser(), a); resp.status != http.StatusOK {
-		t.Errorf("the key through the console again: status %d\n%s", resp.status, resp.body)
+	if resp := p.passwordless(p.Browser(), a); resp.Status != http.StatusOK {
+		t.Errorf("the key through the console again: status %d\n%s", resp.Status, resp.Body)
 	}
 
 	// Locked, then disabled accounts are refused, as with passwords.
-	if _, err := p.accounts.RecordFailure(ctx, owner.ID, loopback, 1, time.Hour, p.clock.now()); err != nil {
+	if _, err := p.Accounts.RecordFailure(ctx, owner.ID, loopback, 1, time.Hour, p.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if resp := p.passwordless(p.browser(), a); resp.status != http.StatusForbidden || !strings.Contains(answer(t, resp).Error, "locked") {
-		t.Errorf("locked account: status %d\n%s", resp.status, resp.body)
+	if resp := p.passwordless(p.Browser(), a); resp.Status != http.StatusForbidden || !strings.Contains(answer(t, resp).Error, "locked") {
+		t.Errorf("locked account: status %d\n%s", resp.Status, resp.Body)
 	}
-	if err := p.accounts.Unlock(ctx, owner.ID); err != nil {
+	if err := p.Accounts.Unlock(ctx, owner.ID); err != nil {
 		t.Fatal(err)
 	}
-	p.addUser("owner2@example.jp", account.Owner) // so that the first may be disabled
-	if err := p.accounts.SetDisabled(ctx, owner, true, p.clock.now()); err != nil {
+	p.AddUser("owner2@example.jp", account.Owner) // so that the first may be disabled
+	if err := p.Accounts.SetDisabled(ctx, owner, true, p.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if resp := p.passwordless(p.browser(), a); resp.status != http.StatusForbidden || answer(t, resp).Error != translate("en", "login.disabled") {
-		t.Errorf("disabled account: status %d\n%s", resp.status, resp.body)
+	if resp := p.passwordless(p.Browser(), a); resp.Status != http.StatusForbidden || answer(t, resp).Error != i18n.T(i18n.English, "login.disabled") {
+		t.Errorf("disabled account: status %d\n%s", resp.Status, resp.Body)
 	}
-	if !p.auditHas("login.refused", audit.Denied, map[string]string{"reason": "disabled", "method": "passkey"}) {
+	if !auditHas(p.Harness, "login.refused", audit.Denied, map[string]string{"reason": "disabled", "method": "passkey"}) {
 		t.Error("the refusal of a disabled account is not audited")
 	}
 }
@@ -669,44 +672,44 @@ func TestPasskeyRefusals(t *testing.T) {
 // token and a session at their stage.
 func TestPasskeyCSRFAndStage(t *testing.T) {
 	p := newPasskeyHarness(t, storetest.SQLite(t))
-	owner := p.addUser("owner@example.jp", account.Owner)
+	owner := p.AddUser("owner@example.jp", account.Owner)
 
-	anon := p.browser()
+	anon := p.Browser()
 	page := p.page(anon, "/admin/login")
 	for _, token := range []string{"", "wrong"} {
-		if resp := p.call(anon, "/admin/login/passkey/begin", token, nil); resp.status != http.StatusForbidden {
-			t.Errorf("passwordless begin with token %q: status %d, want 403", token, resp.status)
+		if resp := p.call(anon, "/admin/login/passkey/begin", token, nil); resp.Status != http.StatusForbidden {
+			t.Errorf("passwordless begin with token %q: status %d, want 403", token, resp.Status)
 		}
 	}
-	if resp := p.call(p.browser(), "/admin/login/passkey/begin", field(page.body, "csrf"), nil); resp.status != http.StatusForbidden {
-		t.Errorf("passwordless begin without the login cookie: status %d, want 403", resp.status)
+	if resp := p.call(p.Browser(), "/admin/login/passkey/begin", admintest.Field(page.Body, "csrf"), nil); resp.Status != http.StatusForbidden {
+		t.Errorf("passwordless begin without the login cookie: status %d, want 403", resp.Status)
 	}
 
-	b := p.signedIn(owner)
+	b := p.SignedIn(owner)
 	for _, path := range []string{"/admin/account/passkeys/begin", "/admin/account/passkeys/finish"} {
 		for _, token := range []string{"", "wrong"} {
-			if resp := p.call(b, path, token, map[string]string{"password": testPassword}); resp.status != http.StatusForbidden {
-				t.Errorf("%s with token %q: status %d, want 403", path, token, resp.status)
+			if resp := p.call(b, path, token, map[string]string{"password": admintest.Password}); resp.Status != http.StatusForbidden {
+				t.Errorf("%s with token %q: status %d, want 403", path, token, resp.Status)
 			}
 		}
 	}
 
 	// A full session is sent on from the sign-in steps, and a half-signed
 	// one does not reach the account page's.
-	if resp := p.call(b, "/admin/login/passkey/verify/begin", b.csrf, nil); resp.status != http.StatusSeeOther || resp.location != "/admin/" {
-		t.Errorf("full session at the second factor: status %d to %q", resp.status, resp.location)
+	if resp := p.call(b, "/admin/login/passkey/verify/begin", b.CSRF, nil); resp.Status != http.StatusSeeOther || resp.Location != "/admin/" {
+		t.Errorf("full session at the second factor: status %d to %q", resp.Status, resp.Location)
 	}
 	p.register(b, p.authenticator(true), "key")
-	half := p.browser()
-	half.login(owner.Email, testPassword)
-	half.csrf = field(p.page(half, "/admin/login/verify").body, "csrf")
+	half := p.Browser()
+	half.Login(owner.Email, admintest.Password)
+	half.CSRF = admintest.Field(p.page(half, "/admin/login/verify").Body, "csrf")
 	for _, path := range []string{"/admin/account/passkeys/begin", "/admin/login/passkey/enrol/begin"} {
-		if resp := p.call(half, path, half.csrf, nil); resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.location, "/admin/login/verify") {
-			t.Errorf("second-factor session at %s: status %d to %q", path, resp.status, resp.location)
+		if resp := p.call(half, path, half.CSRF, nil); resp.Status != http.StatusSeeOther || !strings.HasPrefix(resp.Location, "/admin/login/verify") {
+			t.Errorf("second-factor session at %s: status %d to %q", path, resp.Status, resp.Location)
 		}
 	}
-	if resp := p.call(half, "/admin/login/passkey/verify/finish", half.csrf, []byte("{}")); resp.status != http.StatusBadRequest {
-		t.Errorf("second factor without a challenge: status %d, want 400", resp.status)
+	if resp := p.call(half, "/admin/login/passkey/verify/finish", half.CSRF, []byte("{}")); resp.Status != http.StatusBadRequest {
+		t.Errorf("second factor without a challenge: status %d, want 400", resp.Status)
 	}
 }
 
@@ -716,54 +719,54 @@ func TestPasskeyRemoval(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		p := newPasskeyHarness(t, db)
 		ctx := context.Background()
-		owner := p.addUser("owner@example.jp", account.Owner)
-		b := p.signedIn(owner)
+		owner := p.AddUser("owner@example.jp", account.Owner)
+		b := p.SignedIn(owner)
 		p.register(b, p.authenticator(true), "only key")
-		keys, _ := p.accounts.Passkeys(ctx, owner.ID)
+		keys, _ := p.Accounts.Passkeys(ctx, owner.ID)
 		id := strconv.FormatInt(keys[0].ID, 10)
 
 		// The only second factor of an owner stays.
-		if resp := b.post("/admin/account/passkeys/remove", url.Values{"id": {id}, "password": {testPassword}}); resp.status != http.StatusConflict {
-			t.Errorf("removing the only second factor: status %d, want 409", resp.status)
+		if resp := b.Post("/admin/account/passkeys/remove", url.Values{"id": {id}, "password": {admintest.Password}}); resp.Status != http.StatusConflict {
+			t.Errorf("removing the only second factor: status %d, want 409", resp.Status)
 		}
 		// With an authenticator app too, it may go, given the password.
-		if err := p.accounts.SetTOTP(ctx, owner.ID, "JBSWY3DPEHPK3PXP"); err != nil {
+		if err := p.Accounts.SetTOTP(ctx, owner.ID, "JBSWY3DPEHPK3PXP"); err != nil {
 			t.Fatal(err)
 		}
-		if resp := b.post("/admin/account/passkeys/remove", url.Values{"id": {id}, "password": {"wrong"}}); resp.status != http.StatusUnprocessableEntity {
-			t.Errorf("removing with a wrong password: status %d, want 422", resp.status)
+		if resp := b.Post("/admin/account/passkeys/remove", url.Values{"id": {id}, "password": {"wrong"}}); resp.Status != http.StatusUnprocessableEntity {
+			t.Errorf("removing with a wrong password: status %d, want 422", resp.Status)
 		}
-		other := p.addUser("other@example.jp", account.Owner)
-		p.register(p.signedIn(other), p.authenticator(true), "theirs")
-		theirs, _ := p.accounts.Passkeys(ctx, other.ID)
-		if resp := b.post("/admin/account/passkeys/remove", url.Values{"id": {strconv.FormatInt(theirs[0].ID, 10)}, "password": {testPassword}}); resp.status != http.StatusNotFound {
-			t.Errorf("removing another account's passkey: status %d, want 404", resp.status)
+		other := p.AddUser("other@example.jp", account.Owner)
+		p.register(p.SignedIn(other), p.authenticator(true), "theirs")
+		theirs, _ := p.Accounts.Passkeys(ctx, other.ID)
+		if resp := b.Post("/admin/account/passkeys/remove", url.Values{"id": {strconv.FormatInt(theirs[0].ID, 10)}, "password": {admintest.Password}}); resp.Status != http.StatusNotFound {
+			t.Errorf("removing another account's passkey: status %d, want 404", resp.Status)
 		}
-		if resp := b.post("/admin/account/passkeys/remove", url.Values{"id": {id}, "password": {testPassword}}); resp.status != http.StatusSeeOther {
-			t.Fatalf("removing a passkey: status %d\n%s", resp.status, resp.body)
+		if resp := b.Post("/admin/account/passkeys/remove", url.Values{"id": {id}, "password": {admintest.Password}}); resp.Status != http.StatusSeeOther {
+			t.Fatalf("removing a passkey: status %d\n%s", resp.Status, resp.Body)
 		}
-		if n, _ := p.accounts.CountPasskeys(ctx, owner.ID); n != 0 {
+		if n, _ := p.Accounts.CountPasskeys(ctx, owner.ID); n != 0 {
 			t.Errorf("%d passkeys left", n)
 		}
-		if !p.auditHas("passkey.removed", audit.OK, map[string]string{"passkey": "only key"}) {
+		if !auditHas(p.Harness, "passkey.removed", audit.OK, map[string]string{"passkey": "only key"}) {
 			t.Error("the removal is not audited")
 		}
 
 		// A passkey lets the owner remove the authenticator app.
 		p.register(b, p.authenticator(true), "new key")
-		if resp := b.post("/admin/account/totp/remove", url.Values{"password": {testPassword}}); resp.status != http.StatusSeeOther {
-			t.Errorf("removing the app while a passkey remains: status %d", resp.status)
+		if resp := b.Post("/admin/account/totp/remove", url.Values{"password": {admintest.Password}}); resp.Status != http.StatusSeeOther {
+			t.Errorf("removing the app while a passkey remains: status %d", resp.Status)
 		}
 
 		// The owner's view of another account counts its passkeys, and a
 		// reset removes them.
-		if page := b.get("/admin/users/" + itoa(other.ID)); !strings.Contains(page.body, "<dt>Passkeys</dt><dd>1</dd>") {
+		if page := b.Get("/admin/users/" + strconv.FormatInt(other.ID, 10)); !strings.Contains(page.Body, "<dt>Passkeys</dt><dd>1</dd>") {
 			t.Errorf("the account page of another account does not count its passkey")
 		}
-		if resp := b.post("/admin/users/"+itoa(other.ID)+"/reset-second-factor", nil); resp.status != http.StatusSeeOther {
-			t.Fatalf("reset: status %d", resp.status)
+		if resp := b.Post("/admin/users/"+strconv.FormatInt(other.ID, 10)+"/reset-second-factor", nil); resp.Status != http.StatusSeeOther {
+			t.Fatalf("reset: status %d", resp.Status)
 		}
-		if n, _ := p.accounts.CountPasskeys(ctx, other.ID); n != 0 {
+		if n, _ := p.Accounts.CountPasskeys(ctx, other.ID); n != 0 {
 			t.Errorf("%d passkeys survive a reset", n)
 		}
 	})
@@ -773,117 +776,19 @@ func TestPasskeyRemoval(t *testing.T) {
 // under another name, offers no passkeys.
 func TestPasskeysOff(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
-	b := h.browser()
-	page := b.get("/admin/login")
-	if strings.Contains(page.body, "passkey") {
+	b := h.Browser()
+	page := b.Get("/admin/login")
+	if strings.Contains(page.Body, "passkey") {
 		t.Error("the sign-in page mentions passkeys with passkeys off")
 	}
-	req, _ := http.NewRequest("POST", h.srv.URL+"/admin/login/passkey/begin", strings.NewReader("{}"))
-	req.Header.Set("X-CSRF-Token", field(page.body, "csrf"))
-	if resp := b.do(req); resp.status != http.StatusNotFound {
-		t.Errorf("begin with passkeys off: status %d, want 404", resp.status)
+	req, _ := http.NewRequest("POST", h.Server.URL+"/admin/login/passkey/begin", strings.NewReader("{}"))
+	req.Header.Set("X-CSRF-Token", admintest.Field(page.Body, "csrf"))
+	if resp := b.Do(req); resp.Status != http.StatusNotFound {
+		t.Errorf("begin with passkeys off: status %d, want 404", resp.Status)
 	}
 
 	p := newPasskeyHarness(t, storetest.SQLite(t))
-	if page := p.harness.browser().get("/admin/login"); strings.Contains(page.body, "passkey/begin") {
+	if page := p.Harness.Browser().Get("/admin/login"); strings.Contains(page.Body, "passkey/begin") {
 		t.Error("the sign-in page reached at 127.0.0.1 offers passkeys bound to localhost")
-	}
-}
-
-func TestRequestOrigin(t *testing.T) {
-	for _, tt := range []struct {
-		rpID, host string
-		tls        bool
-		want       string
-	}{
-		{"localhost", "localhost:8443", true, "https://localhost:8443"},
-		{"localhost", "localhost:8080", false, "http://localhost:8080"},
-		{"localhost", "LOCALHOST:443", true, "https://localhost"},
-		{"localhost", "localhost", false, "http://localhost"},
-		{"demo.localhost", "demo.localhost:8080", false, "http://demo.localhost:8080"},
-		{"demo.localhost", "localhost:8080", false, ""},
-		{"demo.localhost", "evil.demo.localhost:8080", false, ""},
-		{"localhost", "127.0.0.1:8080", false, ""},
-		{"localhost", "localhost:0", false, ""},
-		{"localhost", "localhost:080", false, ""},
-		{"localhost", "localhost:99999", false, ""},
-		{"localhost", "localhost:x", false, ""},
-	} {
-		if got := requestOrigin(tt.rpID, tt.host, tt.tls); got != tt.want {
-			t.Errorf("requestOrigin(%q, %q, %v) = %q, want %q", tt.rpID, tt.host, tt.tls, got, tt.want)
-		}
-	}
-}
-
-// FuzzRequestOrigin checks that whatever Host header arrives, the origin
-// a ceremony is bound to is the relying party's, on a real port.
-func FuzzRequestOrigin(f *testing.F) {
-	for _, host := range []string{"localhost:8080", "localhost", "[::1]:80", "localhost:", "a.localhost:1", "localhost:65536"} {
-		f.Add(host, true)
-	}
-	f.Fuzz(func(t *testing.T, host string, tls bool) {
-		got := requestOrigin("localhost", host, tls)
-		if got == "" {
-			return
-		}
-		u, err := url.Parse(got)
-		if err != nil || u.Hostname() != "localhost" || (u.Scheme != "https") != !tls || u.Path != "" {
-			t.Fatalf("requestOrigin(%q) = %q", host, got)
-		}
-		if port := u.Port(); port != "" {
-			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-				t.Fatalf("requestOrigin(%q) = %q: bad port", host, got)
-			}
-		}
-	})
-}
-
-// TestCeremonies checks that a ceremony is taken once, expires, and that
-// their number is bounded.
-func TestCeremonies(t *testing.T) {
-	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	cs := &ceremonies{m: map[string]ceremony{}, max: 2}
-	if !cs.put("a", ceremony{expires: now.Add(time.Minute)}, now) || !cs.put("b", ceremony{expires: now.Add(time.Hour)}, now) {
-		t.Fatal("put refused below the limit")
-	}
-	if cs.put("c", ceremony{expires: now.Add(time.Minute)}, now) {
-		t.Error("put accepted a third ceremony over the limit")
-	}
-	if !cs.put("a", ceremony{name: "again", expires: now.Add(time.Minute)}, now) {
-		t.Error("a new ceremony under a key in use was refused")
-	}
-	if c, ok := cs.take("a", now); !ok || c.name != "again" {
-		t.Errorf("take = %+v, %v; want the latest ceremony of the key", c, ok)
-	}
-	if _, ok := cs.take("a", now); ok {
-		t.Error("a ceremony was taken twice")
-	}
-	// Expired ones make room, and are not handed out.
-	cs.put("d", ceremony{expires: now.Add(time.Minute)}, now)
-	later := now.Add(2 * time.Minute)
-	if !cs.put("e", ceremony{expires: later.Add(time.Minute)}, later) {
-		t.Error("an expired ceremony did not make room")
-	}
-	if _, ok := cs.take("d", later); ok {
-		t.Error("an expired ceremony was handed out")
-	}
-}
-
-// TestAllowPasskeys checks that console pages re-allow WebAuthn, which the
-// site's default policy turns off, and change nothing else.
-func TestAllowPasskeys(t *testing.T) {
-	h := http.Header{}
-	h.Set("Permissions-Policy", server.DefaultPermissionsPolicy)
-	allowPasskeys(h)
-	got := h.Get("Permissions-Policy")
-	want := strings.NewReplacer("publickey-credentials-create=()", "publickey-credentials-create=(self)",
-		"publickey-credentials-get=()", "publickey-credentials-get=(self)").Replace(server.DefaultPermissionsPolicy)
-	if got != want || !strings.Contains(got, "publickey-credentials-get=(self)") || !strings.Contains(got, "camera=()") {
-		t.Errorf("Permissions-Policy %q, want %q", got, want)
-	}
-	empty := http.Header{}
-	allowPasskeys(empty)
-	if _, ok := empty["Permissions-Policy"]; ok {
-		t.Error("a policy was added where there was none")
 	}
 }

@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/site"
 	"github.com/noren-web/noren/internal/timefmt"
 )
 
-// page is what every console template receives; Body is the page's own
+// Page is what every console template receives; Body is the Page's own
 // data.
-type page struct {
+type Page struct {
 	Lang      string
 	Title     string
 	User      *account.User
@@ -44,25 +45,31 @@ type navLink struct {
 
 // T translates a message key into the page's language; with args the
 // message is a format.
-func (p page) T(key string, args ...any) string { return translate(p.Lang, key, args...) }
+func (p Page) T(key string, args ...any) string { return i18n.T(i18n.Lang(p.Lang), key, args...) }
 
 // Time writes a moment for the page in the site's time zone, the zone
 // named, or a dash for the zero time.
-func (p page) Time(t time.Time) string { return timefmt.Instant(p.Lang, t, p.loc) }
+func (p Page) Time(t time.Time) string { return timefmt.Instant(p.Lang, t, p.loc) }
 
 // Date writes the day of a moment in the site's time zone, or a dash for
 // the zero time.
-func (p page) Date(t time.Time) string { return timefmt.Date(p.Lang, t, p.loc) }
+func (p Page) Date(t time.Time) string { return timefmt.Date(p.Lang, t, p.loc) }
 
 // ISO writes a moment as RFC 3339 in UTC, for datetime attributes.
-func (p page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func (p Page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // RoleName is a role's name in the page's language.
-func (p page) RoleName(r account.Role) string { return translate(p.Lang, "role."+string(r)) }
+func (p Page) RoleName(r account.Role) string { return i18n.T(i18n.Lang(p.Lang), "role."+string(r)) }
 
 // Can reports whether the viewer's role carries a permission, for showing
 // only the links that will work.
-func (p page) Can(perm string) bool { return p.Role.Can(account.Permission(perm)) }
+func (p Page) Can(perm string) bool { return p.Role.Can(account.Permission(perm)) }
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
 
 // userAction is a button that posts to one of an account's action routes.
 type userAction struct {
@@ -73,17 +80,17 @@ type userAction struct {
 
 var templateFuncs = template.FuncMap{
 	"list": func(items ...string) []string { return items },
-	"auditTable": func(p page, rows []auditRow) auditTable {
+	"auditTable": func(p Page, rows []auditRow) auditTable {
 		return auditTable{Page: p, Rows: rows}
 	},
-	"action": func(p page, u account.User, path, key string) userAction {
+	"action": func(p Page, u account.User, path, key string) userAction {
 		return userAction{ID: u.ID, Path: path, Label: p.T(key), CSRF: p.CSRF}
 	},
 }
 
 // Status describes an account's state at now: disabled, expired, locked
 // or active.
-func (p page) Status(u account.User, now time.Time) string {
+func (p Page) Status(u account.User, now time.Time) string {
 	switch {
 	case !u.DisabledAt.IsZero():
 		return p.T("status.disabled")
@@ -97,8 +104,9 @@ func (p page) Status(u account.User, now time.Time) string {
 	return p.T("status.active")
 }
 
-// parsePages parses each console page together with the shared layout.
-func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
+// parsePages parses each console page, the shell's own and the sections'
+// extra files, together with the shared layout.
+func parsePages(fsys fs.FS, funcs template.FuncMap, extra []string) (map[string]*template.Template, error) {
 	layout, err := fs.ReadFile(fsys, "templates/admin/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("admin: templates: %w", err)
@@ -111,17 +119,21 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin: templates: %w", err)
 	}
+	files = append(files, extra...)
 	pages := make(map[string]*template.Template)
 	for _, file := range files {
 		name := strings.TrimSuffix(path.Base(file), ".html")
 		if name == "layout" || name == "partials" {
 			continue
 		}
+		if _, taken := pages[name]; taken {
+			return nil, fmt.Errorf("admin: template %s: a page of that name is already defined", file)
+		}
 		text, err := fs.ReadFile(fsys, file)
 		if err != nil {
 			return nil, fmt.Errorf("admin: templates: %w", err)
 		}
-		t, err := template.New(name).Funcs(templateFuncs).Parse(string(layout))
+		t, err := template.New(name).Funcs(funcs).Parse(string(layout))
 		for _, more := range [][]byte{partials, text} {
 			if err == nil {
 				_, err = t.Parse(string(more))
@@ -135,39 +147,39 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// render writes a console page. titleKey is the message key of its title.
-func (c *Console) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name, titleKey string, body any) {
-	p := c.pageFor(r, rq, titleKey)
+// Render writes a console page. titleKey is the message key of its title.
+func (c *Console) Render(w http.ResponseWriter, r *http.Request, rq *Request, status int, name, titleKey string, body any) {
+	p := c.PageFor(r, rq, titleKey)
 	p.Body = body
-	c.write(w, status, name, p)
+	c.Write(w, status, name, p)
 }
 
-func (c *Console) pageFor(r *http.Request, rq *request, titleKey string) page {
-	p := page{
-		Lang:  rq.lang,
-		Title: translate(rq.lang, titleKey),
+func (c *Console) PageFor(r *http.Request, rq *Request, titleKey string) Page {
+	p := Page{
+		Lang:  string(rq.lang),
+		Title: i18n.T(rq.lang, titleKey),
 		Role:  rq.role,
 		CSRF:  rq.csrfToken(),
 		Nonce: server.Nonce(r),
 		Path:  r.URL.Path,
-		loc:   c.location(),
+		loc:   c.Location(),
 	}
 	p.OtherLang = "en"
-	if rq.lang == "en" {
+	if rq.lang == i18n.English {
 		p.OtherLang = "ja"
 	}
 	if rq.user.ID != 0 && rq.session.Stage == account.StageFull {
 		u := rq.user
 		p.User = &u
-		p.Nav = c.nav(rq, r.URL.Path)
+		p.Nav = c.navFor(rq, r.URL.Path)
 	}
-	if msg := r.URL.Query().Get("notice"); msg != "" && hasMessage("notice."+msg) {
-		p.Notice = translate(rq.lang, "notice."+msg)
+	if msg := r.URL.Query().Get("notice"); msg != "" && i18n.Default().Has("notice."+msg) {
+		p.Notice = i18n.T(rq.lang, "notice."+msg)
 	}
 	return p
 }
 
-func (c *Console) write(w http.ResponseWriter, status int, name string, p page) {
+func (c *Console) Write(w http.ResponseWriter, status int, name string, p Page) {
 	t, ok := c.pages[name]
 	if !ok {
 		c.log.Error("no console template", "name", name)
@@ -188,66 +200,51 @@ func (c *Console) write(w http.ResponseWriter, status int, name string, p page) 
 	buf.WriteTo(w)
 }
 
-// nav lists the sections the viewer's role may open.
-func (c *Console) nav(rq *request, current string) []navLink {
-	items := []struct {
-		href, key string
-		perm      account.Permission
-	}{
-		{"/admin/", "nav.home", account.Console},
-		{"/admin/analytics", "nav.analytics", account.ReadAnalytics},
-		{"/admin/inbox", "nav.inbox", account.HandleSubmissions},
-		{"/admin/requests", "nav.requests", account.HandleRequests},
-		{"/admin/forms", "nav.forms", account.HandleSubmissions},
-		{"/admin/consent", "nav.consent", account.ReadConsentStats},
-		{"/admin/policy", "nav.policy", account.ReadPolicy},
-		{"/admin/users", "nav.users", account.ManageUsers},
-		{"/admin/audit", "nav.audit", account.ReadAudit},
-		{"/admin/account", "nav.account", account.Console},
-	}
+// navFor lists the menu entries the viewer's role may open.
+func (c *Console) navFor(rq *Request, current string) []navLink {
 	var out []navLink
-	for _, it := range items {
-		if !rq.role.Can(it.perm) {
+	for _, it := range c.nav {
+		if !rq.role.Can(it.Permission) {
 			continue
 		}
-		cur := current == it.href || (it.href != "/admin/" && strings.HasPrefix(current, it.href+"/"))
-		out = append(out, navLink{Href: it.href, Label: translate(rq.lang, it.key), Current: cur})
+		cur := current == it.Href || (it.Href != "/admin/" && strings.HasPrefix(current, it.Href+"/"))
+		out = append(out, navLink{Href: it.Href, Label: i18n.T(rq.lang, it.Key), Current: cur})
 	}
 	return out
 }
 
-// fail answers with an error page, or a JSON error on the API.
-func (c *Console) fail(w http.ResponseWriter, r *http.Request, rq *request, status int, key string) {
+// Fail answers with an error page, or a JSON error on the API.
+func (c *Console) Fail(w http.ResponseWriter, r *http.Request, rq *Request, status int, key string) {
 	if strings.HasPrefix(r.URL.Path, "/admin/api/") {
-		writeJSONError(w, status, translate("en", key))
+		writeJSONError(w, status, i18n.T(i18n.English, key))
 		return
 	}
-	p := c.pageFor(r, rq, "error.title")
-	p.Errors = []string{translate(rq.lang, key)}
+	p := c.PageFor(r, rq, "error.title")
+	p.Errors = []string{i18n.T(rq.lang, key)}
 	p.Body = struct{ Status int }{status}
-	c.write(w, status, "error", p)
+	c.Write(w, status, "error", p)
 }
 
 func (c *Console) notFound(w http.ResponseWriter, r *http.Request) {
-	rq := &request{lang: c.lang(r, "")}
+	rq := &Request{lang: c.lang(r, "")}
 	w.Header().Set("Cache-Control", "no-store")
-	c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
+	c.Fail(w, r, rq, http.StatusNotFound, "error.not_found")
 }
 
 // lang picks the console's language: ?lang= on the sign-in pages, else the
 // account's choice, else the browser's.
-func (c *Console) lang(r *http.Request, chosen string) string {
+func (c *Console) lang(r *http.Request, chosen string) i18n.Lang {
 	if l := r.URL.Query().Get("lang"); l == "ja" || l == "en" {
-		return l
+		return i18n.Lang(l)
 	}
 	if chosen == "ja" || chosen == "en" {
-		return chosen
+		return i18n.Lang(chosen)
 	}
 	def := "ja"
 	if m := c.opt.Manifest(); m != nil && m.DefaultLang != "" {
 		def = m.DefaultLang
 	}
-	return site.NegotiateLanguage(r.Header.Get("Accept-Language"), []string{"ja", "en"}, def)
+	return i18n.Lang(site.NegotiateLanguage(r.Header.Get("Accept-Language"), []string{"ja", "en"}, def))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -42,7 +42,7 @@ type Route struct {
 // route is a Route with its handler.
 type route struct {
 	Route
-	handle func(w http.ResponseWriter, r *http.Request, rq *request)
+	handle func(w http.ResponseWriter, r *http.Request, rq *Request)
 }
 
 // Routes returns every route the console serves.
@@ -55,10 +55,9 @@ func (c *Console) Routes() []Route {
 }
 
 func (c *Console) routeTable() []route {
-	r := func(method, pattern string, access Access, perm account.Permission, h func(http.ResponseWriter, *http.Request, *request)) route {
+	r := func(method, pattern string, access Access, perm account.Permission, h func(http.ResponseWriter, *http.Request, *Request)) route {
 		return route{Route: Route{Method: method, Pattern: pattern, Access: access, Permission: perm}, handle: h}
 	}
-	formScoped := func(rt route) route { rt.FormScoped = true; return rt }
 	const none = account.Permission("")
 	return []route{
 		r("GET", "/admin/login", Public, none, c.loginPage),
@@ -109,43 +108,8 @@ func (c *Console) routeTable() []route {
 
 		r("GET", "/admin/policy", Signed, account.ReadPolicy, c.policyPage),
 
-		r("GET", "/admin/consent", Signed, account.ReadConsentStats, c.consentPage),
-		r("POST", "/admin/consent/export", Signed, account.ReadConsentStats, c.consentExport),
-
-		r("GET", "/admin/analytics", Signed, account.ReadAnalytics, c.analyticsPage),
-		r("GET", "/admin/analytics/export.csv", Signed, account.ReadAnalytics, c.analyticsExport),
-		r("GET", "/admin/analytics/realtime", Signed, account.ReadAnalytics, c.analyticsRealtime),
-
-		r("GET", "/admin/forms", Signed, account.HandleSubmissions, c.formsPage),
-		formScoped(r("GET", "/admin/forms/{form}", Signed, account.HandleSubmissions, c.formPage)),
-
-		// Inbox routes act on a submission whose form is known only once it
-		// is loaded, so their handlers check the form themselves.
-		r("GET", "/admin/inbox", Signed, account.HandleSubmissions, c.inboxPage),
-		r("GET", "/admin/inbox/{id}", Signed, account.HandleSubmissions, c.submissionPage),
-		r("POST", "/admin/inbox/{id}/open", Signed, account.HandleSubmissions, c.openSubmission),
-		r("POST", "/admin/inbox/{id}/status", Signed, account.HandleSubmissions, c.setSubmissionStatus),
-		r("POST", "/admin/inbox/{id}/assign", Signed, account.HandleSubmissions, c.assignSubmission),
-		r("POST", "/admin/inbox/{id}/note", Signed, account.HandleSubmissions, c.noteSubmission),
-		r("POST", "/admin/inbox/{id}/reply", Signed, account.HandleSubmissions, c.replySubmission),
-
-		r("GET", "/admin/requests", Signed, account.HandleRequests, c.requestsPage),
-		r("GET", "/admin/requests/{id}", Signed, account.HandleRequests, c.requestPage),
-		r("POST", "/admin/requests/{id}/reveal", Signed, account.HandleRequests, c.revealRequest),
-		r("POST", "/admin/requests/{id}/status", Signed, account.HandleRequests, c.setRequestStatus),
-		r("POST", "/admin/requests/{id}/delete", Signed, account.HandleRequests, c.deleteRequest),
-		r("POST", "/admin/requests/{id}/disclose", Signed, account.HandleRequests, c.discloseRequest),
-		r("POST", "/admin/requests/{id}/export.json", Signed, account.HandleRequests, c.exportRequest),
-
 		r("GET", "/admin/api/me", API, account.Console, c.apiMe),
 		r("GET", "/admin/api/users", API, account.ManageUsers, c.apiUsers),
 		r("GET", "/admin/api/audit", API, account.ReadAudit, c.apiAudit),
-		r("GET", "/admin/api/consent", API, account.ReadConsentStats, c.apiConsent),
-		r("GET", "/admin/api/analytics/{site}/totals", API, account.ReadAnalytics, c.apiAnalyticsTotals),
-		r("GET", "/admin/api/analytics/{site}/series", API, account.ReadAnalytics, c.apiAnalyticsSeries),
-		r("GET", "/admin/api/analytics/{site}/top/{dimension}", API, account.ReadAnalytics, c.apiAnalyticsTop),
-		r("GET", "/admin/api/analytics/{site}/realtime", API, account.ReadAnalytics, c.apiAnalyticsRealtime),
-		r("GET", "/admin/api/forms", API, account.HandleSubmissions, c.apiForms),
-		formScoped(r("GET", "/admin/api/forms/{form}", API, account.HandleSubmissions, c.apiForm)),
 	}
 }

@@ -1,79 +1,45 @@
 package admin
 
 import (
+	"context"
+	"log/slog"
 	"net/netip"
-	"sync"
 	"time"
+
+	"github.com/noren-web/noren/internal/ratelimit"
 )
 
-// throttle counts failed sign-ins per client network and refuses a network
-// that failed too often within the window. The counts live only in memory
-// and only for the window: they are a brake, not a record (the audit trail
-// is the record).
+// throttle counts failed sign-ins per client network (see
+// ratelimit.Network) and refuses a network that failed too often within
+// the window. The counts live only in memory, under keys of the day, and
+// only for the window: they are a brake, not a record (the audit trail is
+// the record).
 type throttle struct {
-	limit  int
-	window time.Duration
-
-	mu     sync.Mutex
-	counts map[netip.Prefix]*failures
+	failures *ratelimit.Window
+	log      *slog.Logger
 }
 
-type failures struct {
-	n     int
-	start time.Time
+func newThrottle(limit int, window time.Duration, log *slog.Logger) *throttle {
+	return &throttle{failures: ratelimit.NewWindow(limit, window, ratelimit.NewMemory(0)), log: log}
 }
 
-func newThrottle(limit int, window time.Duration) *throttle {
-	return &throttle{limit: limit, window: window, counts: make(map[netip.Prefix]*failures)}
-}
-
-// key groups an address with its neighbours that one person controls: the
-// address itself for IPv4, the /64 for IPv6, where a single host can pick
-// any address of its subnet.
-func throttleKey(a netip.Addr) netip.Prefix {
-	a = a.Unmap()
-	bits := a.BitLen()
-	if a.Is6() {
-		bits = 64
+// blocked reports whether the network of a has used up its failures, and
+// until when. A throttle that cannot tell does not block: the lockout per
+// account still holds.
+func (t *throttle) blocked(ctx context.Context, a netip.Addr, now time.Time) (time.Time, bool) {
+	v, err := t.failures.Check(ctx, ratelimit.Network(a).String(), now)
+	if err != nil {
+		t.log.Error("sign-in throttle: check", "err", err)
 	}
-	p, _ := a.Prefix(bits)
-	return p
+	return now.Add(v.Retry), v.Full
 }
 
-// blocked reports whether the address has used up its failures, and until
-// when.
-func (t *throttle) blocked(a netip.Addr, now time.Time) (time.Time, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f, ok := t.counts[throttleKey(a)]
-	if !ok || now.Sub(f.start) >= t.window {
-		return time.Time{}, false
+// fail counts a failed sign-in from the network of a and reports whether
+// this one reached the limit.
+func (t *throttle) fail(ctx context.Context, a netip.Addr, now time.Time) bool {
+	v, err := t.failures.Add(ctx, ratelimit.Network(a).String(), now)
+	if err != nil {
+		t.log.Error("sign-in throttle: count a failure", "err", err)
 	}
-	return f.start.Add(t.window), f.n >= t.limit
-}
-
-// fail counts a failed sign-in from the address and reports whether this
-// one reached the limit.
-func (t *throttle) fail(a netip.Addr, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	k := throttleKey(a)
-	f, ok := t.counts[k]
-	if !ok || now.Sub(f.start) >= t.window {
-		f = &failures{start: now}
-		t.counts[k] = f
-	}
-	f.n++
-	return f.n == t.limit
-}
-
-// prune forgets windows that have ended.
-func (t *throttle) prune(now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for k, f := range t.counts {
-		if now.Sub(f.start) >= t.window {
-			delete(t.counts, k)
-		}
-	}
+	return v.Reached
 }

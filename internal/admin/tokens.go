@@ -19,14 +19,14 @@ type tokensView struct {
 	Admin  bool // revoke through the owners' route rather than the own-account one
 }
 
-func (c *Console) tokensPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) tokensPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.showTokens(w, r, rq, http.StatusOK, tokensView{}, nil)
 }
 
-func (c *Console) showTokens(w http.ResponseWriter, r *http.Request, rq *request, status int, v tokensView, errs []string) {
+func (c *Console) showTokens(w http.ResponseWriter, r *http.Request, rq *Request, status int, v tokensView, errs []string) {
 	tokens, err := c.accounts.Tokens(r.Context(), rq.user.ID)
 	if err != nil {
-		c.internal(w, r, rq, "list tokens", err)
+		c.Internal(w, r, rq, "list tokens", err)
 		return
 	}
 	v.Tokens = tokens
@@ -35,13 +35,13 @@ func (c *Console) showTokens(w http.ResponseWriter, r *http.Request, rq *request
 			v.Roles = append(v.Roles, role)
 		}
 	}
-	p := c.pageFor(r, rq, "tokens.title")
+	p := c.PageFor(r, rq, "tokens.title")
 	p.Errors = errs
 	p.Body = v
-	c.write(w, status, "tokens", p)
+	c.Write(w, status, "tokens", p)
 }
 
-func (c *Console) createToken(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) createToken(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	now := c.now()
 	name := r.PostFormValue("name")
@@ -61,15 +61,15 @@ func (c *Console) createToken(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	e := rq.entry("token.create", tokenObject(tok.ID), audit.OK)
 	e.Detail = map[string]string{"name": tok.Name, "role": string(tok.Role), "expires": dateOrNever(tok.ExpiresAt)}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	c.showTokens(w, r, rq, http.StatusOK, tokensView{Secret: secret}, nil)
 }
 
-func (c *Console) revokeToken(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) revokeToken(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.revoke(w, r, rq, rq.user.ID, "/admin/account/tokens")
 }
 
-func (c *Console) revokeAnyToken(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) revokeAnyToken(w http.ResponseWriter, r *http.Request, rq *Request) {
 	back := "/admin/users"
 	if u := r.PostFormValue("user"); u != "" {
 		back = "/admin/users/" + u
@@ -77,21 +77,21 @@ func (c *Console) revokeAnyToken(w http.ResponseWriter, r *http.Request, rq *req
 	c.revoke(w, r, rq, 0, back)
 }
 
-func (c *Console) revoke(w http.ResponseWriter, r *http.Request, rq *request, owner int64, back string) {
+func (c *Console) revoke(w http.ResponseWriter, r *http.Request, rq *Request, owner int64, back string) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
+		c.Fail(w, r, rq, http.StatusNotFound, "error.not_found")
 		return
 	}
 	if err := c.accounts.RevokeToken(r.Context(), id, owner, c.now()); err != nil {
 		if errors.Is(err, account.ErrNotFound) {
-			c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
+			c.Fail(w, r, rq, http.StatusNotFound, "error.not_found")
 			return
 		}
-		c.internal(w, r, rq, "revoke token", err)
+		c.Internal(w, r, rq, "revoke token", err)
 		return
 	}
-	c.record(r.Context(), rq.entry("token.revoke", tokenObject(id), audit.OK))
+	c.Record(r.Context(), rq.entry("token.revoke", tokenObject(id), audit.OK))
 	redirect(w, r, back, "token_revoked")
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 var errBadDays = errors.New("the number of days must be a whole number from 0 to 3650")
@@ -19,13 +20,13 @@ type usersView struct {
 	Now   time.Time
 }
 
-func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) usersPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	users, err := c.accounts.List(r.Context())
 	if err != nil {
-		c.internal(w, r, rq, "list accounts", err)
+		c.Internal(w, r, rq, "list accounts", err)
 		return
 	}
-	c.render(w, r, rq, http.StatusOK, "users", "users.title", usersView{Users: users, Now: c.now()})
+	c.Render(w, r, rq, http.StatusOK, "users", "users.title", usersView{Users: users, Now: c.now()})
 }
 
 // userForm is the data of the add and edit forms.
@@ -49,12 +50,12 @@ type formChoice struct {
 	Checked  bool
 }
 
-func (c *Console) userForm(rq *request, u account.User) userForm {
+func (c *Console) userForm(rq *Request, u account.User) userForm {
 	v := userForm{User: u, Roles: account.Roles(), Now: c.now(), Self: u.ID == rq.user.ID && u.ID != 0,
 		Current: rq.session.IDHash, Admin: true}
 	if !u.ExpiresAt.IsZero() {
 		// The form names the last day of access, in the site's zone.
-		v.Expires = u.ExpiresAt.In(c.location()).Add(-time.Second).Format(time.DateOnly)
+		v.Expires = u.ExpiresAt.In(c.Location()).Add(-time.Second).Format(time.DateOnly)
 	}
 	m := c.opt.Manifest()
 	for _, cp := range m.CollectionPoints {
@@ -62,13 +63,13 @@ func (c *Console) userForm(rq *request, u account.User) userForm {
 		for _, f := range u.Forms {
 			checked = checked || f == cp.ID
 		}
-		v.Forms = append(v.Forms, formChoice{ID: cp.ID, Name: cp.Name.In(rq.lang), Checked: checked})
+		v.Forms = append(v.Forms, formChoice{ID: cp.ID, Name: cp.Name.In(string(rq.lang)), Checked: checked})
 	}
 	return v
 }
 
-func (c *Console) newUserPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	c.render(w, r, rq, http.StatusOK, "user_new", "users.new", c.userForm(rq, account.User{Role: account.Analyst}))
+func (c *Console) newUserPage(w http.ResponseWriter, r *http.Request, rq *Request) {
+	c.Render(w, r, rq, http.StatusOK, "user_new", "users.new", c.userForm(rq, account.User{Role: account.Analyst}))
 }
 
 // profileFromForm reads the add and edit forms; the expiry date is a day
@@ -91,9 +92,9 @@ func profileFromForm(r *http.Request, loc *time.Location) (account.Profile, erro
 	return p, nil
 }
 
-func (c *Console) createUser(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) createUser(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
-	p, err := profileFromForm(r, c.location())
+	p, err := profileFromForm(r, c.Location())
 	password := account.GeneratePassword()
 	var u account.User
 	if err == nil {
@@ -101,18 +102,18 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request, rq *request
 	}
 	if err != nil {
 		v := c.userForm(rq, account.User{Email: p.Email, Name: p.Name, Role: p.Role, Forms: p.Forms, ExpiresAt: p.ExpiresAt})
-		pg := c.pageFor(r, rq, "users.new")
+		pg := c.PageFor(r, rq, "users.new")
 		pg.Errors = splitErrors(err)
 		pg.Body = v
-		c.write(w, http.StatusUnprocessableEntity, "user_new", pg)
+		c.Write(w, http.StatusUnprocessableEntity, "user_new", pg)
 		return
 	}
 	e := rq.entry("user.create", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"email": u.Email, "role": string(u.Role), "forms": strings.Join(u.Forms, ","), "expires": dateOrNever(u.ExpiresAt)}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	v := c.userForm(rq, u)
 	v.Password = password
-	c.render(w, r, rq, http.StatusOK, "user", "users.edit", v)
+	c.Render(w, r, rq, http.StatusOK, "user", "users.edit", v)
 }
 
 // splitErrors turns a joined error into its lines, one message each.
@@ -121,7 +122,7 @@ func splitErrors(err error) []string {
 }
 
 // target loads the account named by the {id} path value.
-func (c *Console) target(w http.ResponseWriter, r *http.Request, rq *request) (account.User, bool) {
+func (c *Console) target(w http.ResponseWriter, r *http.Request, rq *Request) (account.User, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err == nil {
 		var u account.User
@@ -131,14 +132,14 @@ func (c *Console) target(w http.ResponseWriter, r *http.Request, rq *request) (a
 		}
 	}
 	if err != nil && !errors.Is(err, account.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
-		c.internal(w, r, rq, "load account", err)
+		c.Internal(w, r, rq, "load account", err)
 		return account.User{}, false
 	}
-	c.fail(w, r, rq, http.StatusNotFound, "error.not_found")
+	c.Fail(w, r, rq, http.StatusNotFound, "error.not_found")
 	return account.User{}, false
 }
 
-func (c *Console) userPage(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) userPage(w http.ResponseWriter, r *http.Request, rq *Request) {
 	u, ok := c.target(w, r, rq)
 	if !ok {
 		return
@@ -146,7 +147,7 @@ func (c *Console) userPage(w http.ResponseWriter, r *http.Request, rq *request) 
 	c.showUser(w, r, rq, http.StatusOK, u, "", nil)
 }
 
-func (c *Console) showUser(w http.ResponseWriter, r *http.Request, rq *request, status int, u account.User, password string, errs []string) {
+func (c *Console) showUser(w http.ResponseWriter, r *http.Request, rq *Request, status int, u account.User, password string, errs []string) {
 	ctx := r.Context()
 	v := c.userForm(rq, u)
 	v.Password = password
@@ -158,22 +159,22 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, rq *request, 
 		v.Passkeys, err = c.accounts.CountPasskeys(ctx, u.ID)
 	}
 	if err != nil {
-		c.internal(w, r, rq, "load account details", err)
+		c.Internal(w, r, rq, "load account details", err)
 		return
 	}
-	p := c.pageFor(r, rq, "users.edit")
+	p := c.PageFor(r, rq, "users.edit")
 	p.Errors = errs
 	p.Body = v
-	c.write(w, status, "user", p)
+	c.Write(w, status, "user", p)
 }
 
-func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	before, ok := c.target(w, r, rq)
 	if !ok {
 		return
 	}
-	p, err := profileFromForm(r, c.location())
+	p, err := profileFromForm(r, c.Location())
 	var after account.User
 	if err == nil {
 		after, err = c.accounts.Update(ctx, before.ID, p, c.now())
@@ -187,7 +188,7 @@ func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *request
 	if before.Role != after.Role {
 		e := rq.entry("user.role", userObject(after.ID), audit.OK)
 		e.Detail = map[string]string{"account": after.Email, "from": string(before.Role), "to": string(after.Role)}
-		c.record(ctx, e)
+		c.Record(ctx, e)
 		// A new role means new rights: sessions opened under the old one end.
 		if _, err := c.accounts.RevokeSessions(ctx, after.ID, keepIfSelf(rq, after), c.now()); err != nil {
 			c.log.Error("revoke sessions after role change", "err", err)
@@ -196,44 +197,44 @@ func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *request
 	if strings.Join(before.Forms, ",") != strings.Join(after.Forms, ",") || !before.ExpiresAt.Equal(after.ExpiresAt) || before.Name != after.Name {
 		e := rq.entry("user.update", userObject(after.ID), audit.OK)
 		e.Detail = map[string]string{"account": after.Email, "forms": strings.Join(after.Forms, ","), "expires": dateOrNever(after.ExpiresAt)}
-		c.record(ctx, e)
+		c.Record(ctx, e)
 	}
 	redirect(w, r, "/admin/users/"+itoa(after.ID), "saved")
 }
 
 // keepIfSelf is the session to keep when revoking an account's sessions:
 // the caller's own, when they act on their own account.
-func keepIfSelf(rq *request, u account.User) string {
+func keepIfSelf(rq *Request, u account.User) string {
 	if u.ID == rq.user.ID {
 		return rq.session.IDHash
 	}
 	return ""
 }
 
-func (c *Console) disableUser(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) disableUser(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.setDisabled(w, r, rq, true)
 }
 
-func (c *Console) enableUser(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) enableUser(w http.ResponseWriter, r *http.Request, rq *Request) {
 	c.setDisabled(w, r, rq, false)
 }
 
-func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, rq *request, disabled bool) {
+func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, rq *Request, disabled bool) {
 	ctx := r.Context()
 	u, ok := c.target(w, r, rq)
 	if !ok {
 		return
 	}
 	if disabled && u.ID == rq.user.ID {
-		c.showUser(w, r, rq, http.StatusConflict, u, "", []string{translate(rq.lang, "users.not_self")})
+		c.showUser(w, r, rq, http.StatusConflict, u, "", []string{i18n.T(rq.lang, "users.not_self")})
 		return
 	}
 	if err := c.accounts.SetDisabled(ctx, u, disabled, c.now()); err != nil {
 		if errors.Is(err, account.ErrLastOwner) {
-			c.showUser(w, r, rq, http.StatusConflict, u, "", []string{translate(rq.lang, "users.last_owner")})
+			c.showUser(w, r, rq, http.StatusConflict, u, "", []string{i18n.T(rq.lang, "users.last_owner")})
 			return
 		}
-		c.internal(w, r, rq, "disable account", err)
+		c.Internal(w, r, rq, "disable account", err)
 		return
 	}
 	action := "user.enable"
@@ -245,26 +246,26 @@ func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	e := rq.entry(action, userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	redirect(w, r, "/admin/users/"+itoa(u.ID), "saved")
 }
 
-func (c *Console) unlockUser(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) unlockUser(w http.ResponseWriter, r *http.Request, rq *Request) {
 	u, ok := c.target(w, r, rq)
 	if !ok {
 		return
 	}
 	if err := c.accounts.Unlock(r.Context(), u.ID); err != nil {
-		c.internal(w, r, rq, "unlock account", err)
+		c.Internal(w, r, rq, "unlock account", err)
 		return
 	}
 	e := rq.entry("user.unlock", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
-	c.record(r.Context(), e)
+	c.Record(r.Context(), e)
 	redirect(w, r, "/admin/users/"+itoa(u.ID), "unlocked")
 }
 
-func (c *Console) resetPassword(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) resetPassword(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	u, ok := c.target(w, r, rq)
 	if !ok {
@@ -272,7 +273,7 @@ func (c *Console) resetPassword(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	password := account.GeneratePassword()
 	if err := c.accounts.SetPassword(ctx, u, password, c.now()); err != nil {
-		c.internal(w, r, rq, "reset password", err)
+		c.Internal(w, r, rq, "reset password", err)
 		return
 	}
 	if _, err := c.accounts.RevokeSessions(ctx, u.ID, keepIfSelf(rq, u), c.now()); err != nil {
@@ -280,19 +281,19 @@ func (c *Console) resetPassword(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	e := rq.entry("user.reset_password", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	u, _ = c.accounts.ByID(ctx, u.ID)
 	c.showUser(w, r, rq, http.StatusOK, u, password, nil)
 }
 
-func (c *Console) resetSecondFactor(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) resetSecondFactor(w http.ResponseWriter, r *http.Request, rq *Request) {
 	ctx := r.Context()
 	u, ok := c.target(w, r, rq)
 	if !ok {
 		return
 	}
 	if err := c.resetFactors(r, u); err != nil {
-		c.internal(w, r, rq, "reset second factor", err)
+		c.Internal(w, r, rq, "reset second factor", err)
 		return
 	}
 	if _, err := c.accounts.RevokeSessions(ctx, u.ID, keepIfSelf(rq, u), c.now()); err != nil {
@@ -300,7 +301,7 @@ func (c *Console) resetSecondFactor(w http.ResponseWriter, r *http.Request, rq *
 	}
 	e := rq.entry("user.reset_second_factor", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
-	c.record(ctx, e)
+	c.Record(ctx, e)
 	redirect(w, r, "/admin/users/"+itoa(u.ID), "second_factor_reset")
 }
 
@@ -310,18 +311,18 @@ func (c *Console) resetFactors(r *http.Request, u account.User) error {
 	return c.accounts.ResetSecondFactors(r.Context(), u.ID)
 }
 
-func (c *Console) revokeUserSessions(w http.ResponseWriter, r *http.Request, rq *request) {
+func (c *Console) revokeUserSessions(w http.ResponseWriter, r *http.Request, rq *Request) {
 	u, ok := c.target(w, r, rq)
 	if !ok {
 		return
 	}
 	n, err := c.accounts.RevokeSessions(r.Context(), u.ID, keepIfSelf(rq, u), c.now())
 	if err != nil {
-		c.internal(w, r, rq, "revoke sessions", err)
+		c.Internal(w, r, rq, "revoke sessions", err)
 		return
 	}
 	e := rq.entry("session.revoke", userObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email, "sessions": itoa(n)}
-	c.record(r.Context(), e)
+	c.Record(r.Context(), e)
 	redirect(w, r, "/admin/users/"+itoa(u.ID), "sessions_revoked")
 }

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
-	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/timefmt"
 )
@@ -25,7 +26,7 @@ const (
 
 // choicesView is what templates/consent/choices.html reads.
 type choicesView struct {
-	policy.Layout
+	page.Layout
 	T       texts
 	Action  string
 	Expires string
@@ -82,9 +83,9 @@ type decisionView struct {
 
 func newDecisionView(lang, name string, allowed bool) decisionView {
 	if allowed {
-		return decisionView{name, pick(lang, "許可", "allowed")}
+		return decisionView{name, i18n.T(i18n.Lang(lang), "consent.choices.allowed")}
 	}
-	return decisionView{name, pick(lang, "拒否", "refused")}
+	return decisionView{name, i18n.T(i18n.Lang(lang), "consent.choices.refused")}
 }
 
 // choicesPage serves the choices page in lang.
@@ -150,9 +151,7 @@ func (h *Handler) choicesForm(lang string) http.Handler {
 				in.Categories[id] = true
 			}
 		default:
-			h.refuse(w, r, m, lang, formError{Href: "#choices-save", Text: pick(lang,
-				"「選択を保存する」「すべて同意する」「すべて拒否する」のいずれかのボタンを押してください。",
-				"Press one of the buttons “Save choices”, “Accept all” or “Reject all”.")})
+			h.refuse(w, r, m, lang, formError{Href: "#choices-save", Text: i18n.T(i18n.Lang(lang), "consent.choices.no_button")})
 			return
 		}
 		c, err := h.record(r.Context(), w, r, m, in)
@@ -161,9 +160,7 @@ func (h *Handler) choicesForm(lang string) http.Handler {
 		case errors.As(err, &bad):
 			// Only a form written for another version of the manifest,
 			// or not by this page at all, names unknown categories.
-			h.refuse(w, r, m, lang, formError{Href: firstChoice(m), Text: pick(lang,
-				"選択肢が更新されたため、保存できませんでした。表示されている内容を確認して、もう一度選んでください。（"+bad.reason+"）",
-				"The choices have changed since the page was shown, so nothing was saved. Please check them below and choose again. ("+bad.reason+")")})
+			h.refuse(w, r, m, lang, formError{Href: firstChoice(m), Text: i18n.T(i18n.Lang(lang), "consent.choices.changed", bad.reason)})
 			return
 		case err != nil:
 			h.log.Error("record consent", "err", err)
@@ -183,7 +180,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, m *manifest.Man
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *choicesView, status int) {
 	var body bytes.Buffer
-	if err := h.page.ExecuteTemplate(&body, "layout", v); err != nil {
+	if err := h.page.Execute(&body, v); err != nil {
 		h.log.Error("choices page", "path", r.URL.Path, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
@@ -214,7 +211,7 @@ func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *c
 		for _, id := range st.New {
 			names = append(names, itemName(m, lang, id))
 		}
-		v.New = pick(lang, strings.Join(names, "、"), strings.Join(names, ", "))
+		v.New = strings.Join(names, i18n.T(i18n.Lang(lang), "consent.choices.list_separator"))
 	}
 	refused := gpcRefused(m)
 	for _, c := range m.CookieCategories {
@@ -327,11 +324,4 @@ func decisionViews(m *manifest.Manifest, lang string, cats, tools map[string]boo
 		}
 	}
 	return catViews, toolViews
-}
-
-func pick(lang, ja, en string) string {
-	if lang == "ja" {
-		return ja
-	}
-	return en
 }

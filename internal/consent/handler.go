@@ -4,15 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 )
 
 // maxBody bounds what POST /api/consent and the choices form read.
@@ -29,9 +28,9 @@ type Options struct {
 	Manifest func() *manifest.Manifest
 	// Records keeps every choice made.
 	Records *Records
-	// Templates holds templates/layout.html and templates/consent/, as
-	// web.Templates does.
-	Templates fs.FS
+	// Chrome is the layout of the choices page; its template tree holds
+	// templates/consent/, as web.Templates does.
+	Chrome *page.Chrome
 	// Logger receives the errors of failed requests; nil discards them.
 	Logger *slog.Logger
 	// Now tells the time; nil means time.Now.
@@ -47,15 +46,15 @@ type Handler struct {
 	opt       Options
 	log       *slog.Logger
 	now       func() time.Time
-	page      *template.Template
+	page      *page.Template
 	crossSite *http.CrossOriginProtection
 }
 
 // NewHandler returns a Handler configured by opt; Manifest, Records and
-// Templates are required.
+// Chrome are required.
 func NewHandler(opt Options) (*Handler, error) {
-	if opt.Manifest == nil || opt.Records == nil || opt.Templates == nil {
-		return nil, errors.New("consent: Manifest, Records and Templates are required")
+	if opt.Manifest == nil || opt.Records == nil || opt.Chrome == nil {
+		return nil, errors.New("consent: Manifest, Records and Chrome are required")
 	}
 	h := &Handler{opt: opt, log: opt.Logger, now: opt.Now, crossSite: http.NewCrossOriginProtection()}
 	if h.log == nil {
@@ -64,11 +63,8 @@ func NewHandler(opt Options) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	layout, err := template.ParseFS(opt.Templates, "templates/layout.html")
-	if err != nil {
-		return nil, fmt.Errorf("consent: parse templates: %w", err)
-	}
-	if h.page, err = layout.ParseFS(opt.Templates, "templates/consent/choices.html"); err != nil {
+	var err error
+	if h.page, err = opt.Chrome.Page("templates/consent/choices.html"); err != nil {
 		return nil, fmt.Errorf("consent: parse templates: %w", err)
 	}
 	return h, nil

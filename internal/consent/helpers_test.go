@@ -18,6 +18,7 @@ import (
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/goldentest"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 	"github.com/noren-web/noren/web"
@@ -88,12 +89,16 @@ func newHarness(t testing.TB, db *store.DB, m *manifest.Manifest) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	chrome, err := page.NewChrome(web.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hs := &harness{m: m, db: db, recs: recs, mux: http.NewServeMux(), now: clock}
 	h, err := consent.NewHandler(consent.Options{
-		Manifest:  func() *manifest.Manifest { return hs.m },
-		Records:   recs,
-		Templates: web.Templates,
-		Now:       func() time.Time { return hs.now },
+		Manifest: func() *manifest.Manifest { return hs.m },
+		Records:  recs,
+		Chrome:   chrome,
+		Now:      func() time.Time { return hs.now },
 		// The site's zone, in which the page tells when a choice was made.
 		Location: time.FixedZone("JST", 9*60*60),
 	})

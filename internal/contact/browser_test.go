@@ -53,7 +53,7 @@ func TestBrowserSubmit(t *testing.T) {
 
 	// Past the minimum fill time, which the test clock does not reach by
 	// itself.
-	hs.clock.Add(5 * time.Second)
+	hs.clock.Advance(5 * time.Second)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#contact-submit`)), chromedp.WaitVisible(chromedp.CSS(`.contact__reference`))); err != nil {
 		t.Fatalf("send: %v", err)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -14,7 +12,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
@@ -41,7 +42,7 @@ const (
 	notifyTimeout = 10 * time.Second
 )
 
-// Options configures a Handler. DB, Vault, Manifest, Templates and Secret
+// Options configures a Handler. DB, Vault, Manifest, Chrome and Secret
 // are required.
 type Options struct {
 	// DB holds contact_submissions and contact_challenges; it must be
@@ -52,9 +53,9 @@ type Options struct {
 	// Manifest returns the manifest in force; its collection points are
 	// the forms.
 	Manifest func() *manifest.Manifest
-	// Templates is web.Templates: templates/layout.html and
-	// templates/contact/*.html.
-	Templates fs.FS
+	// Chrome is the layout of the pages; its template tree holds
+	// templates/contact/*.html, as web.Templates does.
+	Chrome *page.Chrome
 	// Logger receives operational messages, never personal data; nil
 	// discards them.
 	Logger *slog.Logger
@@ -110,15 +111,15 @@ type Handler struct {
 	now       func() time.Time
 	signer    signer
 	subs      *submissions
-	limiter   *limiter
+	limiter   *ratelimit.Window
 	crossSite *http.CrossOriginProtection
-	pages     map[string]*template.Template
+	pages     map[string]*page.Template
 }
 
 // New returns a Handler for the forms of opt.Manifest.
 func New(opt Options) (*Handler, error) {
-	if opt.DB == nil || opt.Vault == nil || opt.Manifest == nil || opt.Templates == nil {
-		return nil, errors.New("contact: DB, Vault, Manifest and Templates are required")
+	if opt.DB == nil || opt.Vault == nil || opt.Manifest == nil || opt.Chrome == nil {
+		return nil, errors.New("contact: DB, Vault, Manifest and Chrome are required")
 	}
 	if len(opt.Secret) < 32 {
 		return nil, errors.New("contact: the secret must be at least 32 bytes")
@@ -146,9 +147,9 @@ func New(opt Options) (*Handler, error) {
 		log:       opt.Logger,
 		now:       opt.Now,
 		signer:    signer{key: append([]byte(nil), opt.Secret...)},
-		limiter:   newLimiter(opt.RateLimit, opt.RateWindow),
+		limiter:   ratelimit.NewWindow(opt.RateLimit, opt.RateWindow, ratelimit.NewMemory(0)),
 		crossSite: http.NewCrossOriginProtection(),
-		pages:     make(map[string]*template.Template),
+		pages:     make(map[string]*page.Template),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -161,11 +162,7 @@ func New(opt Options) (*Handler, error) {
 		return nil, err
 	}
 	for _, name := range []string{"form", "wait", "thanks", "message"} {
-		layout, err := template.ParseFS(opt.Templates, "templates/layout.html")
-		if err != nil {
-			return nil, fmt.Errorf("contact: parse templates: %w", err)
-		}
-		if h.pages[name], err = layout.ParseFS(opt.Templates, "templates/contact/"+name+".html"); err != nil {
+		if h.pages[name], err = opt.Chrome.Page("templates/contact/" + name + ".html"); err != nil {
 			return nil, fmt.Errorf("contact: parse templates: %w", err)
 		}
 	}
@@ -231,6 +228,7 @@ func (h *Handler) formPage(lang, id string) http.Handler {
 // submit takes a posted form through the spam checks and validation, and
 // stores it or shows why not.
 func (h *Handler) submit(lang, id string) http.Handler {
+	l := i18n.Lang(lang)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, cp := h.lookup(lang, id)
 		if cp == nil {
@@ -254,7 +252,7 @@ func (h *Handler) submit(lang, id string) http.Handler {
 		now := h.now()
 		addr := server.ClientAddr(r)
 		in := r.PostForm
-		if h.limiter.full(addr, now) {
+		if h.rateLimited(ctx, addr, now) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(h.opt.RateWindow.Seconds())))
 			h.renderMessage(w, r, m, cp, lang, http.StatusTooManyRequests, msgRateLimited)
 			return
@@ -262,7 +260,7 @@ func (h *Handler) submit(lang, id string) http.Handler {
 		if in.Get(honeypotInput) != "" {
 			// A bot is told what a person would be, so it learns nothing
 			// to adapt to; nothing is stored.
-			h.limiter.add(addr, now)
+			h.countSubmission(ctx, addr, now)
 			h.log.Info("contact: honeypot filled; submission dropped", "form", cp.ID)
 			http.Redirect(w, r, formPath(lang, cp.Path)+"/thanks?ref="+newReference(now), http.StatusSeeOther)
 			return
@@ -277,17 +275,11 @@ func (h *Handler) submit(lang, id string) http.Handler {
 		c, err := h.signer.parseChallenge(token, cp.ID, now, challengeTTL)
 		switch {
 		case errors.Is(err, errExpiredToken):
-			errs = append([]fieldError{{Message: pick(lang,
-				"フォームを開いてから30分以上経過したため、送信できませんでした。入力内容はそのまま残っています。確認して、もう一度送信してください。",
-				"The form was open for more than 30 minutes, so it was not sent. What you entered is kept below: check it and send it again.")}}, errs...)
+			errs = append([]fieldError{{Message: i18n.T(l, "contact.error.expired")}}, errs...)
 		case err != nil:
-			errs = append([]fieldError{{Message: pick(lang,
-				"フォームを確認できなかったため、送信できませんでした。入力内容はそのまま残っています。もう一度送信してください。",
-				"The form could not be verified, so it was not sent. What you entered is kept below: please send it again.")}}, errs...)
+			errs = append([]fieldError{{Message: i18n.T(l, "contact.error.unverified")}}, errs...)
 		case now.Sub(c.Issued) < h.opt.MinFill:
-			errs = append([]fieldError{{Message: pick(lang,
-				"フォームを開いてから送信までが短すぎたため、自動送信と区別できませんでした。内容を確認して、数秒後にもう一度送信してください。",
-				"The form was sent too quickly after it was opened to tell it from an automated one. Check what you entered and send it again in a few seconds.")}}, errs...)
+			errs = append([]fieldError{{Message: i18n.T(l, "contact.error.too_quick")}}, errs...)
 		}
 		if len(errs) > 0 {
 			h.renderForm(w, r, m, cp, lang, s, errs, http.StatusBadRequest)
@@ -295,18 +287,16 @@ func (h *Handler) submit(lang, id string) http.Handler {
 		}
 		if used, err := h.subs.used(ctx, c.ID); err != nil {
 			h.log.Error("contact: check the challenge", "form", cp.ID, "err", err)
-			h.renderForm(w, r, m, cp, lang, s, []fieldError{serverError(lang)}, http.StatusInternalServerError)
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{serverError(l)}, http.StatusInternalServerError)
 			return
 		} else if used {
-			h.renderForm(w, r, m, cp, lang, s, []fieldError{replayError(lang)}, http.StatusConflict)
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{replayError(l)}, http.StatusConflict)
 			return
 		}
 
 		if pow := in.Get(powInput); pow != "" {
 			if !solves(token, pow, c.Difficulty) {
-				h.renderForm(w, r, m, cp, lang, s, []fieldError{{Message: pick(lang,
-					"送信者の確認（ブラウザーでの計算）に失敗したため、送信できませんでした。入力内容はそのまま残っています。もう一度送信してください。",
-					"The check that this form comes from a browser (a calculation your browser makes) failed, so it was not sent. What you entered is kept below: please send it again.")}}, http.StatusBadRequest)
+				h.renderForm(w, r, m, cp, lang, s, []fieldError{{Message: i18n.T(l, "contact.error.proof_failed")}}, http.StatusBadRequest)
 				return
 			}
 		} else {
@@ -320,9 +310,7 @@ func (h *Handler) submit(lang, id string) http.Handler {
 			}
 			notBefore, err := h.signer.parseWait(wait, c)
 			if err != nil {
-				h.renderForm(w, r, m, cp, lang, s, []fieldError{{Message: pick(lang,
-					"確認画面を確認できなかったため、送信できませんでした。入力内容はそのまま残っています。もう一度送信してください。",
-					"The confirmation step could not be verified, so the form was not sent. What you entered is kept below: please send it again.")}}, http.StatusBadRequest)
+				h.renderForm(w, r, m, cp, lang, s, []fieldError{{Message: i18n.T(l, "contact.error.wait_unverified")}}, http.StatusBadRequest)
 				return
 			}
 			if now.Before(notBefore) {
@@ -334,31 +322,27 @@ func (h *Handler) submit(lang, id string) http.Handler {
 
 		ref, err := h.store(ctx, m, cp, lang, s, c, now)
 		if errors.Is(err, errReplayed) {
-			h.renderForm(w, r, m, cp, lang, s, []fieldError{replayError(lang)}, http.StatusConflict)
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{replayError(l)}, http.StatusConflict)
 			return
 		}
 		if err != nil {
 			h.log.Error("contact: store a submission", "form", cp.ID, "err", err)
-			h.renderForm(w, r, m, cp, lang, s, []fieldError{serverError(lang)}, http.StatusInternalServerError)
+			h.renderForm(w, r, m, cp, lang, s, []fieldError{serverError(l)}, http.StatusInternalServerError)
 			return
 		}
-		h.limiter.add(addr, now)
+		h.countSubmission(ctx, addr, now)
 		h.log.Info("contact: submission stored", "form", cp.ID, "reference", ref)
 		h.notify(ctx, cp, ref)
 		http.Redirect(w, r, formPath(lang, cp.Path)+"/thanks?ref="+ref, http.StatusSeeOther)
 	})
 }
 
-func replayError(lang string) fieldError {
-	return fieldError{Message: pick(lang,
-		"このフォームは既に送信されています。同じ内容を再度送る場合は、内容を確認してもう一度送信してください。",
-		"This form has already been sent. To send the message below again, check it and send it once more.")}
+func replayError(l i18n.Lang) fieldError {
+	return fieldError{Message: i18n.T(l, "contact.error.replayed")}
 }
 
-func serverError(lang string) fieldError {
-	return fieldError{Message: pick(lang,
-		"サーバーの障害のため、送信できませんでした。入力内容は保存されていません。しばらくしてから、もう一度送信してください。",
-		"A fault on the server prevented sending; nothing was stored. Please try again in a while; what you entered is kept below.")}
+func serverError(l i18n.Lang) fieldError {
+	return fieldError{Message: i18n.T(l, "contact.error.server")}
 }
 
 // store seals the submission in the vault and then records it. Answers to

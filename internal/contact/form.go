@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
 )
 
@@ -76,9 +77,7 @@ func parseForm(cp *manifest.CollectionPoint, in url.Values, lang string) (submis
 	}
 	s.NoticeRead = in.Get(noticeInput) == checkboxValue
 	if !s.NoticeRead {
-		errs = append(errs, fieldError{Field: noticeInput, Message: pick(lang,
-			"「個人情報の取扱いについて」を確認し、チェックを入れてください。",
-			"Read the notice on how your personal information is handled, and tick the box to confirm.")})
+		errs = append(errs, fieldError{Field: noticeInput, Message: i18n.T(i18n.Lang(lang), "contact.error.notice_unread")})
 	}
 	return s, errs
 }
@@ -86,11 +85,11 @@ func parseForm(cp *manifest.CollectionPoint, in url.Values, lang string) (submis
 // cleanField returns the value to keep for one field and, if the value is
 // not acceptable, a message saying why in lang.
 func cleanField(f *manifest.Field, raw, lang string) (string, string) {
+	l := i18n.Lang(lang)
 	label := f.Label.In(lang)
+	named := inSentence(l, label)
 	if !utf8.ValidString(raw) {
-		return strings.ToValidUTF8(raw, "\uFFFD"), pick(lang,
-			label+"に読み取れない文字が含まれています。入力し直してください。",
-			label+" contains characters that cannot be read. Please type it again.")
+		return strings.ToValidUTF8(raw, "\uFFFD"), i18n.T(l, "contact.field.unreadable", label)
 	}
 	v := raw
 	if f.Type == "textarea" {
@@ -100,9 +99,7 @@ func cleanField(f *manifest.Field, raw, lang string) (string, string) {
 		v = strings.TrimSpace(v)
 	}
 	if hasControl(v, f.Type == "textarea") {
-		return v, pick(lang,
-			label+"に使えない制御文字が含まれています。",
-			label+" contains control characters, which are not allowed.")
+		return v, i18n.T(l, "contact.field.control", label)
 	}
 	if v == "" {
 		if !f.Required {
@@ -110,38 +107,32 @@ func cleanField(f *manifest.Field, raw, lang string) (string, string) {
 		}
 		switch f.Type {
 		case "checkbox":
-			return "", pick(lang, label+"にチェックを入れてください。", "Tick “"+label+"”.")
+			return "", i18n.T(l, "contact.field.tick", label)
 		case "select":
-			return "", pick(lang, label+"を選んでください。", "Choose "+lowerFirst(label)+".")
+			return "", i18n.T(l, "contact.field.choose", named)
 		}
-		return "", pick(lang, label+"を入力してください。", "Enter "+lowerFirst(label)+".")
+		return "", i18n.T(l, "contact.field.enter", named)
 	}
 	if n, limit := utf8.RuneCountInString(v), maxLength(f); n > limit {
-		return v, pick(lang,
-			label+"は"+itoa(limit)+"文字以内で入力してください（現在"+itoa(n)+"文字）。",
-			label+" must be "+itoa(limit)+" characters or fewer (it has "+itoa(n)+").")
+		return v, i18n.T(l, "contact.field.too_long", label, limit, n)
 	}
 	switch f.Type {
 	case "email":
 		if !validEmail(v) {
-			return v, pick(lang,
-				label+"は name@example.jp の形式で入力してください。",
-				"Enter "+lowerFirst(label)+" in the form name@example.com.")
+			return v, i18n.T(l, "contact.field.email", named)
 		}
 	case "tel":
 		v = halfWidthPhone(v)
 		if !validPhone(v) {
-			return v, pick(lang,
-				label+"は数字で入力してください（「+」「-」、空白も使えます）。",
-				"Enter "+lowerFirst(label)+" in digits; you may use +, - and spaces.")
+			return v, i18n.T(l, "contact.field.tel", named)
 		}
 	case "select":
 		if !slices.ContainsFunc(f.Options, func(o manifest.Option) bool { return o.Value == v }) {
-			return "", pick(lang, label+"は選択肢の中から選んでください。", "Choose "+lowerFirst(label)+" from the list.")
+			return "", i18n.T(l, "contact.field.not_listed", named)
 		}
 	case "checkbox":
 		if v != checkboxValue {
-			return "", pick(lang, label+"の値が正しくありません。", "The value of “"+label+"” is not valid.")
+			return "", i18n.T(l, "contact.field.invalid", label)
 		}
 	}
 	return v, ""
@@ -223,6 +214,15 @@ func validPhone(s string) bool {
 		}
 	}
 	return digits >= 3
+}
+
+// inSentence is a field's label as a sentence in lang names it: English
+// lowers its first letter ("Enter your name."); Japanese has no case.
+func inSentence(lang i18n.Lang, label string) string {
+	if lang == i18n.Japanese {
+		return label
+	}
+	return lowerFirst(label)
 }
 
 // lowerFirst lower-cases the first letter of an English label for use

@@ -3,7 +3,6 @@ package contact
 import (
 	"bytes"
 	"context"
-	"github.com/noren-web/noren/internal/goldentest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/noren-web/noren/internal/clocktest"
+	"github.com/noren-web/noren/internal/goldentest"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
@@ -38,25 +40,6 @@ func loadManifest(t testing.TB) *manifest.Manifest {
 		t.Fatal(err)
 	}
 	return m
-}
-
-// clock is a settable time, starting now so that the vault, which stamps
-// records with the real time, accepts the expiry times derived from it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // notes records the notifications a handler sends.
@@ -88,13 +71,23 @@ type harness struct {
 	h      *Handler
 	srv    *httptest.Server
 	mux    *http.ServeMux
-	clock  *clock
+	clock  *clocktest.Clock
 	notes  *notes
 	logs   *bytes.Buffer
 	client *http.Client
 	// from, if set, is the client address posts claim through
 	// X-Forwarded-For, which the harness trusts from loopback.
 	from string
+}
+
+// testChrome is the chrome of the embedded templates.
+func testChrome(t testing.TB) *page.Chrome {
+	t.Helper()
+	c, err := page.NewChrome(web.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func newHarness(t testing.TB, db *store.DB, change ...func(*Options)) *harness {
@@ -107,13 +100,15 @@ func newHarness(t testing.TB, db *store.DB, change ...func(*Options)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The clock starts now so that the vault, which stamps records with the
+	// real time, accepts the expiry times derived from it.
 	hs := &harness{t: t, m: loadManifest(t), db: db, vault: v,
-		clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, notes: &notes{}, logs: new(bytes.Buffer)}
+		clock: clocktest.New(time.Now().UTC().Truncate(time.Second)), notes: &notes{}, logs: new(bytes.Buffer)}
 	opt := Options{
 		DB:         db,
 		Vault:      v,
 		Manifest:   func() *manifest.Manifest { return hs.m },
-		Templates:  web.Templates,
+		Chrome:     testChrome(t),
 		Logger:     slog.New(slog.NewTextHandler(&lockedWriter{w: hs.logs}, nil)),
 		Now:        hs.clock.Now,
 		Notifier:   hs.notes,
@@ -227,7 +222,7 @@ func (hs *harness) fill(lang string, form url.Values, pow bool) url.Values {
 		hs.t.Fatalf("GET form: %d", page.status)
 	}
 	token := challengeOf(hs.t, page.body)
-	hs.clock.Add(5 * time.Second)
+	hs.clock.Advance(5 * time.Second)
 	out := url.Values{}
 	for k, v := range form {
 		out[k] = append([]string(nil), v...)

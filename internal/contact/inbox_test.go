@@ -49,7 +49,7 @@ func TestInboxListAndOpen(t *testing.T) {
 		hs := newHarness(t, db)
 		in := newInbox(t, hs)
 		first := hs.submit(t, in)
-		hs.clock.Add(1)
+		hs.clock.Advance(1)
 		second := hs.submit(t, in)
 
 		tests := []struct {

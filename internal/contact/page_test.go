@@ -120,7 +120,7 @@ func TestWaitPageWithoutScript(t *testing.T) {
 		t.Errorf("the confirmation page does not say how long to wait:\n%s", res.body)
 	}
 	next := hiddenInputs(t, res.body)
-	hs.clock.Add(5 * time.Second)
+	hs.clock.Advance(5 * time.Second)
 	early := hs.post("/en/contact", next)
 	if !strings.Contains(early.body, "Please wait about 15 more seconds") {
 		t.Errorf("pressed early, the page does not say how long is left:\n%s", early.body)
@@ -128,7 +128,7 @@ func TestWaitPageWithoutScript(t *testing.T) {
 	// A wait token of one challenge does not pass for another's.
 	other := hiddenInputs(t, hs.post("/en/contact", hs.fill("en", goodForm(), false)).body)
 	next.Set(waitInput, other.Get(waitInput))
-	hs.clock.Add(time.Minute)
+	hs.clock.Advance(time.Minute)
 	if res := hs.post("/en/contact", next); res.status != http.StatusBadRequest || !strings.Contains(res.body, "confirmation step could not be verified") {
 		t.Errorf("a borrowed wait token: status %d, want 400", res.status)
 	}

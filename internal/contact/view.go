@@ -5,14 +5,15 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
-	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
 )
 
 // formView is what templates/contact/form.html reads.
 type formView struct {
-	policy.Layout
+	page.Layout
 	Action string
 	// Errors lead the page, each linking to its field, after a refused
 	// post.
@@ -93,8 +94,8 @@ const (
 	submitID = "contact-submit"
 )
 
-func (h *Handler) layout(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) policy.Layout {
-	return policy.PageLayout(m, lang, cp.Name.In(lang), func(lang string) string { return formPath(lang, cp.Path) })
+func (h *Handler) layout(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) page.Layout {
+	return page.New(m, lang, cp.Name.In(lang), func(lang string) string { return formPath(lang, cp.Path) })
 }
 
 // renderForm shows the form with the values of s, the errors errs, and a
@@ -198,7 +199,7 @@ func newNotice(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) 
 		if id == "operator" {
 			name := m.Operator.Name.In(lang)
 			if s := m.Operator.Section.In(lang); s != "" {
-				name += pick(lang, "（"+s+"）", " ("+s+")")
+				name = i18n.T(i18n.Lang(lang), "contact.handler_section", name, s)
 			}
 			n.Handlers = append(n.Handlers, handlerView{Name: name})
 			continue
@@ -213,7 +214,7 @@ func newNotice(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) 
 // waitView is what templates/contact/wait.html reads: the confirmation
 // step of browsers without JavaScript.
 type waitView struct {
-	policy.Layout
+	page.Layout
 	Action  string
 	Seconds int
 	// Left is the seconds still to wait after pressing too early, else 0.
@@ -229,6 +230,7 @@ type hiddenInput struct{ Name, Value string }
 type reviewItem struct{ Label, Value string }
 
 func (h *Handler) renderWait(w http.ResponseWriter, r *http.Request, m *manifest.Manifest, cp *manifest.CollectionPoint, lang string, s submission, challenge, wait string, left int) {
+	l := i18n.Lang(lang)
 	v := &waitView{
 		Layout:    h.layout(m, cp, lang),
 		Action:    formPath(lang, cp.Path),
@@ -244,9 +246,9 @@ func (h *Handler) renderWait(w http.ResponseWriter, r *http.Request, m *manifest
 		shown := val
 		switch f.Type {
 		case "checkbox":
-			shown = pick(lang, "いいえ", "No")
+			shown = i18n.T(l, "contact.no")
 			if val == checkboxValue {
-				shown = pick(lang, "はい", "Yes")
+				shown = i18n.T(l, "contact.yes")
 			}
 		case "select":
 			for _, o := range f.Options {
@@ -265,7 +267,7 @@ func (h *Handler) renderWait(w http.ResponseWriter, r *http.Request, m *manifest
 
 // thanksView is what templates/contact/thanks.html reads.
 type thanksView struct {
-	policy.Layout
+	page.Layout
 	Reference string
 	FormHref  string
 	Notice    noticeView
@@ -278,7 +280,7 @@ func (h *Handler) renderThanks(w http.ResponseWriter, r *http.Request, m *manife
 		FormHref:  formPath(lang, cp.Path),
 		Notice:    newNotice(m, cp, lang),
 	}
-	v.Title = pick(lang, "送信しました", "Message sent")
+	v.Title = i18n.T(i18n.Lang(lang), "contact.thanks.title")
 	h.render(w, r, "thanks", lang, v, http.StatusOK)
 }
 
@@ -296,7 +298,7 @@ const (
 
 // messageView is what templates/contact/message.html reads.
 type messageView struct {
-	policy.Layout
+	page.Layout
 	Heading  string
 	Text     []string
 	FormHref string
@@ -304,41 +306,32 @@ type messageView struct {
 
 func (h *Handler) renderMessage(w http.ResponseWriter, r *http.Request, m *manifest.Manifest, cp *manifest.CollectionPoint, lang string, status int, msg message) {
 	v := &messageView{Layout: h.layout(m, cp, lang), FormHref: formPath(lang, cp.Path)}
+	l := i18n.Lang(lang)
 	switch msg {
 	case msgTooLarge:
-		v.Heading = pick(lang, "送信内容が大きすぎます", "Your message is too long")
-		v.Text = []string{pick(lang,
-			"送信された内容が上限（32KB）を超えたため、受け付けられませんでした。ブラウザーの「戻る」でフォームに戻ると、入力内容が残っています。内容を短くして、もう一度送信してください。長い資料は、ご連絡の後にお送りいただく方法をご案内します。",
-			"What was sent is larger than the limit of 32 KB, so it was not accepted. Your browser's Back button returns to the form with what you wrote; please shorten it and send it again. For long documents, we will tell you how to send them once we are in touch.")}
+		v.Heading = i18n.T(l, "contact.too_large.heading")
+		v.Text = []string{i18n.T(l, "contact.too_large.text")}
 	case msgRateLimited:
-		v.Heading = pick(lang, "しばらくしてから送信してください", "Please wait before sending again")
-		v.Text = []string{pick(lang,
-			"お使いのネットワークから短時間に多くの送信があったため、受け付けを一時的に止めています。"+itoa(int(h.opt.RateWindow.Minutes()))+"分ほど待ってから、もう一度送信してください。",
-			"Many messages were sent from your network in a short time, so sending is paused for a while. Please wait about "+itoa(int(h.opt.RateWindow.Minutes()))+" minutes and send again.")}
+		v.Heading = i18n.T(l, "contact.rate_limited.heading")
+		v.Text = []string{i18n.T(l, "contact.rate_limited.text", int(h.opt.RateWindow.Minutes()))}
 	case msgCrossSite:
-		v.Heading = pick(lang, "送信を受け付けられませんでした", "The message was not accepted")
-		v.Text = []string{pick(lang,
-			"別のサイトから送信されたため、受け付けませんでした。このサイトのフォームから送信してください。",
-			"It was sent from another site, so it was not accepted. Please use the form on this site.")}
+		v.Heading = i18n.T(l, "contact.cross_site.heading")
+		v.Text = []string{i18n.T(l, "contact.cross_site.text")}
 	case msgUnreadable:
-		v.Heading = pick(lang, "送信内容を読み取れませんでした", "The message could not be read")
-		v.Text = []string{pick(lang,
-			"送信された内容の形式が正しくありませんでした。フォームから、もう一度送信してください。",
-			"What was sent is not a form this page can read. Please send it again from the form.")}
+		v.Heading = i18n.T(l, "contact.unreadable.heading")
+		v.Text = []string{i18n.T(l, "contact.unreadable.text")}
 	case msgNoReference:
-		v.Heading = pick(lang, "受付番号がありません", "No reference number")
-		v.Text = []string{pick(lang,
-			"このページは、送信直後に受付番号を表示するためのものです。アドレスに正しい受付番号が含まれていません。",
-			"This page shows the reference number of a message just sent, and its address holds no valid reference number.")}
+		v.Heading = i18n.T(l, "contact.no_reference.heading")
+		v.Text = []string{i18n.T(l, "contact.no_reference.text")}
 	}
 	v.Title = v.Heading
 	h.render(w, r, "message", lang, v, status)
 }
 
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, page, lang string, v any, status int) {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, name, lang string, v any, status int) {
 	var body bytes.Buffer
-	if err := h.pages[page].ExecuteTemplate(&body, "layout", v); err != nil {
-		h.log.Error("contact: render page", "page", page, "path", r.URL.Path, "err", err)
+	if err := h.pages[name].Execute(&body, v); err != nil {
+		h.log.Error("contact: render page", "page", name, "path", r.URL.Path, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}

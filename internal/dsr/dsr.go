@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
 )
@@ -57,15 +57,15 @@ type Options struct {
 	// Manifest returns the manifest in force; it is called on every
 	// request.
 	Manifest func() *manifest.Manifest
-	// Templates holds templates/layout.html and templates/dsr/, as
-	// web.Templates does.
-	Templates fs.FS
+	// Chrome is the layout of the public pages; its template tree holds
+	// templates/dsr/, as web.Templates does.
+	Chrome *page.Chrome
 	// Logger receives the errors of failed requests; nil discards them.
 	Logger *slog.Logger
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
-	// Secret is the key, at least 32 bytes, of the HMACs that sign links
-	// and key the rate limits. Changing it voids the links in flight.
+	// Secret is the key, at least 32 bytes, of the HMACs that sign links.
+	// Changing it voids the links in flight.
 	Secret []byte
 	// BaseURL returns scheme://host of the site as r reached it, for the
 	// links in e-mails.
@@ -88,8 +88,8 @@ type Handler struct {
 	log       *slog.Logger
 	now       func() time.Time
 	q         map[string]string
-	formPage  *template.Template
-	linkPage  *template.Template
+	formPage  *page.Template
+	linkPage  *page.Template
 	limiter   *limiter
 	crossSite *http.CrossOriginProtection
 }
@@ -99,8 +99,8 @@ type Handler struct {
 func New(opt Options) (*Handler, error) {
 	switch {
 	case opt.DB == nil || opt.Vault == nil || opt.Mailer == nil || opt.Manifest == nil ||
-		opt.Templates == nil || opt.BaseURL == nil:
-		return nil, errors.New("dsr: DB, Vault, Mailer, Manifest, Templates and BaseURL are required")
+		opt.Chrome == nil || opt.BaseURL == nil:
+		return nil, errors.New("dsr: DB, Vault, Mailer, Manifest, Chrome and BaseURL are required")
 	case len(opt.Secret) < minSecret:
 		return nil, fmt.Errorf("dsr: the secret is %d bytes, want at least %d", len(opt.Secret), minSecret)
 	case opt.Deadline < 0 || opt.LinkTTL < 0:
@@ -125,7 +125,7 @@ func New(opt Options) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.limiter = newLimiter(opt.Secret, opt.Limits)
+	h.limiter = newLimiter(opt.Limits)
 	sub, err := fs.Sub(queryFiles, "queries")
 	if err != nil {
 		return nil, fmt.Errorf("dsr: queries: %w", err)
@@ -133,25 +133,13 @@ func New(opt Options) (*Handler, error) {
 	if h.q, err = opt.DB.Dialect().ReadQueries(sub); err != nil {
 		return nil, fmt.Errorf("dsr: %w", err)
 	}
-	if h.formPage, err = parsePage(opt.Templates, "templates/dsr/form.html"); err != nil {
-		return nil, err
+	if h.formPage, err = opt.Chrome.Page("templates/dsr/form.html"); err != nil {
+		return nil, fmt.Errorf("dsr: parse templates: %w", err)
 	}
-	if h.linkPage, err = parsePage(opt.Templates, "templates/dsr/verify.html"); err != nil {
-		return nil, err
+	if h.linkPage, err = opt.Chrome.Page("templates/dsr/verify.html"); err != nil {
+		return nil, fmt.Errorf("dsr: parse templates: %w", err)
 	}
 	return h, nil
-}
-
-func parsePage(fsys fs.FS, name string) (*template.Template, error) {
-	layout, err := template.ParseFS(fsys, "templates/layout.html")
-	if err != nil {
-		return nil, fmt.Errorf("dsr: parse templates: %w", err)
-	}
-	page, err := layout.ParseFS(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("dsr: parse templates: %w", err)
-	}
-	return page, nil
 }
 
 // Path is the address of the request form in lang.

@@ -1,13 +1,13 @@
 package dsr
 
 import (
-	"fmt"
 	netmail "net/mail"
 	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/vault"
 )
 
@@ -52,7 +52,6 @@ func (e fieldError) Href() string { return "#" + e.Field }
 // even when it is wrong, so the page can show it again with the problems
 // next to it. Details are kept only for a correction.
 func parseForm(values url.Values, lang string) (formInput, []fieldError) {
-	ja := lang == "ja"
 	in := formInput{
 		Kind:    Kind(values.Get("kind")),
 		Email:   strings.TrimSpace(values.Get("email")),
@@ -60,17 +59,21 @@ func parseForm(values url.Values, lang string) (formInput, []fieldError) {
 		Confirm: values.Get("confirm") == "yes",
 	}
 	var errs []fieldError
-	add := func(field, jaText, enText string) {
-		errs = append(errs, fieldError{Field: field, Text: pick(ja, jaText, enText)})
+	add := func(field, key string, args ...any) {
+		errs = append(errs, fieldError{Field: field, Text: i18n.T(i18n.Lang(lang), key, args...)})
 	}
 
 	if !in.Kind.Valid() {
 		in.Kind = ""
-		add(idKind, "請求の種類を選んでください。", "Choose what you are asking for.")
+		add(idKind, "dsr.error.kind")
 	}
 
-	if problem := checkEmail(in.Email); problem != "" {
-		add(idEmail, emailProblems[problem][0], emailProblems[problem][1])
+	switch problem := checkEmail(in.Email); problem {
+	case "":
+	case "long":
+		add(idEmail, "dsr.error.email_long", maxEmail)
+	default:
+		add(idEmail, "dsr.error.email_"+problem)
 	}
 	if !utf8.ValidString(in.Email) {
 		in.Email = strings.ToValidUTF8(in.Email, "\uFFFD")
@@ -79,32 +82,22 @@ func parseForm(values url.Values, lang string) (formInput, []fieldError) {
 	switch n := utf8.RuneCountInString(in.Details); {
 	case !utf8.ValidString(in.Details) || strings.ContainsFunc(in.Details, isControl):
 		in.Details = strings.ToValidUTF8(strings.Map(dropControl, in.Details), "\uFFFD")
-		add(idDetails, "訂正の内容に使用できない文字が含まれています。", "What to correct contains characters that cannot be used.")
+		add(idDetails, "dsr.error.details_chars")
 	case n > maxDetails:
-		add(idDetails,
-			fmt.Sprintf("訂正の内容は%d文字以内で入力してください（現在%d文字）。", maxDetails, n),
-			fmt.Sprintf("What to correct must be %d characters or fewer (it is %d).", maxDetails, n))
+		add(idDetails, "dsr.error.details_long", maxDetails, n)
 	case in.Kind == Correction && n == 0:
-		add(idDetails, "訂正すべき内容を入力してください。", "Say what should be corrected.")
+		add(idDetails, "dsr.error.details_missing")
 	}
 
 	if !in.Confirm {
-		add(idConfirm, "確認事項を読み、チェックを入れてください。", "Read the statement and tick the box.")
+		add(idConfirm, "dsr.error.confirm")
 	}
 	return in, errs
 }
 
-// emailProblems are the messages of checkEmail's results, in Japanese and
-// English.
-var emailProblems = map[string][2]string{
-	"empty":   {"メールアドレスを入力してください。", "Enter your e-mail address."},
-	"long":    {fmt.Sprintf("メールアドレスは%d文字以内で入力してください。", maxEmail), fmt.Sprintf("The e-mail address must be %d characters or fewer.", maxEmail)},
-	"invalid": {"メールアドレスを name@example.jp の形式で入力してください。", "Enter an e-mail address in the form name@example.jp."},
-	"ascii":   {"メールアドレスは半角英数字で入力してください（国際化ドメインはpunycode形式で）。", "Enter the e-mail address in ASCII (internationalised domains in their punycode form)."},
-}
-
-// checkEmail returns the key of what is wrong with s in emailProblems, or
-// "" for a plain address the mail package will send to.
+// checkEmail returns what is wrong with s, as the end of its message key
+// dsr.error.email_…: empty, long, ascii or invalid; or "" for a plain
+// address the mail package will send to.
 func checkEmail(s string) string {
 	switch {
 	case s == "":

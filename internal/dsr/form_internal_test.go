@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/vault"
 )
 
@@ -76,5 +77,37 @@ func TestToken(t *testing.T) {
 	}
 	if strings.Contains(token, "=") || len(token) != tokenLen {
 		t.Errorf("token %q: want %d characters of base64url without padding", token, tokenLen)
+	}
+}
+
+// TestTextsInCatalogue checks the texts whose message keys are built at
+// run time, out of sight of the catalogue's own tests: each kind's name
+// and description, and each problem an address can have, in every
+// language.
+func TestTextsInCatalogue(t *testing.T) {
+	addresses := []string{"", strings.Repeat("a", maxEmail) + "@example.jp", "山田@example.jp", "not an address"}
+	for _, lang := range i18n.Default().Langs() {
+		l := string(lang)
+		var texts []string
+		for _, k := range Kinds {
+			texts = append(texts, k.Label(l), k.Description(l))
+		}
+		for _, a := range addresses {
+			_, errs := parseForm(url.Values{"email": {a}}, l)
+			n := len(texts)
+			for _, e := range errs {
+				if e.Field == idEmail {
+					texts = append(texts, e.Text)
+				}
+			}
+			if len(texts) != n+1 {
+				t.Errorf("%s: address %q: %d problems, want 1", lang, a, len(texts)-n)
+			}
+		}
+		for _, text := range texts {
+			if strings.HasPrefix(text, "dsr.") {
+				t.Errorf("%s: no text for the message key %s", lang, text)
+			}
+		}
 	}
 }

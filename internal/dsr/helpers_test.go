@@ -9,14 +9,15 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/noren-web/noren/internal/clocktest"
 	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/mail/mailtest"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
@@ -26,24 +27,6 @@ import (
 // start is the time every test starts at. It lies ahead so that what the
 // tests seal expires after the real time the vault checks against.
 var start = time.Date(2036, 11, 29, 9, 30, 0, 0, time.UTC)
-
-// clock is a settable time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // harness serves a Handler over loopback HTTP, with a real SMTP server to
 // take its mail.
@@ -55,12 +38,22 @@ type harness struct {
 	h      *dsr.Handler
 	srv    *httptest.Server
 	smtp   *mailtest.Server
-	clock  *clock
+	clock  *clocktest.Clock
 	client *http.Client
 }
 
 // generous limits keep the rate limiter out of tests about other things.
 var generous = dsr.Limits{PerAddress: 100, PerNetwork: 100, Window: time.Hour}
+
+// testChrome is the chrome of the embedded templates.
+func testChrome(t testing.TB) *page.Chrome {
+	t.Helper()
+	c, err := page.NewChrome(web.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness {
 	t.Helper()
@@ -81,17 +74,17 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{now: start}
+	c := clocktest.New(start)
 	opt := dsr.Options{
-		DB:        db,
-		Vault:     v,
-		Mailer:    sender,
-		Manifest:  func() *manifest.Manifest { return m },
-		Templates: web.Templates,
-		Now:       c.Now,
-		Secret:    []byte("0123456789abcdef0123456789abcdef"),
-		BaseURL:   func(r *http.Request) string { return "http://" + r.Host },
-		Limits:    generous,
+		DB:       db,
+		Vault:    v,
+		Mailer:   sender,
+		Manifest: func() *manifest.Manifest { return m },
+		Chrome:   testChrome(t),
+		Now:      c.Now,
+		Secret:   []byte("0123456789abcdef0123456789abcdef"),
+		BaseURL:  func(r *http.Request) string { return "http://" + r.Host },
+		Limits:   generous,
 	}
 	for _, e := range edit {
 		e(&opt)

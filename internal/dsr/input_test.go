@@ -87,13 +87,17 @@ func TestRateLimits(t *testing.T) {
 	if resp := send("other@example.jp", "192.0.2.1"); resp.status != http.StatusSeeOther {
 		t.Errorf("third request from one network: %d", resp.status)
 	}
-	resp = send("fourth@example.jp", "192.0.2.1")
+	// Another address of the same /24 shares its budget.
+	resp = send("fourth@example.jp", "192.0.2.200")
 	if resp.status != http.StatusTooManyRequests {
 		t.Errorf("fourth request from one network: %d", resp.status)
 	}
 	mustContain(t, "the network limit", resp.body, "Many requests have just come from your network")
-	// One IPv6 /64 is one network.
-	for i, from := range []string{"2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4"} {
+	if resp := send("fifth@example.jp", "192.0.3.1"); resp.status != http.StatusSeeOther {
+		t.Errorf("a request from the next /24: %d", resp.status)
+	}
+	// One IPv6 /48 is one network.
+	for i, from := range []string{"2001:db8:0:1::1", "2001:db8:0:2::1", "2001:db8:0:ffff::1", "2001:db8::4"} {
 		want := http.StatusSeeOther
 		if i == 3 {
 			want = http.StatusTooManyRequests
@@ -103,7 +107,8 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 
-	hs.clock.Advance(time.Hour)
+	// Just after the window, the requests at its start have left it.
+	hs.clock.Advance(time.Hour + time.Second)
 	if resp := send("same@example.jp", "192.0.2.1"); resp.status != http.StatusSeeOther {
 		t.Errorf("after the window: %d", resp.status)
 	}

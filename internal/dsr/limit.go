@@ -1,20 +1,20 @@
 package dsr
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
+	"context"
 	"errors"
 	"net/netip"
-	"sync"
 	"time"
+
+	"github.com/noren-web/noren/internal/ratelimit"
 )
 
 // Limits bound how many requests the form accepts in a sliding window.
 type Limits struct {
 	// PerAddress is how many requests may name one e-mail address.
 	PerAddress int
-	// PerNetwork is how many requests may come from one network: one IPv4
-	// address or one IPv6 /64.
+	// PerNetwork is how many requests may come from one network: an IPv4
+	// /24 or an IPv6 /48 (see ratelimit.Network).
 	PerNetwork int
 	// Window is the length of the window.
 	Window time.Duration
@@ -41,100 +41,42 @@ const (
 	networkLimit
 )
 
-// limiter counts recent requests per address and per network, in memory.
-// Its keys are HMACs, so the process holds no list of who asked.
+// limiter counts recent requests per e-mail address and per network, in
+// memory and under keys of the day (see ratelimit), so the process holds
+// no list of who asked.
 type limiter struct {
-	secret []byte
-	limits Limits
-
-	mu        sync.Mutex
-	seen      map[[sha256.Size]byte][]time.Time
-	lastSweep time.Time
+	address, network *ratelimit.Window
 }
 
-func newLimiter(secret []byte, limits Limits) *limiter {
-	return &limiter{secret: secret, limits: limits, seen: make(map[[sha256.Size]byte][]time.Time)}
+func newLimiter(limits Limits) *limiter {
+	return &limiter{
+		address: ratelimit.NewWindow(limits.PerAddress, limits.Window, ratelimit.NewMemory(0)),
+		network: ratelimit.NewWindow(limits.PerNetwork, limits.Window, ratelimit.NewMemory(0)),
+	}
 }
 
-// allow records a request for the normalised address from addr at now,
-// unless a limit is reached; it then returns which one and when the oldest
-// counted request leaves the window.
-func (l *limiter) allow(address string, addr netip.Addr, now time.Time) (limitKind, time.Duration) {
-	addrKey := l.key("address", []byte(address))
-	netKey := l.key("network", networkOf(addr))
-
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) >= l.limits.Window {
-		l.sweep(now)
+// allow counts a request for the normalised address from addr at now,
+// unless a limit is reached; it then returns which one and how long until
+// there is room again. A limiter that cannot count lets the request
+// through with the error, for the log: the form must not fail for it.
+func (l *limiter) allow(ctx context.Context, address string, addr netip.Addr, now time.Time) (limitKind, time.Duration, error) {
+	network := ratelimit.Network(addr).String()
+	v, err := l.network.Check(ctx, network, now)
+	if err != nil {
+		return withinLimits, 0, err
 	}
-	if wait, ok := l.full(netKey, l.limits.PerNetwork, now); ok {
-		return networkLimit, wait
+	if v.Full {
+		return networkLimit, v.Retry, nil
 	}
-	if wait, ok := l.full(addrKey, l.limits.PerAddress, now); ok {
-		return addressLimit, wait
+	if v, err = l.address.Check(ctx, address, now); err != nil {
+		return withinLimits, 0, err
 	}
-	l.seen[netKey] = append(l.seen[netKey], now)
-	l.seen[addrKey] = append(l.seen[addrKey], now)
-	return withinLimits, 0
-}
-
-// full drops the times of key that left the window and reports whether
-// max remain, with the time until the oldest leaves.
-func (l *limiter) full(key [sha256.Size]byte, max int, now time.Time) (time.Duration, bool) {
-	times := l.recent(l.seen[key], now)
-	if len(times) == 0 {
-		delete(l.seen, key)
-		return 0, false
+	if v.Full {
+		return addressLimit, v.Retry, nil
 	}
-	l.seen[key] = times
-	if len(times) < max {
-		return 0, false
+	if _, err := l.network.Add(ctx, network, now); err != nil {
+		return withinLimits, 0, err
 	}
-	return times[0].Add(l.limits.Window).Sub(now), true
-}
-
-func (l *limiter) recent(times []time.Time, now time.Time) []time.Time {
-	cut := 0
-	for cut < len(times) && now.Sub(times[cut]) >= l.limits.Window {
-		cut++
-	}
-	return times[cut:]
-}
-
-// sweep forgets every key with nothing in the window, so memory follows
-// the recent traffic rather than all traffic since start.
-func (l *limiter) sweep(now time.Time) {
-	for key, times := range l.seen {
-		if rest := l.recent(times, now); len(rest) == 0 {
-			delete(l.seen, key)
-		} else {
-			l.seen[key] = rest
-		}
-	}
-	l.lastSweep = now
-}
-
-func (l *limiter) key(purpose string, value []byte) [sha256.Size]byte {
-	m := hmac.New(sha256.New, l.secret)
-	m.Write([]byte("noren dsr limit " + purpose))
-	m.Write([]byte{0})
-	m.Write(value)
-	var out [sha256.Size]byte
-	m.Sum(out[:0])
-	return out
-}
-
-// networkOf is the network a client address is counted under: the address
-// itself for IPv4, its /64 for IPv6, where one host usually has a whole
-// /64 to pick addresses from.
-func networkOf(addr netip.Addr) []byte {
-	addr = addr.Unmap()
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		b := p.Addr().As16()
-		return b[:8]
-	}
-	b, _ := addr.MarshalBinary()
-	return b
+	_, err = l.address.Add(ctx, address, now)
+	return withinLimits, 0, err
 }

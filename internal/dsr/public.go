@@ -7,22 +7,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
-	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/vault"
 )
 
 // formView is what templates/dsr/form.html reads.
 type formView struct {
-	policy.Layout
+	page.Layout
 	Action string
 	Kinds  []kindView
 	Input  formInput
@@ -60,12 +60,12 @@ type sealedRequest struct {
 }
 
 func (h *Handler) title(lang string) string {
-	return pick(lang == "ja", "個人情報に関するご請求", "Requests about your personal data")
+	return i18n.T(i18n.Lang(lang), "dsr.title")
 }
 
 func (h *Handler) newFormView(m *manifest.Manifest, lang string) *formView {
 	v := &formView{
-		Layout:      policy.PageLayout(m, lang, h.title(lang), Path),
+		Layout:      page.New(m, lang, h.title(lang), Path),
 		Action:      Path(lang),
 		FieldErrors: map[string]string{},
 		LinkTTL:     humanDuration(h.opt.LinkTTL, lang),
@@ -131,15 +131,13 @@ func (h *Handler) formPost(lang string) http.Handler {
 		if !ok {
 			return
 		}
-		ja := lang == "ja"
 		v := h.newFormView(m, lang)
 		if err := h.crossSite.Check(r); err != nil {
-			v.Problem = pick(ja, "他のサイトから送信された請求は受け付けられません。このページから送信してください。",
-				"Requests sent from another site are refused. Please send the form from this page.")
+			v.Problem = i18n.T(i18n.Lang(lang), "dsr.cross_site")
 			h.render(w, r, h.formPage, v, lang, http.StatusForbidden)
 			return
 		}
-		if status, problem := readForm(w, r, ja); status != 0 {
+		if status, problem := readForm(w, r, lang); status != 0 {
 			v.Problem = problem
 			h.render(w, r, h.formPage, v, lang, status)
 			return
@@ -150,17 +148,19 @@ func (h *Handler) formPost(lang string) http.Handler {
 			return
 		}
 		normalized, _ := vault.NormalizeSubject(in.Email) // checked by parseForm
-		if hit, wait := h.limiter.allow(normalized, server.ClientAddr(r), h.now()); hit != withinLimits {
+		hit, wait, err := h.limiter.allow(r.Context(), normalized, server.ClientAddr(r), h.now())
+		if err != nil {
+			h.log.Error("data-subject request: count against the limits", "err", err)
+		}
+		if hit != withinLimits {
 			v.withInput(in, nil).Problem = limitMessage(hit, wait, lang)
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
 			h.render(w, r, h.formPage, v, lang, http.StatusTooManyRequests)
 			return
 		}
 		if err := h.take(r.Context(), m, r, lang, in); err != nil {
 			h.log.Error("data-subject request", "err", err)
-			v.withInput(in, nil).Problem = pick(ja,
-				"ただいま請求を受け付けられません。しばらくしてから、もう一度お試しください。",
-				"Your request could not be taken just now. Please try again in a while.")
+			v.withInput(in, nil).Problem = i18n.T(i18n.Lang(lang), "dsr.unavailable")
 			h.render(w, r, h.formPage, v, lang, http.StatusServiceUnavailable)
 			return
 		}
@@ -171,37 +171,26 @@ func (h *Handler) formPost(lang string) http.Handler {
 
 // readForm reads the posted form into r.PostForm, or returns the status
 // and message of why it cannot.
-func readForm(w http.ResponseWriter, r *http.Request, ja bool) (int, string) {
+func readForm(w http.ResponseWriter, r *http.Request, lang string) (int, string) {
 	if r.ContentLength > maxBody {
-		return http.StatusRequestEntityTooLarge, tooLarge(ja)
+		return http.StatusRequestEntityTooLarge, i18n.T(i18n.Lang(lang), "dsr.too_large", maxBody>>10)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		if _, big := errors.AsType[*http.MaxBytesError](err); big {
-			return http.StatusRequestEntityTooLarge, tooLarge(ja)
+			return http.StatusRequestEntityTooLarge, i18n.T(i18n.Lang(lang), "dsr.too_large", maxBody>>10)
 		}
-		return http.StatusBadRequest, pick(ja, "送信された内容を読み取れませんでした。このページのフォームから送信してください。",
-			"What was sent could not be read. Please use the form on this page.")
+		return http.StatusBadRequest, i18n.T(i18n.Lang(lang), "dsr.unreadable")
 	}
 	return 0, ""
 }
 
-func tooLarge(ja bool) string {
-	return pick(ja, fmt.Sprintf("送信された内容が大きすぎます（上限%dキロバイト）。内容を短くして、もう一度送信してください。", maxBody>>10),
-		fmt.Sprintf("What was sent is too large (the limit is %d kB). Please shorten it and send it again.", maxBody>>10))
-}
-
 func limitMessage(hit limitKind, wait time.Duration, lang string) string {
-	ja := lang == "ja"
 	minutes := max(1, int((wait+time.Minute-1)/time.Minute))
 	if hit == addressLimit {
-		return pick(ja,
-			fmt.Sprintf("このメールアドレスあての請求が短時間に続いたため、受付を一時停止しています。届いたメールのリンクを開くか、%d分ほどしてからもう一度お試しください。", minutes),
-			fmt.Sprintf("Several requests have just been sent for this e-mail address, so no more are taken for now. Please use the link in the e-mail already sent, or try again in about %d minutes.", minutes))
+		return i18n.T(i18n.Lang(lang), "dsr.limit_address", minutes)
 	}
-	return pick(ja,
-		fmt.Sprintf("お使いのネットワークからの請求が短時間に続いたため、受付を一時停止しています。%d分ほどしてから、もう一度お試しください。", minutes),
-		fmt.Sprintf("Many requests have just come from your network, so no more are taken from it for now. Please try again in about %d minutes.", minutes))
+	return i18n.T(i18n.Lang(lang), "dsr.limit_network", minutes)
 }
 
 // take stores a request awaiting verification and mails its link. It does
@@ -240,10 +229,10 @@ func (h *Handler) take(ctx context.Context, m *manifest.Manifest, r *http.Reques
 	return nil
 }
 
-// render writes page executed with v.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, page *template.Template, v any, lang string, status int) {
+// render writes the page of t for v.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, t *page.Template, v any, lang string, status int) {
 	var body bytes.Buffer
-	if err := page.ExecuteTemplate(&body, "layout", v); err != nil {
+	if err := t.Execute(&body, v); err != nil {
 		h.log.Error("data-subject request page", "path", r.URL.Path, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return

@@ -19,8 +19,8 @@ const (
 	tokenMAC    = 32
 	// tokenLen is the length of a token in text.
 	tokenLen = 22 + 1 + 43
-	// linkPurpose separates the link HMAC from the rate-limit HMACs made
-	// with the same secret.
+	// linkPurpose binds the link HMAC to its use, apart from any other
+	// HMAC made with the same secret.
 	linkPurpose = "noren dsr link v1"
 )
 

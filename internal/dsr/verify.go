@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/i18n"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/store"
 )
 
@@ -38,7 +39,7 @@ var statusOf = map[linkState]int{
 
 // linkView is what templates/dsr/verify.html reads.
 type linkView struct {
-	policy.Layout
+	page.Layout
 	State    linkState
 	Action   string
 	Token    string
@@ -68,7 +69,7 @@ var errLinkUsed = errors.New("dsr: the link has already been used")
 
 func (h *Handler) newLinkView(lang string, state linkState) *linkView {
 	return &linkView{
-		Layout:   policy.PageLayout(h.opt.Manifest(), lang, h.title(lang), Path),
+		Layout:   page.New(h.opt.Manifest(), lang, h.title(lang), Path),
 		State:    state,
 		Action:   VerifyPath(lang),
 		FormHref: Path(lang),
@@ -135,7 +136,7 @@ func (h *Handler) verifyPost(lang string) http.Handler {
 			h.render(w, r, h.linkPage, h.newLinkView(lang, linkInvalid), lang, http.StatusForbidden)
 			return
 		}
-		if status, _ := readForm(w, r, lang == "ja"); status != 0 {
+		if status, _ := readForm(w, r, lang); status != 0 {
 			h.render(w, r, h.linkPage, h.newLinkView(lang, linkInvalid), lang, status)
 			return
 		}
@@ -215,6 +216,5 @@ func (h *Handler) verify(ctx context.Context, p linkRequest) (time.Time, error) 
 // fail answers a request that met an unexpected error.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, lang string, err error) {
 	h.log.Error("data-subject request link", "err", err)
-	http.Error(w, pick(lang == "ja", "エラーが発生しました。しばらくしてから、もう一度お試しください。",
-		"Something went wrong. Please try again in a while."), http.StatusInternalServerError)
+	http.Error(w, i18n.T(i18n.Lang(lang), "dsr.failed"), http.StatusInternalServerError)
 }

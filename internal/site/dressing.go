@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/noren-web/noren/internal/page"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -38,7 +39,7 @@ const (
 )
 
 // render fills the dressing with Noren's page np.
-func (d *dressing) render(np norenPage, nonce string) []byte {
+func (d *dressing) render(np page.Parts, nonce string) []byte {
 	var b bytes.Buffer
 	for i, part := range d.parts {
 		b.WriteString(part)
@@ -47,19 +48,19 @@ func (d *dressing) render(np norenPage, nonce string) []byte {
 		}
 		switch d.slots[i] {
 		case slotTitle:
-			b.WriteString(html.EscapeString(np.title))
+			b.WriteString(html.EscapeString(np.Title))
 		case slotHead:
 			b.WriteString(`<link rel="stylesheet" href="/noren/noren.css">`)
-			b.Write(np.head)
+			b.Write(np.Head)
 		case slotNonce:
 			b.WriteString(html.EscapeString(nonce))
 		case slotContent:
 			b.WriteString(`<div class="noren-page noren-embedded">`)
-			b.Write(np.nav)
+			b.Write(np.Nav)
 			b.WriteString(`<div class="noren-embedded__main">`)
-			b.Write(np.main)
+			b.Write(np.Main)
 			b.WriteString(`</div>`)
-			b.Write(np.after)
+			b.Write(np.After)
 			b.WriteString(`</div>`)
 		}
 	}
@@ -415,99 +416,4 @@ func isVoid(a atom.Atom) bool {
 		return true
 	}
 	return false
-}
-
-// norenPage is what a page rendered with Noren's own layout
-// (web/templates/layout.html) contributes to the site's layout.
-type norenPage struct {
-	lang  string
-	title string
-	home  string // the href of the link to the site's home page
-	head  []byte // <link rel="alternate"> elements
-	nav   []byte // the language switch and the navigation between Noren's pages
-	main  []byte // the content of <main>
-	after []byte // the policy version
-}
-
-// parseNorenPage reads the pieces of one of Noren's pages.
-func parseNorenPage(body []byte) (norenPage, error) {
-	var np norenPage
-	z := html.NewTokenizer(bytes.NewReader(body))
-	var (
-		into  *[]byte // the piece being collected
-		whole bool    // it keeps the start and end tags
-		name  string  // of the element collected
-		depth int
-		title bool
-		main  bool
-	)
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			if err := z.Err(); err != io.EOF {
-				return np, err
-			}
-			break
-		}
-		raw := z.Raw()
-		if into != nil {
-			switch tt {
-			case html.StartTagToken:
-				if n, _ := z.TagName(); string(n) == name {
-					depth++
-				}
-			case html.EndTagToken:
-				if n, _ := z.TagName(); string(n) == name {
-					if depth--; depth == 0 {
-						if whole {
-							*into = append(*into, raw...)
-						}
-						into = nil
-						continue
-					}
-				}
-			}
-			*into = append(*into, raw...)
-			continue
-		}
-		switch tt {
-		case html.TextToken:
-			if title {
-				np.title = html.UnescapeString(string(raw))
-				title = false
-			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			class := attrValue(tok.Attr, "class")
-			switch {
-			case tok.DataAtom == atom.Html:
-				np.lang = attrValue(tok.Attr, "lang")
-			case tok.DataAtom == atom.Title:
-				title = true
-			case tok.DataAtom == atom.Link && attrValue(tok.Attr, "rel") == "alternate":
-				np.head = append(np.head, raw...)
-			case tok.DataAtom == atom.A && hasClass(class, "page-header__site"):
-				np.home = attrValue(tok.Attr, "href")
-			case tok.DataAtom == atom.Nav && (hasClass(class, "lang-switch") || hasClass(class, "page-nav")):
-				np.nav = append(np.nav, raw...)
-				into, whole, name, depth = &np.nav, true, "nav", 1
-			case tok.DataAtom == atom.Main && !main:
-				main = true
-				into, whole, name, depth = &np.main, false, "main", 1
-			case tok.DataAtom == atom.P && hasClass(class, "page-footer__version"):
-				np.after = append(np.after, raw...)
-				into, whole, name, depth = &np.after, true, "p", 1
-			}
-		}
-	}
-	if np.lang == "" || !main {
-		return np, errors.New("not a page of Noren's layout")
-	}
-	return np, nil
-}
-
-// withHome returns the page body with its home link leading to home.
-func (np norenPage) withHome(body []byte, home string) []byte {
-	old := []byte(`<a class="page-header__site" href="` + html.EscapeString(np.home) + `">`)
-	return bytes.Replace(body, old, []byte(`<a class="page-header__site" href="`+html.EscapeString(home)+`">`), 1)
 }

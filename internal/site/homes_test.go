@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
+
+	"github.com/noren-web/noren/internal/clocktest"
 )
 
 // Sites arranged in the ways Homes tells apart.
@@ -263,8 +264,8 @@ func TestFooterLinksFollowHomes(t *testing.T) {
 func TestHomesLooksAgain(t *testing.T) {
 	fsys := fstest.MapFS{"index.html": {Data: []byte(`<html lang="en"><body>root</body></html>`)}}
 	homes := NewHomes(FolderOrigin(fsys), []string{"ja", "en"}, "ja")
-	now := homes.now()
-	homes.now = func() time.Time { return now }
+	clock := clocktest.New(homes.now())
+	homes.now = clock.Now
 	ctx := context.Background()
 	if got := homes.Home(ctx, "en"); got != "/" {
 		t.Fatalf("Home(en) = %q before the folder exists", got)
@@ -273,7 +274,7 @@ func TestHomesLooksAgain(t *testing.T) {
 	if got := homes.Home(ctx, "en"); got != "/" {
 		t.Errorf("Home(en) = %q within the time an answer is kept", got)
 	}
-	now = now.Add(folderHomesTTL)
+	clock.Advance(folderHomesTTL)
 	if got := homes.Home(ctx, "en"); got != "/en/" {
 		t.Errorf("Home(en) = %q once the answer expired, want /en/", got)
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/web"
 )
 
@@ -131,7 +132,7 @@ func FooterLinks(languages []string, choices bool, homes *Homes) (func(r *http.R
 					continue
 				}
 			}
-			data.Others = append(data.Others, footerLanguage{Lang: l, Name: languageName(l), Href: href})
+			data.Others = append(data.Others, footerLanguage{Lang: l, Name: page.LanguageName(l), Href: href})
 		}
 		var b strings.Builder
 		if err := t.Execute(&b, data); err != nil {
@@ -140,17 +141,6 @@ func FooterLinks(languages []string, choices bool, homes *Homes) (func(r *http.R
 		}
 		return b.String()
 	}, nil
-}
-
-// languageName is a language's name in that language, for language switches.
-func languageName(lang string) string {
-	switch lang {
-	case "ja":
-		return "日本語"
-	case "en":
-		return "English"
-	}
-	return lang
 }
 
 // samePageIn returns the path of the page at urlPath in language to: its

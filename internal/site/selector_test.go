@@ -3,6 +3,7 @@ package site
 import (
 	"testing"
 
+	"github.com/noren-web/noren/internal/page"
 	"golang.org/x/net/html"
 )
 
@@ -85,14 +86,14 @@ func FuzzPrepareLayout(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, page string) {
-		d, err := prepareLayout([]byte(page), "/a/b/", "ja", sel)
+	f.Fuzz(func(t *testing.T, layout string) {
+		d, err := prepareLayout([]byte(layout), "/a/b/", "ja", sel)
 		if err != nil {
 			return
 		}
 		if len(d.parts) != len(d.slots)+1 {
 			t.Fatalf("%d parts for %d slots", len(d.parts), len(d.slots))
 		}
-		d.render(norenPage{lang: "ja", title: "T", main: []byte("<p>m</p>")}, "n")
+		d.render(page.Parts{Lang: "ja", Title: "T", Main: []byte("<p>m</p>")}, "n")
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"html"
 	"slices"
 	"strings"
+
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // ShareNetworks names the services ShareHTML links to, in the order it
@@ -28,7 +30,7 @@ func ParseShareNetworks(list string) []string {
 
 // ShareHTML returns a list of plain links that share the page at pageURL,
 // titled title, on the networks named (every one of ShareNetworks when
-// none is), labelled in lang ("ja", else English). Nothing in it loads
+// none is), labelled in lang (in English when the catalogue lacks it). Nothing in it loads
 // from another site: the links are text, and a network learns of the
 // visitor only when they follow one. Links open in a new window, which
 // they say in a note for screen readers; the e-mail link opens the mail
@@ -38,10 +40,10 @@ func ShareHTML(lang, pageURL, title string, networks []string) string {
 		networks = strings.Fields(ShareNetworks)
 	}
 	u, t := shareEscape(pageURL), shareEscape(title)
-	ja := lang == "ja"
+	l := i18n.Lang(lang)
 	var b strings.Builder
 	b.WriteString(`<ul class="noren-share" aria-label="`)
-	b.WriteString(pick(ja, "このページを共有", "Share this page"))
+	b.WriteString(i18n.T(l, "share.label"))
 	b.WriteString(`">` + "\n")
 	for _, n := range networks {
 		label, ok := shareLabel(n, lang)
@@ -59,7 +61,7 @@ func ShareHTML(lang, pageURL, title string, networks []string) string {
 			b.WriteString(`" rel="noopener noreferrer" target="_blank">`)
 			b.WriteString(label)
 			b.WriteString(`<span class="noren-share__note">`)
-			b.WriteString(pick(ja, "（新しいウィンドウで開きます）", " (opens in a new window)"))
+			b.WriteString(i18n.T(l, "share.new_window"))
 			b.WriteString(`</span>`)
 		}
 		b.WriteString(`</a></li>` + "\n")
@@ -68,16 +70,8 @@ func ShareHTML(lang, pageURL, title string, networks []string) string {
 	return b.String()
 }
 
-func pick(ja bool, jaText, enText string) string {
-	if ja {
-		return jaText
-	}
-	return enText
-}
-
 // shareLabel names a network in lang, and reports whether it is known.
 func shareLabel(network, lang string) (string, bool) {
-	ja := lang == "ja"
 	switch network {
 	case "x":
 		return "X", true
@@ -86,11 +80,11 @@ func shareLabel(network, lang string) (string, bool) {
 	case "line":
 		return "LINE", true
 	case "hatena":
-		return pick(ja, "はてなブックマーク", "Hatena Bookmark"), true
+		return i18n.T(i18n.Lang(lang), "share.hatena"), true
 	case "linkedin":
 		return "LinkedIn", true
 	case "email":
-		return pick(ja, "メール", "Email"), true
+		return i18n.T(i18n.Lang(lang), "share.email"), true
 	}
 	return "", false
 }

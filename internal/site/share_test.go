@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/web"
 )
 
@@ -111,7 +112,7 @@ func TestShareHTML(t *testing.T) {
 // TestShareTemplateMatches checks that web/templates/share.html renders
 // what the rewriter puts into pages, title and URL escaped the same way.
 func TestShareTemplateMatches(t *testing.T) {
-	tmpl, err := template.ParseFS(web.Templates, "templates/share.html")
+	tmpl, err := template.New("share.html").Funcs(i18n.Default().Funcs()).ParseFS(web.Templates, "templates/share.html")
 	if err != nil {
 		t.Fatal(err)
 	}

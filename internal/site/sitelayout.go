@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/noren-web/noren/internal/page"
 )
 
 // SiteLayoutOptions configure NewSiteLayout.
@@ -138,10 +140,6 @@ type layoutCopy struct {
 	failed  bool // the last look failed; logged once until one succeeds
 }
 
-// norenMarker opens the body of every page rendered with Noren's own
-// layout (web/templates/layout.html), and of no other page.
-var norenMarker = []byte(`<body class="noren-page">`)
-
 // Wrap returns a handler that serves next, Noren's page handlers, with
 // their HTML pages (status 200) dressed in the site's layout, or with
 // their home link leading to a page the site has. Other responses pass
@@ -170,7 +168,7 @@ func (l *SiteLayout) Wrap(next http.Handler) http.Handler {
 // send writes a captured page, dressed when it is one of Noren's.
 func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
-	if bytes.Contains(body, norenMarker) {
+	if page.InChrome(body) {
 		dressed, variant := l.dress(h, r, body)
 		body = dressed
 		if etag := h.Get("ETag"); etag != "" && variant != "" {
@@ -197,13 +195,13 @@ func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, bo
 // link fixed, and what the change depends on ("" for no change). The
 // policy in h gets the sources the layout needs.
 func (l *SiteLayout) dress(h http.Header, r *http.Request, body []byte) ([]byte, string) {
-	np, err := parseNorenPage(body)
+	np, err := page.ReadParts(body)
 	if err != nil {
 		l.opt.Logger.Warn("site layout: read Noren's page", "path", r.URL.Path, "error", err)
 		return body, ""
 	}
 	if l.opt.Page != "" {
-		if d := l.dressing(r.Context(), np.lang); d != nil {
+		if d := l.dressing(r.Context(), np.Lang); d != nil {
 			nonce := ""
 			if l.opt.Nonce != nil {
 				nonce = l.opt.Nonce(r)
@@ -212,11 +210,11 @@ func (l *SiteLayout) dress(h http.Header, r *http.Request, body []byte) ([]byte,
 			return d.render(np, nonce), d.version
 		}
 	}
-	home := l.opt.Homes.Home(r.Context(), np.lang)
-	if home == np.home {
+	home := l.opt.Homes.Home(r.Context(), np.Lang)
+	if home == np.Home {
 		return body, ""
 	}
-	return np.withHome(body, home), "home " + home
+	return np.WithHome(body, home), "home " + home
 }
 
 // dressing returns the prepared layout for lang, reading the layout page

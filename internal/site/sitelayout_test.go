@@ -15,7 +15,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/noren-web/noren/internal/clocktest"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/policy"
 	"github.com/noren-web/noren/web"
 	"golang.org/x/text/encoding"
@@ -29,8 +31,16 @@ func policyPages(t testing.TB) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	chrome, err := page.NewChrome(web.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := policy.NewHandler(policy.Options{Manifest: func() *manifest.Manifest { return m }, Chrome: chrome})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
-	policy.NewHandler(policy.Options{Manifest: func() *manifest.Manifest { return m }}).Register(mux)
+	h.Register(mux)
 	return mux
 }
 
@@ -117,7 +127,7 @@ func TestSiteLayoutFallsBack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := layoutServer(t, tt.fsys, tt.opt)
 			resp, body := fetch(t, srv, http.MethodGet, "/ja/privacy")
-			if resp.StatusCode != http.StatusOK || !strings.Contains(body, string(norenMarker)) {
+			if resp.StatusCode != http.StatusOK || !page.InChrome([]byte(body)) {
 				t.Fatalf("status %d; want Noren's own layout:\n%s", resp.StatusCode, body)
 			}
 			if want := `<a class="page-header__site" href="` + tt.home + `">`; !strings.Contains(body, want) {
@@ -142,7 +152,7 @@ func encodeJapanese(t *testing.T, enc encoding.Encoding, s string) []byte {
 // <meta http-equiv> or by the upstream's Content-Type alone.
 func TestSiteLayoutReadsLegacyCharsets(t *testing.T) {
 	const header = `<header class="site-header"><a href="/">くすのき町　まちづくり推進課</a></header>`
-	page := func(meta string) string {
+	layoutPage := func(meta string) string {
 		return `<!DOCTYPE html><html lang="ja"><head>` + meta + `<title>課の紹介</title></head><body>` +
 			header + `<main><h1>課の紹介</h1></main><footer>〒000-0000　本町一丁目</footer></body></html>`
 	}
@@ -151,11 +161,11 @@ func TestSiteLayoutReadsLegacyCharsets(t *testing.T) {
 		body        []byte
 		contentType string // from an upstream; "" reads a folder
 	}{
-		{"Shift_JIS by meta charset", encodeJapanese(t, japanese.ShiftJIS, page(`<meta charset="Shift_JIS">`)), ""},
+		{"Shift_JIS by meta charset", encodeJapanese(t, japanese.ShiftJIS, layoutPage(`<meta charset="Shift_JIS">`)), ""},
 		{"EUC-JP by meta http-equiv", encodeJapanese(t, japanese.EUCJP,
-			page(`<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP">`)), ""},
-		{"ISO-2022-JP by Content-Type", encodeJapanese(t, japanese.ISO2022JP, page("")), "text/html; charset=ISO-2022-JP"},
-		{"Shift_JIS by Content-Type over meta", encodeJapanese(t, japanese.ShiftJIS, page(`<meta charset="utf-8">`)),
+			layoutPage(`<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP">`)), ""},
+		{"ISO-2022-JP by Content-Type", encodeJapanese(t, japanese.ISO2022JP, layoutPage("")), "text/html; charset=ISO-2022-JP"},
+		{"Shift_JIS by Content-Type over meta", encodeJapanese(t, japanese.ShiftJIS, layoutPage(`<meta charset="utf-8">`)),
 			"text/html; charset=Shift_JIS"},
 	}
 	for _, tt := range tests {
@@ -190,7 +200,7 @@ func TestSiteLayoutReadsLegacyCharsets(t *testing.T) {
 					t.Errorf("the dressed page lacks %s:\n%s", want, body)
 				}
 			}
-			if strings.Contains(body, string(norenMarker)) {
+			if page.InChrome([]byte(body)) {
 				t.Errorf("Noren's own layout was used:\n%s", body)
 			}
 			for _, gone := range []string{"Shift_JIS", "EUC-JP", "ISO-2022-JP"} {
@@ -217,7 +227,7 @@ func TestSiteLayoutHashesStyleAttributes(t *testing.T) {
 		`<footer style="` + banner + `">町役場</footer></body></html>`
 	srv, _ := layoutServer(t, fstest.MapFS{"about/index.html": {Data: []byte(layout)}}, SiteLayoutOptions{Page: "/about/"})
 	resp, body := fetch(t, srv, http.MethodGet, "/ja/privacy")
-	if resp.StatusCode != http.StatusOK || strings.Contains(body, string(norenMarker)) {
+	if resp.StatusCode != http.StatusOK || page.InChrome([]byte(body)) {
 		t.Fatalf("status %d; want a dressed page:\n%s", resp.StatusCode, body)
 	}
 	policy := resp.Header.Get("Content-Security-Policy")
@@ -254,8 +264,8 @@ func TestSiteLayoutHashesStyleAttributes(t *testing.T) {
 func TestSiteLayoutFollowsFileChanges(t *testing.T) {
 	fsys := fstest.MapFS{"about.html": {Data: []byte(`<html><body><header>Old header</header><main></main></body></html>`), ModTime: time.Unix(1, 0)}}
 	srv, l := layoutServer(t, fsys, SiteLayoutOptions{Page: "/about"})
-	now := time.Now()
-	l.now = func() time.Time { return now }
+	clock := clocktest.New(time.Now())
+	l.now = clock.Now
 	resp, body := fetch(t, srv, http.MethodGet, "/en/privacy")
 	if !strings.Contains(body, "Old header") {
 		t.Fatalf("not dressed:\n%s", body)
@@ -265,7 +275,7 @@ func TestSiteLayoutFollowsFileChanges(t *testing.T) {
 		t.Errorf("unchanged page: status %d, want 304", resp.StatusCode)
 	}
 	fsys["about.html"] = &fstest.MapFile{Data: []byte(`<html><body><header>New header</header><main></main></body></html>`), ModTime: time.Unix(2, 0)}
-	now = now.Add(folderLayoutRefresh)
+	clock.Advance(folderLayoutRefresh)
 	resp, body = fetch(t, srv, http.MethodGet, "/en/privacy", "If-None-Match: "+etag)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "New header") {
 		t.Errorf("after the change: status %d, want the new layout:\n%s", resp.StatusCode, body)
@@ -299,8 +309,8 @@ func TestSiteLayoutRevalidatesUpstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, l := layoutServer(t, nil, SiteLayoutOptions{Origin: origin, Page: "/{lang}/about/"})
-	now := time.Now()
-	l.now = func() time.Time { return now }
+	clock := clocktest.New(time.Now())
+	l.now = clock.Now
 	for range 3 {
 		if _, body := fetch(t, srv, http.MethodGet, "/en/privacy"); !strings.Contains(body, "First header") {
 			t.Fatalf("not dressed:\n%s", body)
@@ -309,18 +319,18 @@ func TestSiteLayoutRevalidatesUpstream(t *testing.T) {
 	if gets.Load() != 1 {
 		t.Errorf("the upstream was asked %d times within the refresh interval, want once", gets.Load())
 	}
-	now = now.Add(upstreamLayoutRefresh)
+	clock.Advance(upstreamLayoutRefresh)
 	fetch(t, srv, http.MethodGet, "/en/privacy")
 	if notModified.Load() != 1 {
 		t.Errorf("%d revalidations answered 304, want 1", notModified.Load())
 	}
 	header.Store("Second header")
-	now = now.Add(upstreamLayoutRefresh)
+	clock.Advance(upstreamLayoutRefresh)
 	if _, body := fetch(t, srv, http.MethodGet, "/en/privacy"); !strings.Contains(body, "Second header") {
 		t.Errorf("the changed layout was not taken:\n%s", body)
 	}
 	up.Close()
-	now = now.Add(upstreamLayoutRefresh)
+	clock.Advance(upstreamLayoutRefresh)
 	if _, body := fetch(t, srv, http.MethodGet, "/en/privacy"); !strings.Contains(body, "Second header") {
 		t.Errorf("with the upstream down, the copy read before should be used:\n%s", body)
 	}

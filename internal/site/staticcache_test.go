@@ -13,6 +13,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/noren-web/noren/internal/clocktest"
 )
 
 // choicesCookie stands for a visitor's recorded choices in these tests: with
@@ -171,13 +173,9 @@ func TestStaticCachedPageFollowsChanges(t *testing.T) {
 		return `<meta name="noren-policy-version" content="` + manifest() + `">`
 	}
 	opt.Injection.Fingerprint = func(*http.Request) string { return manifest() }
-	now := time.Now()
+	clock := clocktest.New(time.Now())
 	opt.Homes = NewHomes(FolderOrigin(fsys), opt.Languages, opt.DefaultLanguage)
-	opt.Homes.now = func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
+	opt.Homes.now = clock.Now
 	footer, err := FooterLinks(opt.Languages, true, opt.Homes)
 	if err != nil {
 		t.Fatal(err)
@@ -210,9 +208,7 @@ func TestStaticCachedPageFollowsChanges(t *testing.T) {
 	}
 
 	writeFile(t, dir, "ja/index.html", "<!DOCTYPE html><html lang=ja><body><p>日本語</p></body></html>")
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
+	clock.Advance(time.Hour)
 	if body := get(); !strings.Contains(body, `href="/ja/" hreflang="ja"`) {
 		t.Errorf("after the site gained /ja/, the footer does not link to it: %s", body)
 	}

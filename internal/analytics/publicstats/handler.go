@@ -19,9 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -30,6 +28,7 @@ import (
 
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 )
 
 // computeTimeout bounds one computation of a period's figures.
@@ -47,9 +46,9 @@ type Options struct {
 	// Manifest returns the manifest in force; its statistics section is
 	// read on every request, so a reload takes effect at once.
 	Manifest func() *manifest.Manifest
-	// Templates holds templates/layout.html and templates/stats/, as
-	// web.Templates does.
-	Templates fs.FS
+	// Chrome is the layout of the page; its template tree holds
+	// templates/stats/, as web.Templates does.
+	Chrome *page.Chrome
 	// Logger receives the errors of failed requests; nil discards them.
 	Logger *slog.Logger
 	// Now tells the time; nil means time.Now.
@@ -69,7 +68,7 @@ type Handler struct {
 	log  *slog.Logger
 	now  func() time.Time
 	loc  *time.Location
-	page *template.Template
+	page *page.Template
 
 	// mu serialises computations and guards the caches below.
 	mu sync.Mutex
@@ -80,10 +79,10 @@ type Handler struct {
 }
 
 // New returns a Handler configured by opt; Reader, Site, Manifest and
-// Templates are required.
+// Chrome are required.
 func New(opt Options) (*Handler, error) {
-	if opt.Reader == nil || opt.Site == "" || opt.Manifest == nil || opt.Templates == nil {
-		return nil, errors.New("publicstats: Reader, Site, Manifest and Templates are required")
+	if opt.Reader == nil || opt.Site == "" || opt.Manifest == nil || opt.Chrome == nil {
+		return nil, errors.New("publicstats: Reader, Site, Manifest and Chrome are required")
 	}
 	h := &Handler{opt: opt, log: opt.Logger, now: opt.Now, loc: opt.Location,
 		latest: map[period]*stats{}, noise: map[period]*noiseSource{}}
@@ -102,11 +101,8 @@ func New(opt Options) (*Handler, error) {
 	if h.opt.Unpublished == nil {
 		h.opt.Unpublished = http.NotFoundHandler()
 	}
-	layout, err := template.ParseFS(opt.Templates, "templates/layout.html")
-	if err != nil {
-		return nil, fmt.Errorf("publicstats: parse templates: %w", err)
-	}
-	if h.page, err = layout.ParseFS(opt.Templates, "templates/stats/stats.html"); err != nil {
+	var err error
+	if h.page, err = opt.Chrome.Page("templates/stats/stats.html"); err != nil {
 		return nil, fmt.Errorf("publicstats: parse templates: %w", err)
 	}
 	return h, nil
@@ -147,7 +143,7 @@ func (h *Handler) serve(lang string) http.Handler {
 			return
 		}
 		var body bytes.Buffer
-		if err := h.page.ExecuteTemplate(&body, "layout", newPageView(m, lang, s, h.loc)); err != nil {
+		if err := h.page.Execute(&body, newPageView(m, lang, s, h.loc)); err != nil {
 			h.log.Error("statistics page", "path", r.URL.Path, "err", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/web"
 )
 
@@ -150,6 +151,16 @@ type harness struct {
 	now    atomic.Pointer[time.Time]
 }
 
+// testChrome is the chrome of the embedded templates.
+func testChrome(t testing.TB) *page.Chrome {
+	t.Helper()
+	c, err := page.NewChrome(web.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func newHarness(t *testing.T, r *fakeReader, st manifest.Statistics, noise io.Reader) *harness {
 	t.Helper()
 	hs := &harness{reader: r}
@@ -158,7 +169,7 @@ func newHarness(t *testing.T, r *fakeReader, st manifest.Statistics, noise io.Re
 	hs.now.Store(&now)
 	h, err := New(Options{
 		Reader: r, Site: testSite, Location: jst,
-		Manifest: hs.m.Load, Templates: web.Templates,
+		Manifest: hs.m.Load, Chrome: testChrome(t),
 		Now:   func() time.Time { return *hs.now.Load() },
 		Noise: noise,
 	})

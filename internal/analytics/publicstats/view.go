@@ -1,22 +1,22 @@
 package publicstats
 
 import (
-	"github.com/noren-web/noren/internal/analytics/enrich"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
-	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/page"
 )
 
 // pageView is what templates/stats/stats.html reads: the figures of one
 // period in one language, every number already written out.
 type pageView struct {
-	policy.Layout
+	page.Layout
 	Ja          bool
 	PeriodLabel string
-	Periods     []policy.Link
+	Periods     []page.Link
 	// First and Last are the period's first and last days, written out
 	// and as ISO dates.
 	First, FirstISO string
@@ -90,21 +90,15 @@ const (
 	chartTop    = 20
 )
 
-func pick(lang, ja, en string) string {
-	if lang == "ja" {
-		return ja
-	}
-	return en
-}
-
 func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location) *pageView {
+	l := i18n.Lang(lang)
 	v := &pageView{
 		Layout:      newLayout(m, lang, s.Period),
 		Ja:          lang == "ja",
 		PeriodLabel: periodLabel(lang, s.Period),
 		K:           s.K,
-		Fewer:       pick(lang, strconv.Itoa(s.K)+"未満", "fewer than "+strconv.Itoa(s.K)),
-		Withheld:    pick(lang, "非公表", "withheld"),
+		Fewer:       i18n.T(l, "stats.fewer", s.K),
+		Withheld:    i18n.T(l, "stats.withheld"),
 		Noise:       s.Epsilon > 0,
 		PrivacyHref: "/" + lang + "/privacy",
 		Zone:        loc.String(),
@@ -124,7 +118,7 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 		if p != periods[0] {
 			href += "?period=" + string(p)
 		}
-		v.Periods = append(v.Periods, policy.Link{Href: href, Label: periodLabel(lang, p), Current: p == s.Period})
+		v.Periods = append(v.Periods, page.Link{Href: href, Label: periodLabel(lang, p), Current: p == s.Period})
 	}
 
 	show := func(c count) string {
@@ -138,17 +132,17 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 		return formatCount(c.published)
 	}
 	v.Totals = []figureView{
-		{pick(lang, "訪問者数", "Visitors"), show(s.Totals.Visitors)},
-		{pick(lang, "ページビュー数", "Pageviews"), show(s.Totals.Pageviews)},
-		{pick(lang, "訪問数", "Visits"), show(s.Totals.Visits)},
+		{i18n.T(l, "stats.visitors"), show(s.Totals.Visitors)},
+		{i18n.T(l, "stats.pageviews"), show(s.Totals.Pageviews)},
+		{i18n.T(l, "stats.visits"), show(s.Totals.Visits)},
 	}
 	if s.HasBounce {
 		v.Bounce = strconv.Itoa(int(s.Bounce*100+0.5)) + "%"
 	}
 
-	v.BucketHeading = pick(lang, "日", "Day")
+	v.BucketHeading = i18n.T(l, "stats.day")
 	if s.Interval == "month" {
-		v.BucketHeading = pick(lang, "月", "Month")
+		v.BucketHeading = i18n.T(l, "stats.month")
 	}
 	for _, b := range s.Buckets {
 		v.Buckets = append(v.Buckets, bucketView{
@@ -179,8 +173,8 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 // newLayout is the layout of the statistics page in lang; its
 // navigation leads to the policy pages, which tell how the figures were
 // collected.
-func newLayout(m *manifest.Manifest, lang string, p period) policy.Layout {
-	return policy.PageLayout(m, lang, pick(lang, "アクセス統計", "Site statistics"), func(lang string) string {
+func newLayout(m *manifest.Manifest, lang string, p period) page.Layout {
+	return page.New(m, lang, i18n.T(i18n.Lang(lang), "stats.title"), func(lang string) string {
 		if p != periods[0] {
 			return Path(lang) + "?period=" + string(p)
 		}
@@ -218,10 +212,7 @@ func newChart(views []bucketView, buckets []bucket) chartView {
 }
 
 func periodLabel(lang string, p period) string {
-	if p == last12Months {
-		return pick(lang, "過去12か月", "Last 12 months")
-	}
-	return pick(lang, "過去30日", "Last 30 days")
+	return i18n.T(i18n.Lang(lang), "stats.period."+string(p))
 }
 
 func formatDate(lang string, t time.Time) string {
@@ -265,52 +256,35 @@ func formatCount(n int64) string {
 }
 
 func dimensionTitle(lang, dim string) (title, heading string) {
-	switch dim {
-	case "path":
-		return pick(lang, "よく見られたページ", "Top pages"), pick(lang, "ページ", "Page")
-	case "source":
-		return pick(lang, "参照元", "Sources"), pick(lang, "参照元", "Source")
-	case "device":
-		return pick(lang, "端末の種類", "Devices"), pick(lang, "端末", "Device")
-	case "browser":
-		return pick(lang, "ブラウザー", "Browsers"), pick(lang, "ブラウザー", "Browser")
-	case "language":
-		return pick(lang, "言語", "Languages"), pick(lang, "言語", "Language")
-	case "country":
-		return pick(lang, "国・地域", "Countries and regions"), pick(lang, "国・地域", "Country or region")
+	if !i18n.Default().Has("stats.dim." + dim) {
+		return dim, dim
 	}
-	return dim, dim
+	l := i18n.Lang(lang)
+	return i18n.T(l, "stats.dim."+dim), i18n.T(l, "stats.col."+dim)
 }
 
 // valueLabel writes a dimension's value for readers of lang: names for
 // the codes of devices, languages and countries, and words for the empty
 // value.
 func valueLabel(lang, dim, value string) string {
-	switch dim {
-	case "source":
-		if value == "" {
-			return pick(lang, "直接（参照元なし）", "Direct (none)")
-		}
-	case "device":
-		switch value {
-		case "desktop":
-			return pick(lang, "パソコン", "Desktop")
-		case "mobile":
-			return pick(lang, "スマートフォン", "Mobile")
-		case "tablet":
-			return pick(lang, "タブレット", "Tablet")
-		}
-	case "language":
-		if value != "" {
-			return enrich.LanguageName(value, lang)
-		}
-	case "country":
-		if value != "" {
-			return enrich.CountryName(value, lang)
-		}
-	}
+	l := i18n.Lang(lang)
 	if value == "" {
-		return pick(lang, "不明", "Unknown")
+		if dim == "source" {
+			return i18n.T(l, "stats.direct")
+		}
+		return i18n.T(l, "stats.unknown")
+	}
+	var key string
+	switch dim {
+	case "device":
+		key = "stats.device." + value
+	case "language":
+		key = "language." + value
+	case "country":
+		key = "country." + value
+	}
+	if key != "" && i18n.Default().Has(key) {
+		return i18n.T(l, key)
 	}
 	return value
 }

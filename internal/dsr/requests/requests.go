@@ -1,0 +1,475 @@
+// Package requests is the console's section for data-subject requests at
+// /admin/requests: the list, with nothing personal in it, and each
+// request's page, where staff reveal the person's address on record and
+// answer the request by erasing, disclosing or changing its status.
+package requests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/noren-web/noren/internal/account"
+	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/dsr"
+	"github.com/noren-web/noren/internal/i18n"
+	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/vault"
+)
+
+// Mailer sends the disclosures; *mail.Sender is one.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Options configure the requests section.
+type Options struct {
+	// Requests holds the data-subject requests; nil leaves the list
+	// saying that requests are not configured.
+	Requests *dsr.Handler
+	// Mailer sends disclosures to the people who asked for them; nil
+	// offers a disclosure as a download instead, and the pages say so.
+	Mailer Mailer
+}
+
+// Pages are the console's pages of data-subject requests.
+type Pages struct {
+	opt Options
+}
+
+// New returns the requests section; the console serves it once it is
+// among its sections.
+func New(opt Options) *Pages { return &Pages{opt: opt} }
+
+// ConsoleSection returns the section's routes, pages and menu entry.
+func (p *Pages) ConsoleSection(c *admin.Console) (admin.Section, error) {
+	s := &section{requests: p.opt.Requests, mailer: p.opt.Mailer, c: c}
+	route := func(method, pattern string, h func(http.ResponseWriter, *http.Request, *admin.Request)) admin.Handler {
+		return admin.Handler{Route: admin.Route{Method: method, Pattern: pattern, Access: admin.Signed, Permission: account.HandleRequests}, Serve: h}
+	}
+	return admin.Section{
+		Name:  "requests",
+		Pages: []string{"templates/dsr/" + listPage + ".html", "templates/dsr/" + requestPage + ".html"},
+		Nav:   []admin.NavItem{{Href: "/admin/requests", Key: "nav.requests", Permission: account.HandleRequests, Order: 40}},
+		Routes: []admin.Handler{
+			route("GET", "/admin/requests", s.list),
+			route("GET", "/admin/requests/{id}", s.show),
+			route("POST", "/admin/requests/{id}/reveal", s.reveal),
+			route("POST", "/admin/requests/{id}/status", s.setStatus),
+			route("POST", "/admin/requests/{id}/delete", s.delete),
+			route("POST", "/admin/requests/{id}/disclose", s.disclose),
+			route("POST", "/admin/requests/{id}/export.json", s.export),
+		},
+	}, nil
+}
+
+// The section's templates, web/templates/dsr/<name>.html.
+const (
+	listPage    = "requests"
+	requestPage = "requests_request"
+)
+
+// maxNote bounds the note left with a change of a request's status, in
+// characters, as the dsr package does.
+const maxNote = 500
+
+// section serves the requests' routes through the console.
+type section struct {
+	requests *dsr.Handler // nil when requests are off
+	mailer   Mailer       // nil when mail is off
+	c        *admin.Console
+}
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// row is a data-subject request as the console shows it without opening
+// anything: no address, nothing the person wrote.
+type row struct {
+	dsr.Request
+	KindName   string
+	StatusName string
+}
+
+// listView is the data of the list of requests.
+type listView struct {
+	On       bool
+	Statuses []option
+	Kinds    []option
+	Overdue  bool
+	Rows     []row
+}
+
+// requestView is the data of a request's page.
+type requestView struct {
+	row
+	// Statuses are the statuses a handler may move an open request to.
+	Statuses []option
+	Open     bool
+	// Verified means the person confirmed the address, so it may be
+	// revealed.
+	Verified    bool
+	CanDelete   bool
+	CanDisclose bool
+	MailOff     bool
+	// Purposes are those a download of the disclosure may be read for.
+	Purposes []option
+	// Revealed holds the address and details after a reveal.
+	Revealed *dsr.Submission
+}
+
+// object names a request in the audit trail.
+func object(id string) string { return "request:" + id }
+
+func text(lang, key string, args ...any) string { return i18n.T(i18n.Lang(lang), key, args...) }
+
+func statusName(lang string, s dsr.Status) string { return text(lang, "requests.status."+string(s)) }
+
+func describe(lang string, req dsr.Request) row {
+	return row{Request: req, KindName: req.Kind.Label(lang), StatusName: statusName(lang, req.Status)}
+}
+
+func (s *section) list(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	q := r.URL.Query()
+	f := dsr.Filter{Status: dsr.Status(q.Get("status")), Kind: dsr.Kind(q.Get("kind")), Overdue: q.Get("overdue") == "1"}
+	if f.Status != "" && !f.Status.Valid() || f.Kind != "" && !f.Kind.Valid() {
+		s.c.Fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	lang := rq.Lang()
+	v := listView{On: s.requests != nil, Overdue: f.Overdue}
+	for _, st := range dsr.Statuses {
+		v.Statuses = append(v.Statuses, option{Value: string(st), Label: statusName(lang, st), Selected: st == f.Status})
+	}
+	for _, k := range dsr.Kinds {
+		v.Kinds = append(v.Kinds, option{Value: string(k), Label: k.Label(lang), Selected: k == f.Kind})
+	}
+	if v.On {
+		list, err := s.requests.List(r.Context(), f)
+		if err != nil {
+			s.c.Internal(w, r, rq, "list requests", err)
+			return
+		}
+		for _, req := range list {
+			v.Rows = append(v.Rows, describe(lang, req))
+		}
+	}
+	s.c.Render(w, r, rq, http.StatusOK, listPage, "requests.title", v)
+}
+
+// load loads the request named by the {id} path value; ok false means the
+// answer is sent.
+func (s *section) load(w http.ResponseWriter, r *http.Request, rq *admin.Request) (dsr.Request, bool) {
+	if s.requests == nil {
+		s.c.Fail(w, r, rq, http.StatusNotFound, "error.not_found")
+		return dsr.Request{}, false
+	}
+	req, err := s.requests.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, dsr.ErrNotFound) {
+		s.c.Fail(w, r, rq, http.StatusNotFound, "error.not_found")
+		return dsr.Request{}, false
+	}
+	if err != nil {
+		s.c.Internal(w, r, rq, "load request", err)
+		return dsr.Request{}, false
+	}
+	return req, true
+}
+
+func (s *section) view(lang string, req dsr.Request) requestView {
+	v := requestView{
+		row:      describe(lang, req),
+		Open:     req.Status.Open(),
+		Verified: !req.Verified.IsZero(),
+		MailOff:  s.mailer == nil,
+	}
+	v.CanDelete = v.Open && (req.Kind == dsr.Deletion || req.Kind == dsr.Cessation)
+	v.CanDisclose = v.Open && req.Kind == dsr.Disclosure
+	for _, p := range disclosurePurposes {
+		v.Purposes = append(v.Purposes, option{Value: p, Label: text(lang, "requests.purpose."+p)})
+	}
+	for _, st := range []dsr.Status{dsr.InProgress, dsr.Done, dsr.Rejected} {
+		v.Statuses = append(v.Statuses, option{Value: string(st), Label: statusName(lang, st), Selected: st == req.Status})
+	}
+	return v
+}
+
+// render writes a request's page with a notice or problems.
+func (s *section) render(w http.ResponseWriter, r *http.Request, rq *admin.Request, status int, v requestView, notice string, problems ...string) {
+	p := s.c.PageFor(r, rq, "requests.request")
+	p.Body = v
+	if notice != "" {
+		p.Notice = notice
+	}
+	p.Errors = problems
+	s.c.Write(w, status, requestPage, p)
+}
+
+// refuse writes a request's page with the problem of key.
+func (s *section) refuse(w http.ResponseWriter, r *http.Request, rq *admin.Request, status int, v requestView, key string, args ...any) {
+	s.render(w, r, rq, status, v, "", text(rq.Lang(), key, args...))
+}
+
+func (s *section) show(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	s.render(w, r, rq, http.StatusOK, s.view(rq.Lang(), req), "")
+}
+
+// reveal shows the address and details the person gave. The reading is
+// recorded before anything is shown: if the audit trail cannot take the
+// entry, nothing is shown.
+func (s *section) reveal(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	if !v.Verified {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.not_verified")
+		return
+	}
+	sub, err := s.requests.Subject(ctx, req.ID)
+	if errors.Is(err, vault.ErrShredded) || errors.Is(err, vault.ErrNotFound) {
+		s.refuse(w, r, rq, http.StatusGone, v, "requests.subject_gone")
+		return
+	}
+	if err != nil {
+		s.c.Internal(w, r, rq, "reveal request", err)
+		return
+	}
+	if err := s.c.Audit(ctx, rq.Entry("request.read", object(req.ID), audit.OK)); err != nil {
+		s.c.Internal(w, r, rq, "audit request.read", err)
+		return
+	}
+	v.Revealed = &sub
+	s.render(w, r, rq, http.StatusOK, v, "")
+}
+
+func (s *section) setStatus(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	status := dsr.Status(r.PostFormValue("status"))
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if status != dsr.InProgress && status != dsr.Done && status != dsr.Rejected {
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.bad_status")
+		return
+	}
+	if utf8.RuneCountInString(note) > maxNote || !utf8.ValidString(note) {
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.bad_note", maxNote)
+		return
+	}
+	err := s.requests.SetStatus(ctx, req.ID, status, note)
+	if errors.Is(err, dsr.ErrState) {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
+		return
+	}
+	if err != nil {
+		s.c.Internal(w, r, rq, "set request status", err)
+		return
+	}
+	e := rq.Entry("request.status", object(req.ID), audit.OK)
+	e.Detail = map[string]string{"from": string(req.Status), "to": string(status)}
+	s.c.Record(ctx, e)
+	admin.Redirect(w, r, "/admin/requests/"+req.ID, "status_set")
+}
+
+// delete shreds every record found about the person and shows how many
+// were shredded.
+func (s *section) delete(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	if !v.CanDelete {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.cannot_delete")
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.confirm_required")
+		return
+	}
+	shredded, err := s.requests.Delete(ctx, req.ID)
+	e := rq.Entry("request.delete", object(req.ID), audit.OK)
+	e.Detail = map[string]string{"shredded": strconv.Itoa(shredded)}
+	if err != nil {
+		e.Outcome = audit.Failed
+		s.c.Record(ctx, e)
+		if errors.Is(err, dsr.ErrState) || errors.Is(err, dsr.ErrKind) {
+			s.refuse(w, r, rq, http.StatusConflict, v, "requests.cannot_delete")
+			return
+		}
+		s.c.Internal(w, r, rq, "delete for request", err)
+		return
+	}
+	s.c.Record(ctx, e)
+	if done, err := s.requests.Get(ctx, req.ID); err == nil {
+		v = s.view(rq.Lang(), done)
+	}
+	s.render(w, r, rq, http.StatusOK, v, text(rq.Lang(), "requests.shredded", shredded, req.Matches))
+}
+
+// disclose mails the person every record held about them, readable and
+// as JSON, and closes the request. The audit entry counts records and
+// holds nothing of them.
+func (s *section) disclose(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	if !v.CanDisclose {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.cannot_disclose")
+		return
+	}
+	if s.mailer == nil {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.mail_off")
+		return
+	}
+	export, err := s.requests.Disclose(ctx, req.ID)
+	if errors.Is(err, dsr.ErrState) {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
+		return
+	}
+	if err != nil {
+		s.c.Internal(w, r, rq, "disclose for request", err)
+		return
+	}
+	sub, err := s.requests.Subject(ctx, req.ID)
+	if err != nil {
+		s.c.Internal(w, r, rq, "address of request", err)
+		return
+	}
+	msg, err := disclosureMail(s.c.Manifest(), s.c.Location(), req, sub.Email, export)
+	if err != nil {
+		s.c.Internal(w, r, rq, "disclosure mail", err)
+		return
+	}
+	e := rq.Entry("request.disclose", object(req.ID), audit.OK)
+	e.Detail = map[string]string{"records": strconv.Itoa(len(export.Records)), "unavailable": strconv.Itoa(export.Unavailable), "delivery": "mail"}
+	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := s.mailer.Send(sendCtx, msg); err != nil {
+		e.Outcome = audit.Failed
+		s.c.Record(ctx, e)
+		s.c.Logger().Error("console: send disclosure", "object", e.Object, "err", err)
+		s.refuse(w, r, rq, http.StatusBadGateway, v, "requests.send_failed")
+		return
+	}
+	s.c.Record(ctx, e)
+	note := fmt.Sprintf("records disclosed by e-mail: %d", len(export.Records))
+	if err := s.requests.SetStatus(ctx, req.ID, dsr.Done, note); err != nil {
+		s.c.Logger().Error("console: close disclosed request", "object", e.Object, "err", err)
+	} else {
+		st := rq.Entry("request.status", e.Object, audit.OK)
+		st.Detail = map[string]string{"from": string(req.Status), "to": string(dsr.Done)}
+		s.c.Record(ctx, st)
+	}
+	admin.Redirect(w, r, "/admin/requests/"+req.ID, "request_disclosed")
+}
+
+// disclosurePurposes are the purposes for which staff may read a
+// disclosure before handing it to the person: to answer the request, or to
+// check whether a ground for withholding part of it applies (APPI art.
+// 33(2)). Reading it is recorded with the purpose chosen, as opening a
+// submission is.
+var disclosurePurposes = []string{"disclosure-answer", "disclosure-review"}
+
+// export offers the disclosure as a JSON download, for sending it by other
+// means when the console has no mail: with mail, the disclosure goes to
+// the confirmed address and nobody needs to read it. The caller states a
+// purpose and must handle the form of every record the download holds;
+// the reading is recorded with the purpose before any byte is sent.
+func (s *section) export(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	switch {
+	case !v.CanDisclose:
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.cannot_disclose")
+		return
+	case !v.MailOff:
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.export_mail_on")
+		return
+	}
+	purpose := r.PostFormValue("purpose")
+	if !slices.Contains(disclosurePurposes, purpose) {
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.purpose_required")
+		return
+	}
+	export, err := s.requests.Disclose(ctx, req.ID)
+	if errors.Is(err, dsr.ErrState) {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
+		return
+	}
+	if err != nil {
+		s.c.Internal(w, r, rq, "export for request", err)
+		return
+	}
+	if others := foreignForms(rq.User(), export); len(others) > 0 {
+		// A part of the records is no answer to the person, so the
+		// download is all or nothing: an owner prepares it.
+		e := rq.Entry("access.denied", r.Method+" "+r.URL.Path, audit.Denied)
+		e.Purpose = purpose
+		e.Detail = map[string]string{"reason": "records of forms not assigned", "forms": strings.Join(others, ",")}
+		s.c.Record(ctx, e)
+		s.refuse(w, r, rq, http.StatusForbidden, v, "requests.export_forms")
+		return
+	}
+	body, err := json.MarshalIndent(export, "", "  ")
+	if err != nil {
+		s.c.Internal(w, r, rq, "encode export", err)
+		return
+	}
+	e := rq.Entry("request.export", object(req.ID), audit.OK)
+	e.Purpose = purpose
+	e.Detail = map[string]string{"records": strconv.Itoa(len(export.Records)), "unavailable": strconv.Itoa(export.Unavailable)}
+	if err := s.c.Audit(ctx, e); err != nil {
+		s.c.Internal(w, r, rq, "audit request.export", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(req.Reference)+`.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(append(body, '\n'))
+}
+
+// foreignForms lists the forms of the exported records that u may not
+// handle. The person's own requests, which every account that handles
+// requests may reveal, are not a form's records.
+func foreignForms(u account.User, export dsr.Export) []string {
+	var out []string
+	for _, rec := range export.Records {
+		if rec.Kind != dsr.VaultKind && !u.MayHandleForm(rec.Form) && !slices.Contains(out, rec.Form) {
+			out = append(out, rec.Form)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
