@@ -3,8 +3,8 @@
 # is missing (PostgreSQL, ClickHouse, and Chromium and npm for the browser
 # tests), installs axe-core for their accessibility checks,
 # starts a throwaway PostgreSQL and ClickHouse on loopback, and runs go vet,
-# staticcheck and go test, the packages that run code concurrently with the
-# race detector.
+# staticcheck and go test: the short tests of the packages that run code
+# concurrently under the race detector, then every test without it.
 #
 # Usage: scripts/test.sh [--full] [go test flags]
 # --full checks every case of the tests that otherwise check a sample of
@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 
 # staticcheck's version, pinned here alone.
 staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# The packages that run code concurrently: tested with the race detector,
-# and only so.
+# The packages that run code concurrently: their -short tests run again
+# under the race detector. -short leaves out what checks no concurrency and
+# takes long under it: browser tests and the oracles over generated events.
 race=(./internal/server ./internal/site ./internal/analytics/... ./internal/consent
   ./internal/contact ./internal/mail ./internal/jobs ./internal/ratelimit)
 
@@ -72,8 +73,5 @@ export NOREN_REQUIRE_BROWSER=1
 
 go vet ./...
 go run "$staticcheck" ./...
-# The two runs share no package: each is tested once.
-race_pkgs=$(go list "${race[@]}")
-rest=$(go list ./... | grep -vxF "$race_pkgs")
-go test -count=1 -timeout 15m -race "${flags[@]}" $race_pkgs
-go test -count=1 -timeout 15m "${flags[@]}" $rest
+go test -count=1 -timeout 15m -race -short "${flags[@]}" "${race[@]}"
+go test -count=1 -timeout 15m "${flags[@]}" ./...

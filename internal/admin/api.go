@@ -31,7 +31,7 @@ func optionalTime(t time.Time) *time.Time {
 
 func (c *Console) apiMe(w http.ResponseWriter, r *http.Request, rq *Request) {
 	u := rq.user
-	writeJSON(w, http.StatusOK, map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"account": u.Email,
 		"role":    rq.role,
 		"token":   map[string]any{"id": rq.token.ID, "name": rq.token.Name, "expires_at": optionalTime(rq.token.ExpiresAt)},
@@ -53,13 +53,13 @@ func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, rq *Request) 
 			TOTP: u.HasTOTP(), LastLoginAt: optionalTime(u.LastLoginAt),
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"users": out})
 }
 
 func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, rq *Request) {
 	f, _, err := readAuditFilter(r, c.Location())
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, i18n.T(i18n.English, err.Error()))
+		WriteJSONError(w, http.StatusBadRequest, i18n.T(i18n.English, err.Error()))
 		return
 	}
 	f.Limit = 500
@@ -71,5 +71,5 @@ func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, rq *Request) 
 	if entries == nil {
 		entries = []audit.Entry{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	WriteJSON(w, http.StatusOK, map[string]any{"entries": entries})
 }

@@ -130,18 +130,18 @@ func (c *Console) apiRequest(w http.ResponseWriter, r *http.Request, rq *Request
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="noren"`)
-		writeJSONError(w, http.StatusUnauthorized, "an API token is required: Authorization: Bearer noren_…")
+		WriteJSONError(w, http.StatusUnauthorized, "an API token is required: Authorization: Bearer noren_…")
 		return false
 	}
 	tok, u, err := c.accounts.Authenticate(r.Context(), strings.TrimSpace(secret), c.now())
 	if err != nil {
 		if !errors.Is(err, account.ErrBadToken) {
 			c.log.Error("authenticate API token", "err", err)
-			writeJSONError(w, http.StatusInternalServerError, "internal error")
+			WriteJSONError(w, http.StatusInternalServerError, "internal error")
 			return false
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="noren", error="invalid_token"`)
-		writeJSONError(w, http.StatusUnauthorized, "the API token is invalid, revoked or expired")
+		WriteJSONError(w, http.StatusUnauthorized, "the API token is invalid, revoked or expired")
 		return false
 	}
 	// The token acts as its account with the token's role: an owner's

@@ -155,4 +155,5 @@ func (c *Console) Record(ctx context.Context, e audit.Entry) {
 	}
 }
 
-func userObject(id int64) string { return fmt.Sprintf("user:%d", id) }
+// UserObject names an account in the audit trail.
+func UserObject(id int64) string { return fmt.Sprintf("user:%d", id) }

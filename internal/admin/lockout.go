@@ -38,7 +38,7 @@ func (c *Console) countFailure(ctx context.Context, rq *Request, u account.User,
 		return time.Time{}
 	}
 	if !until.IsZero() {
-		c.Record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: "system", Role: "system", Action: "account.locked", Object: UserObject(u.ID),
 			Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"account": u.Email,
 				"until": until.UTC().Format("2006-01-02T15:04:05Z"), "after": after, "scope": "network"}})
 	}
@@ -64,7 +64,7 @@ const (
 func (c *Console) reauthenticate(r *http.Request, rq *Request, password, action string) (reauth, error) {
 	ctx := r.Context()
 	u := rq.user
-	e := rq.entry(action, userObject(u.ID), audit.Failed)
+	e := rq.entry(action, UserObject(u.ID), audit.Failed)
 	if c.lockedOut(ctx, rq, u).IsZero() {
 		err := c.accounts.CheckPassword(ctx, u, password)
 		if err == nil {
@@ -90,7 +90,7 @@ func (c *Console) reauthenticate(r *http.Request, rq *Request, password, action 
 	if err := c.accounts.EndSession(ctx, rq.session.IDHash, c.now()); err != nil {
 		return 0, err
 	}
-	end := rq.entry("session.revoke", userObject(u.ID), audit.OK)
+	end := rq.entry("session.revoke", UserObject(u.ID), audit.OK)
 	end.Detail = map[string]string{"sessions": "1", "scope": "this session", "reason": "wrong current passwords"}
 	c.Record(ctx, end)
 	return reauthEnded, nil
@@ -100,7 +100,7 @@ func (c *Console) reauthenticate(r *http.Request, rq *Request, password, action 
 // the sign-in page.
 func (c *Console) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	clearCookie(w, SessionCookie)
-	redirect(w, r, "/admin/login", "locked")
+	Redirect(w, r, "/admin/login", "locked")
 }
 
 // currentPassword checks the current password a form on the account page

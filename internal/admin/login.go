@@ -89,7 +89,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *Request) {
 	}
 	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
 		c.accounts.HashDecoy(ctx, password)
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: UserObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "until": until.UTC().Format("2006-01-02T15:04:05Z")}})
 		c.throttleFailure(r, rq)
 		c.showLogin(w, r, rq, http.StatusUnauthorized, email, []string{i18n.T(rq.lang, "login.wrong")})
@@ -108,7 +108,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request, rq *Request) {
 		if errors.Is(err, account.ErrExpired) {
 			reason = "expired"
 		}
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: UserObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": reason}})
 		c.showLogin(w, r, rq, http.StatusForbidden, email, []string{i18n.T(rq.lang, "login."+reason)})
 		return
@@ -152,7 +152,7 @@ func (c *Console) loginFailed(w http.ResponseWriter, r *http.Request, rq *Reques
 		c.Record(ctx, audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
 			Address: rq.addr, Detail: map[string]string{"reason": "unknown account"}})
 	} else {
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: UserObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong password"}})
 		c.countFailure(ctx, rq, u, "wrong passwords")
 	}
@@ -202,7 +202,7 @@ func (c *Console) signedIn(w http.ResponseWriter, r *http.Request, rq *Request, 
 	if err := c.accounts.RecordLogin(ctx, u.ID, rq.addr, c.now()); err != nil {
 		c.log.Error("record sign-in", "err", err)
 	}
-	c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
+	c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: UserObject(u.ID),
 		Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"method": method}})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -234,7 +234,7 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, rq *Request) {
 		c.Fail(w, r, rq, http.StatusInternalServerError, "error.internal")
 		return
 	} else if !ok {
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: UserObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "wrong code"}})
 		if !c.countFailure(ctx, rq, u, "wrong codes").IsZero() {
 			c.endSignIn(w, r, rq, "locked")
@@ -277,7 +277,7 @@ func (c *Console) endSignIn(w http.ResponseWriter, r *http.Request, rq *Request,
 		c.log.Error("end session", "err", err)
 	}
 	clearCookie(w, SessionCookie)
-	redirect(w, r, "/admin/login", notice)
+	Redirect(w, r, "/admin/login", notice)
 }
 
 // enrolView is the authenticator enrolment page's data.
@@ -385,7 +385,7 @@ func (c *Console) confirmEnrolment(w http.ResponseWriter, r *http.Request, rq *R
 		c.log.Error("use TOTP step", "err", err)
 	}
 	rq.user.TOTPSecret, rq.user.TOTPLastStep = secret, step
-	c.Record(ctx, rq.entry("totp.enrolled", userObject(u.ID), audit.OK))
+	c.Record(ctx, rq.entry("totp.enrolled", UserObject(u.ID), audit.OK))
 	return true
 }
 
@@ -393,9 +393,9 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, rq *Request) {
 	if err := c.accounts.EndSession(r.Context(), rq.session.IDHash, c.now()); err != nil {
 		c.log.Error("sign out", "err", err)
 	}
-	c.Record(r.Context(), rq.entry("logout", userObject(rq.user.ID), audit.OK))
+	c.Record(r.Context(), rq.entry("logout", UserObject(rq.user.ID), audit.OK))
 	clearCookie(w, SessionCookie)
-	redirect(w, r, "/admin/login", "signed_out")
+	Redirect(w, r, "/admin/login", "signed_out")
 }
 
 // summariseAgent reduces a User-Agent to browser and system names, enough

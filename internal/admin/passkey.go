@@ -307,7 +307,7 @@ type passkeyAnswer struct {
 // language; a redirect, when given, is where the page should go instead
 // of staying.
 func passkeyError(w http.ResponseWriter, rq *Request, status int, redirect, key string, args ...any) {
-	writeJSON(w, status, passkeyAnswer{Redirect: redirect, Error: i18n.T(rq.lang, key, args...)})
+	WriteJSON(w, status, passkeyAnswer{Redirect: redirect, Error: i18n.T(rq.lang, key, args...)})
 }
 
 // ready returns the relying party for a ceremony request, or answers 404
@@ -347,7 +347,7 @@ func (c *Console) begin(w http.ResponseWriter, r *http.Request, rq *Request, p *
 		passkeyError(w, rq, http.StatusServiceUnavailable, "", "passkey.busy")
 		return
 	}
-	writeJSON(w, http.StatusOK, options)
+	WriteJSON(w, http.StatusOK, options)
 }
 
 // finish takes the ceremony of kind and key for its answer. When there is
@@ -364,10 +364,10 @@ func (c *Console) finish(w http.ResponseWriter, r *http.Request, rq *Request, p 
 		c.passkeySignInFailed(w, r, rq, account.User{}, reason, nil, http.StatusBadRequest, "passkey.expired")
 		return ceremony{}, false
 	case ceremonyVerify:
-		c.Record(r.Context(), audit.Entry{Actor: rq.user.Email, Role: string(rq.user.Role), Action: "login.failed", Object: userObject(rq.user.ID),
+		c.Record(r.Context(), audit.Entry{Actor: rq.user.Email, Role: string(rq.user.Role), Action: "login.failed", Object: UserObject(rq.user.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": reason, "method": "password+passkey"}})
 	default:
-		e := rq.entry("passkey.registered", userObject(rq.user.ID), audit.Failed)
+		e := rq.entry("passkey.registered", UserObject(rq.user.ID), audit.Failed)
 		e.Detail = map[string]string{"reason": reason}
 		c.Record(r.Context(), e)
 	}
@@ -444,7 +444,7 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 	// Whoever holds the passkey may learn that its account is locked out
 	// of their network.
 	if until := c.lockedOut(ctx, rq, u); !until.IsZero() {
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: UserObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": "locked", "method": "passkey"}})
 		passkeyError(w, rq, http.StatusForbidden, "", "login.locked", timefmt.Instant(string(rq.lang), until, c.Location()))
 		return
@@ -476,7 +476,7 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 		if errors.Is(err, account.ErrExpired) {
 			reason = "expired"
 		}
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.refused", Object: UserObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{"reason": reason, "method": "passkey"}})
 		passkeyError(w, rq, http.StatusForbidden, "", "login."+reason)
 		return
@@ -505,7 +505,7 @@ func (c *Console) passkeySignInFailed(w http.ResponseWriter, r *http.Request, rq
 	e := audit.Entry{Actor: "unknown", Role: "none", Action: "login.failed", Outcome: audit.Failed,
 		Address: rq.addr, Detail: map[string]string{"reason": reason, "method": "passkey"}}
 	if u.ID != 0 {
-		e.Actor, e.Role, e.Object = u.Email, string(u.Role), userObject(u.ID)
+		e.Actor, e.Role, e.Object = u.Email, string(u.Role), UserObject(u.ID)
 	}
 	c.Record(ctx, e)
 	passkeyError(w, rq, status, "", key)
@@ -519,7 +519,7 @@ func (c *Console) usePasskey(w http.ResponseWriter, r *http.Request, rq *Request
 	data := parsed.Response.AuthenticatorData
 	err := c.accounts.UsePasskey(ctx, key.ID, data.Counter, data.Flags.HasBackupState(), c.now())
 	if errors.Is(err, account.ErrSignCount) {
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: UserObject(u.ID),
 			Outcome: audit.Denied, Address: rq.addr, Detail: map[string]string{
 				"reason": "passkey signature counter did not increase: it may be cloned", "passkey": key.Name,
 				"stored": strconv.FormatUint(uint64(key.SignCount), 10), "reported": strconv.FormatUint(uint64(data.Counter), 10)}})
@@ -541,9 +541,9 @@ func (c *Console) passkeySignedIn(w http.ResponseWriter, r *http.Request, rq *Re
 	if err := c.accounts.RecordLogin(ctx, u.ID, rq.addr, c.now()); err != nil {
 		c.log.Error("record sign-in", "err", err)
 	}
-	c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: userObject(u.ID),
+	c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login", Object: UserObject(u.ID),
 		Outcome: audit.OK, Address: rq.addr, Detail: map[string]string{"method": method, "passkey": key.Name}})
-	writeJSON(w, http.StatusOK, passkeyAnswer{Redirect: safeNext(next)})
+	WriteJSON(w, http.StatusOK, passkeyAnswer{Redirect: safeNext(next)})
 }
 
 // passkeyVerifyBegin asks for one of the account's passkeys as the second
@@ -609,7 +609,7 @@ func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq
 	}
 	if err != nil {
 		c.log.Info("passkey second factor refused", "err", err)
-		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: userObject(u.ID),
+		c.Record(ctx, audit.Entry{Actor: u.Email, Role: string(u.Role), Action: "login.failed", Object: UserObject(u.ID),
 			Outcome: audit.Failed, Address: rq.addr, Detail: map[string]string{"reason": "passkey not accepted", "method": "password+passkey"}})
 		if !c.countFailure(ctx, rq, u, "refused passkeys").IsZero() {
 			c.abandonSignIn(w, r, rq)
@@ -659,7 +659,7 @@ func (c *Console) passkeyAddBegin(w http.ResponseWriter, r *http.Request, rq *Re
 // passkeyAddFinish stores the passkey registered from the account page.
 func (c *Console) passkeyAddFinish(w http.ResponseWriter, r *http.Request, rq *Request) {
 	if _, _, ok := c.registerFinish(w, r, rq, ceremonyAdd); ok {
-		writeJSON(w, http.StatusOK, passkeyAnswer{Redirect: "/admin/account?notice=passkey_added"})
+		WriteJSON(w, http.StatusOK, passkeyAnswer{Redirect: "/admin/account?notice=passkey_added"})
 	}
 }
 
@@ -725,7 +725,7 @@ func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *Req
 	u := rq.user
 	failed := func(reason string, err error, status int, key string) {
 		c.log.Info("passkey registration refused", "reason", reason, "err", err)
-		e := rq.entry("passkey.registered", userObject(u.ID), audit.Failed)
+		e := rq.entry("passkey.registered", UserObject(u.ID), audit.Failed)
 		e.Detail = map[string]string{"reason": reason}
 		c.Record(ctx, e)
 		passkeyError(w, rq, status, "", key)
@@ -766,7 +766,7 @@ func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *Req
 		passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
 		return account.Passkey{}, "", false
 	}
-	e := rq.entry("passkey.registered", userObject(u.ID), audit.OK)
+	e := rq.entry("passkey.registered", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"passkey": key.Name, "id": itoa(key.ID), "synced": strconv.FormatBool(key.BackupEligible),
 		"user_verified": strconv.FormatBool(parsed.Response.AttestationObject.AuthData.Flags.HasUserVerified())}
 	c.Record(ctx, e)
@@ -809,8 +809,8 @@ func (c *Console) passkeyRemove(w http.ResponseWriter, r *http.Request, rq *Requ
 		c.Internal(w, r, rq, "remove passkey", err)
 		return
 	}
-	e := rq.entry("passkey.removed", userObject(u.ID), audit.OK)
+	e := rq.entry("passkey.removed", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"passkey": key.Name, "id": itoa(key.ID)}
 	c.Record(ctx, e)
-	redirect(w, r, "/admin/account", "passkey_removed")
+	Redirect(w, r, "/admin/account", "passkey_removed")
 }

@@ -216,7 +216,7 @@ func (c *Console) navFor(rq *Request, current string) []navLink {
 // Fail answers with an error page, or a JSON error on the API.
 func (c *Console) Fail(w http.ResponseWriter, r *http.Request, rq *Request, status int, key string) {
 	if strings.HasPrefix(r.URL.Path, "/admin/api/") {
-		writeJSONError(w, status, i18n.T(i18n.English, key))
+		WriteJSONError(w, status, i18n.T(i18n.English, key))
 		return
 	}
 	p := c.PageFor(r, rq, "error.title")
@@ -247,7 +247,8 @@ func (c *Console) lang(r *http.Request, chosen string) i18n.Lang {
 	return i18n.Lang(site.NegotiateLanguage(r.Header.Get("Accept-Language"), []string{"ja", "en"}, def))
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers with v as indented JSON, as the console's API does.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
@@ -255,13 +256,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func writeJSONError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+// WriteJSONError answers with {"error": msg}, as the console's API does.
+func WriteJSONError(w http.ResponseWriter, status int, msg string) {
+	WriteJSON(w, status, map[string]string{"error": msg})
 }
 
-// redirect answers a form post with 303 See Other, optionally with a
+// Redirect answers a form post with 303 See Other, optionally with a
 // notice for the next page.
-func redirect(w http.ResponseWriter, r *http.Request, target, notice string) {
+func Redirect(w http.ResponseWriter, r *http.Request, target, notice string) {
 	if notice != "" {
 		sep := "?"
 		if strings.Contains(target, "?") {

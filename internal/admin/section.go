@@ -139,24 +139,9 @@ func (c *Console) Audit(ctx context.Context, e audit.Entry) error {
 	return nil
 }
 
-// WriteJSON answers with v as indented JSON, as the console's API does.
-func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
-
-// WriteJSONError answers with {"error": msg}, as the console's API does.
-func WriteJSONError(w http.ResponseWriter, status int, msg string) { writeJSONError(w, status, msg) }
-
 // Accounts returns the console's accounts, for sections that show or
 // choose staff.
 func (c *Console) Accounts() *account.Store { return c.accounts }
-
-// Redirect answers a form post with 303 See Other, with a notice for the
-// next page unless notice is empty.
-func Redirect(w http.ResponseWriter, r *http.Request, target, notice string) {
-	redirect(w, r, target, notice)
-}
-
-// UserObject names an account in the audit trail.
-func UserObject(id int64) string { return userObject(id) }
 
 // Deny refuses a request as the guard does, in the audit trail too.
 func (c *Console) Deny(w http.ResponseWriter, r *http.Request, rq *Request) {

@@ -68,8 +68,8 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, rq *Req
 	if _, err := c.accounts.RevokeSessions(ctx, rq.user.ID, rq.session.IDHash, c.now()); err != nil {
 		c.log.Error("revoke sessions after password change", "err", err)
 	}
-	c.Record(ctx, rq.entry("password.change", userObject(rq.user.ID), audit.OK))
-	redirect(w, r, "/admin/account", "password_changed")
+	c.Record(ctx, rq.entry("password.change", UserObject(rq.user.ID), audit.OK))
+	Redirect(w, r, "/admin/account", "password_changed")
 }
 
 func (c *Console) changeLang(w http.ResponseWriter, r *http.Request, rq *Request) {
@@ -82,7 +82,7 @@ func (c *Console) changeLang(w http.ResponseWriter, r *http.Request, rq *Request
 		c.Internal(w, r, rq, "set language", err)
 		return
 	}
-	redirect(w, r, "/admin/account", "saved")
+	Redirect(w, r, "/admin/account", "saved")
 }
 
 func (c *Console) totpPage(w http.ResponseWriter, r *http.Request, rq *Request) {
@@ -102,7 +102,7 @@ func (c *Console) totpEnrol(w http.ResponseWriter, r *http.Request, rq *Request)
 	if _, err := c.accounts.RevokeSessions(r.Context(), rq.user.ID, rq.session.IDHash, c.now()); err != nil {
 		c.log.Error("revoke sessions after TOTP change", "err", err)
 	}
-	redirect(w, r, "/admin/account", "totp_enrolled")
+	Redirect(w, r, "/admin/account", "totp_enrolled")
 }
 
 func (c *Console) totpRemove(w http.ResponseWriter, r *http.Request, rq *Request) {
@@ -118,8 +118,8 @@ func (c *Console) totpRemove(w http.ResponseWriter, r *http.Request, rq *Request
 		c.Internal(w, r, rq, "remove TOTP", err)
 		return
 	}
-	c.Record(ctx, rq.entry("totp.removed", userObject(rq.user.ID), audit.OK))
-	redirect(w, r, "/admin/account", "totp_removed")
+	c.Record(ctx, rq.entry("totp.removed", UserObject(rq.user.ID), audit.OK))
+	Redirect(w, r, "/admin/account", "totp_removed")
 }
 
 // hasOtherSecondFactor reports whether the account keeps a second factor
@@ -134,8 +134,8 @@ func (c *Console) revokeOwnSessions(w http.ResponseWriter, r *http.Request, rq *
 		c.Internal(w, r, rq, "revoke sessions", err)
 		return
 	}
-	e := rq.entry("session.revoke", userObject(rq.user.ID), audit.OK)
+	e := rq.entry("session.revoke", UserObject(rq.user.ID), audit.OK)
 	e.Detail = map[string]string{"sessions": itoa(n), "scope": "own other sessions"}
 	c.Record(r.Context(), e)
-	redirect(w, r, "/admin/account", "sessions_revoked")
+	Redirect(w, r, "/admin/account", "sessions_revoked")
 }

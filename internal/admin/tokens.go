@@ -92,7 +92,7 @@ func (c *Console) revoke(w http.ResponseWriter, r *http.Request, rq *Request, ow
 		return
 	}
 	c.Record(r.Context(), rq.entry("token.revoke", tokenObject(id), audit.OK))
-	redirect(w, r, back, "token_revoked")
+	Redirect(w, r, back, "token_revoked")
 }
 
 func tokenObject(id int64) string { return "token:" + itoa(id) }

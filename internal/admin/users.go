@@ -108,7 +108,7 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request, rq *Request
 		c.Write(w, http.StatusUnprocessableEntity, "user_new", pg)
 		return
 	}
-	e := rq.entry("user.create", userObject(u.ID), audit.OK)
+	e := rq.entry("user.create", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"email": u.Email, "role": string(u.Role), "forms": strings.Join(u.Forms, ","), "expires": dateOrNever(u.ExpiresAt)}
 	c.Record(ctx, e)
 	v := c.userForm(rq, u)
@@ -186,7 +186,7 @@ func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *Request
 		return
 	}
 	if before.Role != after.Role {
-		e := rq.entry("user.role", userObject(after.ID), audit.OK)
+		e := rq.entry("user.role", UserObject(after.ID), audit.OK)
 		e.Detail = map[string]string{"account": after.Email, "from": string(before.Role), "to": string(after.Role)}
 		c.Record(ctx, e)
 		// A new role means new rights: sessions opened under the old one end.
@@ -195,11 +195,11 @@ func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, rq *Request
 		}
 	}
 	if strings.Join(before.Forms, ",") != strings.Join(after.Forms, ",") || !before.ExpiresAt.Equal(after.ExpiresAt) || before.Name != after.Name {
-		e := rq.entry("user.update", userObject(after.ID), audit.OK)
+		e := rq.entry("user.update", UserObject(after.ID), audit.OK)
 		e.Detail = map[string]string{"account": after.Email, "forms": strings.Join(after.Forms, ","), "expires": dateOrNever(after.ExpiresAt)}
 		c.Record(ctx, e)
 	}
-	redirect(w, r, "/admin/users/"+itoa(after.ID), "saved")
+	Redirect(w, r, "/admin/users/"+itoa(after.ID), "saved")
 }
 
 // keepIfSelf is the session to keep when revoking an account's sessions:
@@ -244,10 +244,10 @@ func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, rq *Reques
 			c.log.Error("revoke sessions of disabled account", "err", err)
 		}
 	}
-	e := rq.entry(action, userObject(u.ID), audit.OK)
+	e := rq.entry(action, UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
 	c.Record(ctx, e)
-	redirect(w, r, "/admin/users/"+itoa(u.ID), "saved")
+	Redirect(w, r, "/admin/users/"+itoa(u.ID), "saved")
 }
 
 func (c *Console) unlockUser(w http.ResponseWriter, r *http.Request, rq *Request) {
@@ -259,10 +259,10 @@ func (c *Console) unlockUser(w http.ResponseWriter, r *http.Request, rq *Request
 		c.Internal(w, r, rq, "unlock account", err)
 		return
 	}
-	e := rq.entry("user.unlock", userObject(u.ID), audit.OK)
+	e := rq.entry("user.unlock", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
 	c.Record(r.Context(), e)
-	redirect(w, r, "/admin/users/"+itoa(u.ID), "unlocked")
+	Redirect(w, r, "/admin/users/"+itoa(u.ID), "unlocked")
 }
 
 func (c *Console) resetPassword(w http.ResponseWriter, r *http.Request, rq *Request) {
@@ -279,7 +279,7 @@ func (c *Console) resetPassword(w http.ResponseWriter, r *http.Request, rq *Requ
 	if _, err := c.accounts.RevokeSessions(ctx, u.ID, keepIfSelf(rq, u), c.now()); err != nil {
 		c.log.Error("revoke sessions after password reset", "err", err)
 	}
-	e := rq.entry("user.reset_password", userObject(u.ID), audit.OK)
+	e := rq.entry("user.reset_password", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
 	c.Record(ctx, e)
 	u, _ = c.accounts.ByID(ctx, u.ID)
@@ -299,10 +299,10 @@ func (c *Console) resetSecondFactor(w http.ResponseWriter, r *http.Request, rq *
 	if _, err := c.accounts.RevokeSessions(ctx, u.ID, keepIfSelf(rq, u), c.now()); err != nil {
 		c.log.Error("revoke sessions after second-factor reset", "err", err)
 	}
-	e := rq.entry("user.reset_second_factor", userObject(u.ID), audit.OK)
+	e := rq.entry("user.reset_second_factor", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email}
 	c.Record(ctx, e)
-	redirect(w, r, "/admin/users/"+itoa(u.ID), "second_factor_reset")
+	Redirect(w, r, "/admin/users/"+itoa(u.ID), "second_factor_reset")
 }
 
 // resetFactors removes every second factor of the account, so it enrols
@@ -321,8 +321,8 @@ func (c *Console) revokeUserSessions(w http.ResponseWriter, r *http.Request, rq 
 		c.Internal(w, r, rq, "revoke sessions", err)
 		return
 	}
-	e := rq.entry("session.revoke", userObject(u.ID), audit.OK)
+	e := rq.entry("session.revoke", UserObject(u.ID), audit.OK)
 	e.Detail = map[string]string{"account": u.Email, "sessions": itoa(n)}
 	c.Record(r.Context(), e)
-	redirect(w, r, "/admin/users/"+itoa(u.ID), "sessions_revoked")
+	Redirect(w, r, "/admin/users/"+itoa(u.ID), "sessions_revoked")
 }

@@ -44,7 +44,7 @@ func TestStoreInADatabaseOfItsOwn(t *testing.T) {
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	events := generateEvents(t, 3, "demo.localhost", day, day.AddDate(0, 0, 1), 500)
 	writeAll(t, s, events, 100)
-	if err := s.Rollup(ctx, day.AddDate(0, 0, 2)); err != nil {
+	if err := rollUp(ctx, s, day.AddDate(0, 0, 2)); err != nil {
 		t.Fatal(err)
 	}
 	tot, err := s.Totals(ctx, Filter{Site: "demo.localhost", From: day, To: day.AddDate(0, 0, 1)})
@@ -78,7 +78,7 @@ func TestMoveFromSQLite(t *testing.T) {
 	old := newTestStore(t, main)
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	writeAll(t, old, generateEvents(t, 4, "demo.localhost", day, day.AddDate(0, 0, 1), 300), 100)
-	if err := old.Rollup(ctx, day.AddDate(0, 0, 2)); err != nil {
+	if err := rollUp(ctx, old, day.AddDate(0, 0, 2)); err != nil {
 		t.Fatal(err)
 	}
 	want, err := old.Totals(ctx, Filter{Site: "demo.localhost", From: day, To: day.AddDate(0, 0, 1)})
@@ -128,7 +128,7 @@ func TestRollupNoticesBatchWrittenMeanwhile(t *testing.T) {
 		if !errors.Is(err, errRollupStale) {
 			t.Fatalf("check after a batch arrived: %v; want errRollupStale", err)
 		}
-		if err := s.Rollup(ctx, hour.Add(time.Hour+RollupGrace)); err != nil {
+		if err := rollUp(ctx, s, hour.Add(time.Hour+RollupGrace)); err != nil {
 			t.Fatal(err)
 		}
 		tot, err := s.Totals(ctx, Filter{Site: "demo.localhost", From: hour, To: hour.Add(time.Hour)})
@@ -162,7 +162,7 @@ func TestRollupBoundsFlood(t *testing.T) {
 			Visitor: 7, Session: 7, Time: hour.Add(time.Duration(i) * time.Millisecond)})
 	}
 	writeAll(t, s, events, 5000)
-	if err := s.Rollup(ctx, hour.Add(time.Hour+RollupGrace)); err != nil {
+	if err := rollUp(ctx, s, hour.Add(time.Hour+RollupGrace)); err != nil {
 		t.Fatal(err)
 	}
 	if n := countRows(t, db, `SELECT count(*) FROM analytics_hourly WHERE dim = 'path'`); n > rollupCellCap+1 {
@@ -204,7 +204,7 @@ func TestRollupBudget(t *testing.T) {
 
 	whole := newTestStore(t, storetest.SQLite(t))
 	writeAll(t, whole, events, 500)
-	if err := whole.Rollup(ctx, day.AddDate(0, 0, 5)); err != nil {
+	if err := rollUp(ctx, whole, day.AddDate(0, 0, 5)); err != nil {
 		t.Fatal(err)
 	}
 	want, err := whole.Totals(ctx, f)

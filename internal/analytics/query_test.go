@@ -209,6 +209,9 @@ func checkDashboardSample(t *testing.T, s Reader, x *expectation, rollupsOnly bo
 // quarter of their combinations, a different quarter at each stage;
 // testenv.FullEnv makes every stage check them all.
 func TestDashboardMatchesGeneratedEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an oracle over generated events, not a test of concurrency: run in full, without -short")
+	}
 	sampleOf := 4
 	if testenv.Full() {
 		sampleOf = 1
@@ -238,7 +241,7 @@ func TestDashboardMatchesGeneratedEvents(t *testing.T) {
 				if !rollups {
 					continue
 				}
-				if err := sql.Rollup(ctx, stage.now); err != nil {
+				if err := rollUp(ctx, sql, stage.now); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -277,7 +280,7 @@ func FuzzFilter(f *testing.F) {
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	events := generateEvents(f, 5, "demo.localhost", from, from.AddDate(0, 0, 2), 400)
 	writeAll(f, s, events, 400)
-	if err := s.Rollup(context.Background(), from.Add(30*time.Hour)); err != nil {
+	if err := rollUp(context.Background(), s, from.Add(30*time.Hour)); err != nil {
 		f.Fatal(err)
 	}
 	x := newExpectation(events)

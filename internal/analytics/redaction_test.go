@@ -123,7 +123,7 @@ func TestPersonalDataIsNotStored(t *testing.T) {
 			t.Fatalf("pixel: status %d %q", rec.Code, rec.Body.String())
 		}
 		h.flush()
-		if err := s.Rollup(ctx, h.clock.now().Add(2*time.Hour)); err != nil {
+		if err := rollUp(ctx, s, h.clock.now().Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 

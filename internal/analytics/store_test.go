@@ -162,7 +162,7 @@ func TestWriteEventsRefusesDaysAlreadyThinned(t *testing.T) {
 		if err := s.WriteEvents(ctx, []Event{old}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Rollup(ctx, day.AddDate(0, 0, 3)); err != nil {
+		if err := rollUp(ctx, s, day.AddDate(0, 0, 3)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Retain(ctx, day.AddDate(0, 0, 2)); err != nil {
@@ -192,7 +192,7 @@ func TestLateEventsAreRolledUpAgain(t *testing.T) {
 		})
 		rollup := func() {
 			t.Helper()
-			if err := roller.Rollup(ctx, from.AddDate(0, 0, 4)); err != nil {
+			if err := rollUp(ctx, roller, from.AddDate(0, 0, 4)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -388,7 +388,7 @@ func TestRetainSiteWithoutEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := s.Rollup(ctx, day.AddDate(0, 0, 10)); err != nil {
+		if err := rollUp(ctx, s, day.AddDate(0, 0, 10)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Retain(ctx, day.AddDate(0, 0, 3)); err != nil {
@@ -398,7 +398,7 @@ func TestRetainSiteWithoutEvents(t *testing.T) {
 		if err := s.WriteEvents(ctx, []Event{late}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Rollup(ctx, day.AddDate(0, 0, 10)); err != nil {
+		if err := rollUp(ctx, s, day.AddDate(0, 0, 10)); err != nil {
 			t.Fatal(err)
 		}
 		n, err := s.Retain(ctx, day.AddDate(0, 0, 8))

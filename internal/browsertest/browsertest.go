@@ -78,9 +78,15 @@ func find() (string, error) {
 // that no authority signed.
 //
 // When no browser is found New skips the test, or fails it when
-// testenv.Required(RequireEnv).
+// testenv.Required(RequireEnv). With -short it skips the test.
 func New(t testing.TB, trust ...*x509.Certificate) context.Context {
 	t.Helper()
+	if testing.Short() {
+		// A browser test waits on another process; the race detector
+		// finds nothing in that time, and -short is how the race run
+		// asks to leave such tests to the full run.
+		t.Skip("a browser test: run without -short")
+	}
 	path, err := find()
 	if err != nil {
 		if testenv.Required(RequireEnv) || !errors.Is(err, errNotFound) {

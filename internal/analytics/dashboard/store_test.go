@@ -50,6 +50,9 @@ func shownRows(page, dim string) [][2]string {
 // generated traffic and checks that the dashboard shows exactly what the
 // store's Reader answers, for several periods and filters.
 func TestDashboardShowsStoredFigures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an oracle over generated events, not a test of concurrency: run in full, without -short")
+	}
 	for _, backend := range backends {
 		t.Run(backend.name, func(t *testing.T) {
 			showsStoredFigures(t, storeHarness(t, backend.open(t)))

@@ -14,6 +14,9 @@ import (
 // checks that every figure the page publishes without noise is the
 // store's own, for both periods, and that the protection holds.
 func TestFiguresMatchTheStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an oracle over generated events, not a test of concurrency: run in full, without -short")
+	}
 	ctx := context.Background()
 	s, err := analytics.NewSQLStore(storetest.SQLite(t))
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/admin"
 	"github.com/noren-web/noren/internal/contact"
-	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/mail"
 )
 
@@ -86,9 +85,4 @@ type section struct {
 	subs   *contact.Inbox // nil when submissions are not configured
 	mailer Mailer         // nil when mail is not configured
 	c      *admin.Console
-}
-
-// translate is the text of key in the page's language.
-func translate(lang, key string, args ...any) string {
-	return i18n.T(i18n.Lang(lang), key, args...)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/noren-web/noren/internal/admin/admintest"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/contact"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
@@ -299,7 +300,7 @@ func TestInboxReplyOff(t *testing.T) {
 	sub := h.addSubmission("consultation-form", consultation())
 	b := h.SignedIn(h.AddUser("owner@example.jp", account.Owner))
 	open := b.Post("/admin/inbox/"+sub.ID+"/open", url.Values{"purpose": {"consultation"}})
-	if !strings.Contains(open.Body, translate("en", "inbox.mail_off")) || strings.Contains(open.Body, "/reply") {
+	if !strings.Contains(open.Body, i18n.T(i18n.English, "inbox.mail_off")) || strings.Contains(open.Body, "/reply") {
 		t.Error("the open page does not say that replying is off")
 	}
 	resp := b.Post("/admin/inbox/"+sub.ID+"/reply", url.Values{"purpose": {"consultation"}, "subject": {"s"}, "text": {"t"}})
@@ -325,7 +326,7 @@ func TestInboxShredded(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := h.SignedIn(h.AddUser("owner@example.jp", account.Owner))
-	deleted := translate("en", "inbox.deleted")
+	deleted := i18n.T(i18n.English, "inbox.deleted")
 	for what, resp := range map[string]admintest.Response{
 		"list":  b.Get("/admin/inbox"),
 		"page":  b.Get("/admin/inbox/" + sub.ID),

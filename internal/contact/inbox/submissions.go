@@ -15,6 +15,7 @@ import (
 	"github.com/noren-web/noren/internal/admin"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/contact"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
 )
@@ -154,7 +155,7 @@ func pageQuery(form, status string, page int) string {
 func statusOptions(lang, selected string) []option {
 	var out []option
 	for _, st := range contact.Statuses() {
-		out = append(out, option{Value: st, Label: translate(lang, "inbox.status."+st), Selected: st == selected})
+		out = append(out, option{Value: st, Label: i18n.T(i18n.Lang(lang), "inbox.status."+st), Selected: st == selected})
 	}
 	return out
 }
@@ -219,7 +220,7 @@ func (s *section) describeSubmission(ctx context.Context, rq *admin.Request, sub
 		Statuses: statusOptions(lang, sub.Status),
 		MailOff:  s.mailer == nil,
 	}
-	v.Staff = append(v.Staff, option{Value: "0", Label: translate(lang, "inbox.nobody"), Selected: sub.AssignedTo == 0})
+	v.Staff = append(v.Staff, option{Value: "0", Label: i18n.T(i18n.Lang(lang), "inbox.nobody"), Selected: sub.AssignedTo == 0})
 	now := s.c.Now()
 	for _, u := range users {
 		if u.ID == sub.AssignedTo {
@@ -264,7 +265,7 @@ func (s *section) showSubmission(w http.ResponseWriter, r *http.Request, rq *adm
 // refuse shows the submission's page again with a problem, in the
 // caller's language.
 func (s *section) refuse(w http.ResponseWriter, r *http.Request, rq *admin.Request, status int, sub contact.Submission, key string, args ...any) {
-	s.showSubmission(w, r, rq, status, sub, []string{translate(rq.Lang(), key, args...)})
+	s.showSubmission(w, r, rq, status, sub, []string{i18n.T(i18n.Lang(rq.Lang()), key, args...)})
 }
 
 // statedPurpose returns the purpose the form posted if it is one of the
