@@ -10,6 +10,7 @@ import (
 
 	xhtml "golang.org/x/net/html"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/site"
 )
@@ -447,21 +448,21 @@ func delTagAttr(tok *xhtml.Token, key string) {
 func embedPlaceholder(m *manifest.Manifest, t *manifest.Tool, lang, src string) string {
 	esc := html.EscapeString
 	name := esc(t.Name.In(lang))
-	who := esc(t.Recipient.In(lang))
+	who := t.Recipient.In(lang)
 	if who == "" {
-		who = esc(m.Operator.Name.In(lang))
+		who = m.Operator.Name.In(lang)
 	}
 	purpose := esc(t.Purpose.In(lang))
 	link := esc(providerLink(src))
-	var text, purposeLabel, open string
+	l := i18n.Lang(lang)
+	text := esc(i18n.T(l, "consent.embed.text", who))
+	purposeLabel := esc(i18n.T(l, "consent.embed.purpose"))
+	// Only the Japanese link names the provider, and a text of the
+	// catalogue must take the same arguments in every language, so this
+	// one stays out of it until the English text names the provider too.
+	open := "Open it on the provider’s site"
 	if lang == "ja" {
-		text = "このコンテンツは" + who + "が提供しています。表示すると" + who + "に情報が送信されるため、同意をいただくまで読み込みません。"
-		purposeLabel = "利用目的："
-		open = who + "のサイトで見る"
-	} else {
-		text = "This content is provided by " + who + ". Showing it sends information to " + who + ", so it is not loaded until you agree."
-		purposeLabel = "Purpose: "
-		open = "Open it on the provider’s site"
+		open = esc(who) + "のサイトで見る"
 	}
 	return `<!DOCTYPE html><html lang="` + esc(lang) + `"><head><meta charset="utf-8">` +
 		`<meta name="viewport" content="width=device-width, initial-scale=1">` +

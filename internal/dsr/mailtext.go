@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
 )
@@ -13,29 +14,20 @@ import (
 // made, the link, and who runs the site. What they wrote stays in the
 // vault.
 func verificationMail(m *manifest.Manifest, lang, to string, kind Kind, link string, ttl time.Duration) mail.Message {
+	l := i18n.Lang(lang)
 	site := m.Site.Name.In(lang)
-	operator := m.Operator.Name.In(lang)
-	within := humanDuration(ttl, lang)
-	var b strings.Builder
-	var subject string
-	if lang == "ja" {
-		subject = "【" + site + "】ご請求の確認のお願い"
-		b.WriteString(site + "で、このメールアドレスを連絡先とする次の請求が送信されました。\n\n")
-		b.WriteString("　請求の種類：" + kind.Label(lang) + "\n\n")
-		b.WriteString("ご本人からの請求であることを確認するため、" + within + "以内に次のリンクを開き、表示されるページで「請求を確定する」を押してください。押すまでは請求は受け付けられず、何も行われません。\n\n")
-		b.WriteString(link + "\n\n")
-		b.WriteString("このリンクは一度だけ使えます。期限が過ぎた場合は、請求のページから改めて送信してください。\n\n")
-		b.WriteString("お心当たりがない場合は、このメールを破棄してください。請求は行われず、何も変更されません。\n\n")
-		b.WriteString(operator + "\n")
-	} else {
-		subject = site + ": please confirm your request"
-		b.WriteString("A request giving this e-mail address as its contact was sent on " + site + ":\n\n")
-		b.WriteString("  " + kind.Label(lang) + "\n\n")
-		b.WriteString("To confirm that the request is yours, open the link below within " + within + " and press \"Confirm the request\" on the page it opens. Until you do, the request is not taken and nothing happens.\n\n")
-		b.WriteString(link + "\n\n")
-		b.WriteString("The link works once. If it has expired, please send the request again from the request page.\n\n")
-		b.WriteString("If you did not make this request, please ignore this message: no request is made and nothing changes.\n\n")
-		b.WriteString(operator + "\n")
+	paragraphs := []string{
+		i18n.T(l, "dsr.mail.verify.sent", site),
+		i18n.T(l, "dsr.mail.verify.kind", kind.Label(lang)),
+		i18n.T(l, "dsr.mail.verify.confirm", humanDuration(ttl, lang)),
+		link,
+		i18n.T(l, "dsr.mail.verify.once"),
+		i18n.T(l, "dsr.mail.verify.ignore"),
+		m.Operator.Name.In(lang),
 	}
-	return mail.Message{To: []string{to}, Subject: subject, Text: b.String()}
+	return mail.Message{
+		To:      []string{to},
+		Subject: i18n.T(l, "dsr.mail.verify.subject", site),
+		Text:    strings.Join(paragraphs, "\n\n") + "\n",
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/timefmt"
 	"github.com/noren-web/noren/internal/vault"
 )
 
@@ -252,23 +253,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, t *page.Templat
 // humanDuration says d in lang, in the largest whole unit among days,
 // hours and minutes.
 func humanDuration(d time.Duration, lang string) string {
-	ja := lang == "ja"
-	unit := func(n int, jaUnit, enOne, enMany string) string {
-		if ja {
-			return strconv.Itoa(n) + jaUnit
-		}
-		if n == 1 {
-			return "1 " + enOne
-		}
-		return strconv.Itoa(n) + " " + enMany
-	}
 	switch {
 	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return unit(int(d/(24*time.Hour)), "日", "day", "days")
+		return manifest.Duration{N: int(d / (24 * time.Hour)), Unit: "d"}.Human(lang)
 	case d >= time.Hour && d%time.Hour == 0:
-		return unit(int(d/time.Hour), "時間", "hour", "hours")
+		return manifest.Duration{N: int(d / time.Hour), Unit: "h"}.Human(lang)
 	}
-	return unit(max(1, int(d/time.Minute)), "分", "minute", "minutes")
+	return manifest.Duration{N: max(1, int(d/time.Minute)), Unit: "min"}.Human(lang)
 }
 
 // japan is the zone dates are shown in: deadlines run on the operator's
@@ -277,9 +268,5 @@ var japan = time.FixedZone("JST", 9*60*60)
 
 // humanDate says the day of t in Japan, in lang.
 func humanDate(t time.Time, lang string) string {
-	t = t.In(japan)
-	if lang == "ja" {
-		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
-	}
-	return t.Format("2 January 2006") + " (Japan time)"
+	return i18n.T(i18n.Lang(lang), "dsr.japan_date", timefmt.LongDate(lang, t, japan))
 }

@@ -2,9 +2,12 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // Duration is a retention period or cookie lifetime as written in a
@@ -17,14 +20,9 @@ type Duration struct {
 	Unit    string // min, h, d, w, mo, y
 }
 
-var durationUnits = map[string]struct{ ja, en string }{
-	"min": {"分", "minute"},
-	"h":   {"時間", "hour"},
-	"d":   {"日", "day"},
-	"w":   {"週間", "week"},
-	"mo":  {"か月", "month"},
-	"y":   {"年", "year"},
-}
+// durationUnits are the units a manifest may write; each has its texts in
+// the catalogue as manifest.duration.<unit>.one and .many.
+var durationUnits = []string{"min", "h", "d", "w", "mo", "y"}
 
 // ParseDuration reads a manifest duration.
 func ParseDuration(s string) (Duration, error) {
@@ -47,7 +45,7 @@ func ParseDuration(s string) (Duration, error) {
 	if unit == "m" {
 		return Duration{}, fmt.Errorf("bad duration %q: \"m\" is ambiguous, write \"min\" for minutes or \"mo\" for months", s)
 	}
-	if _, ok := durationUnits[unit]; !ok {
+	if !slices.Contains(durationUnits, unit) {
 		return Duration{}, fmt.Errorf("bad duration %q: unknown unit %q (want min, h, d, w, mo or y)", s, unit)
 	}
 	return Duration{N: n, Unit: unit}, nil
@@ -67,25 +65,18 @@ func (d Duration) String() string {
 	return strconv.Itoa(d.N) + d.Unit
 }
 
-// Human formats d for a reader in lang ("ja" or "en").
+// Human formats d for a reader in lang.
 func (d Duration) Human(lang string) string {
-	if d.Session {
-		if lang == "ja" {
-			return "ブラウザーを閉じるまで"
-		}
-		return "until the browser is closed"
-	}
-	if d.N == 0 {
+	l := i18n.Lang(lang)
+	switch {
+	case d.Session:
+		return i18n.T(l, "manifest.duration.session")
+	case d.N == 0:
 		return ""
+	case d.N == 1:
+		return i18n.T(l, "manifest.duration."+d.Unit+".one", d.N)
 	}
-	u := durationUnits[d.Unit]
-	if lang == "ja" {
-		return strconv.Itoa(d.N) + u.ja
-	}
-	if d.N == 1 {
-		return "1 " + u.en
-	}
-	return strconv.Itoa(d.N) + " " + u.en + "s"
+	return i18n.T(l, "manifest.duration."+d.Unit+".many", d.N)
 }
 
 // From returns the instant d after t; a session duration yields t itself.

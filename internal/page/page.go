@@ -10,7 +10,10 @@
 // them.
 package page
 
-import "github.com/noren-web/noren/internal/manifest"
+import (
+	"github.com/noren-web/noren/internal/i18n"
+	"github.com/noren-web/noren/internal/manifest"
+)
 
 // Layout is what web/templates/layout.html reads, for every public page
 // Noren renders itself; the comment at the top of that file describes each
@@ -57,23 +60,14 @@ func (p NavPage) Path(lang string) string {
 
 // Label is the page's name in lang, as the navigation shows it.
 func (p NavPage) Label(lang string) string {
-	ja := lang == "ja"
+	key := "page.nav.privacy"
 	switch p {
 	case Cookies:
-		if ja {
-			return "クッキーポリシー"
-		}
-		return "Cookie policy"
+		key = "page.nav.cookies"
 	case History:
-		if ja {
-			return "改定履歴"
-		}
-		return "Policy history"
+		key = "page.nav.history"
 	}
-	if ja {
-		return "プライバシーポリシー"
-	}
-	return "Privacy policy"
+	return i18n.T(i18n.Lang(lang), key)
 }
 
 // Layout is the layout of policy page p in lang: titled with its label,
@@ -127,13 +121,11 @@ func alternates(m *manifest.Manifest, lang string, href func(lang string) string
 }
 
 // LanguageName is a language as its speakers write it, for language
-// switches.
+// switches: the catalogue's own name for it, or its tag when the catalogue
+// does not speak it.
 func LanguageName(lang string) string {
-	switch lang {
-	case "ja":
-		return "日本語"
-	case "en":
-		return "English"
+	if l := i18n.Lang(lang); i18n.Default().Supports(l) {
+		return i18n.T(l, "page.language_name")
 	}
 	return lang
 }

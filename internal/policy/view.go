@@ -1,12 +1,13 @@
 package policy
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/policy/markdown"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // view is what a document's Markdown template reads: the manifest's facts
@@ -391,21 +392,16 @@ func paragraphs(s string) []string {
 
 // join lists items the way the language does: "A、B、C" or "A, B, C".
 func join(lang string, items []string) string {
-	if lang == "ja" {
-		return strings.Join(items, "、")
-	}
-	return strings.Join(items, ", ")
+	return strings.Join(items, i18n.T(i18n.Lang(lang), "policy.list_separator"))
 }
 
-// formatDate writes a calendar date for readers of lang.
+// formatDate writes a calendar date for readers of lang, or nothing for
+// none.
 func formatDate(lang string, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	if lang == "ja" {
-		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日"
-	}
-	return t.Format("2 January 2006")
+	return timefmt.LongDate(lang, t, nil)
 }
 
 // obfuscateEmail writes an address as "name(at)example.jp", the form

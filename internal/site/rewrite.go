@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // rewriteConfig says what a rewrite adds to one page. Every function is
@@ -624,13 +626,14 @@ func localPDF(href, pagePath string) (string, bool) {
 }
 
 // fileSizeNote formats the note that follows a link to a PDF, in the page's
-// language: " (PDF, 1.2 MB)" or "（PDF：1.2MB）".
+// language: " (PDF, 1.2 MB)" or "（PDF：1.2MB）". A space that sets the note
+// off from the link, which full-width brackets do without, stays outside
+// the span so that styling the span leaves it alone.
 func fileSizeNote(size int64, lang string) string {
 	n, unit := humanSize(size)
-	if lang == "ja" {
-		return `<span class="noren-filesize">（PDF：` + n + unit + `）</span>`
-	}
-	return ` <span class="noren-filesize">(PDF, ` + n + " " + unit + `)</span>`
+	note := i18n.T(i18n.Lang(lang), "site.pdf_size", n, unit)
+	text := strings.TrimLeft(note, " ")
+	return note[:len(note)-len(text)] + `<span class="noren-filesize">` + html.EscapeString(text) + `</span>`
 }
 
 // humanSize renders a byte count in binary units the way document links

@@ -6,43 +6,52 @@
 //	en: 2026-12-07 21:30 JST
 //	ja: 2026年12月7日 21:30（日本時間）
 //
+// The layouts and the names of zones are texts of the message catalogue
+// (internal/i18n), so that a language brings its own with its files.
+//
 // Machine-readable forms (datetime attributes, exports) stay RFC 3339 in
 // UTC and are not this package's business.
 package timefmt
 
 import (
 	"fmt"
-	"strconv"
 	"time"
+
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // None is what Instant and Date write for the zero time.
 const None = "—"
 
 // Instant writes t to the minute in loc, with the zone named, for readers
-// of lang ("ja", else English). A nil loc means UTC.
+// of lang. A nil loc means UTC.
 func Instant(lang string, t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return None
 	}
 	t = t.In(orUTC(loc))
-	if lang == "ja" {
-		return japaneseDate(t) + " " + t.Format("15:04") + "（" + zoneName(lang, t) + "）"
-	}
-	return t.Format("2006-01-02 15:04") + " " + zoneName(lang, t)
+	l := i18n.Lang(lang)
+	return i18n.T(l, "timefmt.with_zone", t.Format(i18n.T(l, "timefmt.instant_layout")), zoneName(lang, t))
 }
 
 // Date writes the day of t in loc for readers of lang. A nil loc means
 // UTC.
 func Date(lang string, t time.Time, loc *time.Location) string {
+	return day(lang, "timefmt.date_layout", t, loc)
+}
+
+// LongDate writes the day of t in loc for readers of lang as prose
+// writes it, with the month named where the language names months: what
+// a policy or a letter says rather than a table. A nil loc means UTC.
+func LongDate(lang string, t time.Time, loc *time.Location) string {
+	return day(lang, "timefmt.long_date_layout", t, loc)
+}
+
+func day(lang, layoutKey string, t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return None
 	}
-	t = t.In(orUTC(loc))
-	if lang == "ja" {
-		return japaneseDate(t)
-	}
-	return t.Format(time.DateOnly)
+	return t.In(orUTC(loc)).Format(i18n.T(i18n.Lang(lang), layoutKey))
 }
 
 // Zone names loc as it stands at t for readers of lang: "JST" or "日本時間",
@@ -52,22 +61,15 @@ func Zone(lang string, loc *time.Location, t time.Time) string {
 	return zoneName(lang, t.In(orUTC(loc)))
 }
 
-// zoneNamesJA are the Japanese names of the zones a Japanese reader knows
-// by name; any other is named as in English.
-var zoneNamesJA = map[string]string{
-	"JST": "日本時間",
-	"UTC": "協定世界時",
-}
-
+// zoneName names t's zone in lang where the catalogue has a name for it
+// (timefmt.zone.<abbreviation>), and as the zone calls itself otherwise.
 func zoneName(lang string, t time.Time) string {
 	name, offset := t.Zone()
 	if name == "" || name[0] == '+' || name[0] == '-' {
 		name = utcOffset(offset)
 	}
-	if lang == "ja" {
-		if ja, ok := zoneNamesJA[name]; ok {
-			return ja
-		}
+	if key := "timefmt.zone." + name; i18n.Default().Has(key) {
+		return i18n.T(i18n.Lang(lang), key)
 	}
 	return name
 }
@@ -83,10 +85,6 @@ func utcOffset(offset int) string {
 		sign, offset = '-', -offset
 	}
 	return fmt.Sprintf("UTC%c%02d:%02d", sign, offset/3600, offset%3600/60)
-}
-
-func japaneseDate(t time.Time) string {
-	return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日"
 }
 
 func orUTC(loc *time.Location) *time.Location {

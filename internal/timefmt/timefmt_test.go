@@ -72,6 +72,26 @@ func TestDate(t *testing.T) {
 	}
 }
 
+func TestLongDate(t *testing.T) {
+	tokyo := mustLoad(t, "Asia/Tokyo")
+	late := time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC) // 8 December in Tokyo
+	tests := []struct {
+		lang string
+		t    time.Time
+		want string
+	}{
+		{"en", late, "8 December 2026"},
+		{"ja", late, "2026年12月8日"},
+		{"fr", late, "8 December 2026"},
+		{"ja", time.Time{}, None},
+	}
+	for _, tc := range tests {
+		if got := LongDate(tc.lang, tc.t, tokyo); got != tc.want {
+			t.Errorf("LongDate(%s, %v) = %q, want %q", tc.lang, tc.t, got, tc.want)
+		}
+	}
+}
+
 func TestZone(t *testing.T) {
 	tokyo := mustLoad(t, "Asia/Tokyo")
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)

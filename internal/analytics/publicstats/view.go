@@ -8,6 +8,7 @@ import (
 	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/timefmt"
 )
 
 // pageView is what templates/stats/stats.html reads: the figures of one
@@ -104,10 +105,10 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 		Zone:        loc.String(),
 	}
 	first, last := s.From.In(loc), s.To.In(loc).AddDate(0, 0, -1)
-	v.First, v.FirstISO = formatDate(lang, first), first.Format(time.DateOnly)
-	v.Last, v.LastISO = formatDate(lang, last), last.Format(time.DateOnly)
+	v.First, v.FirstISO = timefmt.LongDate(lang, first, loc), first.Format(time.DateOnly)
+	v.Last, v.LastISO = timefmt.LongDate(lang, last, loc), last.Format(time.DateOnly)
 	computed := s.Computed.In(loc)
-	v.Computed = formatDate(lang, computed) + " " + computed.Format("15:04 MST")
+	v.Computed = timefmt.LongDate(lang, computed, loc) + " " + computed.Format("15:04 MST")
 	v.ComputedISO = computed.Format(time.RFC3339)
 	if v.Noise {
 		v.Epsilon = strconv.FormatFloat(s.Epsilon, 'g', -1, 64)
@@ -215,24 +216,12 @@ func periodLabel(lang string, p period) string {
 	return i18n.T(i18n.Lang(lang), "stats.period."+string(p))
 }
 
-func formatDate(lang string, t time.Time) string {
-	if lang == "ja" {
-		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日"
-	}
-	return t.Format("2 January 2006")
-}
-
 func bucketLabel(lang, interval string, t time.Time) string {
+	key := "stats.bucket.day_layout"
 	if interval == "month" {
-		if lang == "ja" {
-			return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月"
-		}
-		return t.Format("January 2006")
+		key = "stats.bucket.month_layout"
 	}
-	if lang == "ja" {
-		return strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日"
-	}
-	return t.Format("2 Jan")
+	return t.Format(i18n.T(i18n.Lang(lang), key))
 }
 
 func bucketISO(interval string, t time.Time) string {

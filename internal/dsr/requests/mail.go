@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/dsr"
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/timefmt"
@@ -23,51 +24,33 @@ func disclosureMail(m *manifest.Manifest, loc *time.Location, req dsr.Request, t
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("requests: encode disclosure of request %s: %w", req.ID, err)
 	}
+	// The manifest's names must be in the language of the texts around
+	// them, so a language the catalogue lacks falls back for both.
 	lang := req.Lang
-	if lang != "ja" {
-		lang = "en"
+	if !i18n.Default().Supports(i18n.Lang(lang)) {
+		lang = string(i18n.Fallback)
 	}
+	l := i18n.Lang(lang)
 	site, operator := m.Site.Name.In(lang), m.Operator.Name.In(lang)
-	ja := lang == "ja"
 	var b strings.Builder
-	subject := site + ": the personal data we hold about you (" + req.Reference + ")"
-	if ja {
-		subject = "【" + site + "】保有個人データの開示（" + req.Reference + "）"
-		fmt.Fprintf(&b, "%sへの保有個人データの開示請求（受付番号 %s）にお答えします。\n\n", site, req.Reference)
-		fmt.Fprintf(&b, "このメールアドレスについて当方が保有する記録は %d 件です。", len(export.Records))
-		if export.Unavailable > 0 {
-			fmt.Fprintf(&b, "ご請求の確認後に保存期間の終了等により消去された記録が %d 件あります。", export.Unavailable)
-		}
-		b.WriteString("\n")
-	} else {
-		fmt.Fprintf(&b, "This answers your request to %s for disclosure of the personal data we hold about you (reference %s).\n\n", site, req.Reference)
-		fmt.Fprintf(&b, "Records we hold about this e-mail address: %d.", len(export.Records))
-		if export.Unavailable > 0 {
-			fmt.Fprintf(&b, " Records erased since you confirmed the request, at the end of their retention period for example: %d.", export.Unavailable)
-		}
-		b.WriteString("\n")
+	b.WriteString(i18n.T(l, "dsr.mail.disclosure.intro", site, req.Reference) + "\n\n")
+	b.WriteString(i18n.T(l, "dsr.mail.disclosure.count", len(export.Records)))
+	if export.Unavailable > 0 {
+		b.WriteString(i18n.T(l, "dsr.mail.disclosure.unavailable", export.Unavailable))
 	}
+	b.WriteString("\n")
 	for i, rec := range export.Records {
-		b.WriteString("\n")
-		if ja {
-			fmt.Fprintf(&b, "■ 記録 %d：%s\n", i+1, formName(m, rec.Form, lang))
-			fmt.Fprintf(&b, "　受付日時：%s\n　削除予定日：%s\n", timefmt.Instant(lang, rec.Created, loc), timefmt.Date(lang, rec.Expires, loc))
-		} else {
-			fmt.Fprintf(&b, "Record %d: %s\n", i+1, formName(m, rec.Form, lang))
-			fmt.Fprintf(&b, "  Received: %s\n  To be deleted on: %s\n", timefmt.Instant(lang, rec.Created, loc), timefmt.Date(lang, rec.Expires, loc))
-		}
+		b.WriteString("\n" + i18n.T(l, "dsr.mail.disclosure.record", i+1, formName(m, rec.Form, lang)) + "\n")
+		b.WriteString(i18n.T(l, "dsr.mail.disclosure.received", timefmt.Instant(lang, rec.Created, loc)) + "\n")
+		b.WriteString(i18n.T(l, "dsr.mail.disclosure.expires", timefmt.Date(lang, rec.Expires, loc)) + "\n")
 		for _, f := range readableFields(rec.Fields) {
 			fmt.Fprintf(&b, "  %s: %s\n", f.Label, strings.ReplaceAll(f.Value, "\n", "\n    "))
 		}
 	}
-	if ja {
-		b.WriteString("\n以下は、同じ内容をプログラムで読める形式（JSON）で示したものです。\n\n")
-	} else {
-		b.WriteString("\nBelow is the same in a machine-readable form (JSON).\n\n")
-	}
+	b.WriteString("\n" + i18n.T(l, "dsr.mail.disclosure.json") + "\n\n")
 	b.Write(data)
 	b.WriteString("\n\n" + operator + "\n")
-	return mail.Message{To: []string{to}, Subject: subject, Text: b.String()}, nil
+	return mail.Message{To: []string{to}, Subject: i18n.T(l, "dsr.mail.disclosure.subject", site, req.Reference), Text: b.String()}, nil
 }
 
 // formName is the name of the form a record came from, or its id when the
