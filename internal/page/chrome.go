@@ -5,6 +5,9 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"path"
+
+	"github.com/noren-web/noren/internal/i18n"
 )
 
 // layoutFile is the shared layout within a template tree.
@@ -19,9 +22,10 @@ type Chrome struct {
 	layout *template.Template
 }
 
-// NewChrome parses the layout of fsys, templates/layout.html.
+// NewChrome parses the layout of fsys, templates/layout.html. The layout and
+// every page reach the message catalogue as {{t .Lang "key"}}.
 func NewChrome(fsys fs.FS) (*Chrome, error) {
-	layout, err := template.ParseFS(fsys, layoutFile)
+	layout, err := template.New(path.Base(layoutFile)).Funcs(i18n.Default().Funcs()).ParseFS(fsys, layoutFile)
 	if err != nil {
 		return nil, fmt.Errorf("page: parse %s: %w", layoutFile, err)
 	}
