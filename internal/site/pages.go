@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/web"
 )
@@ -25,11 +26,11 @@ type errorPages struct {
 }
 
 func newErrorPages(langs []string, def string, home func(ctx context.Context, lang string) string) (*errorPages, error) {
-	notFound, err := template.ParseFS(web.Templates, "templates/site/404.html")
+	notFound, err := template.New("404.html").Funcs(i18n.Default().Funcs()).ParseFS(web.Templates, "templates/site/404.html")
 	if err != nil {
 		return nil, fmt.Errorf("site: parse 404 page: %w", err)
 	}
-	unavailable, err := template.ParseFS(web.Templates, "templates/site/502.html")
+	unavailable, err := template.New("502.html").Funcs(i18n.Default().Funcs()).ParseFS(web.Templates, "templates/site/502.html")
 	if err != nil {
 		return nil, fmt.Errorf("site: parse 502 page: %w", err)
 	}
@@ -107,7 +108,7 @@ type footerLanguage struct {
 // of its own is linked to its home page; nil homes take every language to
 // have its folder. It loads its look from /noren/site.css.
 func FooterLinks(languages []string, choices bool, homes *Homes) (func(r *http.Request, lang string) string, error) {
-	t, err := template.ParseFS(web.Templates, "templates/site/footer.html")
+	t, err := template.New("footer.html").Funcs(i18n.Default().Funcs()).ParseFS(web.Templates, "templates/site/footer.html")
 	if err != nil {
 		return nil, fmt.Errorf("site: parse footer: %w", err)
 	}

@@ -15,7 +15,6 @@ import (
 // period in one language, every number already written out.
 type pageView struct {
 	page.Layout
-	Ja          bool
 	PeriodLabel string
 	Periods     []page.Link
 	// First and Last are the period's first and last days, written out
@@ -41,8 +40,10 @@ type pageView struct {
 	Bounce        string
 	Chart         chartView
 	BucketHeading string
-	Buckets       []bucketView
-	Breakdowns    []breakdownView
+	// Monthly is set when a bucket is a month rather than a day.
+	Monthly    bool
+	Buckets    []bucketView
+	Breakdowns []breakdownView
 }
 
 type figureView struct {
@@ -95,7 +96,6 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 	l := i18n.Lang(lang)
 	v := &pageView{
 		Layout:      newLayout(m, lang, s.Period),
-		Ja:          lang == "ja",
 		PeriodLabel: periodLabel(lang, s.Period),
 		K:           s.K,
 		Fewer:       i18n.T(l, "stats.fewer", s.K),
@@ -141,8 +141,9 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 		v.Bounce = strconv.Itoa(int(s.Bounce*100+0.5)) + "%"
 	}
 
+	v.Monthly = s.Interval == "month"
 	v.BucketHeading = i18n.T(l, "stats.day")
-	if s.Interval == "month" {
+	if v.Monthly {
 		v.BucketHeading = i18n.T(l, "stats.month")
 	}
 	for _, b := range s.Buckets {
