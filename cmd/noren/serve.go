@@ -512,7 +512,7 @@ type routes struct {
 	mux     *http.ServeMux
 	metrics []netip.Prefix
 	// layout dresses Noren's own public pages in the site's layout.
-	layout *site.SiteLayout
+	layout *page.SiteLayout
 }
 
 func (r routes) with(reg *prometheus.Registry) http.Handler {
@@ -609,7 +609,7 @@ func (a *app) routePrivacy(mux *http.ServeMux) error {
 // routeSite serves the site itself at /, and /favicon.ico for a site that
 // has none. It returns the site's handler and the layout Noren's own pages
 // take from the site.
-func (a *app) routeSite(mux *http.ServeMux, langs []string, def string) (http.Handler, *site.SiteLayout, error) {
+func (a *app) routeSite(mux *http.ServeMux, langs []string, def string) (http.Handler, *page.SiteLayout, error) {
 	cfg := a.cfg
 	opt := site.Options{
 		Languages:       langs,
@@ -634,9 +634,9 @@ func (a *app) routeSite(mux *http.ServeMux, langs []string, def string) (http.Ha
 		}
 	}
 	opt.Homes = site.NewHomes(origin, langs, def)
-	layout, err := site.NewSiteLayout(site.SiteLayoutOptions{
-		Origin:    origin,
-		Homes:     opt.Homes,
+	layout, err := page.NewSiteLayout(page.SiteLayoutOptions{
+		Source:    origin,
+		Home:      opt.Homes.Home,
 		Languages: langs,
 		Page:      cfg.Site.LayoutPage,
 		Main:      cfg.Site.LayoutMain,

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
-	"github.com/noren-web/noren/internal/site"
 )
 
 // Problems is everything wrong with a configuration, one problem an entry,
@@ -246,10 +246,10 @@ func (s *Site) validate(p *problems) {
 	if s.Footer != FooterAuto && s.Footer != FooterOff {
 		p.add("site.footer", "%q: want auto or off", s.Footer)
 	}
-	if err := site.CheckLayoutPage(s.LayoutPage); err != nil {
+	if err := page.CheckLayoutPage(s.LayoutPage); err != nil {
 		p.add("site.layout_page", "%q: want a path on the site starting with /, such as /{lang}/about/", s.LayoutPage)
 	}
-	if err := site.CheckLayoutMain(s.LayoutMain); err != nil {
+	if err := page.CheckLayoutMain(s.LayoutMain); err != nil {
 		p.add("site.layout_main", "%v", err)
 	}
 }

@@ -3,8 +3,10 @@
 // public statistics. It holds the shared layout, web/templates/layout.html,
 // parsed once into a Chrome from which each page's template is cloned; the
 // Layout value that template reads, with the navigation between the policy
-// pages and the language switch; and the reading back of a rendered page
-// into the parts a site's own layout can take in (Parts).
+// pages and the language switch; the reading back of a rendered page
+// into the parts a site's own layout can take in (Parts); and SiteLayout,
+// which dresses those pages in the operator's own layout page, read
+// through a LayoutSource.
 //
 // The packages that serve those pages import this one; it imports none of
 // them.

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/noren-web/noren/internal/csp"
 )
 
 // maxHeldPage bounds how much of a rewritten page waits for its headers.
@@ -173,7 +175,7 @@ func (iw *injectWriter) holdHeaders(h http.Header, code int, cfg *rewriteConfig,
 		iw.rw.WriteHeader(code)
 		return sentHold(out)
 	}
-	hashes := &cspHashes{}
+	hashes := &csp.Hashes{}
 	cfg.hashes = hashes
 	return &headerHold{
 		w:          out,
@@ -182,7 +184,7 @@ func (iw *injectWriter) holdHeaders(h http.Header, code int, cfg *rewriteConfig,
 		total:      &iw.in.heldBytes,
 		totalLimit: maxHeldTotal,
 		send: func() {
-			hashes.seal(h, cfg.nonce)
+			hashes.Seal(h, cfg.nonce)
 			iw.rw.WriteHeader(code)
 		},
 		flush: func() { _ = http.NewResponseController(iw.rw).Flush() },

@@ -4,32 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-func TestParseETagList(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []entityTag
-		ok   bool
-	}{
-		{`"abc"`, []entityTag{{opaque: "abc"}}, true},
-		{`W/"abc"`, []entityTag{{weak: true, opaque: "abc"}}, true},
-		{`"a", W/"b" ,"c,d"`, []entityTag{{opaque: "a"}, {weak: true, opaque: "b"}, {opaque: "c,d"}}, true},
-		{`""`, []entityTag{{opaque: ""}}, true},
-		{`*`, nil, false},
-		{`abc`, nil, false},
-		{`"abc`, nil, false},
-		{`"a" "b"`, nil, false},
-		{``, nil, false},
-		{` , `, nil, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseETagList(tt.in)
-		if ok != tt.ok || !slices.Equal(got, tt.want) {
-			t.Errorf("parseETagList(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
+	"github.com/noren-web/noren/internal/entitytag"
+)
 
 func TestTranslateIfNoneMatch(t *testing.T) {
 	fp := injectionFingerprint("v1")
@@ -63,29 +40,6 @@ func TestTranslateIfNoneMatch(t *testing.T) {
 	}
 }
 
-func TestWeakMatch(t *testing.T) {
-	tests := []struct {
-		header, etag string
-		want         bool
-	}{
-		{`"a"`, `"a"`, true},
-		{`W/"a"`, `"a"`, true},
-		{`"a"`, `W/"a"`, true},
-		{`"b", "a"`, `"a"`, true},
-		{`*`, `"a"`, true},
-		{`"b"`, `"a"`, false},
-		{`a`, `"a"`, false},
-	}
-	for _, tt := range tests {
-		if got := weakMatch(tt.header, tt.etag); got != tt.want {
-			t.Errorf("weakMatch(%q, %q) = %v, want %v", tt.header, tt.etag, got, tt.want)
-		}
-	}
-}
-
-// FuzzIfNoneMatch checks that reading If-None-Match never panics, that an
-// injected ETag always translates back to the tag it came from, and that
-// what is passed on still parses.
 func FuzzIfNoneMatch(f *testing.F) {
 	f.Add(`"abc", W/"def-noren-0123456789ab"`, "abc", false)
 	f.Add(`*`, "x", true)
@@ -93,7 +47,7 @@ func FuzzIfNoneMatch(f *testing.F) {
 		fp := injectionFingerprint("fuzz")
 		got, inner, changed := translateIfNoneMatch(header, fp, document)
 		if changed && got != "" {
-			if _, ok := parseETagList(got); !ok {
+			if _, ok := entitytag.ParseList(got); !ok {
 				t.Fatalf("translateIfNoneMatch(%q) produced unparsable %q", header, got)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/noren-web/noren/internal/csp"
 )
 
 func TestFooterGoesIntoMarkedElement(t *testing.T) {
@@ -148,7 +150,7 @@ func TestFooterMarkWithHashedAttributes(t *testing.T) {
 				request:  httptest.NewRequest("GET", "/", nil),
 				nonce:    "n0nce",
 				fit:      true,
-				hashes:   &cspHashes{},
+				hashes:   &csp.Hashes{},
 			}
 			var out strings.Builder
 			if err := rewriteHTML(&out, strings.NewReader(tt.page), cfg); err != nil {

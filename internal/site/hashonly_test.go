@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/noren-web/noren/internal/csp"
 	"golang.org/x/net/html"
 )
 
@@ -33,7 +34,7 @@ func TestHashOnlyTagsMatchTokens(t *testing.T) {
 			cfg := fitConfig()
 			cfg.fileSize = func(string) (int64, bool) { return 2048, true }
 			out := rewriteString(t, page, cfg)
-			want := &cspHashes{}
+			want := &csp.Hashes{}
 			z := html.NewTokenizer(strings.NewReader(page))
 			for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
 				if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
@@ -41,7 +42,7 @@ func TestHashOnlyTagsMatchTokens(t *testing.T) {
 					hashAttrs(want, &tok)
 				}
 			}
-			got, wantSources := cfg.hashes.sources(), want.sources()
+			got, wantSources := cfg.hashes.Sources(), want.Sources()
 			for _, d := range slices.Sorted(maps.Keys(wantSources)) {
 				if !slices.Equal(got[d], wantSources[d]) {
 					t.Errorf("%s: %q, want %q", d, got[d], wantSources[d])
@@ -90,7 +91,7 @@ func FuzzHashOnlyTags(f *testing.F) {
 		if gotPage != wantPage {
 			t.Fatalf("page %q\nrewritten to %q\nread whole %q", page, gotPage, wantPage)
 		}
-		got, want := fast.hashes.sources(), whole.hashes.sources()
+		got, want := fast.hashes.Sources(), whole.hashes.Sources()
 		if !maps.EqualFunc(got, want, slices.Equal) {
 			t.Fatalf("page %q: sources %q, read whole %q", page, got, want)
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/noren-web/noren/internal/htmlsyntax"
 	"golang.org/x/net/html"
 )
 
@@ -234,7 +235,7 @@ func htmlLang(page []byte) string {
 			}
 			return ""
 		case html.TextToken:
-			if !isSpace(z.Raw()) {
+			if !htmlsyntax.Space(z.Raw()) {
 				return ""
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
+	"github.com/noren-web/noren/internal/csp"
+	"github.com/noren-web/noren/internal/entitytag"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
 )
@@ -302,9 +304,9 @@ func (iw *injectWriter) startRewrite(h http.Header, code int, coding string) {
 		if cerr := hold.close(); err == nil {
 			err = cerr
 		}
-		if n := cfg.hashes.left(); n > 0 {
+		if n := cfg.hashes.Left(); n > 0 {
 			logger.Debug("site: inline attributes of a page left out of its Content-Security-Policy",
-				"path", cfg.pagePath, "count", n, "max_held_bytes", maxHeldPage, "max_hashes", maxHashSources)
+				"path", cfg.pagePath, "count", n, "max_held_bytes", maxHeldPage, "max_hashes", csp.MaxHashSources)
 		}
 		switch {
 		case err == nil:
@@ -391,8 +393,8 @@ func (iw *injectWriter) notModified(h http.Header) {
 		return
 	}
 	if etag := h.Get("ETag"); etag != "" {
-		t, ok := parseETag(etag)
-		if !ok || !iw.asked(t.opaque) {
+		t, ok := entitytag.Parse(etag)
+		if !ok || !iw.asked(t.Opaque) {
 			return
 		}
 		ours, _ := injectedETag(etag, iw.fingerprint())
@@ -414,7 +416,7 @@ func (iw *injectWriter) notModified(h http.Header) {
 // opaque tag.
 func (iw *injectWriter) asked(opaque string) bool {
 	for _, t := range iw.translated {
-		if et, ok := parseETag(t); ok && et.opaque == opaque {
+		if et, ok := entitytag.Parse(t); ok && et.Opaque == opaque {
 			return true
 		}
 	}

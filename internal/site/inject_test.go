@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/noren-web/noren/internal/entitytag"
 	"golang.org/x/net/html"
 )
 
@@ -118,7 +119,7 @@ func TestInjectNotModified(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sawINM.Store(r.Header.Get("If-None-Match"))
 		w.Header().Set("ETag", `"rev-7"`)
-		if weakMatch(r.Header.Get("If-None-Match"), `"rev-7"`) {
+		if entitytag.WeakMatch(r.Header.Get("If-None-Match"), `"rev-7"`) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"github.com/noren-web/noren/internal/csp"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -12,7 +13,7 @@ import (
 // Content-Security-Policy, which admits scripts and styles by nonce: the
 // site's inline <script> and <style> elements get the nonce, and the code
 // in its attributes, to which a nonce cannot apply, is hashed into the
-// policy (see cspHashes). Pages then work as they did before Noren while
+// policy (see csp.Hashes). Pages then work as they did before Noren while
 // the policy still refuses scripts from undeclared hosts, eval, and code
 // that the page's scripts insert as markup at run time.
 
@@ -78,12 +79,12 @@ func (rw *rewriter) hashTagAttrs() {
 		k, v, more = rw.z.TagAttr()
 		switch {
 		case string(k) == "style":
-			h.addBytes(hashStyleAttr, v)
+			h.AddBytes(csp.StyleAttr, v)
 		case len(k) > 2 && k[0] == 'o' && k[1] == 'n':
-			h.addBytes(hashScriptAttr, v)
+			h.AddBytes(csp.ScriptAttr, v)
 		case string(k) == "href" || string(k) == "xlink:href":
 			if code, ok := javascriptURL(string(v)); ok {
-				h.add(hashNavigation, code)
+				h.Add(csp.Navigation, code)
 			}
 		}
 	}
@@ -142,19 +143,19 @@ func spliceNonce(raw []byte, n int, nonce string) []byte {
 // style attributes and javascript: URLs in href. Where a name repeats,
 // browsers use the first, and hashing the others admits only code the page
 // holds anyway.
-func hashAttrs(h *cspHashes, tok *html.Token) {
+func hashAttrs(h *csp.Hashes, tok *html.Token) {
 	for _, a := range tok.Attr {
 		if a.Namespace != "" {
 			continue
 		}
 		switch {
 		case a.Key == "style":
-			h.add(hashStyleAttr, a.Val)
+			h.Add(csp.StyleAttr, a.Val)
 		case len(a.Key) > 2 && strings.HasPrefix(a.Key, "on"):
-			h.add(hashScriptAttr, a.Val)
+			h.Add(csp.ScriptAttr, a.Val)
 		case a.Key == "href" || a.Key == "xlink:href":
 			if code, ok := javascriptURL(a.Val); ok {
-				h.add(hashNavigation, code)
+				h.Add(csp.Navigation, code)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/noren-web/noren/internal/csp"
 	"golang.org/x/net/html"
 )
 
@@ -22,7 +23,7 @@ func fitConfig() *rewriteConfig {
 		pagePath: "/",
 		nonce:    fitNonce,
 		fit:      true,
-		hashes:   &cspHashes{},
+		hashes:   &csp.Hashes{},
 	}
 }
 
@@ -66,21 +67,24 @@ func TestFitInlineCode(t *testing.T) {
 			if got := rewriteString(t, tt.page, cfg); got != tt.want {
 				t.Errorf("rewrote\n%s\nto\n%s\nwant\n%s", tt.page, got, tt.want)
 			}
+			sources := cfg.hashes.Sources()
 			for _, c := range []struct {
 				directive string
-				got       []string
 				code      []string
 			}{
-				{"script-src-attr", cfg.hashes.scriptAttr, tt.scriptAttr},
-				{"style-src-attr", cfg.hashes.styleAttr, tt.styleAttr},
-				{"script-src", cfg.hashes.navigation, tt.navigation},
+				{"script-src-attr", tt.scriptAttr},
+				{"style-src-attr", tt.styleAttr},
+				{"script-src", tt.navigation},
 			} {
 				var want []string
-				for _, code := range c.code {
-					want = append(want, hashSource(code))
+				if len(c.code) > 0 {
+					want = []string{"'unsafe-hashes'"}
 				}
-				if !slices.Equal(c.got, want) {
-					t.Errorf("%s: got %q, want the hashes of %q", c.directive, c.got, c.code)
+				for _, code := range c.code {
+					want = append(want, csp.Source(code))
+				}
+				if got := sources[c.directive]; !slices.Equal(got, want) {
+					t.Errorf("%s: got %q, want the hashes of %q", c.directive, got, c.code)
 				}
 			}
 		})
@@ -108,7 +112,7 @@ func TestBlockInlineCode(t *testing.T) {
 	if got := rewriteString(t, page, cfg); got != page {
 		t.Errorf("rewrote %q to %q", page, got)
 	}
-	if sources := cfg.hashes.sources(); len(sources) != 0 {
+	if sources := cfg.hashes.Sources(); len(sources) != 0 {
 		t.Errorf("hashed %v", sources)
 	}
 
@@ -119,40 +123,6 @@ func TestBlockInlineCode(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	if in.rewriteConfig(r, nil, fitNonce).fit {
 		t.Error("BlockInlineCode does not reach the rewrite")
-	}
-}
-
-func TestAddPolicySources(t *testing.T) {
-	const nonce = "n0nce"
-	add := map[string][]string{
-		"script-src-attr": {"'unsafe-hashes'", "'sha256-a'"},
-		"script-src":      {"'unsafe-hashes'", "'sha256-j'"},
-	}
-	tests := []struct {
-		name, key, policy, want string
-	}{
-		{"directives added", "Content-Security-Policy",
-			"default-src 'self'; script-src 'self' 'nonce-n0nce'",
-			"default-src 'self'; script-src 'self' 'nonce-n0nce' 'unsafe-hashes' 'sha256-j'; script-src-attr 'unsafe-hashes' 'sha256-a'"},
-		{"directive extended once", "Content-Security-Policy",
-			"script-src 'nonce-n0nce'; script-src-attr 'unsafe-hashes' 'sha256-b'",
-			"script-src 'nonce-n0nce' 'unsafe-hashes' 'sha256-j'; script-src-attr 'unsafe-hashes' 'sha256-b' 'sha256-a'"},
-		{"report only", "Content-Security-Policy-Report-Only",
-			"script-src 'nonce-n0nce'",
-			"script-src 'nonce-n0nce' 'unsafe-hashes' 'sha256-j'; script-src-attr 'unsafe-hashes' 'sha256-a'"},
-		{"another policy left alone", "Content-Security-Policy",
-			"script-src 'nonce-other'",
-			"script-src 'nonce-other'"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			h.Set(tt.key, tt.policy)
-			addPolicySources(h, nonce, add)
-			if got := h.Get(tt.key); got != tt.want {
-				t.Errorf("got  %s\nwant %s", got, tt.want)
-			}
-		})
 	}
 }
 
@@ -209,21 +179,21 @@ func TestHeadersCarryHashes(t *testing.T) {
 
 	for _, path := range []string{"/small", "/big"} {
 		resp, body := fetch(t, srv, http.MethodGet, path)
-		csp := resp.Header.Get("Content-Security-Policy")
+		policy := resp.Header.Get("Content-Security-Policy")
 		for _, want := range []string{
-			"script-src-attr 'unsafe-hashes' " + hashSource("early()"),
-			"style-src-attr 'unsafe-hashes' " + hashSource("color:red"),
+			"script-src-attr 'unsafe-hashes' " + csp.Source("early()"),
+			"style-src-attr 'unsafe-hashes' " + csp.Source("color:red"),
 		} {
-			if !strings.Contains(csp, want) {
-				t.Errorf("%s: policy %q lacks %q", path, csp, want)
+			if !strings.Contains(policy, want) {
+				t.Errorf("%s: policy %q lacks %q", path, policy, want)
 			}
 		}
 		if path == "/big" {
-			if strings.Contains(csp, hashSource("late()")) || !strings.Contains(body, late) {
+			if strings.Contains(policy, csp.Source("late()")) || !strings.Contains(body, late) {
 				t.Errorf("%s: an attribute past the bound is in the policy, or the page lost it", path)
 			}
-		} else if !strings.Contains(csp, "'unsafe-hashes' "+hashSource("javascript:void(0)")) {
-			t.Errorf("%s: policy %q lacks the javascript: URL", path, csp)
+		} else if !strings.Contains(policy, "'unsafe-hashes' "+csp.Source("javascript:void(0)")) {
+			t.Errorf("%s: policy %q lacks the javascript: URL", path, policy)
 		}
 	}
 }
@@ -246,7 +216,8 @@ func FuzzFitInlineCode(f *testing.F) {
 		cfg := fitConfig()
 		out := rewriteString(t, page, cfg)
 		hashed := map[string]bool{}
-		for _, src := range slices.Concat(cfg.hashes.scriptAttr, cfg.hashes.styleAttr) {
+		sources := cfg.hashes.Sources()
+		for _, src := range slices.Concat(sources["script-src-attr"], sources["style-src-attr"]) {
 			hashed[src] = true
 		}
 		z := html.NewTokenizer(strings.NewReader(out))
@@ -260,7 +231,7 @@ func FuzzFitInlineCode(f *testing.F) {
 			}
 			tok := z.Token()
 			for _, a := range tok.Attr {
-				if (a.Key == "style" || len(a.Key) > 2 && strings.HasPrefix(a.Key, "on")) && !hashed[hashSource(a.Val)] {
+				if (a.Key == "style" || len(a.Key) > 2 && strings.HasPrefix(a.Key, "on")) && !hashed[csp.Source(a.Val)] {
 					t.Fatalf("%s=%q is not hashed in %q", a.Key, a.Val, out)
 				}
 			}

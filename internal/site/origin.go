@@ -25,7 +25,7 @@ const originTimeout = 5 * time.Second
 // Origin reads pages of the operator's site from where Noren serves them:
 // the site's folder or its upstream. Noren reads a few pages for itself,
 // to find where the site keeps each language's home page (Homes) and to
-// dress its own pages in the site's layout (SiteLayout).
+// dress its own pages in the site's layout (page.SiteLayout, through LayoutPage).
 type Origin struct {
 	fsys     fs.FS
 	upstream *url.URL

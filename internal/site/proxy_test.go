@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/noren-web/noren/internal/entitytag"
 )
 
 // upstreamSite is an origin for the proxy tests.
@@ -25,7 +26,7 @@ func upstreamSite(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ja/page", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", `"up-1"`)
-		if weakMatch(r.Header.Get("If-None-Match"), `"up-1"`) {
+		if entitytag.WeakMatch(r.Header.Get("If-None-Match"), `"up-1"`) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}

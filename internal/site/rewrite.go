@@ -13,6 +13,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/noren-web/noren/internal/csp"
+	"github.com/noren-web/noren/internal/htmlsyntax"
 	"github.com/noren-web/noren/internal/i18n"
 )
 
@@ -47,7 +49,7 @@ type rewriteConfig struct {
 	fit bool
 	// hashes, when not nil, collects the inline code of the page's
 	// attributes for the response's Content-Security-Policy.
-	hashes *cspHashes
+	hashes *csp.Hashes
 	// charset is the page's charset when it is not UTF-8: what the rewrite
 	// writes is encoded in it and what tag rewriters read is decoded from
 	// it. Nil for UTF-8.
@@ -129,7 +131,7 @@ func (rw *rewriter) run() error {
 				rw.rawText()
 				continue
 			}
-			if rw.templates == 0 && !isSpace(rw.raw) {
+			if rw.templates == 0 && !htmlsyntax.Space(rw.raw) {
 				rw.insertHead()
 			}
 			rw.write(rw.raw)
@@ -174,7 +176,7 @@ func (rw *rewriter) startTag() {
 	if a == atom.Html && !rw.langKnown {
 		rw.setLanguage(rw.attr(tok, "lang"))
 	}
-	if !inHead(a) && rw.templates == 0 {
+	if !htmlsyntax.InHead(a) && rw.templates == 0 {
 		rw.insertHead()
 	}
 	if a == atom.A {
@@ -204,7 +206,7 @@ func (rw *rewriter) startTag() {
 		rw.rewriteTag(rw.name, rw.raw, tok, true)
 	}
 	if footerHere {
-		if isVoid(a) {
+		if htmlsyntax.Void(a) {
 			// An element without content marks the place itself.
 			rw.insertFooter()
 		} else {
@@ -219,7 +221,7 @@ func (rw *rewriter) startTag() {
 // marked element and not a nested one. Template content is parsed apart
 // from the page, so its elements are not counted.
 func (rw *rewriter) countFooterNesting(a atom.Atom) {
-	if rw.footName != nil && rw.templates == 0 && !isVoid(a) && bytes.Equal(rw.name, rw.footName) {
+	if rw.footName != nil && rw.templates == 0 && !htmlsyntax.Void(a) && bytes.Equal(rw.name, rw.footName) {
 		rw.footDepth++
 	}
 }
@@ -488,18 +490,6 @@ func appendTagName(dst, raw []byte, skip int) []byte {
 	return dst
 }
 
-// inHead reports whether an element may appear in a document's head, so that
-// its start tag does not end the head.
-func inHead(a atom.Atom) bool {
-	switch a {
-	case atom.Html, atom.Head, atom.Base, atom.Basefont, atom.Bgsound, atom.Link,
-		atom.Meta, atom.Noscript, atom.Noframes, atom.Script, atom.Style,
-		atom.Template, atom.Title:
-		return true
-	}
-	return false
-}
-
 func (rw *rewriter) setLanguage(htmlLang string) {
 	rw.lang = rw.cfg.language(htmlLang)
 	rw.langKnown = true
@@ -597,10 +587,6 @@ func attr(tok *html.Token, key string) string {
 		}
 	}
 	return ""
-}
-
-func isSpace(b []byte) bool {
-	return len(bytes.TrimLeft(b, " \t\n\f\r")) == 0
 }
 
 // localPDF resolves a link to a PDF on the same site against the path of

@@ -12,6 +12,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/noren-web/noren/internal/entitytag"
 )
 
 // maxCachedFile is the largest static file compressed once and kept in
@@ -309,7 +311,7 @@ func (s *fileServer) serveHTML(w http.ResponseWriter, r *http.Request, name stri
 	h := w.Header()
 	h.Set("ETag", etag)
 	addVary(h, "Accept-Encoding")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, etag) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && entitytag.WeakMatch(inm, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

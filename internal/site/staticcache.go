@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/noren-web/noren/internal/csp"
 )
 
 // rewriteSlack is room for what a rewrite adds to a page, so that the
@@ -79,17 +81,17 @@ func (s *fileServer) rewrite(r *http.Request, e *fileEntry) ([]byte, map[string]
 	}
 	defer f.Close()
 	cfg := s.in.rewriteConfig(r, s.fileSize, s.rewritten.marker)
-	cfg.hashes = &cspHashes{}
+	cfg.hashes = &csp.Hashes{}
 	var buf bytes.Buffer
 	buf.Grow(int(e.size) + rewriteSlack)
 	if err := decodeAndRewrite(bufio.NewWriter(&buf), f, "", htmlContentType(e.charset), cfg, s.logger); err != nil {
 		return nil, nil, fmt.Errorf("site: rewrite %s: %w", e.name, err)
 	}
-	if n := cfg.hashes.left(); n > 0 {
+	if n := cfg.hashes.Left(); n > 0 {
 		s.logger.Debug("site: inline attributes of a page left out of its Content-Security-Policy",
-			"path", cfg.pagePath, "count", n, "max_hashes", maxHashSources)
+			"path", cfg.pagePath, "count", n, "max_hashes", csp.MaxHashSources)
 	}
-	return buf.Bytes(), cfg.hashes.sources(), nil
+	return buf.Bytes(), cfg.hashes.Sources(), nil
 }
 
 // sendPage sends a cached page with the response's nonce in place, with
@@ -99,7 +101,7 @@ func (s *fileServer) sendPage(iw *injectWriter, p *cachedPage, nonce string) {
 	iw.wroteHeader = true
 	h := iw.rw.Header()
 	iw.injectedHeaders(h, http.StatusOK)
-	addPolicySources(h, nonce, p.cspSources())
+	csp.AddSources(h, nonce, p.cspSources())
 	var err error
 	if n := p.gzipLen(nonce); n >= 0 && acceptsGzip(iw.req) {
 		h.Set("Content-Encoding", encodingGzip)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/clocktest"
+	"github.com/noren-web/noren/internal/csp"
 )
 
 // choicesCookie stands for a visitor's recorded choices in these tests: with
@@ -136,8 +137,8 @@ func TestStaticCachedPageCSP(t *testing.T) {
 			nonce = nonce[:strings.IndexByte(nonce, '\'')]
 			nonces = append(nonces, nonce)
 			for _, want := range []string{
-				"script-src-attr 'unsafe-hashes' " + hashSource("toggle()"),
-				"style-src-attr 'unsafe-hashes' " + hashSource("color:red"),
+				"script-src-attr 'unsafe-hashes' " + csp.Source("toggle()"),
+				"style-src-attr 'unsafe-hashes' " + csp.Source("color:red"),
 			} {
 				if !strings.Contains(policy, want) {
 					t.Errorf("%s %q lacks %q", key, policy, want)

@@ -1,4 +1,4 @@
-package site
+package page
 
 import (
 	"bytes"
@@ -10,7 +10,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/csp"
+	"github.com/noren-web/noren/internal/htmlsyntax"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -39,7 +40,7 @@ const (
 )
 
 // render fills the dressing with Noren's page np.
-func (d *dressing) render(np page.Parts, nonce string) []byte {
+func (d *dressing) render(np Parts, nonce string) []byte {
 	var b bytes.Buffer
 	for i, part := range d.parts {
 		b.WriteString(part)
@@ -84,7 +85,7 @@ type layoutBuilder struct {
 	skipDepth int
 	keepEnd   bool
 	// hashes collects the layout's style attributes.
-	hashes cspHashes
+	hashes csp.Hashes
 }
 
 // errNoMain is returned for a layout page without an element for Noren's
@@ -92,8 +93,8 @@ type layoutBuilder struct {
 var errNoMain = errors.New("no element matches the layout's main selector")
 
 // prepareLayout turns the layout page body, in UTF-8 and found at
-// pagePath, into a dressing for Noren's pages in lang whose content replaces that of the
-// first element matching main.
+// pagePath, into a dressing for Noren's pages in lang whose content
+// replaces that of the first element matching main.
 func prepareLayout(body []byte, pagePath, lang string, main selector) (*dressing, error) {
 	b := &layoutBuilder{base: &url.URL{Path: pagePath}, lang: lang, main: main}
 	z := html.NewTokenizer(bytes.NewReader(body))
@@ -121,7 +122,7 @@ func prepareLayout(body []byte, pagePath, lang string, main selector) (*dressing
 		}
 	}
 	b.d.version = base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
-	b.d.csp = b.hashes.sources()
+	b.d.csp = b.hashes.Sources()
 	return &b.d, nil
 }
 
@@ -158,7 +159,7 @@ func (b *layoutBuilder) token(z *html.Tokenizer, tt html.TokenType) error {
 	case html.EndTagToken:
 		b.endTag(z.Token(), z.Raw())
 	case html.TextToken:
-		if !b.headDone && len(b.open) > 0 && !isSpace(z.Raw()) && b.open[len(b.open)-1].name == "html" {
+		if !b.headDone && len(b.open) > 0 && !htmlsyntax.Space(z.Raw()) && b.open[len(b.open)-1].name == "html" {
 			b.endHead()
 		}
 		b.cur.Write(z.Raw())
@@ -200,8 +201,8 @@ func (b *layoutBuilder) skipElement(name string, keepEnd bool) {
 
 func (b *layoutBuilder) startTag(tok html.Token) error {
 	a := tok.DataAtom
-	void := isVoid(a) || tok.Type == html.SelfClosingTagToken
-	if !b.headDone && !inHead(a) {
+	void := htmlsyntax.Void(a) || tok.Type == html.SelfClosingTagToken
+	if !b.headDone && !htmlsyntax.InHead(a) {
 		b.endHead()
 	}
 	switch {
@@ -304,9 +305,7 @@ func (b *layoutBuilder) cleanAttrs(tok *html.Token) {
 		}
 		switch at.Key {
 		case "style":
-			before := b.hashes.dropped
-			b.hashes.add(hashStyleAttr, at.Val)
-			if b.hashes.dropped > before {
+			if !b.hashes.Add(csp.StyleAttr, at.Val) {
 				continue
 			}
 		case "href", "src", "action", "formaction", "poster", "cite", "data":
@@ -406,14 +405,4 @@ func setAttr(tok *html.Token, key, val string) {
 		}
 	}
 	tok.Attr = append(tok.Attr, html.Attribute{Key: key, Val: val})
-}
-
-// isVoid reports whether an element has no content and no end tag.
-func isVoid(a atom.Atom) bool {
-	switch a {
-	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input,
-		atom.Link, atom.Meta, atom.Source, atom.Track, atom.Wbr, atom.Param, atom.Keygen:
-		return true
-	}
-	return false
 }

@@ -1,9 +1,8 @@
-package site
+package page
 
 import (
 	"testing"
 
-	"github.com/noren-web/noren/internal/page"
 	"golang.org/x/net/html"
 )
 
@@ -94,6 +93,6 @@ func FuzzPrepareLayout(f *testing.F) {
 		if len(d.parts) != len(d.slots)+1 {
 			t.Fatalf("%d parts for %d slots", len(d.parts), len(d.slots))
 		}
-		d.render(page.Parts{Lang: "ja", Title: "T", Main: []byte("<p>m</p>")}, "n")
+		d.render(Parts{Lang: "ja", Title: "T", Main: []byte("<p>m</p>")}, "n")
 	})
 }

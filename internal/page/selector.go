@@ -1,4 +1,4 @@
-package site
+package page
 
 import (
 	"fmt"
@@ -248,15 +248,7 @@ func (c compound) matches(e openElement) bool {
 	return true
 }
 
-func hasClass(list, class string) bool {
-	for _, c := range strings.Fields(list) {
-		if c == class {
-			return true
-		}
-	}
-	return false
-}
-
+// lookupAttr returns the value of an attribute outside any namespace.
 func lookupAttr(attrs []html.Attribute, key string) (string, bool) {
 	for _, a := range attrs {
 		if a.Namespace == "" && a.Key == key {
@@ -264,9 +256,4 @@ func lookupAttr(attrs []html.Attribute, key string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func attrValue(attrs []html.Attribute, key string) string {
-	v, _ := lookupAttr(attrs, key)
-	return v
 }

@@ -1,4 +1,4 @@
-package site
+package page
 
 import (
 	"bytes"
@@ -15,15 +15,38 @@ import (
 	"sync"
 	"time"
 
-	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/csp"
+	"github.com/noren-web/noren/internal/entitytag"
 )
+
+// LayoutSource reads the site's page whose layout Noren's pages take: from
+// the site's folder or from its upstream.
+type LayoutSource interface {
+	// LayoutPage reads the HTML page at urlPath, decoded to UTF-8. Given
+	// the version of the copy held as known, it may answer NotModified
+	// instead of the page.
+	LayoutPage(ctx context.Context, urlPath, known string) (LayoutPage, error)
+	// LayoutRefresh is how long a copy read is used before the page is
+	// looked at again.
+	LayoutRefresh() time.Duration
+}
+
+// LayoutPage is a layout page as a LayoutSource read it.
+type LayoutPage struct {
+	// Body is the page in UTF-8; empty when NotModified.
+	Body []byte
+	// Version identifies this copy of the page.
+	Version string
+	// NotModified reports that the page is still the version asked about.
+	NotModified bool
+}
 
 // SiteLayoutOptions configure NewSiteLayout.
 type SiteLayoutOptions struct {
-	// Origin reads the site's pages; required.
-	Origin *Origin
-	// Homes tells where the site's home pages are; required.
-	Homes *Homes
+	// Source reads the layout page; required.
+	Source LayoutSource
+	// Home returns the address of the site's home page in lang; required.
+	Home func(ctx context.Context, lang string) string
 	// Languages are the languages Noren's pages come in.
 	Languages []string
 	// Page is the path of the site's page whose layout Noren's pages take,
@@ -44,10 +67,9 @@ type SiteLayoutOptions struct {
 // privacy choices, contact forms, requests, statistics) in the site's own
 // layout: its head's stylesheets, header, navigation and footer, with the
 // content of one element replaced by Noren's page. The layout page is read
-// from the site's folder, looked at again at most once a second, or from
-// its upstream, revalidated every minute; until it can be read, and for a
-// page it cannot be made from, Noren's pages keep their own layout and the
-// failure is logged once.
+// through the LayoutSource, and looked at again once its LayoutRefresh has
+// passed; until it can be read, and for a page it cannot be made from,
+// Noren's pages keep their own layout and the failure is logged once.
 //
 // What Noren takes from the layout page, and what it leaves out, is
 // described in docs/serving.md: scripts other than the site's own external
@@ -55,27 +77,18 @@ type SiteLayoutOptions struct {
 // third parties that the visitor has not agreed to on pages that hold none
 // back; links and sources are made absolute so that they work from any
 // address; the site's own scripts and <style> elements get the response's
-// CSP nonce, and its style attributes are admitted by hash. A layout page
-// in another charset than UTF-8 is decoded.
+// CSP nonce, and its style attributes are admitted by hash.
 type SiteLayout struct {
-	opt     SiteLayoutOptions
-	main    selector
-	refresh time.Duration
-	now     func() time.Time
-	copies  map[string]*layoutCopy
+	opt    SiteLayoutOptions
+	main   selector
+	now    func() time.Time
+	copies map[string]*layoutCopy
 }
-
-// Layout pages in a folder are checked at most once a second; an upstream
-// is asked again after a minute.
-const (
-	folderLayoutRefresh   = time.Second
-	upstreamLayoutRefresh = time.Minute
-)
 
 // NewSiteLayout returns the SiteLayout of opt.
 func NewSiteLayout(opt SiteLayoutOptions) (*SiteLayout, error) {
-	if opt.Origin == nil || opt.Homes == nil {
-		return nil, errors.New("site: a site layout needs the site's origin and homes")
+	if opt.Source == nil || opt.Home == nil {
+		return nil, errors.New("page: a site layout needs the site's layout source and home pages")
 	}
 	if err := CheckLayoutPage(opt.Page); err != nil {
 		return nil, err
@@ -85,16 +98,12 @@ func NewSiteLayout(opt SiteLayoutOptions) (*SiteLayout, error) {
 	}
 	sel, err := parseSelector(opt.Main)
 	if err != nil {
-		return nil, fmt.Errorf("site: layout main: %w", err)
+		return nil, fmt.Errorf("page: layout main: %w", err)
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	refresh := upstreamLayoutRefresh
-	if opt.Origin.fsys != nil {
-		refresh = folderLayoutRefresh
-	}
-	l := &SiteLayout{opt: opt, main: sel, refresh: refresh, now: time.Now, copies: map[string]*layoutCopy{}}
+	l := &SiteLayout{opt: opt, main: sel, now: time.Now, copies: map[string]*layoutCopy{}}
 	for _, lang := range opt.Languages {
 		l.copies[lang] = &layoutCopy{}
 	}
@@ -108,11 +117,11 @@ func CheckLayoutPage(p string) error {
 		return nil
 	}
 	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "?#\\ \t\r\n") {
-		return fmt.Errorf("site: layout page %q: want a path on the site such as /{lang}/about/", p)
+		return fmt.Errorf("page: layout page %q: want a path on the site such as /{lang}/about/", p)
 	}
 	rest := strings.ReplaceAll(p, "{lang}", "")
 	if strings.ContainsAny(rest, "{}") {
-		return fmt.Errorf("site: layout page %q: {lang} is the only placeholder", p)
+		return fmt.Errorf("page: layout page %q: {lang} is the only placeholder", p)
 	}
 	return nil
 }
@@ -125,7 +134,7 @@ func CheckLayoutMain(sel string) error {
 		return nil
 	}
 	if _, err := parseSelector(sel); err != nil {
-		return fmt.Errorf("site: layout main: %w", err)
+		return fmt.Errorf("page: layout main: %w", err)
 	}
 	return nil
 }
@@ -168,7 +177,7 @@ func (l *SiteLayout) Wrap(next http.Handler) http.Handler {
 // send writes a captured page, dressed when it is one of Noren's.
 func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
-	if page.InChrome(body) {
+	if InChrome(body) {
 		dressed, variant := l.dress(h, r, body)
 		body = dressed
 		if etag := h.Get("ETag"); etag != "" && variant != "" {
@@ -177,7 +186,7 @@ func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, bo
 		}
 	}
 	if etag := h.Get("ETag"); etag != "" {
-		if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, etag) {
+		if inm := r.Header.Get("If-None-Match"); inm != "" && entitytag.WeakMatch(inm, etag) {
 			h.Del("Content-Length")
 			h.Del("Content-Type")
 			w.WriteHeader(http.StatusNotModified)
@@ -195,7 +204,7 @@ func (l *SiteLayout) send(w http.ResponseWriter, r *http.Request, status int, bo
 // link fixed, and what the change depends on ("" for no change). The
 // policy in h gets the sources the layout needs.
 func (l *SiteLayout) dress(h http.Header, r *http.Request, body []byte) ([]byte, string) {
-	np, err := page.ReadParts(body)
+	np, err := ReadParts(body)
 	if err != nil {
 		l.opt.Logger.Warn("site layout: read Noren's page", "path", r.URL.Path, "error", err)
 		return body, ""
@@ -206,11 +215,11 @@ func (l *SiteLayout) dress(h http.Header, r *http.Request, body []byte) ([]byte,
 			if l.opt.Nonce != nil {
 				nonce = l.opt.Nonce(r)
 			}
-			addPolicySources(h, nonce, d.csp)
+			csp.AddSources(h, nonce, d.csp)
 			return d.render(np, nonce), d.version
 		}
 	}
-	home := l.opt.Homes.Home(r.Context(), np.Lang)
+	home := l.opt.Home(r.Context(), np.Lang)
 	if home == np.Home {
 		return body, ""
 	}
@@ -227,7 +236,7 @@ func (l *SiteLayout) dressing(ctx context.Context, lang string) *dressing {
 		return nil
 	}
 	c.mu.Lock()
-	if !c.checked.IsZero() && (c.looking || l.now().Sub(c.checked) < l.refresh) {
+	if !c.checked.IsZero() && (c.looking || l.now().Sub(c.checked) < l.opt.Source.LayoutRefresh()) {
 		d := c.d
 		c.mu.Unlock()
 		return d
@@ -249,8 +258,8 @@ func (l *SiteLayout) dressing(ctx context.Context, lang string) *dressing {
 // look reads and prepares lang's layout page into c; locked tells whether
 // the caller holds c.mu.
 func (l *SiteLayout) look(ctx context.Context, c *layoutCopy, lang string, locked bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*originTimeout)
-	defer cancel()
+	// The look serves every request for lang, not only the one making it.
+	ctx = context.WithoutCancel(ctx)
 	pagePath := strings.ReplaceAll(l.opt.Page, "{lang}", lang)
 	if !locked {
 		c.mu.Lock()
@@ -259,21 +268,10 @@ func (l *SiteLayout) look(ctx context.Context, c *layoutCopy, lang string, locke
 	if !locked {
 		c.mu.Unlock()
 	}
-	p, err := l.opt.Origin.page(ctx, pagePath, known, true)
+	p, err := l.opt.Source.LayoutPage(ctx, pagePath, known)
 	var d *dressing
-	if err == nil && !p.notModified {
-		ct := p.contentType
-		if l.opt.Origin.fsys != nil {
-			// A file's type comes from its name, with UTF-8 assumed: only
-			// the page itself declares its charset.
-			if mt, _, perr := mime.ParseMediaType(ct); perr == nil {
-				ct = mt
-			}
-		}
-		var text []byte
-		if text, err = layoutText(ct, p.body); err == nil {
-			d, err = prepareLayout(text, pagePath, lang, l.main)
-		}
+	if err == nil && !p.NotModified {
+		d, err = prepareLayout(p.Body, pagePath, lang, l.main)
 	}
 	// The outcome is recorded under the lock whoever holds it.
 	record := func() {
@@ -288,13 +286,13 @@ func (l *SiteLayout) look(ctx context.Context, c *layoutCopy, lang string, locke
 				l.opt.Logger.Warn("site layout: cannot use the layout page; "+how, "page", pagePath, "error", err)
 			}
 			c.failed = true
-		case p.notModified:
+		case p.NotModified:
 			c.failed = false
 		default:
 			if c.failed {
 				l.opt.Logger.Info("site layout: the layout page can be used again", "page", pagePath)
 			}
-			c.d, c.version, c.failed = d, p.version, false
+			c.d, c.version, c.failed = d, p.Version, false
 		}
 	}
 	if !locked {
@@ -302,29 +300,6 @@ func (l *SiteLayout) look(ctx context.Context, c *layoutCopy, lang string, locke
 		defer c.mu.Unlock()
 	}
 	record()
-}
-
-// layoutText returns a layout page body in UTF-8, the charset of Noren's
-// pages, decoding it from the charset its Content-Type, byte order mark
-// or <meta> declares (Shift_JIS, EUC-JP, ISO-2022-JP…), as browsers do.
-func layoutText(contentType string, body []byte) ([]byte, error) {
-	if contentType != "" {
-		if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "text/html" {
-			return nil, fmt.Errorf("not an HTML page (%s)", contentType)
-		}
-	}
-	cs := detectCharset(contentType, body)
-	switch cs.mode {
-	case charsetUTF8:
-		return body, nil
-	case charsetUnsupported:
-		return nil, fmt.Errorf("character set %s: the layout page cannot be read", cs.name)
-	}
-	text, err := cs.enc.NewDecoder().Bytes(body)
-	if err != nil {
-		return nil, fmt.Errorf("decode the layout page from %s: %w", cs.name, err)
-	}
-	return text, nil
 }
 
 // captureWriter holds a wrapped handler's HTML page (status 200) to be
