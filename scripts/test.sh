@@ -3,8 +3,8 @@
 # is missing (PostgreSQL, ClickHouse, and Chromium and npm for the browser
 # tests), installs axe-core for their accessibility checks,
 # starts a throwaway PostgreSQL and ClickHouse on loopback, and runs go vet,
-# staticcheck and go test: the short tests of the packages that run code
-# concurrently under the race detector, then every test without it.
+# staticcheck and go test: every test, and alongside, the short tests of the
+# packages that run code concurrently under the race detector.
 #
 # Usage: scripts/test.sh [--full] [go test flags]
 # --full checks every case of the tests that otherwise check a sample of
@@ -73,5 +73,16 @@ export NOREN_REQUIRE_BROWSER=1
 
 go vet ./...
 go run "$staticcheck" ./...
-go test -count=1 -timeout 15m -race -short "${flags[@]}" "${race[@]}"
-go test -count=1 -timeout 15m "${flags[@]}" ./...
+# The race run goes alongside the full run: most of the full run's time is
+# spent waiting on browsers, servers and databases, which leaves the
+# processor to the race detector. Its output follows the full run's.
+race_log=$(mktemp)
+trap 'rm -f "$race_log"; sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true' EXIT
+go test -count=1 -timeout 15m -race -short "${flags[@]}" "${race[@]}" >"$race_log" 2>&1 &
+race_pid=$!
+status=0
+go test -count=1 -timeout 15m "${flags[@]}" ./... || status=$?
+echo "--- the short tests under the race detector:"
+wait "$race_pid" || status=$?
+cat "$race_log"
+exit "$status"
