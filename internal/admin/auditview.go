@@ -18,7 +18,7 @@ type auditView struct {
 	Entries []audit.Entry
 	Rows    []auditRow
 	// Actions are the recorded actions the filter offers, named.
-	Actions  []option
+	Actions  []Option
 	Filter   auditFilterForm
 	Zone     string // the site's time zone, named
 	Older    string // link to the next page, "" on the last
@@ -99,7 +99,7 @@ func (c *Console) showAudit(w http.ResponseWriter, r *http.Request, rq *Request,
 	}
 	v.Rows = auditRows(string(rq.lang), c.opt.Manifest(), v.Entries)
 	for _, a := range actions {
-		v.Actions = append(v.Actions, option{Value: a, Label: auditAction(string(rq.lang), a), Selected: a == form.Action})
+		v.Actions = append(v.Actions, Option{Value: a, Label: auditAction(string(rq.lang), a), Selected: a == form.Action})
 	}
 	if len(v.Entries) == auditPageSize {
 		q := url.Values{}

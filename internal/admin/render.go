@@ -65,8 +65,8 @@ func (p Page) RoleName(r account.Role) string { return i18n.T(i18n.Lang(p.Lang),
 // only the links that will work.
 func (p Page) Can(perm string) bool { return p.Role.Can(account.Permission(perm)) }
 
-// option is one choice of a select.
-type option struct {
+// Option is one choice of a select on a console page.
+type Option struct {
 	Value, Label string
 	Selected     bool
 }

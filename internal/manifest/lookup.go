@@ -50,6 +50,16 @@ func (m *Manifest) Contractor(id string) *Contractor {
 	return nil
 }
 
+// CollectionPointName is the name in lang of the collection point with the
+// given id, or the id itself when the manifest no longer lists it (a record
+// kept from an earlier version).
+func (m *Manifest) CollectionPointName(id, lang string) string {
+	if cp := m.CollectionPoint(id); cp != nil {
+		return cp.Name.In(lang)
+	}
+	return id
+}
+
 // CollectionPoint returns the collection point with the given id, or nil.
 func (m *Manifest) CollectionPoint(id string) *CollectionPoint {
 	for i := range m.CollectionPoints {

@@ -29,12 +29,6 @@ const (
 	maxReplyText    = 20000
 )
 
-// option is one choice of a select.
-type option struct {
-	Value, Label string
-	Selected     bool
-}
-
 // inboxRow is a submission in the list: nothing the person wrote.
 type inboxRow struct {
 	contact.Submission
@@ -45,8 +39,8 @@ type inboxRow struct {
 // inboxView is the inbox list's data.
 type inboxView struct {
 	On       bool
-	Forms    []option
-	Statuses []option
+	Forms    []admin.Option
+	Statuses []admin.Option
 	Rows     []inboxRow
 	// Older and Newer are the query strings of the neighbouring pages, or
 	// "" when there is none.
@@ -57,9 +51,9 @@ type inboxView struct {
 // shows it opened.
 type submissionView struct {
 	inboxRow
-	Purposes []option
-	Statuses []option
-	Staff    []option
+	Purposes []admin.Option
+	Statuses []admin.Option
+	Staff    []admin.Option
 	// Opened only: the purpose stated, the values and the notes.
 	Purpose     string
 	PurposeName string
@@ -105,7 +99,7 @@ func (s *section) inboxPage(w http.ResponseWriter, r *http.Request, rq *admin.Re
 		return
 	}
 	for _, f := range formsFor(m, rq.User(), rq.Lang()) {
-		v.Forms = append(v.Forms, option{Value: f.ID, Label: f.Name, Selected: f.ID == form})
+		v.Forms = append(v.Forms, admin.Option{Value: f.ID, Label: f.Name, Selected: f.ID == form})
 	}
 	v.Statuses = statusOptions(rq.Lang(), status)
 	page, _ := strconv.Atoi(q.Get("page"))
@@ -129,7 +123,7 @@ func (s *section) inboxPage(w http.ResponseWriter, r *http.Request, rq *admin.Re
 				v.Older = pageQuery(form, status, page+1)
 				break
 			}
-			v.Rows = append(v.Rows, inboxRow{Submission: sub, FormName: formName(m, sub.Form, rq.Lang()), Assigned: names[sub.AssignedTo]})
+			v.Rows = append(v.Rows, inboxRow{Submission: sub, FormName: m.CollectionPointName(sub.Form, rq.Lang()), Assigned: names[sub.AssignedTo]})
 		}
 		if page > 0 {
 			v.Newer = pageQuery(form, status, page-1)
@@ -152,19 +146,12 @@ func pageQuery(form, status string, page int) string {
 	return q.Encode()
 }
 
-func statusOptions(lang, selected string) []option {
-	var out []option
+func statusOptions(lang, selected string) []admin.Option {
+	var out []admin.Option
 	for _, st := range contact.Statuses() {
-		out = append(out, option{Value: st, Label: i18n.T(i18n.Lang(lang), "inbox.status."+st), Selected: st == selected})
+		out = append(out, admin.Option{Value: st, Label: i18n.T(i18n.Lang(lang), "inbox.status."+st), Selected: st == selected})
 	}
 	return out
-}
-
-func formName(m *manifest.Manifest, id, lang string) string {
-	if cp := m.CollectionPoint(id); cp != nil {
-		return cp.Name.In(lang)
-	}
-	return id
 }
 
 // staffNames maps account ids to e-mail addresses, for showing who a
@@ -216,18 +203,18 @@ func (s *section) describeSubmission(ctx context.Context, rq *admin.Request, sub
 	}
 	lang := rq.Lang()
 	v := submissionView{
-		inboxRow: inboxRow{Submission: sub, FormName: formName(m, sub.Form, lang)},
+		inboxRow: inboxRow{Submission: sub, FormName: m.CollectionPointName(sub.Form, lang)},
 		Statuses: statusOptions(lang, sub.Status),
 		MailOff:  s.mailer == nil,
 	}
-	v.Staff = append(v.Staff, option{Value: "0", Label: i18n.T(i18n.Lang(lang), "inbox.nobody"), Selected: sub.AssignedTo == 0})
+	v.Staff = append(v.Staff, admin.Option{Value: "0", Label: i18n.T(i18n.Lang(lang), "inbox.nobody"), Selected: sub.AssignedTo == 0})
 	now := s.c.Now()
 	for _, u := range users {
 		if u.ID == sub.AssignedTo {
 			v.Assigned = u.Email
 		}
 		if u.MayHandleForm(sub.Form) && u.Usable(now) == nil {
-			v.Staff = append(v.Staff, option{Value: strconv.FormatInt(u.ID, 10), Label: u.Email, Selected: u.ID == sub.AssignedTo})
+			v.Staff = append(v.Staff, admin.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Email, Selected: u.ID == sub.AssignedTo})
 		}
 	}
 	if cp := m.CollectionPoint(sub.Form); cp != nil {
@@ -236,7 +223,7 @@ func (s *section) describeSubmission(ctx context.Context, rq *admin.Request, sub
 			if p := m.Purpose(id); p != nil {
 				label = p.Name.In(lang)
 			}
-			v.Purposes = append(v.Purposes, option{Value: id, Label: label})
+			v.Purposes = append(v.Purposes, admin.Option{Value: id, Label: label})
 		}
 	}
 	return v, nil

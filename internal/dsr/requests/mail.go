@@ -40,7 +40,7 @@ func disclosureMail(m *manifest.Manifest, loc *time.Location, req dsr.Request, t
 	}
 	b.WriteString("\n")
 	for i, rec := range export.Records {
-		b.WriteString("\n" + i18n.T(l, "dsr.mail.disclosure.record", i+1, formName(m, rec.Form, lang)) + "\n")
+		b.WriteString("\n" + i18n.T(l, "dsr.mail.disclosure.record", i+1, m.CollectionPointName(rec.Form, lang)) + "\n")
 		b.WriteString(i18n.T(l, "dsr.mail.disclosure.received", timefmt.Instant(lang, rec.Created, loc)) + "\n")
 		b.WriteString(i18n.T(l, "dsr.mail.disclosure.expires", timefmt.Date(lang, rec.Expires, loc)) + "\n")
 		for _, f := range readableFields(rec.Fields) {
@@ -51,15 +51,6 @@ func disclosureMail(m *manifest.Manifest, loc *time.Location, req dsr.Request, t
 	b.Write(data)
 	b.WriteString("\n\n" + operator + "\n")
 	return mail.Message{To: []string{to}, Subject: i18n.T(l, "dsr.mail.disclosure.subject", site, req.Reference), Text: b.String()}, nil
-}
-
-// formName is the name of the form a record came from, or its id when the
-// manifest no longer lists it.
-func formName(m *manifest.Manifest, id, lang string) string {
-	if cp := m.CollectionPoint(id); cp != nil {
-		return cp.Name.In(lang)
-	}
-	return id
 }
 
 // field is one value of a record, named.

@@ -89,12 +89,6 @@ type section struct {
 	c        *admin.Console
 }
 
-// option is one choice of a select.
-type option struct {
-	Value, Label string
-	Selected     bool
-}
-
 // row is a data-subject request as the console shows it without opening
 // anything: no address, nothing the person wrote.
 type row struct {
@@ -106,8 +100,8 @@ type row struct {
 // listView is the data of the list of requests.
 type listView struct {
 	On       bool
-	Statuses []option
-	Kinds    []option
+	Statuses []admin.Option
+	Kinds    []admin.Option
 	Overdue  bool
 	Rows     []row
 }
@@ -116,7 +110,7 @@ type listView struct {
 type requestView struct {
 	row
 	// Statuses are the statuses a handler may move an open request to.
-	Statuses []option
+	Statuses []admin.Option
 	Open     bool
 	// Verified means the person confirmed the address, so it may be
 	// revealed.
@@ -125,7 +119,7 @@ type requestView struct {
 	CanDisclose bool
 	MailOff     bool
 	// Purposes are those a download of the disclosure may be read for.
-	Purposes []option
+	Purposes []admin.Option
 	// Revealed holds the address and details after a reveal.
 	Revealed *dsr.Submission
 }
@@ -151,10 +145,10 @@ func (s *section) list(w http.ResponseWriter, r *http.Request, rq *admin.Request
 	lang := rq.Lang()
 	v := listView{On: s.requests != nil, Overdue: f.Overdue}
 	for _, st := range dsr.Statuses {
-		v.Statuses = append(v.Statuses, option{Value: string(st), Label: statusName(lang, st), Selected: st == f.Status})
+		v.Statuses = append(v.Statuses, admin.Option{Value: string(st), Label: statusName(lang, st), Selected: st == f.Status})
 	}
 	for _, k := range dsr.Kinds {
-		v.Kinds = append(v.Kinds, option{Value: string(k), Label: k.Label(lang), Selected: k == f.Kind})
+		v.Kinds = append(v.Kinds, admin.Option{Value: string(k), Label: k.Label(lang), Selected: k == f.Kind})
 	}
 	if v.On {
 		list, err := s.requests.List(r.Context(), f)
@@ -198,10 +192,10 @@ func (s *section) view(lang string, req dsr.Request) requestView {
 	v.CanDelete = v.Open && (req.Kind == dsr.Deletion || req.Kind == dsr.Cessation)
 	v.CanDisclose = v.Open && req.Kind == dsr.Disclosure
 	for _, p := range disclosurePurposes {
-		v.Purposes = append(v.Purposes, option{Value: p, Label: text(lang, "requests.purpose."+p)})
+		v.Purposes = append(v.Purposes, admin.Option{Value: p, Label: text(lang, "requests.purpose."+p)})
 	}
 	for _, st := range []dsr.Status{dsr.InProgress, dsr.Done, dsr.Rejected} {
-		v.Statuses = append(v.Statuses, option{Value: string(st), Label: statusName(lang, st), Selected: st == req.Status})
+		v.Statuses = append(v.Statuses, admin.Option{Value: string(st), Label: statusName(lang, st), Selected: st == req.Status})
 	}
 	return v
 }
