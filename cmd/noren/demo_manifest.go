@@ -15,6 +15,7 @@ import (
 // demoManifest is the bundled demo's manifest with site.url set to the
 // address the demo answers at, so that its privacy policy names the site
 // the visitor is on rather than the port the manifest was written for.
+// Served over TLS, it drops the exception that states plain HTTP.
 func demoManifest(addr net.Addr, tls bool) (*manifest.Manifest, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(web.DemoManifest, &doc); err != nil {
@@ -25,6 +26,9 @@ func demoManifest(addr net.Addr, tls bool) (*manifest.Manifest, error) {
 		return nil, errors.New("demo manifest: no site.url to set")
 	}
 	url.Value = demoURL(addr, tls)
+	if tls {
+		deleteKey(mappingValue(&doc, "security"), "tls_exception")
+	}
 	data, err := yaml.Marshal(&doc)
 	if err != nil {
 		return nil, fmt.Errorf("demo manifest: %w", err)
@@ -63,4 +67,17 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// deleteKey removes key and its value from the mapping n, if it is there.
+func deleteKey(n *yaml.Node, key string) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			return
+		}
+	}
 }

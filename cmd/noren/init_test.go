@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -17,18 +19,27 @@ import (
 )
 
 // fillPlaceholders does what an operator does with a starter manifest:
-// writes a value in place of every placeholder. The placeholders' own
-// examples serve as values.
+// writes a value in place of every placeholder.
 func fillPlaceholders(t *testing.T, path string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	filled := strings.ReplaceAll(string(data), manifest.PlaceholderPrefix+" ", "")
-	if err := os.WriteFile(path, []byte(filled), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(filled(string(data))), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// placeholderChoices is a placeholder that lists the values to choose
+// from, "REPLACE: a | b | c".
+var placeholderChoices = regexp.MustCompile(regexp.QuoteMeta(manifest.PlaceholderPrefix) + ` ([a-z_]+)(?: \| [a-z_]+)+`)
+
+// filled is a starter manifest with its placeholders written out: the
+// first of a placeholder's choices, or else its own example.
+func filled(doc string) string {
+	doc = placeholderChoices.ReplaceAllString(doc, "$1")
+	return strings.ReplaceAll(doc, manifest.PlaceholderPrefix+" ", "")
 }
 
 // TestInitWritesNeutralStarter checks that noren init writes a manifest
@@ -67,7 +78,8 @@ func TestInitWritesNeutralStarter(t *testing.T) {
 		t.Fatal("check accepted the starter manifest with its placeholders")
 	}
 	for _, path := range []string{"site.name.ja", "site.name.en", "site.url", "site.domain", "operator.name.ja", "operator.name.en",
-		"operator.section.ja", "operator.email", "security.measures[3].ja", "copyright.statement.en"} {
+		"operator.regime", "operator.section.ja", "operator.email", "operator.address.ja", "operator.representative.en",
+		"security.measures[3].ja", "copyright.statement.en"} {
 		if !strings.Contains(stdout, ": "+path+": still a placeholder") {
 			t.Errorf("check does not name the placeholder at %s:\n%s", path, stdout)
 		}
@@ -136,8 +148,7 @@ func TestStarterManifestLanguages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			filled := strings.ReplaceAll(string(data), manifest.PlaceholderPrefix+" ", "")
-			m, err := manifest.Parse("manifest.yaml", []byte(filled))
+			m, err := manifest.Parse("manifest.yaml", []byte(filled(string(data))))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,6 +275,50 @@ func TestInitFromExistingSite(t *testing.T) {
 				if code, stdout, _ := runNoren("check", "--config", filepath.Join(dir, "noren.yaml"), "--site", root); code != 0 {
 					t.Errorf("check --site finds the site's pages undeclared:\n%s", stdout)
 				}
+			}
+		})
+	}
+}
+
+// TestStarterManifestRegimes checks that the starter offers every regime,
+// and that written out with each, the check asks for exactly what that
+// regime requires beyond the starter's placeholders.
+func TestStarterManifestRegimes(t *testing.T) {
+	data, err := newStarter(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)).manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	offered := `regime: "` + manifest.PlaceholderPrefix + " " + strings.Join(manifest.Regimes, " | ") + `"`
+	if !strings.Contains(string(data), offered) {
+		t.Fatalf("the starter does not offer every regime as %s", offered)
+	}
+	public := []string{"requests.fee", "requests.identity", "requests.file_register"}
+	tests := []struct {
+		regime string
+		want   []string // paths of the problems
+	}{
+		{manifest.RegimeBusiness, nil},
+		{manifest.RegimeNationalOrgan, public},
+		// Problems come in the order of their lines; the requests section
+		// is not written, so its problems stand at the top.
+		{manifest.RegimeLocalGovernment, append(slices.Clone(public), "operator.ordinance.name")},
+		{manifest.RegimeIncorporatedAgency, public},
+	}
+	for _, tt := range tests {
+		t.Run(tt.regime, func(t *testing.T) {
+			doc := strings.Replace(string(data), offered, "regime: "+tt.regime, 1)
+			_, err := manifest.Parse("manifest.yaml", []byte(filled(doc)))
+			var got []string
+			var ps manifest.Problems
+			if errors.As(err, &ps) {
+				for _, p := range ps {
+					got = append(got, p.Path)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("problems at %v, want %v\n%v", got, tt.want, err)
 			}
 		})
 	}

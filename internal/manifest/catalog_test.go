@@ -19,12 +19,18 @@ operator:
   name: {ja: テスト市, en: Test City}
   section: {ja: 広報課, en: Public Relations}
   email: info@example.org
+  regime: local_government
+  ordinance: {name: {ja: テスト市個人情報の保護に関する法律施行条例, en: Test City Ordinance Implementing the Act on the Protection of Personal Information}}
 policy:
   version: "1"
   effective: 2026-01-01
 security:
   measures:
     - {ja: 暗号化, en: Encryption}
+requests:
+  fee: {ja: 開示請求の手数料は無料です。, en: A request for disclosure is free of charge.}
+  identity: {ja: 本人確認書類の提示又はその写しの提出により確認します。, en: Identity is verified from an identity document or a copy of one.}
+  file_register: https://www.example.org/kojinjoho/file-register/
 copyright:
   statement: {ja: 著作権, en: Copyright}
 tools:
@@ -193,7 +199,7 @@ func TestUseUnknownService(t *testing.T) {
 			if len(ps) != 1 {
 				t.Errorf("%d problems, want only the unknown service:\n%v", len(ps), ps)
 			}
-			if !strings.Contains(ps.Error(), "use.yaml:18: "+tt.want) {
+			if !strings.Contains(ps.Error(), "use.yaml:24: "+tt.want) {
 				t.Errorf("problems:\n%v\nwant one containing %q", ps, tt.want)
 			}
 		})

@@ -21,6 +21,8 @@ type Current struct {
 	log  *slog.Logger
 	// onChange runs after a new manifest is in force.
 	onChange func(ctx context.Context, m *Manifest)
+	// accept vets a changed manifest before it comes into force.
+	accept func(m *Manifest) error
 	// seen is the file's stamp when ReloadIfChanged last looked at it.
 	seen fileStamp
 }
@@ -47,6 +49,15 @@ func (c *Current) OnChange(fn func(ctx context.Context, m *Manifest)) {
 	c.mu.Unlock()
 }
 
+// Accept sets a function a changed manifest must pass before it comes
+// into force, such as a check of its claims against the configuration;
+// its error refuses the manifest as a problem in the file does.
+func (c *Current) Accept(fn func(m *Manifest) error) {
+	c.mu.Lock()
+	c.accept = fn
+	c.mu.Unlock()
+}
+
 // Reload re-reads the manifest file. An invalid file leaves the manifest in
 // force untouched and returns its problems, so a typo saved in production
 // never takes the policy pages down. It reports whether the manifest changed.
@@ -62,6 +73,11 @@ func (c *Current) Reload(ctx context.Context) (bool, error) {
 	}
 	if m.Hash() == c.Get().Hash() {
 		return false, nil
+	}
+	if c.accept != nil {
+		if err := c.accept(m); err != nil {
+			return false, err
+		}
 	}
 	c.m.Store(m)
 	c.log.Info("manifest changed", "file", c.path, "version", m.VersionLabel())

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -97,5 +98,45 @@ func TestCurrentReloadIfChanged(t *testing.T) {
 	embedded := NewCurrent(m, "", slog.New(slog.DiscardHandler))
 	if err := embedded.ReloadIfChanged(ctx); err != nil {
 		t.Errorf("a manifest without a file: %v", err)
+	}
+}
+
+// TestCurrentAccept checks that a changed manifest that Accept's function
+// refuses stays out of force, and that one it passes comes in.
+func TestCurrentAccept(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "manifest.yaml")
+	orig := mustRead(t, "testdata/minimal.yaml")
+	if err := os.WriteFile(path, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCurrent(m, path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	refuse := errors.New("refused")
+	c.Accept(func(next *Manifest) error {
+		if strings.Contains(next.Security.Measures[0].In("en"), "refuse") {
+			return refuse
+		}
+		return nil
+	})
+	for _, tt := range []struct {
+		measure string
+		err     error
+	}{
+		{"Encryption that we refuse", refuse},
+		{"Encryption at rest", nil},
+	} {
+		edited := strings.Replace(string(orig), "Encryption", tt.measure, 1)
+		if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := c.Get()
+		changed, err := c.Reload(ctx)
+		if !errors.Is(err, tt.err) || changed != (tt.err == nil) || (c.Get() == before) != (tt.err != nil) {
+			t.Errorf("%s: changed %v, err %v, want err %v", tt.measure, changed, err, tt.err)
+		}
 	}
 }

@@ -17,6 +17,11 @@ func DefaultCookieCategories() []CookieCategory {
 			Description: Text{"ja": "表示言語など、利用者が選んだ設定を記憶します。", "en": "Remember settings you chose, such as the display language."},
 		},
 		{
+			ID:          "statistics",
+			Name:        Text{"ja": "統計", "en": "Statistics"},
+			Description: Text{"ja": "本サイト自身が、クッキーを使わずに閲覧の状況を集計するために使います。情報は第三者に送信されません。", "en": "Used by this site itself to count, without cookies, how its pages are viewed. Nothing is sent to third parties."},
+		},
+		{
 			ID:          "analytics",
 			Name:        Text{"ja": "分析", "en": "Analytics"},
 			Description: Text{"ja": "サイトの利用状況を把握し、使いやすさを改善するために使います。", "en": "Help us understand how the site is used so we can improve it."},
@@ -48,7 +53,19 @@ func (m *Manifest) applyDefaults() {
 	if m.Consent.GPCRefuses == nil {
 		// Analytics that needs consent is refused by GPC by default too:
 		// the signal says "do not track me", whoever the recipient is.
-		m.Consent.GPCRefuses = []string{"analytics"}
+		m.Consent.GPCRefuses = []string{"statistics", "analytics"}
+	}
+	if m.Operator.EmailDisplay == "" {
+		m.Operator.EmailDisplay = EmailPlain
+	}
+	if m.Requests.Deadline.IsZero() {
+		m.Requests.Deadline = DefaultBusinessDeadline
+		if m.Operator.PublicBody() {
+			m.Requests.Deadline = DefaultPublicDeadline
+		}
+	}
+	if m.Requests.Extension.IsZero() && m.Operator.PublicBody() {
+		m.Requests.Extension = DefaultPublicDeadline
 	}
 	for i := range m.Tools {
 		for j := range m.Tools[i].Cookies {
@@ -56,6 +73,10 @@ func (m *Manifest) applyDefaults() {
 				m.Tools[i].Cookies[j].Storage = StorageCookie
 			}
 		}
+	}
+	m.declaredCategories = map[string]bool{}
+	for _, c := range m.CookieCategories {
+		m.declaredCategories[c.ID] = true
 	}
 	m.CookieCategories = mergeCategories(DefaultCookieCategories(), m.CookieCategories)
 }
@@ -85,6 +106,9 @@ func mergeCategories(defaults, given []CookieCategory) []CookieCategory {
 		}
 		if g.SaleOrShare {
 			out[i].SaleOrShare = true
+		}
+		if g.BeforeChoice {
+			out[i].BeforeChoice = true
 		}
 	}
 	return out

@@ -97,3 +97,18 @@ func (d Duration) From(t time.Time) time.Time {
 	}
 	return t
 }
+
+// Days is d as a whole number of days, for periods counted in days such as
+// the deadline of a request; ok is false for a session, and for units whose
+// length in days varies (mo, y) or that are shorter than a day.
+func (d Duration) Days() (days int, ok bool) {
+	switch {
+	case d.Session:
+		return 0, false
+	case d.Unit == "d":
+		return d.N, true
+	case d.Unit == "w":
+		return 7 * d.N, true
+	}
+	return 0, false
+}

@@ -4,7 +4,11 @@
 // in Noren starts from a *Manifest.
 package manifest
 
-import "time"
+import (
+	"time"
+
+	"github.com/noren-web/noren/internal/i18n"
+)
 
 // SchemaVersion is the manifest schema this package reads.
 const SchemaVersion = 1
@@ -29,10 +33,22 @@ type Manifest struct {
 	Security            Security          `yaml:"security"`
 	Statistics          Statistics        `yaml:"statistics"`
 	Consent             Consent           `yaml:"consent"`
+	Requests            Requests          `yaml:"requests"`
 	Copyright           Copyright         `yaml:"copyright"`
 
 	hash string
+	// lines maps a field's dotted path to its line in the file, so that
+	// checks made after parsing can point at the claim they test.
+	lines map[string]int
+	file  string
+	// declaredCategories are the ids of the cookie categories the file
+	// lists itself, as opposed to built-in ones it leaves as they are.
+	declaredCategories map[string]bool
 }
+
+// CategoryDeclared reports whether the manifest lists the cookie category
+// id itself rather than only inheriting it from DefaultCookieCategories.
+func (m *Manifest) CategoryDeclared(id string) bool { return m.declaredCategories[id] }
 
 // Text is a human-readable text in every language of the manifest, keyed by
 // language code ("ja", "en").
@@ -65,22 +81,120 @@ type Site struct {
 // Operator is the organisation responsible for the site and its data (the
 // "implementing body" of a Japanese public-sector policy).
 type Operator struct {
-	Name       Text   `yaml:"name"`
-	Definition Text   `yaml:"definition"` // optional: who exactly the operator is, for the definition section
-	Section    Text   `yaml:"section"`    // the contact section or department
-	Email      string `yaml:"email"`
-	Phone      string `yaml:"phone"`   // optional
-	Address    Text   `yaml:"address"` // optional
-	URL        string `yaml:"url"`     // optional
+	Name Text `yaml:"name"`
+	// Regime is the part of the APPI the operator falls under: one of
+	// RegimeBusiness, RegimeNationalOrgan, RegimeLocalGovernment and
+	// RegimeIncorporatedAgency. Every generated text follows from it.
+	Regime string `yaml:"regime"`
+	// Ordinance is a local government's implementing ordinance (施行条例).
+	Ordinance  Ordinance `yaml:"ordinance"`
+	Definition Text      `yaml:"definition"` // optional: who exactly the operator is, for the definition section
+	// Representative is the title and name of a business's representative,
+	// which Art. 32 has the policy publish.
+	Representative Text   `yaml:"representative"`
+	Section        Text   `yaml:"section"` // the contact section or department
+	Email          string `yaml:"email"`
+	// EmailDisplay is how Noren's pages print Email: EmailPlain (a
+	// mailto: link) or EmailAt ("name(at)example.jp", never a link).
+	EmailDisplay string `yaml:"email_display"`
+	Phone        string `yaml:"phone"`   // optional
+	Address      Text   `yaml:"address"` // optional for public bodies; required for businesses (Art. 32)
+	URL          string `yaml:"url"`     // optional
+	// Complaints names the desk that takes complaints about the handling
+	// of personal information, when it is not Section.
+	Complaints Text `yaml:"complaints"`
+}
+
+// Regimes of Operator.Regime.
+const (
+	// RegimeBusiness is a private business, under chapter 4 of the APPI.
+	RegimeBusiness = "business"
+	// RegimeNationalOrgan is a national administrative organ (行政機関),
+	// under chapter 5.
+	RegimeNationalOrgan = "national_organ"
+	// RegimeLocalGovernment is a local government's organ (地方公共団体の
+	// 機関), under chapter 5 and the government's implementing ordinance.
+	RegimeLocalGovernment = "local_government"
+	// RegimeIncorporatedAgency is an incorporated administrative agency or
+	// similar (独立行政法人等), under chapter 5.
+	RegimeIncorporatedAgency = "incorporated_administrative_agency"
+)
+
+// Regimes lists every regime, in the order the documentation gives them.
+var Regimes = []string{RegimeBusiness, RegimeNationalOrgan, RegimeLocalGovernment, RegimeIncorporatedAgency}
+
+// Values of Operator.EmailDisplay.
+const (
+	// EmailPlain prints the address as it is, as a mailto: link.
+	EmailPlain = "plain"
+	// EmailAt prints "@" as "(at)" and never links the address.
+	EmailAt = "at"
+)
+
+// PublicBody reports whether the operator is an administrative organ or
+// agency under chapter 5 of the APPI rather than a business under chapter 4.
+func (o *Operator) PublicBody() bool {
+	return o.Regime != "" && o.Regime != RegimeBusiness
+}
+
+// Ordinance is a local government's ordinance implementing the APPI
+// (個人情報の保護に関する法律施行条例).
+type Ordinance struct {
+	Name Text   `yaml:"name"`
+	URL  string `yaml:"url"` // optional: where it is published
 }
 
 // Policy carries the metadata of the policy documents.
 type Policy struct {
 	Version   string `yaml:"version"`
 	Effective Date   `yaml:"effective"`
-	Basis     Text   `yaml:"basis"`   // the laws the policy is based on
-	Intro     Text   `yaml:"intro"`   // optional opening paragraph
-	Changes   Text   `yaml:"changes"` // optional summary of what changed in this version
+	// Basis names the laws the privacy policy is based on; empty means
+	// the APPI, and for a local government its ordinance too.
+	Basis   Text `yaml:"basis"`
+	Intro   Text `yaml:"intro"`   // optional opening paragraph
+	Changes Text `yaml:"changes"` // optional summary of what changed in this version
+	// EraDates adds the Japanese era (和暦) to the dates of the Japanese
+	// documents.
+	EraDates bool `yaml:"era_dates"`
+	// CookiesName is the name of the cookie policy, as its title and every
+	// link to it show it; empty means one that says it covers external
+	// transmission.
+	CookiesName Text `yaml:"cookies_name"`
+	// Statements are optional fixed statements the operator switches on:
+	// StatementNoIdentityInCookies, StatementFirewall.
+	Statements []string `yaml:"statements"`
+}
+
+// CookiesTitle is the cookie policy's name in lang: CookiesName, or
+// Noren's own, which says that the policy covers external transmission.
+func (p *Policy) CookiesTitle(lang string) string {
+	if s := p.CookiesName.In(lang); s != "" {
+		return s
+	}
+	return i18n.T(i18n.Lang(lang), "manifest.cookies_name")
+}
+
+// Optional statements of Policy.Statements.
+const (
+	// StatementNoIdentityInCookies says that the site's cookies hold no
+	// name, address or other information that identifies a person.
+	StatementNoIdentityInCookies = "cookies_hold_no_identity"
+	// StatementFirewall says that a visitor's firewall or security
+	// software may block parts of the site.
+	StatementFirewall = "firewall_may_block"
+)
+
+// Statements lists every optional statement of Policy.Statements.
+var Statements = []string{StatementNoIdentityInCookies, StatementFirewall}
+
+// Statement reports whether the policy switches on statement id.
+func (p *Policy) Statement(id string) bool {
+	for _, s := range p.Statements {
+		if s == id {
+			return true
+		}
+	}
+	return false
 }
 
 // DataCategory is a kind of personal data the site may collect.
@@ -138,7 +252,23 @@ type AutomaticItem struct {
 	Why       Text     `yaml:"why"`
 	Retention Duration `yaml:"retention"`
 	Tool      string   `yaml:"tool"` // optional: the tool that collects it
+	// Includes declares, for the checks against the configuration, what
+	// of AutomaticIncludes the item's What describes.
+	Includes []string `yaml:"includes"`
 }
+
+// What an automatic item may declare in Includes, for the settings that
+// add it to what Noren's analytics records.
+const (
+	// IncludesCountry: the visitor's country, from a country database.
+	IncludesCountry = "country"
+	// IncludesNetworkName: the domain name of the visitor's network, from
+	// reverse DNS.
+	IncludesNetworkName = "network_name"
+)
+
+// AutomaticIncludes lists every value of AutomaticItem.Includes.
+var AutomaticIncludes = []string{IncludesCountry, IncludesNetworkName}
 
 // CookieCategory groups cookies and tools for consent.
 type CookieCategory struct {
@@ -149,6 +279,10 @@ type CookieCategory struct {
 	Required bool `yaml:"required"`
 	// SaleOrShare marks categories refused by a Global Privacy Control signal.
 	SaleOrShare bool `yaml:"sale_or_share"`
+	// BeforeChoice lets a refusable category run until the visitor
+	// chooses (opt-out), as first-party statistics may; a Global Privacy
+	// Control signal that refuses the category still stops it.
+	BeforeChoice bool `yaml:"before_choice"`
 }
 
 // Tool kinds known to the policy generator; they decide in which section of
@@ -223,9 +357,15 @@ type Contractor struct {
 
 // Security lists the security measures the operator takes.
 type Security struct {
-	TLSMinVersion string `yaml:"tls_min_version"` // "1.2" or "1.3"
-	Measures      []Text `yaml:"measures"`
-	Policy        Text   `yaml:"policy"` // optional information-security policy statement
+	// TLSMinVersion is the oldest TLS version the site accepts, "1.2" or
+	// "1.3"; it is the server's minimum too.
+	TLSMinVersion string `yaml:"tls_min_version"`
+	// TLSException states, in the policy, where the site is reached
+	// without TLS (a demonstration on loopback); the checks accept a
+	// plain-HTTP configuration on loopback only with it.
+	TLSException Text   `yaml:"tls_exception"`
+	Measures     []Text `yaml:"measures"`
+	Policy       Text   `yaml:"policy"` // optional information-security policy statement
 }
 
 // Consent configures how visitors' consent is asked for and kept.
@@ -259,6 +399,45 @@ type Statistics struct {
 	// Epsilon of the Laplace noise added to published counts; 0 means none.
 	Epsilon float64 `yaml:"epsilon"`
 }
+
+// Requests describes how the operator answers requests about personal
+// information: for a public body the 開示請求, 訂正請求 and 利用停止請求 of
+// chapter 5, for a business the 開示等の請求 of Arts. 33-35.
+type Requests struct {
+	// Deadline is the time to decide on a request; zero means the default
+	// of the regime: 30 days for a public body (Art. 83; an ordinance may
+	// shorten it, Art. 108), DefaultBusinessDeadline for a business.
+	Deadline Duration `yaml:"deadline"`
+	// Extension is how much a public body may extend Deadline with notice
+	// to the requester; zero means 30 days (Art. 83(2)).
+	Extension Duration `yaml:"extension"`
+	// Fee is the fee of a 開示請求 as the ordinance or cabinet order sets
+	// it (Art. 89); required for public bodies. Businesses may state one
+	// (Art. 38).
+	Fee Text `yaml:"fee"`
+	// Identity is how the operator verifies the requester's identity
+	// (Art. 77 for public bodies, Art. 37 for businesses); required for
+	// public bodies.
+	Identity Text `yaml:"identity"`
+	// Records states the record-keeping rules within which a public body
+	// answers a 利用停止請求 that asks for deletion.
+	Records Text `yaml:"records"`
+	// FileRegister is the URL of a public body's 個人情報ファイル簿
+	// (Art. 75); required for public bodies.
+	FileRegister string `yaml:"file_register"`
+	// Appeal names where a 審査請求 against a public body's decision goes;
+	// empty means the body that decided.
+	Appeal Text `yaml:"appeal"`
+}
+
+// Default deadlines of Requests.Deadline and Requests.Extension.
+var (
+	// DefaultPublicDeadline is Art. 83's 30 days.
+	DefaultPublicDeadline = Duration{N: 30, Unit: "d"}
+	// DefaultBusinessDeadline is a firm target within the 遅滞なく of
+	// Arts. 33-35.
+	DefaultBusinessDeadline = Duration{N: 14, Unit: "d"}
+)
 
 // Copyright is the site's copyright or licence statement.
 type Copyright struct {

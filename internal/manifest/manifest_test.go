@@ -46,13 +46,17 @@ func TestMinimalManifestGetsDefaults(t *testing.T) {
 	if m.DefaultLang != "ja" || m.Security.TLSMinVersion != "1.2" || m.Statistics.MinCount != 10 {
 		t.Errorf("defaults not applied: lang %q, tls %q, k %d", m.DefaultLang, m.Security.TLSMinVersion, m.Statistics.MinCount)
 	}
-	for _, id := range []string{"necessary", "preferences", "analytics", "advertising"} {
+	for _, id := range []string{"necessary", "preferences", "statistics", "analytics", "advertising"} {
 		if m.CookieCategory(id) == nil {
 			t.Errorf("default cookie category %q missing", id)
 		}
 	}
-	if !m.CookieCategory("necessary").Required || !m.CookieCategory("advertising").SaleOrShare {
+	if !m.CookieCategory("necessary").Required || !m.CookieCategory("advertising").SaleOrShare || m.CookieCategory("statistics").BeforeChoice {
 		t.Error("default category flags wrong")
+	}
+	// A public body's deadline and extension are Art. 83's.
+	if r := m.Requests; r.Deadline.String() != "30d" || r.Extension.String() != "30d" || m.Operator.EmailDisplay != EmailPlain {
+		t.Errorf("defaults not applied: deadline %s, extension %s, email display %q", r.Deadline, r.Extension, m.Operator.EmailDisplay)
 	}
 }
 
@@ -66,9 +70,9 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 		t.Fatalf("err = %v, want Problems", err)
 	}
 	want := []string{
-		`bad.yaml:18: purposes[0].description: missing translation: no "en" text`,
-		`bad.yaml:29: collection_points[0].fields[0].purpose: undefined purpose "newsletter" (define it under purposes)`,
-		`bad.yaml:41: tools[0].cookies[0].category: required: every cookie belongs to a cookie category`,
+		`bad.yaml:20: purposes[0].description: missing translation: no "en" text`,
+		`bad.yaml:31: collection_points[0].fields[0].purpose: undefined purpose "newsletter" (define it under purposes)`,
+		`bad.yaml:43: tools[0].cookies[0].category: required: every cookie belongs to a cookie category`,
 	}
 	got := err.Error()
 	for _, w := range want {
@@ -149,9 +153,18 @@ func TestHashIgnoresLayout(t *testing.T) {
 	}
 	reordered := `# comments and order do not matter
 copyright: {statement: {en: Copyright, ja: 著作権}}
+requests:
+  file_register: https://www.example.org/kojinjoho/file-register/
+  identity: {en: Identity is verified from an identity document or a copy of one., ja: 本人確認書類の提示又はその写しの提出により確認します。}
+  fee: {en: A request for disclosure is free of charge., ja: 開示請求の手数料は無料です。}
 security: {measures: [{en: Encryption, ja: 暗号化}]}
 policy: {effective: 2026-01-01, version: "1"}
-operator: {email: info@example.org, name: {ja: テスト市, en: Test City}, section: {ja: 広報課, en: Public Relations}}
+operator:
+  ordinance: {name: {en: Test City Ordinance Implementing the Act on the Protection of Personal Information, ja: テスト市個人情報の保護に関する法律施行条例}}
+  regime: local_government
+  email: info@example.org
+  name: {ja: テスト市, en: Test City}
+  section: {ja: 広報課, en: Public Relations}
 site: {name: {ja: テスト, en: Test}}
 languages: [ja, en]
 schema: 1

@@ -88,8 +88,14 @@ func Parse(name string, data []byte) (*Manifest, error) {
 	}
 
 	m.expandUses(d)
+	written := map[string]int{}
+	for i, c := range m.CookieCategories {
+		if _, dup := written[c.ID]; !dup {
+			written[c.ID] = i
+		}
+	}
 	m.applyDefaults()
-	v := &validator{m: m, d: d}
+	v := &validator{m: m, d: d, written: written}
 	v.validate()
 	if len(d.problems) > 0 {
 		d.problems.sort()
@@ -101,7 +107,31 @@ func Parse(name string, data []byte) (*Manifest, error) {
 	}
 	sum := sha256.Sum256(canon)
 	m.hash = hex.EncodeToString(sum[:])
+	m.file, m.lines = name, d.lines
 	return m, nil
+}
+
+// Position is where the field at path ("security.tls_min_version") was
+// written, as "file:line", or the line of its nearest written ancestor when
+// the field was left to its default.
+func (m *Manifest) Position(path string) string {
+	return fmt.Sprintf("%s:%d", m.file, lineOf(m.lines, path))
+}
+
+// lineOf finds the line of path in lines, or of its nearest ancestor that
+// has one, or else the first line.
+func lineOf(lines map[string]int, path string) int {
+	for p := path; p != ""; {
+		if l, ok := lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 1
 }
 
 func (ps Problems) sort() {

@@ -32,7 +32,7 @@ func TestPlaceholdersAreRefused(t *testing.T) {
 		`m.yaml:6: operator.name.en: still a placeholder, "REPLACE: operator name": write the real value`,
 		`m.yaml:8: operator.url: still a placeholder, "REPLACE: https://www.example.jp/": write the real value`,
 		`m.yaml:9: operator.email: still a placeholder, "REPLACE: privacy@example.jp": write the real value`,
-		`m.yaml:15: security.measures[0].en: still a placeholder, "REPLACE: a security measure": write the real value`,
+		`m.yaml:17: security.measures[0].en: still a placeholder, "REPLACE: a security measure": write the real value`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -27,22 +27,14 @@ const OperatorHandler = "operator"
 type validator struct {
 	m *Manifest
 	d *decoder
+	// written maps the id of each cookie category the manifest writes to
+	// its index in the file: defaults are merged in before validation, so
+	// the merged list's indexes do not point at the lines written.
+	written map[string]int
 }
 
 // line finds the line of path, or of its nearest ancestor that has one.
-func (v *validator) line(path string) int {
-	for p := path; p != ""; {
-		if l, ok := v.d.lines[p]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
-		}
-		p = p[:i]
-	}
-	return 1
-}
+func (v *validator) line(path string) int { return lineOf(v.d.lines, path) }
 
 func (v *validator) addf(path, format string, args ...any) {
 	v.d.problems = append(v.d.problems, Problem{File: v.d.file, Line: v.line(path), Path: path, Message: fmt.Sprintf(format, args...)})
@@ -86,11 +78,18 @@ func (v *validator) validate() {
 		v.addf("operator.email", "bad e-mail address %q", m.Operator.Email)
 	}
 	v.checkURL("operator.url", m.Operator.URL, false)
+	switch m.Operator.EmailDisplay {
+	case EmailPlain, EmailAt:
+	default:
+		v.addf("operator.email_display", "want %q (a mailto: link) or %q (name(at)example.jp, never a link), got %q", EmailPlain, EmailAt, m.Operator.EmailDisplay)
+	}
+	v.regime()
 
 	v.requireString("policy.version", m.Policy.Version)
 	if m.Policy.Effective.IsZero() {
 		v.addf("policy.effective", "required: the date this version takes effect, YYYY-MM-DD")
 	}
+	v.oneOf("policy.statements", m.Policy.Statements, Statements, "statement")
 
 	dataIDs := v.ids("data_categories", len(m.DataCategories), func(i int) string { return m.DataCategories[i].ID })
 	for i, c := range m.DataCategories {
@@ -119,10 +118,16 @@ func (v *validator) validate() {
 	catIDs := v.ids("cookie_categories", len(m.CookieCategories), func(i int) string { return m.CookieCategories[i].ID })
 	for i, c := range m.CookieCategories {
 		path := fmt.Sprintf("cookie_categories[%d]", i)
+		if k, ok := v.written[c.ID]; ok {
+			path = fmt.Sprintf("cookie_categories[%d]", k)
+		}
 		v.requireText(path+".name", c.Name)
 		v.requireText(path+".description", c.Description)
 		if c.Required && c.SaleOrShare {
 			v.addf(path, "a required category cannot also be refused by Global Privacy Control (sale_or_share)")
+		}
+		if c.Required && c.BeforeChoice {
+			v.addf(path+".before_choice", "%q is required and runs whatever the visitor chooses; before_choice is for a category a visitor may refuse", c.ID)
 		}
 	}
 	v.consent(catIDs)
@@ -139,6 +144,7 @@ func (v *validator) validate() {
 		if a.Tool != "" && !toolIDs[a.Tool] {
 			v.addf(path+".tool", "undefined tool %q (define it under tools)", a.Tool)
 		}
+		v.oneOf(path+".includes", a.Includes, AutomaticIncludes, "value")
 	}
 
 	switch m.Security.TLSMinVersion {
@@ -158,6 +164,19 @@ func (v *validator) validate() {
 	v.requireText("copyright.statement", m.Copyright.Statement)
 	v.checkURL("copyright.license_url", m.Copyright.LicenseURL, false)
 	v.placeholders()
+}
+
+// oneOf checks that every value of a list is one of allowed, once.
+func (v *validator) oneOf(path string, values, allowed []string, what string) {
+	for i, s := range values {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case !slices.Contains(allowed, s):
+			v.addf(p, "unknown %s %q (want one of %s)", what, s, strings.Join(allowed, ", "))
+		case slices.Index(values, s) < i:
+			v.addf(p, "%q listed twice", s)
+		}
+	}
 }
 
 // PlaceholderPrefix starts the values a starter manifest leaves for the
