@@ -74,12 +74,18 @@ operator:
   name: {ja: 最小市}
   section: {ja: 広報課}
   email: koho@example.jp
+  regime: local_government
+  ordinance: {name: {ja: 最小市個人情報の保護に関する法律施行条例}}
 policy:
   version: "1"
   effective: 2026-01-01
 security:
   measures:
     - {ja: 通信を暗号化します。}
+requests:
+  fee: {ja: 開示請求の手数料は無料です。}
+  identity: {ja: 本人確認書類の提示又はその写しの提出により確認します。}
+  file_register: https://www.example.jp/kojinjoho/file-register/
 copyright:
   statement: {ja: 著作権は最小市に帰属します。}
 `

@@ -105,7 +105,7 @@ func (r *renderer) historyPage(m *manifest.Manifest, lang string, versions []Ver
 			Current:   v.Hash == m.Hash(),
 		}
 		if d, err := time.Parse(time.DateOnly, v.Effective); err == nil {
-			row.Effective = formatDate(lang, d)
+			row.Effective = formatDate(lang, d, m.Policy.EraDates)
 		}
 		if !v.FirstServed.IsZero() {
 			row.FirstServed = timefmt.Instant(lang, v.FirstServed, loc)

@@ -175,7 +175,7 @@ func checkPage(t *testing.T, page, lang string) {
 }
 
 func TestDocumentPages(t *testing.T) {
-	for name, m := range map[string]*manifest.Manifest{"demo": demoManifest(t), "full": fullManifest(t), "minimal": parseManifest(t, "minimal", minimalYAML)} {
+	for name, m := range map[string]*manifest.Manifest{"demo": demoManifest(t), "full": fullManifest(t), "minimal": parseManifest(t, "minimal", minimalYAML), "business": businessTestManifest(t)} {
 		for _, lang := range m.Languages {
 			for _, doc := range []Document{Privacy, Cookies} {
 				t.Run(name+"/"+string(doc)+"/"+lang, func(t *testing.T) {

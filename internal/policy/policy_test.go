@@ -9,7 +9,7 @@ import (
 )
 
 func TestGolden(t *testing.T) {
-	manifests := map[string]*manifest.Manifest{"demo": demoManifest(t), "full": fullManifest(t)}
+	manifests := map[string]*manifest.Manifest{"demo": demoManifest(t), "full": fullManifest(t), "business": businessTestManifest(t)}
 	for name, m := range manifests {
 		for _, doc := range []Document{Privacy, Cookies} {
 			for _, lang := range []string{"ja", "en"} {
@@ -93,7 +93,7 @@ func TestCookiePolicyListsEverything(t *testing.T) {
 				t.Errorf("%s cookie policy lacks the cookie category %s", lang, cat.ID)
 			}
 		}
-		if !strings.Contains(page, "kosodate(at)pref.example.jp") {
+		if !strings.Contains(page, printedEmail(m)) {
 			t.Errorf("%s cookie policy lacks the contact address", lang)
 		}
 	}
@@ -135,7 +135,7 @@ func TestFactsFollowTheManifest(t *testing.T) {
 		own  bool // whether the demo without its third-party tools does
 		full bool
 	}{
-		{"statistics published", Privacy, "Statistics on the use of this website may be published", true, true, false},
+		{"statistics published", Privacy, "publishes statistics on the use of this website in which no individual can be identified, on the page “[Site statistics](/en/stats)”", true, true, false},
 		{"no third-party analytics", Privacy, "uses no analytics service provided by a third party", false, true, false},
 		{"third-party analytics listed", Privacy, "### Google Analytics", true, false, true},
 		{"no external search", Privacy, "uses no search service provided by a third party", true, true, false},
@@ -152,7 +152,7 @@ func TestFactsFollowTheManifest(t *testing.T) {
 		{"TLS version", Privacy, "supports TLS 1.3 or later", false, false, true},
 		{"changes of the version", Privacy, "Changes in this version: Added an external site search", false, false, true},
 		{"basis law", Privacy, "in accordance with the Act on the Protection of Personal Information", true, true, true},
-		{"refusable category", Cookies, "You can refuse cookies and similar technologies in this category", true, false, true},
+		{"refusable category", Cookies, "This category runs only with your consent", true, false, true},
 		{"required category", Cookies, "cannot be refused on it", true, true, true},
 		{"wildcard note", Cookies, "An asterisk (\\*) in a name", true, false, true},
 		{"opt-out list", Cookies, "- [Opt out of Google Analytics](https://tools.google.com/dlpage/gaoptout?hl=ja)", true, false, true},
@@ -193,7 +193,7 @@ func TestChoicesLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(with, "[privacy choices](/en/privacy/choices)") {
+	if !strings.Contains(with, "[Privacy settings](/en/privacy/choices)") {
 		t.Errorf("cookie policy with a choices page does not link it:\n%s", with)
 	}
 	without, err := r.markdown(m, "en", Cookies, "")
@@ -242,11 +242,41 @@ func TestObfuscateEmail(t *testing.T) {
 	if got := obfuscateEmail("startup@demo.localhost"); got != "startup(at)demo.localhost" {
 		t.Errorf("obfuscateEmail = %q", got)
 	}
-	for _, m := range []*manifest.Manifest{demoManifest(t), fullManifest(t)} {
+}
+
+// printedEmail is the operator's address as the documents print it.
+func printedEmail(m *manifest.Manifest) string {
+	if m.Operator.EmailDisplay == manifest.EmailAt {
+		return obfuscateEmail(m.Operator.Email)
+	}
+	return m.Operator.Email
+}
+
+// TestEmailDisplay checks that the address is printed as the operator
+// chose: "name(at)host" with a note on how to read it and never a link or
+// the plain address, or the address as a mailto: link with no note.
+func TestEmailDisplay(t *testing.T) {
+	note := map[string]string{"ja": "「(at)」を「@」に置き換えてください", "en": "Please replace “(at)” with “@”"}
+	for name, m := range map[string]*manifest.Manifest{"demo": demoManifest(t), "full": fullManifest(t), "business": businessTestManifest(t)} {
+		at := m.Operator.EmailDisplay == manifest.EmailAt
 		for _, lang := range m.Languages {
 			for _, doc := range []Document{Privacy, Cookies} {
-				if page := renderString(t, m, lang, doc, HTML); strings.Contains(page, m.Operator.Email) {
-					t.Errorf("%s %s shows the operator's address in plain form", lang, doc)
+				page := renderString(t, m, lang, doc, HTML)
+				link := `href="mailto:` + m.Operator.Email + `"`
+				checks := []struct {
+					what      string
+					has, want bool
+				}{
+					{"the address written with (at)", strings.Contains(page, obfuscateEmail(m.Operator.Email)), at},
+					{"the note on (at)", strings.Contains(page, note[lang]), at},
+					{"the plain address", strings.Contains(page, m.Operator.Email), !at},
+					{"a mailto: link", strings.Contains(page, link), !at},
+					{"any mailto: link", strings.Contains(page, "mailto:"), !at},
+				}
+				for _, c := range checks {
+					if c.has != c.want {
+						t.Errorf("%s %s %s (email_display %s): has %s = %v, want %v", name, doc, lang, m.Operator.EmailDisplay, c.what, c.has, c.want)
+					}
 				}
 			}
 		}

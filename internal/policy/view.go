@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -39,8 +40,7 @@ type view struct {
 	Search          []toolView
 	Social          []toolView
 	OtherThirdParty []toolView
-	// Tools is every tool, for the external-transmission table.
-	Tools   []toolView
+	// OptOuts are the tools that offer an opt-out.
 	OptOuts []toolView
 
 	ThirdPartyAnalytics bool
@@ -58,8 +58,43 @@ type view struct {
 	Copyright      []string
 	License        string
 
+	// PublicBody is set for an operator under chapter 5 of the APPI (an
+	// administrative organ or agency), whose documents speak of 保有個人情報
+	// and cite the articles of that chapter; a business's documents cite
+	// chapter 4. LocalGovernment adds the implementing ordinance.
+	PublicBody      bool
+	LocalGovernment bool
+	// Regime is the operator's regime, for the words that differ between
+	// the kinds of public body (行政文書, 法人文書, 地方公共団体等行政文書).
+	Regime string
+	// Ordinance is a local government's implementing ordinance, linked
+	// where it is published, or "".
+	Ordinance string
+	// FileRegister is the address of a public body's 個人情報ファイル簿, or
+	// "".
+	FileRegister   string
+	Representative string
+	Complaints     string
+	Requests       requestsView
+	// ForeignContractors are the contractors outside Japan.
+	ForeignContractors []contractorView
+	// Recipients are the third parties that the site's tools send
+	// 個人関連情報 to, each once; ForeignRecipients is set when a tool
+	// sends anything to a third party outside Japan.
+	Recipients        []recipientView
+	ForeignRecipients bool
+	// Domestic is set when every contractor and every recipient is known
+	// to be in Japan.
+	Domestic bool
+
+	Firewall     bool
+	TLSException string
+
 	Contact contactView
 	Links   linksView
+	Titles  titlesView
+
+	CookiePolicy cookiePolicyView
 }
 
 type purposeView struct {
@@ -79,7 +114,26 @@ type fieldView struct {
 }
 
 type contractorView struct {
+	// Country is the country's name.
 	Name, Task, Data, Purposes, Country string
+}
+
+// recipientView is a third party that tools send 個人関連情報 to.
+type recipientView struct {
+	// Country is the country's name, or "" when the manifest gives none.
+	Name, Country string
+	// Tools names the tools that send to the recipient.
+	Tools string
+}
+
+// requestsView is how the operator answers requests about personal
+// information.
+type requestsView struct {
+	Deadline, Extension            string
+	Fee, Identity, Records, Appeal string
+	// Shortened is set when a local government's ordinance has shortened
+	// the statutory 30 days of Art. 83 (as Art. 108 allows).
+	Shortened bool
 }
 
 type automaticView struct {
@@ -115,12 +169,24 @@ type cookieView struct {
 }
 
 type contactView struct {
-	Operator, Section, Address, Phone, Email, URL string
+	Operator, Section, Address, Phone, URL string
+	// Email is the address as the operator chose to print it: a mailto:
+	// link, or with EmailAt set "name(at)example.jp", which the documents
+	// then explain.
+	Email   string
+	EmailAt bool
 }
 
-// linksView holds the paths of Noren's policy pages in the view's language.
+// linksView holds the paths of the pages the documents link to, in the
+// view's language.
 type linksView struct {
-	Privacy, Cookies, History, Choices string
+	Privacy, Cookies, History, Choices, Requests, Stats string
+}
+
+// titlesView holds the names of the pages the documents link to, as each
+// page names itself, so that a link reads as its destination's title.
+type titlesView struct {
+	Cookies, Requests, Stats string
 }
 
 // newView gathers what the templates need from m in lang. choices is the
@@ -132,10 +198,10 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 		Site:       tr(m.Site.Name),
 		Operator:   tr(m.Operator.Name),
 		Definition: paragraphs(m.Operator.Definition.In(lang)),
-		Basis:      tr(m.Policy.Basis),
+		Basis:      basis(m, lang),
 		Intro:      paragraphs(m.Policy.Intro.In(lang)),
 		Version:    markdown.Escape(m.VersionLabel()),
-		Effective:  formatDate(lang, m.Policy.Effective.Time),
+		Effective:  formatDate(lang, m.Policy.Effective.Time, m.Policy.EraDates),
 		Changes:    paragraphs(m.Policy.Changes.In(lang)),
 		TLS:        markdown.Escape(m.Security.TLSMinVersion),
 		Copyright:  paragraphs(m.Copyright.Statement.In(lang)),
@@ -145,12 +211,31 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 			Noise:    m.Statistics.Epsilon > 0,
 		},
 		Links: linksView{
-			Privacy: "/" + lang + "/privacy",
-			Cookies: "/" + lang + "/cookies",
-			History: "/" + lang + "/privacy/history",
-			Choices: markdown.Destination(choices),
+			Privacy:  "/" + lang + "/privacy",
+			Cookies:  "/" + lang + "/cookies",
+			History:  "/" + lang + "/privacy/history",
+			Choices:  markdown.Destination(choices),
+			Requests: "/" + lang + "/privacy/requests",
+			Stats:    "/" + lang + "/stats",
 		},
+		Titles: titlesView{
+			Cookies:  markdown.Escape(m.Policy.CookiesTitle(lang)),
+			Requests: markdown.Escape(requestsTitle(m, lang)),
+			Stats:    markdown.Escape(i18n.T(i18n.Lang(lang), "stats.title")),
+		},
+		PublicBody:      m.Operator.PublicBody(),
+		LocalGovernment: m.Operator.Regime == manifest.RegimeLocalGovernment,
+		Regime:          m.Operator.Regime,
+		Ordinance:       ordinance(m, lang),
+		Representative:  tr(m.Operator.Representative),
+		Complaints:      tr(m.Operator.Complaints),
+		Firewall:        m.Policy.Statement(manifest.StatementFirewall),
+		TLSException:    tr(m.Security.TLSException),
 	}
+	if m.Requests.FileRegister != "" {
+		v.FileRegister = markdown.Destination(m.Requests.FileRegister)
+	}
+	v.Requests = newRequestsView(m, lang)
 	if m.Site.URL != "" {
 		v.SiteURL = markdown.Autolink(m.Site.URL)
 	}
@@ -186,13 +271,17 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 		v.Forms = append(v.Forms, newFormView(m, lang, &m.CollectionPoints[i]))
 	}
 	for _, c := range m.Contractors {
-		v.Contractors = append(v.Contractors, contractorView{
+		cv := contractorView{
 			Name:     tr(c.Name),
 			Task:     tr(c.Task),
 			Data:     join(lang, dataNames(m, lang, c.Data)),
 			Purposes: join(lang, purposeNames(m, lang, c.Purposes)),
-			Country:  markdown.Escape(c.Country),
-		})
+			Country:  markdown.Escape(i18n.Country(i18n.Lang(lang), c.Country)),
+		}
+		v.Contractors = append(v.Contractors, cv)
+		if foreign(c.Country) {
+			v.ForeignContractors = append(v.ForeignContractors, cv)
+		}
 	}
 	for _, a := range m.AutomaticCollection {
 		av := automaticView{What: tr(a.What), Why: tr(a.Why), Retention: markdown.Escape(a.Retention.Human(lang))}
@@ -204,13 +293,21 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 
 	v.addTools(m, lang)
 	v.addCookies(m, lang)
+	v.addCookiePolicy(m, lang)
+
+	v.addRecipients(m, lang)
+	v.Domestic = domestic(m)
 
 	v.Contact = contactView{
 		Operator: v.Operator,
 		Section:  tr(m.Operator.Section),
 		Address:  tr(m.Operator.Address),
 		Phone:    markdown.Escape(m.Operator.Phone),
-		Email:    markdown.Escape(obfuscateEmail(m.Operator.Email)),
+		Email:    markdown.Link(m.Operator.Email, "mailto:"+m.Operator.Email),
+	}
+	if m.Operator.EmailDisplay == manifest.EmailAt {
+		v.Contact.Email = markdown.Escape(obfuscateEmail(m.Operator.Email))
+		v.Contact.EmailAt = true
 	}
 	if m.Operator.URL != "" {
 		v.Contact.URL = markdown.Autolink(m.Operator.URL)
@@ -259,7 +356,6 @@ func (v *view) addTools(m *manifest.Manifest, lang string) {
 	for i := range m.Tools {
 		t := &m.Tools[i]
 		tv := newToolView(m, lang, t)
-		v.Tools = append(v.Tools, tv)
 		if tv.OptOutURL != "" {
 			v.OptOuts = append(v.OptOuts, tv)
 		}
@@ -288,7 +384,7 @@ func newToolView(m *manifest.Manifest, lang string, t *manifest.Tool) toolView {
 		Name:            tr(t.Name),
 		ThirdParty:      t.Party == "third",
 		Recipient:       tr(t.Recipient),
-		Country:         markdown.Escape(t.Country),
+		Country:         markdown.Escape(i18n.Country(i18n.Lang(lang), t.Country)),
 		InformationSent: tr(t.InformationSent),
 		Purpose:         tr(t.Purpose),
 	}
@@ -339,6 +435,127 @@ func (v *view) addCookies(m *manifest.Manifest, lang string) {
 			v.CookieCategories = append(v.CookieCategories, cv)
 		}
 	}
+}
+
+// referableKinds are the kinds of tool whose recipients receive what the
+// APPI calls 個人関連情報: identifiers in cookies and browsing history. A
+// form or hosting service receives personal information itself, and an
+// "other" tool may receive either, so the manifest cannot tell.
+var referableKinds = []string{
+	manifest.KindAnalytics, manifest.KindSearch, manifest.KindSocial,
+	manifest.KindAdvertising, manifest.KindEmbed, manifest.KindConsent,
+}
+
+// addRecipients lists the third parties that receive 個人関連情報 from the
+// tools, each with the tools that send to it, in the order the manifest
+// first names them, and notes whether any third party is outside Japan.
+func (v *view) addRecipients(m *manifest.Manifest, lang string) {
+	type key struct{ name, country string }
+	var order []key
+	tools := make(map[key][]string)
+	for i := range m.Tools {
+		t := &m.Tools[i]
+		if t.Party != "third" {
+			continue
+		}
+		v.ForeignRecipients = v.ForeignRecipients || foreign(t.Country)
+		if !slices.Contains(referableKinds, t.Kind) {
+			continue
+		}
+		k := key{t.Recipient.In(lang), t.Country}
+		if _, seen := tools[k]; !seen {
+			order = append(order, k)
+		}
+		tools[k] = append(tools[k], markdown.Escape(t.Name.In(lang)))
+	}
+	for _, k := range order {
+		r := recipientView{Name: markdown.Escape(k.name), Tools: join(lang, tools[k])}
+		if k.country != "" {
+			r.Country = markdown.Escape(i18n.Country(i18n.Lang(lang), k.country))
+		}
+		v.Recipients = append(v.Recipients, r)
+	}
+}
+
+// domestic reports whether every contractor and every third party that a
+// tool sends to is known to be in Japan.
+func domestic(m *manifest.Manifest) bool {
+	for _, c := range m.Contractors {
+		if !strings.EqualFold(c.Country, "JP") {
+			return false
+		}
+	}
+	for _, t := range m.Tools {
+		if t.Party == "third" && !strings.EqualFold(t.Country, "JP") {
+			return false
+		}
+	}
+	return true
+}
+
+// foreign reports whether the country of ISO 3166 code code is outside
+// Japan; no code means the manifest does not say.
+func foreign(code string) bool {
+	return code != "" && !strings.EqualFold(code, "JP")
+}
+
+// basis names the laws the privacy policy is based on: the manifest's
+// words, or the APPI and, for a local government, its implementing
+// ordinance.
+func basis(m *manifest.Manifest, lang string) string {
+	if b := m.Policy.Basis.In(lang); b != "" {
+		return markdown.Escape(b)
+	}
+	l := i18n.Lang(lang)
+	appi := markdown.Escape(i18n.T(l, "policy.basis.appi"))
+	if ord := ordinance(m, lang); ord != "" {
+		return i18n.T(l, "policy.basis.and", appi, ord)
+	}
+	return appi
+}
+
+// ordinance is a local government's implementing ordinance, linked where
+// it is published, or "".
+func ordinance(m *manifest.Manifest, lang string) string {
+	name := m.Operator.Ordinance.Name.In(lang)
+	switch {
+	case m.Operator.Regime != manifest.RegimeLocalGovernment || name == "":
+		return ""
+	case m.Operator.Ordinance.URL != "":
+		return markdown.Link(name, m.Operator.Ordinance.URL)
+	}
+	return markdown.Escape(name)
+}
+
+// requestsTitle is the name of the requests page, which follows the
+// regime: a public body takes 開示請求 and the other requests of chapter 5
+// about 保有個人情報, a business the 開示等の請求 of chapter 4 about 保有個人
+// データ.
+func requestsTitle(m *manifest.Manifest, lang string) string {
+	if m.Operator.PublicBody() {
+		return i18n.T(i18n.Lang(lang), "policy.requests.public")
+	}
+	return i18n.T(i18n.Lang(lang), "policy.requests.business")
+}
+
+func newRequestsView(m *manifest.Manifest, lang string) requestsView {
+	tr := func(t manifest.Text) string { return markdown.Escape(t.In(lang)) }
+	r := m.Requests
+	rv := requestsView{
+		Deadline:  markdown.Escape(r.Deadline.Human(lang)),
+		Extension: markdown.Escape(r.Extension.Human(lang)),
+		Fee:       tr(r.Fee),
+		Identity:  tr(r.Identity),
+		Records:   tr(r.Records),
+		Appeal:    tr(r.Appeal),
+	}
+	if m.Operator.Regime == manifest.RegimeLocalGovernment {
+		statutory, _ := manifest.DefaultPublicDeadline.Days()
+		deadline, ok := r.Deadline.Days()
+		extension, ok2 := r.Extension.Days()
+		rv.Shortened = ok && deadline < statutory || ok2 && extension < statutory
+	}
+	return rv
 }
 
 // CategoryNames lists the names of the cookie categories in use.
@@ -396,12 +613,19 @@ func join(lang string, items []string) string {
 }
 
 // formatDate writes a calendar date for readers of lang, or nothing for
-// none.
-func formatDate(lang string, t time.Time) string {
+// none. With era, a Japanese date leads with the Japanese era, as public
+// documents in Japan date themselves, and keeps the Western year after it.
+func formatDate(lang string, t time.Time, era bool) string {
 	if t.IsZero() {
 		return ""
 	}
-	return timefmt.LongDate(lang, t, nil)
+	s := timefmt.LongDate(lang, t, nil)
+	if era && lang == string(i18n.Japanese) {
+		if e, ok := timefmt.EraDate(t, nil); ok {
+			s = i18n.T(i18n.Japanese, "policy.era_date", e, s)
+		}
+	}
+	return s
 }
 
 // obfuscateEmail writes an address as "name(at)example.jp", the form
