@@ -127,6 +127,8 @@ var consoleRules = map[string][]account.Role{
 	"GET /admin/requests/{id}":                        {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/reveal":                {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/status":                {account.Owner, account.Handler},
+	"POST /admin/requests/{id}/identity":              {account.Owner, account.Handler},
+	"POST /admin/requests/{id}/extend":                {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/delete":                {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/disclose":              {account.Owner, account.Handler},
 	"POST /admin/requests/{id}/export.json":           {account.Owner, account.Handler},

@@ -160,7 +160,7 @@ func TestDemoPrivacyRequests(t *testing.T) {
 		}
 	}
 	resp, err := http.PostForm(p.url+"/en/privacy/requests", url.Values{
-		"kind": {"deletion"}, "email": {"hanako.kawasemi@example.jp"}, "confirm": {"yes"}})
+		"kind": {"cessation"}, "email": {"hanako.kawasemi@example.jp"}, "confirm": {"yes"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,6 +168,10 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 		}
 		return nil
 	}
+	loc, err := siteLocation(cfg)
+	if err != nil {
+		return err
+	}
 	h, err := dsr.New(dsr.Options{
 		DB:       db,
 		Vault:    pd.vault,
@@ -178,7 +182,10 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 		Secret:   pd.keys.Derive("request links"),
 		// Links in e-mail name the configured site, never the Host the
 		// request happened to carry.
-		BaseURL:  func(*http.Request) string { return base },
+		BaseURL: func(*http.Request) string { return base },
+		// Deadlines run on the site's calendar; the manifest sets them,
+		// and requests.deadline can only shorten them.
+		Location: loc,
 		Deadline: cfg.Requests.Deadline,
 	})
 	if err != nil {
@@ -194,12 +201,17 @@ func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, 
 	if pd.vault == nil {
 		return nil
 	}
+	zone, err := siteLocation(cfg)
+	if err != nil {
+		return err
+	}
 	opt := contact.Options{
 		DB:         db,
 		Vault:      pd.vault,
 		Manifest:   current.Get,
 		Chrome:     chrome,
 		Logger:     logger,
+		Location:   zone,
 		Secret:     pd.keys.Derive("contact challenges"),
 		ConsoleURL: func(string) string { return base + "/admin/inbox" },
 	}

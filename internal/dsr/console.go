@@ -22,6 +22,20 @@ var (
 	ErrState = errors.New("dsr: the request is not open")
 	// ErrKind means the action does not answer the request's kind.
 	ErrKind = errors.New("dsr: the action does not fit the kind of request")
+	// ErrIdentity means a public body's request cannot be decided before
+	// the requester's identity is recorded as verified (Art. 77).
+	ErrIdentity = errors.New("dsr: the requester's identity is not recorded as verified")
+	// ErrRecorded means what was to be recorded once already is: the
+	// identity, or an extension.
+	ErrRecorded = errors.New("dsr: already recorded")
+	// ErrRegime means the operator's regime has no such step: only a
+	// public body extends a deadline.
+	ErrRegime = errors.New("dsr: not under the operator's regime")
+	// ErrInput means a value given to a console method is not acceptable.
+	ErrInput = errors.New("dsr: invalid input")
+	// ErrNotice means a change was made but the mail telling the person
+	// of it could not be sent: they must be told by other means.
+	ErrNotice = errors.New("dsr: the notice to the requester was not sent")
 )
 
 // VaultKind is the kind of the vault records that hold requests. A
@@ -51,9 +65,42 @@ type Request struct {
 	Matches int
 	// Note is the remark left with the last change of status.
 	Note string
+	// Identity is how the requester's identity was verified; its At is
+	// zero until it is recorded.
+	Identity Identity
+	// Extension is the extension of the deadline; its At is zero unless
+	// the deadline was extended.
+	Extension Extension
 
 	vaultID string
 }
+
+// Identity is the record of how staff verified a requester's identity.
+type Identity struct {
+	Means IdentityMeans
+	// Note says more about the means, without personal data.
+	Note string
+	// By is the staff account that recorded it, At when.
+	By string
+	At time.Time
+}
+
+// Recorded reports whether the identity has been recorded as verified.
+func (i Identity) Recorded() bool { return !i.At.IsZero() }
+
+// Extension is the record of a deadline extended with notice.
+type Extension struct {
+	// From is the deadline before the extension.
+	From time.Time
+	// Reason is the reason the person was told.
+	Reason string
+	// By is the staff account that extended it, At when.
+	By string
+	At time.Time
+}
+
+// Done reports whether the deadline was extended.
+func (e Extension) Done() bool { return !e.At.IsZero() }
 
 // Filter selects requests for List. The zero Filter lists the latest 100.
 type Filter struct {
@@ -147,18 +194,23 @@ func (h *Handler) Get(ctx context.Context, id string) (Request, error) {
 
 func scanRequest(scan func(...any) error, now time.Time) (Request, error) {
 	var (
-		r                  Request
-		kind, status       string
-		verified, deadline sql.NullTime
-		matches            sql.NullInt64
+		r                          Request
+		kind, status, means        string
+		verified, deadline         sql.NullTime
+		identityAt, extFrom, extAt sql.NullTime
+		matches                    sql.NullInt64
 	)
 	err := scan(&r.ID, &r.Reference, &kind, &status, &r.Lang, &r.Created, &r.Updated,
-		&verified, &deadline, &matches, &r.Note, &r.vaultID)
+		&verified, &deadline, &matches, &r.Note, &r.vaultID,
+		&means, &r.Identity.Note, &r.Identity.By, &identityAt,
+		&extFrom, &r.Extension.Reason, &r.Extension.By, &extAt)
 	if err != nil {
 		return Request{}, err
 	}
 	r.Kind, r.Status = Kind(kind), Status(status)
 	r.Verified, r.Deadline, r.Matches = verified.Time, deadline.Time, int(matches.Int64)
+	r.Identity.Means, r.Identity.At = IdentityMeans(means), identityAt.Time
+	r.Extension.From, r.Extension.At = extFrom.Time, extAt.Time
 	r.Overdue = r.Status.Open() && deadline.Valid && now.After(deadline.Time)
 	return r, nil
 }
@@ -182,13 +234,27 @@ func (h *Handler) Subject(ctx context.Context, id string) (Submission, error) {
 }
 
 // SetStatus moves the open request id to status (InProgress, Done or
-// Rejected) with a note, which must not hold personal data.
+// Rejected) with a note, which must not hold personal data. A public
+// body's request is done only once the requester's identity is recorded
+// (ErrIdentity); it may be rejected before, as when identity could not be
+// verified. A business is not held to that: the e-mailed link shows the
+// person controls the address the records are kept under, and recording
+// the identity is left to the operator's own procedure.
 func (h *Handler) SetStatus(ctx context.Context, id string, status Status, note string) error {
 	if status != InProgress && status != Done && status != Rejected {
-		return fmt.Errorf("dsr: set status of request %s to %q: want %s, %s or %s", id, status, InProgress, Done, Rejected)
+		return fmt.Errorf("dsr: set status of request %s to %q: want %s, %s or %s: %w", id, status, InProgress, Done, Rejected, ErrInput)
 	}
-	if n := utf8.RuneCountInString(note); n > maxNote || !utf8.ValidString(note) {
-		return fmt.Errorf("dsr: set status of request %s: the note must be valid UTF-8 of at most %d characters", id, maxNote)
+	if !validNote(note) {
+		return fmt.Errorf("dsr: set status of request %s: the note must be valid UTF-8 of at most %d characters: %w", id, maxNote, ErrInput)
+	}
+	if status == Done {
+		req, err := h.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := h.decidable(req); err != nil {
+			return err
+		}
 	}
 	res, err := h.opt.DB.ExecContext(ctx, h.q["set-status"], id, string(status), note, h.now())
 	if err != nil {
@@ -233,6 +299,10 @@ func (h *Handler) Delete(ctx context.Context, id string) (int, error) {
 	}
 	if !req.Status.Open() {
 		return 0, fmt.Errorf("dsr: delete for request %s, which is %s: %w", id, req.Status, ErrState)
+	}
+	// Checked before anything is shredded: the request is closed after.
+	if err := h.decidable(req); err != nil {
+		return 0, err
 	}
 	ids, err := h.matches(ctx, id)
 	if err != nil {
@@ -358,4 +428,119 @@ func (h *Handler) ExpireUnverified(ctx context.Context) (int, error) {
 		}
 	}
 	return len(todo), nil
+}
+
+// Regime is the regime of the manifest in force.
+func (h *Handler) Regime() Regime { return RegimeOf(h.opt.Manifest()) }
+
+// Location is the site's time zone, in whose calendar deadlines run.
+func (h *Handler) Location() *time.Location { return h.opt.Location }
+
+// decidable returns ErrIdentity when req is a public body's and its
+// requester's identity is not recorded yet.
+func (h *Handler) decidable(req Request) error {
+	if h.Regime() == PublicBody && !req.Identity.Recorded() {
+		return fmt.Errorf("dsr: decide request %s: %w", req.ID, ErrIdentity)
+	}
+	return nil
+}
+
+func validNote(note string) bool {
+	return utf8.ValidString(note) && utf8.RuneCountInString(note) <= maxNote
+}
+
+// RecordIdentity records, once, that the requester of the open request id
+// was verified by means, with a note (required for OtherMeans, and without
+// personal data), by the staff account by. The caller audits it.
+func (h *Handler) RecordIdentity(ctx context.Context, id string, means IdentityMeans, note, by string) error {
+	switch {
+	case !means.Valid():
+		return fmt.Errorf("dsr: record identity for request %s: unknown means %q: %w", id, means, ErrInput)
+	case !validNote(note):
+		return fmt.Errorf("dsr: record identity for request %s: the note must be valid UTF-8 of at most %d characters: %w", id, maxNote, ErrInput)
+	case means == OtherMeans && note == "":
+		return fmt.Errorf("dsr: record identity for request %s: other means need a note saying which: %w", id, ErrInput)
+	case by == "":
+		return fmt.Errorf("dsr: record identity for request %s: who verified it is required: %w", id, ErrInput)
+	}
+	res, err := h.opt.DB.ExecContext(ctx, h.q["record-identity"], id, string(means), note, by, h.now().UTC())
+	if err != nil {
+		return fmt.Errorf("dsr: record identity for request %s: %w", id, err)
+	}
+	if err := h.changed(ctx, id, res); err != nil {
+		if req, gerr := h.Get(ctx, id); gerr == nil && req.Identity.Recorded() {
+			return fmt.Errorf("dsr: record identity for request %s: %w", id, ErrRecorded)
+		}
+		return err
+	}
+	return nil
+}
+
+// ExtensionDays is how many calendar days, at most, the deadline of req
+// may be extended by now: none unless the operator is a public body, the
+// request is open, of a kind chapter 5 knows, and its deadline was not
+// extended before.
+func (h *Handler) ExtensionDays(req Request) int {
+	m := h.opt.Manifest()
+	if RegimeOf(m) != PublicBody || !PublicBody.Offers(req.Kind) || !req.Status.Open() || req.Extension.Done() || req.Deadline.IsZero() {
+		return 0
+	}
+	return extensionDays(m, req.Deadline, h.opt.Location)
+}
+
+// Extend extends, once, the deadline of a public body's open request id by
+// days calendar days, at most the manifest's requests.extension, for
+// reason, which must not hold personal data, and mails the person the new
+// deadline and the reason, as Art. 83(2) requires. by is the staff
+// account. It returns the request as extended; if the mail could not be
+// sent, the extension stands and the error wraps ErrNotice. The caller
+// audits it.
+func (h *Handler) Extend(ctx context.Context, id string, days int, reason, by string) (Request, error) {
+	req, err := h.Get(ctx, id)
+	if err != nil {
+		return Request{}, err
+	}
+	switch {
+	case h.Regime() != PublicBody:
+		return Request{}, fmt.Errorf("dsr: extend request %s: only a public body extends a deadline: %w", id, ErrRegime)
+	case !req.Status.Open():
+		return Request{}, fmt.Errorf("dsr: extend request %s, which is %s: %w", id, req.Status, ErrState)
+	case req.Extension.Done():
+		return Request{}, fmt.Errorf("dsr: extend request %s: %w", id, ErrRecorded)
+	case !PublicBody.Offers(req.Kind):
+		// A request of a kind chapter 5 does not know, stored while the
+		// operator was a business, has no statutory deadline to extend.
+		return Request{}, fmt.Errorf("dsr: extend request %s of kind %s: %w", id, req.Kind, ErrKind)
+	}
+	if most := h.ExtensionDays(req); days < 1 || days > most {
+		return Request{}, fmt.Errorf("dsr: extend request %s by %d days: want 1 to %d: %w", id, days, most, ErrInput)
+	}
+	if reason == "" || !validNote(reason) || by == "" {
+		return Request{}, fmt.Errorf("dsr: extend request %s: a reason of at most %d characters and who extends it are required: %w", id, maxNote, ErrInput)
+	}
+	due := extend(req.Deadline, days, h.opt.Location)
+	res, err := h.opt.DB.ExecContext(ctx, h.q["extend"], id, due, reason, by, h.now().UTC())
+	if err != nil {
+		return Request{}, fmt.Errorf("dsr: extend request %s: %w", id, err)
+	}
+	if err := h.changed(ctx, id, res); err != nil {
+		return Request{}, err
+	}
+	if req, err = h.Get(ctx, id); err != nil {
+		return Request{}, err
+	}
+	if err := h.notifyExtension(ctx, req); err != nil {
+		return req, fmt.Errorf("dsr: extend request %s: %w: %w", id, ErrNotice, err)
+	}
+	return req, nil
+}
+
+// notifyExtension mails the person of req the extended deadline and its
+// reason, at the address they confirmed.
+func (h *Handler) notifyExtension(ctx context.Context, req Request) error {
+	rec, err := h.opt.Vault.Open(ctx, req.vaultID)
+	if err != nil {
+		return err
+	}
+	return h.opt.Mailer.Send(ctx, extensionMail(h.opt.Manifest(), h.opt.Location, req, rec.Subject))
 }

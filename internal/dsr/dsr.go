@@ -22,10 +22,6 @@ var queryFiles embed.FS
 
 // Defaults of Options.
 const (
-	// DefaultDeadline is the time the operator gives itself to answer a
-	// verified request. The APPI asks for an answer without delay (遅滞な
-	// く); two weeks is a firm internal target within that.
-	DefaultDeadline = 14 * 24 * time.Hour
 	// DefaultLinkTTL is how long a verification link works.
 	DefaultLinkTTL = 30 * time.Minute
 	// recordRetention is how long the sealed request (address and text)
@@ -70,8 +66,12 @@ type Options struct {
 	// BaseURL returns scheme://host of the site as r reached it, for the
 	// links in e-mails.
 	BaseURL func(r *http.Request) string
-	// Deadline is the time from verification to the answer's due date;
-	// 0 means DefaultDeadline.
+	// Location is the site's time zone: deadlines are counted in its
+	// calendar days, and dates are written in it.
+	Location *time.Location
+	// Deadline, when positive, caps the time to answer a request set by
+	// the manifest's requests.deadline: the due date is the earlier of
+	// the two. It is counted in whole days; 0 leaves the manifest's.
 	Deadline time.Duration
 	// LinkTTL is how long a verification link works; 0 means
 	// DefaultLinkTTL.
@@ -99,15 +99,14 @@ type Handler struct {
 func New(opt Options) (*Handler, error) {
 	switch {
 	case opt.DB == nil || opt.Vault == nil || opt.Mailer == nil || opt.Manifest == nil ||
-		opt.Chrome == nil || opt.BaseURL == nil:
-		return nil, errors.New("dsr: DB, Vault, Mailer, Manifest, Chrome and BaseURL are required")
+		opt.Chrome == nil || opt.BaseURL == nil || opt.Location == nil:
+		return nil, errors.New("dsr: DB, Vault, Mailer, Manifest, Chrome, BaseURL and Location are required")
 	case len(opt.Secret) < minSecret:
 		return nil, fmt.Errorf("dsr: the secret is %d bytes, want at least %d", len(opt.Secret), minSecret)
 	case opt.Deadline < 0 || opt.LinkTTL < 0:
 		return nil, errors.New("dsr: Deadline and LinkTTL may not be negative")
-	}
-	if opt.Deadline == 0 {
-		opt.Deadline = DefaultDeadline
+	case opt.Deadline > 0 && opt.Deadline < day:
+		return nil, fmt.Errorf("dsr: Deadline %s: want 0 or at least a day", opt.Deadline)
 	}
 	if opt.LinkTTL == 0 {
 		opt.LinkTTL = DefaultLinkTTL

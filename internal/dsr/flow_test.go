@@ -15,14 +15,14 @@ import (
 	"github.com/noren-web/noren/internal/vault"
 )
 
-// TestDeletionFlow takes a deletion request from the form through the
-// e-mailed link to the console's Delete: every record of the address, in
-// two forms, is found when the link is confirmed and shredded by Delete,
-// and no one else's record is touched.
+// TestDeletionFlow takes a business's deletion request from the form
+// through the e-mailed link to the console's Delete: every record of the
+// address, in two forms, is found when the link is confirmed and shredded
+// by Delete, and no one else's record is touched.
 func TestDeletionFlow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		hs := newHarness(t, db)
+		hs := newHarness(t, db, business(t))
 		contactID := hs.seal("contact", "taro.yamada@example.jp", `{"name":"山田太郎","message":"こんにちは"}`)
 		eventID := hs.seal("event-signup", "TARO.YAMADA@example.jp", `plain text`)
 		otherID := hs.seal("contact", "hanako@example.jp", `{"name":"花子"}`)
@@ -35,7 +35,7 @@ func TestDeletionFlow(t *testing.T) {
 		if len(msg.To) != 1 || msg.To[0] != "Taro.Yamada@Example.jp" {
 			t.Errorf("mail to %v, want the address given", msg.To)
 		}
-		mustContain(t, "the mail", msg.Text, dsr.Deletion.Label("en"), "nothing happens", "30 minutes")
+		mustContain(t, "the mail", msg.Text, dsr.Deletion.Label("en", dsr.Business), "nothing happens", "30 minutes")
 
 		// Opening the link verifies nothing yet.
 		page := hs.get(link)
@@ -50,11 +50,14 @@ func TestDeletionFlow(t *testing.T) {
 			t.Fatalf("confirm: %d\n%s", done.status, done.body)
 		}
 		req := hs.only()
+		// Verified at 18:40 on 29 November in Tokyo: 14 days from the next
+		// day, to the end of 13 December there.
 		mustContain(t, "the confirmation page", done.body, req.Reference, "Your request has been received",
-			`<time datetime="2036-12-13">13 December 2036 (Japan time)</time>`)
+			`<time datetime="2036-12-13">13 December 2036 (JST)</time>`, "We answer by")
 		verifiedAt := start.Add(10 * time.Minute)
-		if req.Status != dsr.Verified || !req.Verified.Equal(verifiedAt) || !req.Deadline.Equal(verifiedAt.Add(dsr.DefaultDeadline)) {
-			t.Errorf("request %+v: want verified at %s, deadline 14 days later", req, verifiedAt)
+		due := time.Date(2036, 12, 13, 23, 59, 59, 0, tokyo)
+		if req.Status != dsr.Verified || !req.Verified.Equal(verifiedAt) || !req.Deadline.Equal(due) {
+			t.Errorf("request %+v: want verified at %s, due %s", req, verifiedAt, due)
 		}
 		if req.Matches != 2 || req.Kind != dsr.Deletion || req.Lang != "en" {
 			t.Errorf("request %+v: want 2 matches of a deletion in en", req)
@@ -86,8 +89,9 @@ func TestDeletionFlow(t *testing.T) {
 	})
 }
 
-// TestDisclose exports the records found for a disclosure request, and
-// keeps what a correction asks for in the vault only.
+// TestDisclose exports the records found for a public body's disclosure
+// request once the requester's identity is recorded, and keeps what a
+// correction asks for in the vault only.
 func TestDisclose(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -119,6 +123,12 @@ func TestDisclose(t *testing.T) {
 		}
 		if _, err := hs.h.Delete(ctx, req.ID); !errors.Is(err, dsr.ErrKind) {
 			t.Errorf("Delete of a disclosure: %v, want ErrKind", err)
+		}
+		if err := hs.h.SetStatus(ctx, req.ID, dsr.Done, "sent the export"); !errors.Is(err, dsr.ErrIdentity) {
+			t.Errorf("Done before the identity check: %v, want ErrIdentity", err)
+		}
+		if err := hs.h.RecordIdentity(ctx, req.ID, dsr.AtCounter, "", "staff@example.jp"); err != nil {
+			t.Fatal(err)
 		}
 		if err := hs.h.SetStatus(ctx, req.ID, dsr.Done, "sent the export"); err != nil {
 			t.Fatal(err)
@@ -186,5 +196,5 @@ func TestMailHoldsNoPersonalData(t *testing.T) {
 			t.Errorf("the raw mail holds the address outside To: %q", line)
 		}
 	}
-	mustContain(t, "the mail", msg.Text, dsr.Correction.Label("ja"), "何も行われません")
+	mustContain(t, "the mail", msg.Text, dsr.Correction.Label("ja", dsr.PublicBody), "何も行われません", "別途、本人確認を行います")
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/noren-web/noren/internal/i18n"
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/vault"
 )
 
@@ -50,8 +51,9 @@ func (e fieldError) Href() string { return "#" + e.Field }
 
 // parseForm reads the request form from values, keeping what was typed
 // even when it is wrong, so the page can show it again with the problems
-// next to it. Details are kept only for a correction.
-func parseForm(values url.Values, lang string) (formInput, []fieldError) {
+// next to it. Details are kept only for a correction. A kind the regime of
+// m does not offer is refused, saying which kinds it does.
+func parseForm(values url.Values, lang string, m *manifest.Manifest) (formInput, []fieldError) {
 	in := formInput{
 		Kind:    Kind(values.Get("kind")),
 		Email:   strings.TrimSpace(values.Get("email")),
@@ -63,9 +65,13 @@ func parseForm(values url.Values, lang string) (formInput, []fieldError) {
 		errs = append(errs, fieldError{Field: field, Text: i18n.T(i18n.Lang(lang), key, args...)})
 	}
 
-	if !in.Kind.Valid() {
+	switch {
+	case !in.Kind.Valid():
 		in.Kind = ""
 		add(idKind, "dsr.error.kind")
+	case !RegimeOf(m).Offers(in.Kind):
+		in.Kind = ""
+		add(idKind, "dsr.error.kind_public", m.Operator.Name.In(lang))
 	}
 
 	switch problem := checkEmail(in.Email); problem {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/noren-web/noren/internal/i18n"
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/vault"
 )
 
@@ -29,7 +30,12 @@ func FuzzParseForm(f *testing.F) {
 		if err != nil {
 			return
 		}
-		in, errs := parseForm(values, lang)
+		// The regime alternates with the body, so both are explored.
+		m := regimeManifest(Business)
+		if len(body)%2 == 1 {
+			m = regimeManifest(PublicBody)
+		}
+		in, errs := parseForm(values, lang, m)
 		if !utf8.ValidString(in.Email) || !utf8.ValidString(in.Details) {
 			t.Fatalf("kept invalid UTF-8: %q %q", in.Email, in.Details)
 		}
@@ -41,8 +47,8 @@ func FuzzParseForm(f *testing.F) {
 		if len(errs) > 0 {
 			return
 		}
-		if !in.Kind.Valid() || !in.Confirm {
-			t.Fatalf("accepted kind %q, confirm %v", in.Kind, in.Confirm)
+		if !RegimeOf(m).Offers(in.Kind) || !in.Confirm {
+			t.Fatalf("accepted kind %q under %s, confirm %v", in.Kind, RegimeOf(m), in.Confirm)
 		}
 		if _, err := vault.NormalizeSubject(in.Email); err != nil || len(in.Email) > maxEmail {
 			t.Fatalf("accepted address %q: %v", in.Email, err)
@@ -89,11 +95,19 @@ func TestTextsInCatalogue(t *testing.T) {
 	for _, lang := range i18n.Default().Langs() {
 		l := string(lang)
 		var texts []string
-		for _, k := range Kinds {
-			texts = append(texts, k.Label(l), k.Description(l))
+		for _, r := range []Regime{Business, PublicBody} {
+			texts = append(texts, Title(l, r))
+			// Every kind, offered or not: a stored request keeps its kind.
+			for _, k := range Kinds {
+				texts = append(texts, k.Label(l, r), k.Description(l, r))
+			}
+			_, errs := parseForm(url.Values{"kind": {string(Deletion)}}, l, regimeManifest(r))
+			for _, e := range errs {
+				texts = append(texts, e.Text)
+			}
 		}
 		for _, a := range addresses {
-			_, errs := parseForm(url.Values{"email": {a}}, l)
+			_, errs := parseForm(url.Values{"email": {a}}, l, regimeManifest(Business))
 			n := len(texts)
 			for _, e := range errs {
 				if e.Field == idEmail {
@@ -110,4 +124,13 @@ func TestTextsInCatalogue(t *testing.T) {
 			}
 		}
 	}
+}
+
+// regimeManifest is a manifest whose operator is under r.
+func regimeManifest(r Regime) *manifest.Manifest {
+	m := &manifest.Manifest{Operator: manifest.Operator{Name: manifest.Text{"ja": "みなとベイ市", "en": "Minato Bay City"}, Regime: manifest.RegimeBusiness}}
+	if r == PublicBody {
+		m.Operator.Regime = manifest.RegimeLocalGovernment
+	}
+	return m
 }

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,6 +42,50 @@ type harness struct {
 	smtp   *mailtest.Server
 	clock  *clocktest.Clock
 	client *http.Client
+	opt    dsr.Options
+}
+
+// tokyo is the site's time zone in the tests: deadlines are counted in
+// its calendar days.
+var tokyo = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// parseManifest reads the manifest at path.
+func parseManifest(t testing.TB, name string, data []byte) *manifest.Manifest {
+	t.Helper()
+	m, err := manifest.Parse(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// demoManifest is the demo's manifest: a local government, under chapter
+// 5 of the APPI.
+func demoManifest(t testing.TB) *manifest.Manifest {
+	return parseManifest(t, "manifest.yaml", web.DemoManifest)
+}
+
+// businessManifest is testdata/business.yaml: a private business, under
+// chapter 4.
+func businessManifest(t testing.TB) *manifest.Manifest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "business.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseManifest(t, "business.yaml", data)
+}
+
+// business serves the business manifest instead of the demo's.
+func business(t testing.TB) func(*dsr.Options) {
+	m := businessManifest(t)
+	return func(o *dsr.Options) { o.Manifest = func() *manifest.Manifest { return m } }
 }
 
 // generous limits keep the rate limiter out of tests about other things.
@@ -65,10 +111,7 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := manifest.Parse("manifest.yaml", web.DemoManifest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := demoManifest(t)
 	smtp := mailtest.Start(t)
 	sender, err := mail.NewSender(smtp.Config())
 	if err != nil {
@@ -85,6 +128,7 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness
 		Secret:   []byte("0123456789abcdef0123456789abcdef"),
 		BaseURL:  func(r *http.Request) string { return "http://" + r.Host },
 		Limits:   generous,
+		Location: tokyo,
 	}
 	for _, e := range edit {
 		e(&opt)
@@ -101,8 +145,11 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness
 	srv := httptest.NewServer(server.ClientAddrs(trusted)(mux))
 	t.Cleanup(srv.Close)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{t: t, db: db, keys: keys, vault: v, h: h, srv: srv, smtp: smtp, clock: c, client: client}
+	return &harness{t: t, db: db, keys: keys, vault: v, h: h, srv: srv, smtp: smtp, clock: c, client: client, opt: opt}
 }
+
+// manifest is the manifest the handler serves.
+func (hs *harness) manifest() *manifest.Manifest { return hs.opt.Manifest() }
 
 // response is an answer, read whole.
 type response struct {
@@ -198,6 +245,38 @@ func (hs *harness) confirm(link string) response {
 	}
 	u, _ := url.Parse(link)
 	return hs.post(u.Path, url.Values{"t": {u.Query().Get("t")}}.Encode(), "")
+}
+
+// verified makes a request as the person does, through the form, the mail
+// and the button, and returns it as stored. Other harnesses may share
+// the database: the request is the one that was not there before.
+func (hs *harness) verified(lang string, kind dsr.Kind, email, details string) dsr.Request {
+	hs.t.Helper()
+	before, err := hs.h.List(context.Background(), dsr.Filter{Limit: 1000})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	n := len(hs.smtp.Messages()) + 1
+	hs.submit(lang, kind, email, details)
+	_, link := hs.link(n)
+	if resp := hs.confirm(link); resp.status != http.StatusOK {
+		hs.t.Fatalf("confirm: %d\n%s", resp.status, resp.body)
+	}
+	after, err := hs.h.List(context.Background(), dsr.Filter{Limit: 1000})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, r := range before {
+		known[r.ID] = true
+	}
+	for _, r := range after {
+		if !known[r.ID] {
+			return r
+		}
+	}
+	hs.t.Fatalf("no new request among %d", len(after))
+	return dsr.Request{}
 }
 
 // seal stores a record about email, as a form would.

@@ -30,6 +30,12 @@ func TestInput(t *testing.T) {
 			`<a href="#dsr-confirm">Read the statement and tick the box.</a>`}},
 		{"unknown kind", "kind=everything&email=a%40example.jp&confirm=yes", http.StatusBadRequest,
 			[]string{`<a href="#dsr-kind-disclosure">Choose what you are asking for.</a>`, `value="a@example.jp"`}},
+		// The demo is a public body: chapter 5 has neither kind.
+		{"deletion from a public body", form(dsr.Deletion, "a@example.jp", ""), http.StatusBadRequest,
+			[]string{`<a href="#dsr-kind-disclosure">Minato Bay City does not take requests of the kind chosen.`,
+				`to have retained personal information erased, choose a request for suspension of use.`, `value="a@example.jp"`}},
+		{"record of provision from a public body", form(dsr.ProvisionRecord, "a@example.jp", ""), http.StatusBadRequest,
+			[]string{`Minato Bay City does not take requests of the kind chosen.`}},
 		{"bad address", form(dsr.Disclosure, "Taro <taro@example.jp>", ""), http.StatusBadRequest,
 			[]string{`Enter an e-mail address in the form name@example.jp.`, `value="Taro &lt;taro@example.jp&gt;"`,
 				`id="dsr-kind-disclosure" name="kind" value="disclosure" checked`}},
@@ -70,7 +76,7 @@ func TestRateLimits(t *testing.T) {
 	})
 	send := func(email, from string) response {
 		t.Helper()
-		return hs.post(dsr.Path("en"), form(dsr.Deletion, email, ""), from)
+		return hs.post(dsr.Path("en"), form(dsr.Cessation, email, ""), from)
 	}
 	for range 2 {
 		if resp := send("same@example.jp", "192.0.2.1"); resp.status != http.StatusSeeOther {

@@ -61,7 +61,7 @@ func TestLinks(t *testing.T) {
 		}
 
 		// Expired: one second past the link's lifetime.
-		hs.submit("ja", dsr.Deletion, "b@example.jp", "")
+		hs.submit("ja", dsr.Cessation, "b@example.jp", "")
 		_, link2 := hs.link(2)
 		u2, _ := url.Parse(link2)
 		hs.clock.Advance(dsr.DefaultLinkTTL + time.Second)
@@ -80,7 +80,7 @@ func TestExpireUnverified(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		hs := newHarness(t, db)
-		hs.submit("en", dsr.Deletion, "never@example.jp", "")
+		hs.submit("en", dsr.Cessation, "never@example.jp", "")
 		_, link := hs.link(1)
 		if n, err := hs.h.ExpireUnverified(ctx); err != nil || n != 0 {
 			t.Fatalf("ExpireUnverified before the link expired = %d, %v", n, err)
@@ -132,7 +132,8 @@ func TestConsole(t *testing.T) {
 		if list, err := hs.h.List(ctx, dsr.Filter{Overdue: true}); err != nil || len(list) != 0 {
 			t.Errorf("overdue before the deadline: %v, %v", list, err)
 		}
-		hs.clock.Advance(dsr.DefaultDeadline + time.Minute)
+		// The demo's 30 days run to the end of the 30th day in Tokyo.
+		hs.clock.Advance(31 * 24 * time.Hour)
 		list, err := hs.h.List(ctx, dsr.Filter{Overdue: true, Status: dsr.InProgress})
 		if err != nil || len(list) != 1 || !list[0].Overdue || list[0].Note != "checking" {
 			t.Fatalf("overdue after the deadline: %+v, %v", list, err)
@@ -142,6 +143,9 @@ func TestConsole(t *testing.T) {
 		}
 		if _, err := hs.h.List(ctx, dsr.Filter{Limit: 1001}); err == nil {
 			t.Error("a limit of 1001 was taken")
+		}
+		if err := hs.h.RecordIdentity(ctx, pending.ID, dsr.ByPost, "", "staff@example.jp"); err != nil {
+			t.Fatal(err)
 		}
 		if n, err := hs.h.Delete(ctx, pending.ID); err != nil || n != 0 {
 			t.Errorf("Delete with nothing found = %d, %v", n, err)

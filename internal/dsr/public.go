@@ -24,6 +24,9 @@ import (
 // formView is what templates/dsr/form.html reads.
 type formView struct {
 	page.Layout
+	// Public is set for a public body: the page then explains chapter 5's
+	// procedure, else chapter 4's.
+	Public bool
 	Action string
 	Kinds  []kindView
 	Input  formInput
@@ -38,8 +41,8 @@ type formView struct {
 	// the mailbox, and nothing else.
 	Sent       bool
 	LinkTTL    string
-	Deadline   string
 	MaxDetails int
+	Procedure  procedureView
 	Contact    contactView
 	PolicyHref string
 }
@@ -49,8 +52,26 @@ type kindView struct {
 	Checked                       bool
 }
 
+// procedureView is how the operator handles requests, from the manifest's
+// requests, in the page's language. Empty texts are left out.
+type procedureView struct {
+	// Basis names the law, and for a local government its ordinance,
+	// that the requests are made under.
+	Basis string
+	// Deadline and Extension are the time to decide and how far a public
+	// body may extend it.
+	Deadline, Extension    string
+	Identity, Fee, Records string
+	// Appeal is where a 審査請求 goes.
+	Appeal       string
+	FileRegister string
+}
+
+// contactView is who takes requests by other means; Email is printed as
+// operator.email_display asks.
 type contactView struct {
-	Operator, Section, Email, Phone string
+	Operator, Section, Phone string
+	Email                    page.Email
 }
 
 // sealedRequest is what the vault keeps of a request besides the address.
@@ -60,35 +81,68 @@ type sealedRequest struct {
 	Details string `json:"details,omitempty"`
 }
 
-func (h *Handler) title(lang string) string {
-	return i18n.T(i18n.Lang(lang), "dsr.title")
+// Title is the name of the request page in lang under regime r, as its
+// heading and every link to it show it.
+func Title(lang string, r Regime) string {
+	return i18n.T(i18n.Lang(lang), "dsr.title."+string(r))
 }
 
 func (h *Handler) newFormView(m *manifest.Manifest, lang string) *formView {
+	r := RegimeOf(m)
 	v := &formView{
-		Layout:      page.New(m, lang, h.title(lang), Path),
+		Layout:      page.New(m, lang, Title(lang, r), Path),
+		Public:      r == PublicBody,
 		Action:      Path(lang),
 		FieldErrors: map[string]string{},
 		LinkTTL:     humanDuration(h.opt.LinkTTL, lang),
-		Deadline:    humanDuration(h.opt.Deadline, lang),
 		MaxDetails:  maxDetails,
-		Contact: contactView{
-			Operator: m.Operator.Name.In(lang),
-			Section:  m.Operator.Section.In(lang),
-			Email:    m.Operator.Email,
-			Phone:    m.Operator.Phone,
-		},
-		PolicyHref: "/" + lang + "/privacy",
+		Procedure:   h.procedure(m, lang),
+		Contact:     newContact(m, lang),
+		PolicyHref:  "/" + lang + "/privacy",
 	}
-	for _, k := range Kinds {
+	for _, k := range r.Kinds() {
 		v.Kinds = append(v.Kinds, kindView{
 			ID:          "dsr-kind-" + string(k),
 			Value:       string(k),
-			Label:       k.Label(lang),
-			Description: k.Description(lang),
+			Label:       k.Label(lang, r),
+			Description: k.Description(lang, r),
 		})
 	}
 	return v
+}
+
+func (h *Handler) procedure(m *manifest.Manifest, lang string) procedureView {
+	l := i18n.Lang(lang)
+	rq := &m.Requests
+	p := procedureView{
+		Basis:        i18n.T(l, "dsr.form.basis"),
+		Deadline:     h.deadline(m, h.now()).Human(lang),
+		Identity:     rq.Identity.In(lang),
+		Fee:          rq.Fee.In(lang),
+		Records:      rq.Records.In(lang),
+		Appeal:       rq.Appeal.In(lang),
+		FileRegister: rq.FileRegister,
+	}
+	if !m.Operator.PublicBody() {
+		return p
+	}
+	p.Extension = extensionOf(m).Human(lang)
+	if name := m.Operator.Ordinance.Name.In(lang); m.Operator.Regime == manifest.RegimeLocalGovernment && name != "" {
+		p.Basis = i18n.T(l, "dsr.form.basis_ordinance", name)
+	}
+	if p.Appeal == "" {
+		p.Appeal = i18n.T(l, "dsr.form.public.appeal_default")
+	}
+	return p
+}
+
+func newContact(m *manifest.Manifest, lang string) contactView {
+	return contactView{
+		Operator: m.Operator.Name.In(lang),
+		Section:  m.Operator.Section.In(lang),
+		Phone:    m.Operator.Phone,
+		Email:    page.OperatorEmail(m),
+	}
 }
 
 // withInput fills the form with in and its errors.
@@ -143,7 +197,7 @@ func (h *Handler) formPost(lang string) http.Handler {
 			h.render(w, r, h.formPage, v, lang, status)
 			return
 		}
-		in, errs := parseForm(r.PostForm, lang)
+		in, errs := parseForm(r.PostForm, lang, m)
 		if len(errs) > 0 {
 			h.render(w, r, h.formPage, v.withInput(in, errs), lang, http.StatusBadRequest)
 			return
@@ -262,11 +316,8 @@ func humanDuration(d time.Duration, lang string) string {
 	return manifest.Duration{N: max(1, int(d/time.Minute)), Unit: "min"}.Human(lang)
 }
 
-// japan is the zone dates are shown in: deadlines run on the operator's
-// calendar.
-var japan = time.FixedZone("JST", 9*60*60)
-
-// humanDate says the day of t in Japan, in lang.
-func humanDate(t time.Time, lang string) string {
-	return i18n.T(i18n.Lang(lang), "dsr.japan_date", timefmt.LongDate(lang, t, japan))
+// humanDate says the day of t in loc, the site's time zone, in lang, with
+// the zone named: deadlines run on the operator's calendar.
+func humanDate(t time.Time, lang string, loc *time.Location) string {
+	return i18n.T(i18n.Lang(lang), "dsr.zone_date", timefmt.LongDate(lang, t, loc), timefmt.Zone(lang, loc, t))
 }

@@ -32,7 +32,7 @@ func TestDeletionDestroysOldCopies(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	hs := newHarness(t, db)
+	hs := newHarness(t, db, business(t))
 	const email, details = "Shiro.Tanaka@example.jp", "correct my 住所 please"
 	ids := []string{
 		hs.seal("contact", email, `{"message":"one"}`),

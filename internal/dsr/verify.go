@@ -40,6 +40,10 @@ var statusOf = map[linkState]int{
 // linkView is what templates/dsr/verify.html reads.
 type linkView struct {
 	page.Layout
+	// Public is set for a public body, whose next steps include verifying
+	// the requester's identity by Identity, the manifest's means.
+	Public   bool
+	Identity string
 	State    linkState
 	Action   string
 	Token    string
@@ -68,8 +72,12 @@ type linkRequest struct {
 var errLinkUsed = errors.New("dsr: the link has already been used")
 
 func (h *Handler) newLinkView(lang string, state linkState) *linkView {
+	m := h.opt.Manifest()
+	r := RegimeOf(m)
 	return &linkView{
-		Layout:   page.New(h.opt.Manifest(), lang, h.title(lang), Path),
+		Layout:   page.New(m, lang, Title(lang, r), Path),
+		Public:   r == PublicBody,
+		Identity: m.Requests.Identity.In(lang),
 		State:    state,
 		Action:   VerifyPath(lang),
 		FormHref: Path(lang),
@@ -121,7 +129,7 @@ func (h *Handler) verifyGet(lang string) http.Handler {
 		if state == linkConfirm {
 			// A mail scanner that fetches the link stops here: only the
 			// button's POST verifies the request.
-			v.Token, v.Kind = token, p.kind.Label(lang)
+			v.Token, v.Kind = token, p.kind.Label(lang, h.Regime())
 		}
 		h.render(w, r, h.linkPage, v, lang, statusOf[state])
 	})
@@ -159,8 +167,9 @@ func (h *Handler) verifyPost(lang string) http.Handler {
 			return
 		}
 		v := h.newLinkView(lang, linkVerified)
-		v.Kind, v.Reference = p.kind.Label(lang), p.reference
-		v.Deadline, v.DeadlineISO = humanDate(deadline, lang), deadline.In(japan).Format(time.DateOnly)
+		v.Kind, v.Reference = p.kind.Label(lang, h.Regime()), p.reference
+		v.Deadline = humanDate(deadline, lang, h.opt.Location)
+		v.DeadlineISO = deadline.In(h.opt.Location).Format(time.DateOnly)
 		h.render(w, r, h.linkPage, v, lang, http.StatusOK)
 	})
 }
@@ -186,7 +195,7 @@ func (h *Handler) verify(ctx context.Context, p linkRequest) (time.Time, error) 
 		}
 	}
 	now := h.now().UTC()
-	deadline := now.Add(h.opt.Deadline)
+	deadline := h.dueDate(h.opt.Manifest(), now)
 	err = h.opt.DB.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, h.q["verify"], p.id, now, deadline, len(ids))
 		if err != nil {

@@ -24,16 +24,13 @@ func disclosureMail(m *manifest.Manifest, loc *time.Location, req dsr.Request, t
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("requests: encode disclosure of request %s: %w", req.ID, err)
 	}
-	// The manifest's names must be in the language of the texts around
-	// them, so a language the catalogue lacks falls back for both.
-	lang := req.Lang
-	if !i18n.Default().Supports(i18n.Lang(lang)) {
-		lang = string(i18n.Fallback)
-	}
+	lang := dsr.MailLang(req.Lang)
 	l := i18n.Lang(lang)
 	site, operator := m.Site.Name.In(lang), m.Operator.Name.In(lang)
+	// The words of the regime in force when the answer is sent.
+	regime := string(dsr.RegimeOf(m))
 	var b strings.Builder
-	b.WriteString(i18n.T(l, "dsr.mail.disclosure.intro", site, req.Reference) + "\n\n")
+	b.WriteString(i18n.T(l, "dsr.mail.disclosure.intro."+regime, operator, req.Reference) + "\n\n")
 	b.WriteString(i18n.T(l, "dsr.mail.disclosure.count", len(export.Records)))
 	if export.Unavailable > 0 {
 		b.WriteString(i18n.T(l, "dsr.mail.disclosure.unavailable", export.Unavailable))
@@ -50,7 +47,7 @@ func disclosureMail(m *manifest.Manifest, loc *time.Location, req dsr.Request, t
 	b.WriteString("\n" + i18n.T(l, "dsr.mail.disclosure.json") + "\n\n")
 	b.Write(data)
 	b.WriteString("\n\n" + operator + "\n")
-	return mail.Message{To: []string{to}, Subject: i18n.T(l, "dsr.mail.disclosure.subject", site, req.Reference), Text: b.String()}, nil
+	return mail.Message{To: []string{to}, Subject: i18n.T(l, "dsr.mail.disclosure.subject."+regime, site, req.Reference), Text: b.String()}, nil
 }
 
 // field is one value of a record, named.

@@ -1,7 +1,9 @@
 // Package requests is the console's section for data-subject requests at
 // /admin/requests: the list, with nothing personal in it, and each
-// request's page, where staff reveal the person's address on record and
-// answer the request by erasing, disclosing or changing its status.
+// request's page, where staff reveal the person's address on record,
+// record how they verified the requester's identity, extend a public
+// body's deadline with notice, and answer the request by erasing,
+// disclosing or changing its status.
 package requests
 
 import (
@@ -65,6 +67,8 @@ func (p *Pages) ConsoleSection(c *admin.Console) (admin.Section, error) {
 			route("GET", "/admin/requests/{id}", s.show),
 			route("POST", "/admin/requests/{id}/reveal", s.reveal),
 			route("POST", "/admin/requests/{id}/status", s.setStatus),
+			route("POST", "/admin/requests/{id}/identity", s.recordIdentity),
+			route("POST", "/admin/requests/{id}/extend", s.extend),
 			route("POST", "/admin/requests/{id}/delete", s.delete),
 			route("POST", "/admin/requests/{id}/disclose", s.disclose),
 			route("POST", "/admin/requests/{id}/export.json", s.export),
@@ -95,6 +99,8 @@ type row struct {
 	dsr.Request
 	KindName   string
 	StatusName string
+	// MeansName names how identity was verified, empty until recorded.
+	MeansName string
 }
 
 // listView is the data of the list of requests.
@@ -122,6 +128,17 @@ type requestView struct {
 	Purposes []admin.Option
 	// Revealed holds the address and details after a reveal.
 	Revealed *dsr.Submission
+	// Public is set for a public body: identity must be recorded before
+	// the request is done.
+	Public bool
+	// CanRecordIdentity offers the form that records the identity check,
+	// with Means to choose from.
+	CanRecordIdentity bool
+	Means             []admin.Option
+	// ExtensionDays is how many days the deadline may be extended by;
+	// 0 offers no extension.
+	ExtensionDays int
+	MaxNote       int
 }
 
 // object names a request in the audit trail.
@@ -131,9 +148,20 @@ func text(lang, key string, args ...any) string { return i18n.T(i18n.Lang(lang),
 
 func statusName(lang string, s dsr.Status) string { return text(lang, "requests.status."+string(s)) }
 
-func describe(lang string, req dsr.Request) row {
-	return row{Request: req, KindName: req.Kind.Label(lang), StatusName: statusName(lang, req.Status)}
+func meansName(lang string, m dsr.IdentityMeans) string {
+	return text(lang, "requests.identity.means."+string(m))
 }
+
+func describe(lang string, r dsr.Regime, req dsr.Request) row {
+	v := row{Request: req, KindName: req.Kind.Label(lang, r), StatusName: statusName(lang, req.Status)}
+	if req.Identity.Recorded() {
+		v.MeansName = meansName(lang, req.Identity.Means)
+	}
+	return v
+}
+
+// regime is the regime of the manifest in force.
+func (s *section) regime() dsr.Regime { return dsr.RegimeOf(s.c.Manifest()) }
 
 func (s *section) list(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
 	q := r.URL.Query()
@@ -142,13 +170,15 @@ func (s *section) list(w http.ResponseWriter, r *http.Request, rq *admin.Request
 		s.c.Fail(w, r, rq, http.StatusBadRequest, "error.bad_request")
 		return
 	}
-	lang := rq.Lang()
+	lang, regime := rq.Lang(), s.regime()
 	v := listView{On: s.requests != nil, Overdue: f.Overdue}
 	for _, st := range dsr.Statuses {
 		v.Statuses = append(v.Statuses, admin.Option{Value: string(st), Label: statusName(lang, st), Selected: st == f.Status})
 	}
-	for _, k := range dsr.Kinds {
-		v.Kinds = append(v.Kinds, admin.Option{Value: string(k), Label: k.Label(lang), Selected: k == f.Kind})
+	// The filter offers the regime's kinds; a request of another kind,
+	// stored under an earlier regime, is still listed under any kind.
+	for _, k := range regime.Kinds() {
+		v.Kinds = append(v.Kinds, admin.Option{Value: string(k), Label: k.Label(lang, regime), Selected: k == f.Kind})
 	}
 	if v.On {
 		list, err := s.requests.List(r.Context(), f)
@@ -157,7 +187,7 @@ func (s *section) list(w http.ResponseWriter, r *http.Request, rq *admin.Request
 			return
 		}
 		for _, req := range list {
-			v.Rows = append(v.Rows, describe(lang, req))
+			v.Rows = append(v.Rows, describe(lang, regime, req))
 		}
 	}
 	s.c.Render(w, r, rq, http.StatusOK, listPage, "requests.title", v)
@@ -183,12 +213,20 @@ func (s *section) load(w http.ResponseWriter, r *http.Request, rq *admin.Request
 }
 
 func (s *section) view(lang string, req dsr.Request) requestView {
+	regime := s.regime()
 	v := requestView{
-		row:      describe(lang, req),
+		row:      describe(lang, regime, req),
 		Open:     req.Status.Open(),
 		Verified: !req.Verified.IsZero(),
 		MailOff:  s.mailer == nil,
+		Public:   regime == dsr.PublicBody,
+		MaxNote:  maxNote,
 	}
+	v.CanRecordIdentity = v.Open && !req.Identity.Recorded()
+	for _, m := range dsr.IdentityMeansList {
+		v.Means = append(v.Means, admin.Option{Value: string(m), Label: meansName(lang, m)})
+	}
+	v.ExtensionDays = s.requests.ExtensionDays(req)
 	v.CanDelete = v.Open && (req.Kind == dsr.Deletion || req.Kind == dsr.Cessation)
 	v.CanDisclose = v.Open && req.Kind == dsr.Disclosure
 	for _, p := range disclosurePurposes {
@@ -277,6 +315,10 @@ func (s *section) setStatus(w http.ResponseWriter, r *http.Request, rq *admin.Re
 		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
 		return
 	}
+	if errors.Is(err, dsr.ErrIdentity) {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.identity_required")
+		return
+	}
 	if err != nil {
 		s.c.Internal(w, r, rq, "set request status", err)
 		return
@@ -304,12 +346,20 @@ func (s *section) delete(w http.ResponseWriter, r *http.Request, rq *admin.Reque
 		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.confirm_required")
 		return
 	}
+	if v.Public && !req.Identity.Recorded() {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.identity_required")
+		return
+	}
 	shredded, err := s.requests.Delete(ctx, req.ID)
 	e := rq.Entry("request.delete", object(req.ID), audit.OK)
 	e.Detail = map[string]string{"shredded": strconv.Itoa(shredded)}
 	if err != nil {
 		e.Outcome = audit.Failed
 		s.c.Record(ctx, e)
+		if errors.Is(err, dsr.ErrIdentity) {
+			s.refuse(w, r, rq, http.StatusConflict, v, "requests.identity_required")
+			return
+		}
 		if errors.Is(err, dsr.ErrState) || errors.Is(err, dsr.ErrKind) {
 			s.refuse(w, r, rq, http.StatusConflict, v, "requests.cannot_delete")
 			return
@@ -340,6 +390,12 @@ func (s *section) disclose(w http.ResponseWriter, r *http.Request, rq *admin.Req
 	}
 	if s.mailer == nil {
 		s.refuse(w, r, rq, http.StatusConflict, v, "requests.mail_off")
+		return
+	}
+	// Sending the disclosure decides the request: a public body does it
+	// only once the requester's identity is recorded.
+	if v.Public && !req.Identity.Recorded() {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.identity_required")
 		return
 	}
 	export, err := s.requests.Disclose(ctx, req.ID)
@@ -466,4 +522,92 @@ func foreignForms(u account.User, export dsr.Export) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// recordIdentity records how the requester's identity was verified; the
+// audit entry names the means, and neither the note nor anything of the
+// person.
+func (s *section) recordIdentity(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	if !v.Open {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
+		return
+	}
+	means := dsr.IdentityMeans(r.PostFormValue("means"))
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	err := s.requests.RecordIdentity(ctx, req.ID, means, note, rq.User().Email)
+	switch {
+	case errors.Is(err, dsr.ErrInput):
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.identity_bad", maxNote)
+		return
+	case errors.Is(err, dsr.ErrRecorded):
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.identity_recorded_already")
+		return
+	case errors.Is(err, dsr.ErrState):
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
+		return
+	case err != nil:
+		s.c.Internal(w, r, rq, "record identity", err)
+		return
+	}
+	e := rq.Entry("request.identity", object(req.ID), audit.OK)
+	e.Detail = map[string]string{"means": string(means)}
+	s.c.Record(ctx, e)
+	admin.Redirect(w, r, "/admin/requests/"+req.ID, "identity_recorded")
+}
+
+// extend extends a public body's deadline once and mails the requester
+// the new deadline and the reason. The audit entry holds both deadlines
+// and whether the notice went out; a failed notice leaves the extension
+// standing and tells staff to notify the person by other means.
+func (s *section) extend(w http.ResponseWriter, r *http.Request, rq *admin.Request) {
+	ctx := r.Context()
+	req, ok := s.load(w, r, rq)
+	if !ok {
+		return
+	}
+	v := s.view(rq.Lang(), req)
+	if v.ExtensionDays == 0 {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.extension_closed")
+		return
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if err != nil || days < 1 || days > v.ExtensionDays || reason == "" || utf8.RuneCountInString(reason) > maxNote || !utf8.ValidString(reason) {
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.extension_bad", v.ExtensionDays, maxNote)
+		return
+	}
+	extended, err := s.requests.Extend(ctx, req.ID, days, reason, rq.User().Email)
+	e := rq.Entry("request.extend", object(req.ID), audit.OK)
+	e.Detail = map[string]string{"days": strconv.Itoa(days), "from": s.dateOf(req.Deadline), "to": s.dateOf(extended.Deadline), "notice": "mail"}
+	switch {
+	case errors.Is(err, dsr.ErrNotice):
+		e.Detail["notice"] = "failed"
+		s.c.Record(ctx, e)
+		s.c.Logger().Error("console: notify the extension of a request", "object", e.Object, "err", err)
+		s.refuse(w, r, rq, http.StatusBadGateway, s.view(rq.Lang(), extended), "requests.extension_notice_failed")
+		return
+	case errors.Is(err, dsr.ErrState), errors.Is(err, dsr.ErrRecorded), errors.Is(err, dsr.ErrRegime), errors.Is(err, dsr.ErrKind):
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.extension_closed")
+		return
+	case errors.Is(err, dsr.ErrInput):
+		s.refuse(w, r, rq, http.StatusUnprocessableEntity, v, "requests.extension_bad", v.ExtensionDays, maxNote)
+		return
+	case err != nil:
+		s.c.Internal(w, r, rq, "extend request", err)
+		return
+	}
+	s.c.Record(ctx, e)
+	admin.Redirect(w, r, "/admin/requests/"+req.ID, "deadline_extended")
+}
+
+// dateOf is the day of a deadline for the audit trail, in the site's
+// calendar the deadline runs on.
+func (s *section) dateOf(t time.Time) string {
+	return t.In(s.requests.Location()).Format(time.DateOnly)
 }

@@ -41,13 +41,36 @@ type harness struct {
 	requestMail *mailtest.Server
 }
 
-// newHarness starts a console on db with the requests section; edit
-// changes the section's options before it starts.
+// Manifests of the consoles the tests start: a prefecture with two forms,
+// under chapter 5 of the APPI, and a business, under chapter 4.
+const (
+	publicManifest   = "../../admin/testdata/manifest.yaml"
+	businessManifest = "../testdata/business.yaml"
+)
+
+// tokyo is the site's time zone in the tests.
+var tokyo = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// newHarness starts a console of a public body on db with the requests
+// section; edit changes the section's options before it starts.
 func newHarness(t *testing.T, db *store.DB, edit ...func(*requests.Options)) *harness {
+	t.Helper()
+	return startHarness(t, db, publicManifest, edit...)
+}
+
+// startHarness starts a console on db serving the manifest file with the
+// requests section.
+func startHarness(t *testing.T, db *store.DB, manifestFile string, edit ...func(*requests.Options)) *harness {
 	t.Helper()
 	h := &harness{requestMail: mailtest.Start(t)}
 	h.Harness = admintest.New(t, db, admintest.Setup{
-		Manifest: "../../admin/testdata/manifest.yaml",
+		Manifest: manifestFile,
 		Sections: func(ah *admintest.Harness) []admin.Capability {
 			v, err := vault.New(ah.DB, ah.Keys)
 			if err != nil {
@@ -68,6 +91,7 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*requests.Options)) *ha
 				Secret:   []byte("0123456789abcdef0123456789abcdef"),
 				BaseURL:  func(r *http.Request) string { return "https://" + r.Host },
 				Limits:   dsr.Limits{PerAddress: 100, PerNetwork: 100, Window: time.Hour},
+				Location: tokyo,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -117,8 +141,9 @@ func TestRequestsAccess(t *testing.T) {
 		for _, u := range users {
 			// Fresh requests for each account: answering one closes it.
 			disclosure := h.addRequest(dsr.Disclosure, "en", personEmail, "")
-			deletion := h.addRequest(dsr.Deletion, "en", personEmail, "")
-			d, x := "/admin/requests/"+disclosure.ID, "/admin/requests/"+deletion.ID
+			cessation := h.addRequest(dsr.Cessation, "en", personEmail, "")
+			h.identify(cessation.ID)
+			d, x := "/admin/requests/"+disclosure.ID, "/admin/requests/"+cessation.ID
 			routes := []struct {
 				method, path string
 				form         url.Values
@@ -129,8 +154,10 @@ func TestRequestsAccess(t *testing.T) {
 				{"POST", d + "/reveal", nil, http.StatusOK},
 				// With mail, the disclosure is mailed, never downloaded.
 				{"POST", d + "/export.json", url.Values{"purpose": {"disclosure-answer"}}, http.StatusConflict},
+				{"POST", d + "/identity", url.Values{"means": {"counter"}}, http.StatusSeeOther},
 				{"POST", d + "/disclose", nil, http.StatusSeeOther},
 				{"POST", x + "/status", url.Values{"status": {"in_progress"}}, http.StatusSeeOther},
+				{"POST", x + "/extend", url.Values{"days": {"10"}, "reason": {"Records held in two offices"}}, http.StatusSeeOther},
 				{"POST", x + "/delete", url.Values{"confirm": {"yes"}}, http.StatusOK},
 			}
 			for _, rt := range routes {
@@ -179,7 +206,7 @@ func TestRequestListHidesPersonalData(t *testing.T) {
 		if resp.Status != http.StatusOK {
 			t.Fatalf("GET %s: status %d", p, resp.Status)
 		}
-		mustContain(t, p, resp.Body, req.Reference, dsr.Correction.Label("en"), "Confirmed")
+		mustContain(t, p, resp.Body, req.Reference, dsr.Correction.Label("en", dsr.PublicBody), "Confirmed", "Not recorded")
 		for _, secret := range []string{personEmail, details, "090-5555-0199"} {
 			if strings.Contains(resp.Body, secret) {
 				t.Errorf("GET %s shows %q", p, secret)
@@ -215,7 +242,9 @@ func TestRequestListHidesPersonalData(t *testing.T) {
 		}
 	}
 
-	h.Clock.Advance(dsr.DefaultDeadline + time.Hour)
+	// The prefecture's 30 days end with the 30th day after the request's,
+	// in Tokyo.
+	h.Clock.Advance(32 * 24 * time.Hour)
 	// The session has ended by then.
 	b = h.SignedIn(h.AddUser("handler2@example.jp", account.Handler))
 	resp := b.Get("/admin/requests?overdue=1")
@@ -249,8 +278,9 @@ func TestRequestReveal(t *testing.T) {
 	})
 }
 
-// TestRequestDelete answers a deletion request: without the confirmation
-// nothing happens; with it every record found about the person is
+// TestRequestDelete answers a request for suspension of use by erasure:
+// without the confirmation, or before the requester's identity is
+// recorded, nothing happens; then every record found about the person is
 // shredded, nobody else's, the count is shown and audited, and the request
 // is done.
 func TestRequestDelete(t *testing.T) {
@@ -262,7 +292,7 @@ func TestRequestDelete(t *testing.T) {
 			h.seal("event-form", "Hanako.Yamada@example.jp", "plain text"),
 		}
 		other := h.seal("event-form", "ichiro@example.jp", `{"name":"Ichiro"}`)
-		req := h.addRequest(dsr.Deletion, "ja", personEmail, "")
+		req := h.addRequest(dsr.Cessation, "ja", personEmail, "")
 		if req.Matches != 2 {
 			t.Fatalf("the request found %d records, want 2", req.Matches)
 		}
@@ -276,13 +306,18 @@ func TestRequestDelete(t *testing.T) {
 		if resp := b.Post("/admin/requests/"+disclosure.ID+"/delete", url.Values{"confirm": {"yes"}}); resp.Status != http.StatusConflict {
 			t.Errorf("delete for a disclosure request: status %d, want 409", resp.Status)
 		}
+		resp := b.Post(path, url.Values{"confirm": {"yes"}})
+		if resp.Status != http.StatusConflict || !strings.Contains(resp.Body, "cannot be marked done until the identity check is recorded") {
+			t.Errorf("delete before the identity check: status %d, want 409 saying why", resp.Status)
+		}
 		for _, id := range mine {
 			if _, err := h.vault.Open(ctx, id); err != nil {
 				t.Fatalf("a refused delete touched record %s: %v", id, err)
 			}
 		}
+		h.identify(req.ID)
 
-		resp := b.Post(path, url.Values{"confirm": {"yes"}})
+		resp = b.Post(path, url.Values{"confirm": {"yes"}})
 		if resp.Status != http.StatusOK {
 			t.Fatalf("delete: status %d\n%s", resp.Status, resp.Body)
 		}
@@ -325,6 +360,13 @@ func TestRequestDisclose(t *testing.T) {
 		if strings.Contains(page.Body, "export.json") {
 			t.Error("with mail on, the page offers the download")
 		}
+		if resp := b.Post("/admin/requests/"+req.ID+"/disclose", nil); resp.Status != http.StatusConflict {
+			t.Errorf("disclose before the identity check: status %d, want 409", resp.Status)
+		}
+		if n := len(smtp.Messages()); n != 0 {
+			t.Fatalf("%d mails sent before the identity check", n)
+		}
+		h.identify(req.ID)
 		resp := b.Post("/admin/requests/"+req.ID+"/disclose", nil)
 		if resp.Status != http.StatusSeeOther {
 			t.Fatalf("disclose: status %d\n%s", resp.Status, resp.Body)
@@ -333,7 +375,7 @@ func TestRequestDisclose(t *testing.T) {
 		if len(msg.To) != 1 || msg.To[0] != personEmail {
 			t.Errorf("mail to %v, want %s", msg.To, personEmail)
 		}
-		mustContain(t, "the subject", msg.Subject, "保有個人データの開示", req.Reference)
+		mustContain(t, "the subject", msg.Subject, "保有個人情報の開示", req.Reference)
 		mustContain(t, "the mail", msg.Text, "記録 1", values["name"], values["phone"], values["message"],
 			`"reference": "`+req.Reference+`"`, `"records": [`, `"form": "consultation-form"`)
 		start := strings.Index(msg.Text, "{\n")
@@ -513,19 +555,35 @@ func TestRequestPagesAreAccessible(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := h.SignedIn(owner)
-			deletion := h.addRequest(dsr.Deletion, "en", personEmail, "")
+			cessation := h.addRequest(dsr.Cessation, "en", personEmail, "")
+			c := "/admin/requests/" + cessation.ID
 			pages := map[string]admintest.Response{
-				"list":           b.Get("/admin/requests"),
-				"filtered list":  b.Get("/admin/requests?status=verified&kind=deletion&overdue=1"),
-				"disclosure":     b.Get("/admin/requests/" + disclosure.ID),
-				"deletion":       b.Get("/admin/requests/" + deletion.ID),
-				"revealed":       b.Post("/admin/requests/"+correction.ID+"/reveal", nil),
-				"unconfirmed":    b.Post("/admin/requests/"+deletion.ID+"/delete", nil),
-				"deleted":        b.Post("/admin/requests/"+deletion.ID+"/delete", url.Values{"confirm": {"yes"}}),
-				"closed request": b.Get("/admin/requests/" + deletion.ID),
+				"list":          b.Get("/admin/requests"),
+				"filtered list": b.Get("/admin/requests?status=verified&kind=cessation&overdue=1"),
+				"disclosure":    b.Get("/admin/requests/" + disclosure.ID),
+				"cessation":     b.Get(c),
+				"revealed":      b.Post("/admin/requests/"+correction.ID+"/reveal", nil),
+				"no identity":   b.Post(c+"/delete", url.Values{"confirm": {"yes"}}),
+				"bad identity":  b.Post(c+"/identity", url.Values{"means": {"other"}}),
+				"bad extension": b.Post(c+"/extend", url.Values{"days": {"31"}, "reason": {"busy"}}),
 			}
+			for _, post := range []struct {
+				path string
+				form url.Values
+			}{
+				{c + "/identity", url.Values{"means": {"post"}, "note": {"copy of the card"}}},
+				{c + "/extend", url.Values{"days": {"30"}, "reason": {"Many records to check"}}},
+			} {
+				if resp := b.Post(post.path, post.form); resp.Status != http.StatusSeeOther {
+					t.Fatalf("POST %s: status %d\n%s", post.path, resp.Status, resp.Body)
+				}
+			}
+			pages["identified and extended"] = b.Get(c)
+			pages["unconfirmed"] = b.Post(c+"/delete", nil)
+			pages["deleted"] = b.Post(c+"/delete", url.Values{"confirm": {"yes"}})
+			pages["closed request"] = b.Get(c)
 			for name, resp := range pages {
-				if resp.Status != http.StatusOK && resp.Status != http.StatusUnprocessableEntity {
+				if resp.Status != http.StatusOK && resp.Status != http.StatusUnprocessableEntity && resp.Status != http.StatusConflict {
 					t.Errorf("%s %s (mail %v): status %d", lang, name, mailer, resp.Status)
 					continue
 				}
@@ -557,6 +615,15 @@ func mustContain(t *testing.T, what, s string, wants ...string) {
 		if !strings.Contains(s, want) {
 			t.Errorf("%s lacks %q", what, want)
 		}
+	}
+}
+
+// identify records, as staff would after checking the requester's
+// documents, that the identity of request id was verified at the counter.
+func (h *harness) identify(id string) {
+	h.T.Helper()
+	if err := h.requests.RecordIdentity(context.Background(), id, dsr.AtCounter, "", "counter@example.jp"); err != nil {
+		h.T.Fatal(err)
 	}
 }
 
@@ -661,4 +728,113 @@ func TestConsoleChecks(t *testing.T) {
 	targets := admintest.Targets{"/admin/requests/{id}": req.ID}
 	admintest.CheckAccess(t, h.Harness, targets)
 	admintest.CheckPages(t, h.Harness, targets)
+}
+
+// TestRequestIdentityAndExtension follows a public body's request through
+// the console: the identity check is recorded with its means, who and when,
+// and audited; the deadline is extended once, by at most 30 days, with the
+// requester mailed the new date and the reason, and audited; only then may
+// the request be decided.
+func TestRequestIdentityAndExtension(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db)
+		req := h.addRequest(dsr.Correction, "ja", personEmail, "電話番号の誤り")
+		handler := h.AddUser("handler@example.jp", account.Handler)
+		b := h.SignedIn(handler)
+		base := "/admin/requests/" + req.ID
+
+		page := b.Get(base).Body
+		mustContain(t, "the request's page", page, `action="`+base+`/identity"`, `<option value="online">Online (public individual authentication)</option>`,
+			`action="`+base+`/extend"`, `max="30"`, "cannot be marked done until the identity check is recorded", "Article 77(2)")
+		if resp := b.Post(base+"/status", url.Values{"status": {"done"}}); resp.Status != http.StatusConflict {
+			t.Errorf("done before the identity check: status %d, want 409", resp.Status)
+		}
+		for _, bad := range []url.Values{{"means": {""}}, {"means": {"fax"}}, {"means": {"other"}}} {
+			if resp := b.Post(base+"/identity", bad); resp.Status != http.StatusUnprocessableEntity {
+				t.Errorf("identity %v: status %d, want 422", bad, resp.Status)
+			}
+		}
+		if resp := b.Post(base+"/identity", url.Values{"means": {"online"}}); resp.Status != http.StatusSeeOther {
+			t.Fatalf("identity: status %d", resp.Status)
+		}
+		entries := h.Entries("request.identity")
+		if len(entries) != 1 || entries[0].Object != "request:"+req.ID || entries[0].Detail["means"] != "online" || entries[0].Actor != handler.Email {
+			t.Errorf("request.identity entries %+v, want one with the means", entries)
+		}
+		if resp := b.Post(base+"/identity", url.Values{"means": {"counter"}}); resp.Status != http.StatusConflict {
+			t.Errorf("a second identity record: status %d, want 409", resp.Status)
+		}
+
+		for _, bad := range []url.Values{{"days": {"31"}, "reason": {"busy"}}, {"days": {"0"}, "reason": {"busy"}}, {"days": {"10"}}} {
+			if resp := b.Post(base+"/extend", bad); resp.Status != http.StatusUnprocessableEntity {
+				t.Errorf("extend %v: status %d, want 422", bad, resp.Status)
+			}
+		}
+		sent := len(h.requestMail.Messages())
+		if resp := b.Post(base+"/extend", url.Values{"days": {"15"}, "reason": {"保存文書の確認に時間を要するため"}}); resp.Status != http.StatusSeeOther {
+			t.Fatalf("extend: status %d", resp.Status)
+		}
+		got, err := h.requests.Get(t.Context(), req.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		was := req.Deadline.In(tokyo)
+		if want := time.Date(was.Year(), was.Month(), was.Day()+15, 23, 59, 59, 0, tokyo); !got.Deadline.Equal(want) {
+			t.Errorf("extended to %s, want %s", got.Deadline.In(tokyo), want)
+		}
+		notice := h.requestMail.Wait(t, sent+1, 10*time.Second)[sent]
+		if len(notice.To) != 1 || notice.To[0] != personEmail {
+			t.Errorf("the notice went to %v", notice.To)
+		}
+		mustContain(t, "the notice", notice.Text, "訂正請求", "第94条第2項", "保存文書の確認に時間を要するため",
+			was.Format("2006年1月2日"), got.Deadline.In(tokyo).Format("2006年1月2日"), req.Reference)
+		entries = h.Entries("request.extend")
+		if len(entries) != 1 || entries[0].Detail["days"] != "15" || entries[0].Detail["notice"] != "mail" ||
+			entries[0].Detail["from"] != was.Format(time.DateOnly) || entries[0].Detail["to"] != got.Deadline.In(tokyo).Format(time.DateOnly) {
+			t.Errorf("request.extend entries %+v, want one with the days, both dates and the notice", entries)
+		}
+		noPersonalData(t, "the request.extend entry", entries[0], personEmail)
+		page = b.Get(base).Body
+		mustContain(t, "the request's page", page, "Online (public individual authentication)", handler.Email,
+			"Deadline extended", "保存文書の確認に時間を要するため")
+		if strings.Contains(page, `action="`+base+`/extend"`) || strings.Contains(page, `action="`+base+`/identity"`) {
+			t.Error("the page still offers an extension or an identity record")
+		}
+		if resp := b.Post(base+"/extend", url.Values{"days": {"5"}, "reason": {"again"}}); resp.Status != http.StatusConflict {
+			t.Errorf("a second extension: status %d, want 409", resp.Status)
+		}
+		if resp := b.Post(base+"/status", url.Values{"status": {"done"}}); resp.Status != http.StatusSeeOther {
+			t.Errorf("done after the identity check: status %d, want 303", resp.Status)
+		}
+		list := b.Get("/admin/requests").Body
+		mustContain(t, "the list", list, "<td>Online (public individual authentication)</td>")
+	})
+}
+
+// TestBusinessRequests checks the console of a business: its filter
+// offers the five kinds of chapter 4, a request has no extension, and it
+// may be closed without an identity record, which is recommended only.
+func TestBusinessRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := startHarness(t, db, businessManifest)
+		req := h.addRequest(dsr.ProvisionRecord, "en", personEmail, "")
+		b := h.SignedIn(h.AddUser("owner@example.jp", account.Owner))
+		list := b.Get("/admin/requests").Body
+		for _, k := range dsr.Kinds {
+			mustContain(t, "the filter", list, `<option value="`+string(k)+`">`+k.Label("en", dsr.Business)+`</option>`)
+		}
+		base := "/admin/requests/" + req.ID
+		page := b.Get(base).Body
+		mustContain(t, "the request's page", page, "Disclosure of the record of provision to third parties", `action="`+base+`/identity"`,
+			"a request can be marked done without it")
+		if strings.Contains(page, "/extend") {
+			t.Error("a business's request offers an extension")
+		}
+		if resp := b.Post(base+"/extend", url.Values{"days": {"5"}, "reason": {"busy"}}); resp.Status != http.StatusConflict {
+			t.Errorf("extend: status %d, want 409", resp.Status)
+		}
+		if resp := b.Post(base+"/status", url.Values{"status": {"done"}}); resp.Status != http.StatusSeeOther {
+			t.Errorf("done without an identity record: status %d, want 303", resp.Status)
+		}
+	})
 }
