@@ -676,7 +676,7 @@ func TestConsentPreferenceCentre(t *testing.T) {
 	b.waitFor("the dialog opens", activeInDialog)
 	b.check("modal and labelled", `(() => { const d = document.querySelector('dialog.noren-pc');
 		return d.getAttribute('role') === 'dialog' && d.getAttribute('aria-modal') === 'true' &&
-			document.getElementById(d.getAttribute('aria-labelledby')).textContent === 'Cookie settings'; })()`)
+			document.getElementById(d.getAttribute('aria-labelledby')).textContent === 'Privacy settings'; })()`)
 	b.check("every category, required ones on and locked", `document.querySelectorAll('.noren-cat').length === 5 &&
 		document.querySelector('input[data-c="necessary"]').checked && document.querySelector('input[data-c="necessary"]').disabled`)
 	b.check("no box ticked in advance", `[...document.querySelectorAll('dialog input:not(:disabled)')].every(x => !x.checked)`)
@@ -727,7 +727,7 @@ func TestConsentWithdrawalReloads(t *testing.T) {
 	b.waitFor("gated scripts run", `window.gatedRan === true && window.moduleRan === true`)
 	b.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.marker = true`))
 
-	b.click("the footer's Cookie settings link", `footer a[href="/en/privacy/choices"]`)
+	b.click("the footer's Privacy settings link", `footer a[href="/en/privacy/choices"]`)
 	b.waitFor("the link opens the dialog", activeInDialog)
 	b.check("no navigation", `location.pathname === '/page' && window.marker === true`)
 	b.check("the current choice is shown", `document.querySelector('input[data-c="analytics"]').checked`)
@@ -798,7 +798,7 @@ func TestConsentGPC(t *testing.T) {
 	wantDecisions(t, "cookie", decisions, map[string]bool{"analytics": false, "advertising": false})
 
 	// One by one in the preference centre, GPC categories can be allowed.
-	b.click("the footer's Cookie settings link", `footer a[href="/en/privacy/choices"]`)
+	b.click("the footer's Privacy settings link", `footer a[href="/en/privacy/choices"]`)
 	b.waitFor("the dialog opens", activeInDialog)
 	b.check("the dialog tells of GPC", `document.querySelector('dialog.noren-pc').textContent.includes('Global Privacy Control')`)
 	b.click("Analytics on", `input[data-c="analytics"]`)

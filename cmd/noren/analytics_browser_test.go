@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -128,5 +129,85 @@ func TestAnalyticsBrowser(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("stored events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// trackerHeld is true while the page holds Noren's tracker back, as the
+// consent script leaves it when the visitor's choice refuses it.
+const trackerHeld = `!!document.querySelector('script[type="text/plain"][data-noren-tool="noren-analytics"]')`
+
+// TestStatisticsSwitchedOffBrowser visits the demo in Chromium: the
+// statistics count a visitor before any choice; once the visitor switches
+// them off, on the banner or in the preference centre, the tracker no
+// longer runs and no event of theirs is stored, and a visitor sending
+// Global Privacy Control is never counted.
+func TestStatisticsSwitchedOffBrowser(t *testing.T) {
+	browser := browsertest.New(t)
+	dir := t.TempDir()
+	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0")
+
+	for _, tc := range []struct {
+		name, page string
+		refuse     func(v *visitor, page string)
+	}{
+		{"banner", "/en/team/", func(v *visitor, page string) {
+			v.check("the banner says the statistics are on until refused",
+				`document.querySelector('.noren-banner').textContent.includes('The “Statistics” category, however, is on until you refuse it.')`)
+			// What already ran cannot be stopped, so the refusal reloads.
+			v.reload("Reject all", rejectAllButton, page)
+		}},
+		{"preference centre", demoArticle, func(v *visitor, page string) {
+			v.click("Customise", customiseButton)
+			v.waitFor("the preference centre opens", focusInDialog)
+			v.check("statistics are on before a choice", `document.querySelector('dialog.noren-pc input[data-c="statistics"]').checked &&
+				document.querySelector('dialog.noren-pc input[data-t="noren-analytics"]').checked`)
+			v.click("untick statistics", `dialog.noren-pc input[data-c="statistics"]`)
+			v.check("the tool follows its category", `!document.querySelector('dialog.noren-pc input[data-t="noren-analytics"]').checked`)
+			v.reload("Save", `dialog.noren-pc .noren-btns button:nth-child(3)`, page)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVisitor(t, browser, p.url, visitorOptions{})
+			v.actAsBrowser()
+			v.open(tc.page)
+			v.waitForEvents(0, 1)
+			v.check("the tracker ran before any choice", "!"+trackerHeld)
+			tc.refuse(v, tc.page)
+			c := v.mustCookie()
+			wantDecisions(t, "statistics", map[string]bool{"statistics": c.categories["statistics"], "noren-analytics": c.tools["noren-analytics"]},
+				map[string]bool{"statistics": false, "noren-analytics": false})
+			v.check("the reloaded page holds the tracker back", trackerHeld)
+			mark := len(v.sent())
+			v.open(demoNews)
+			v.check("the next page holds the tracker back", trackerHeld)
+			v.do("give a tracker time to send", chromedp.Sleep(500*time.Millisecond))
+			for _, u := range v.sent()[mark:] {
+				if strings.Contains(u, "/api/event") {
+					v.fatalf("the page sent %s after statistics were switched off", u)
+				}
+			}
+		})
+	}
+
+	t.Run("Global Privacy Control", func(t *testing.T) {
+		v := newVisitor(t, browser, p.url, visitorOptions{gpcHeader: true})
+		v.actAsBrowser()
+		mark := len(v.sent())
+		v.open(demoHome)
+		v.check("the tracker is held back", trackerHeld)
+		v.check("the banner does not say the statistics are on", `!document.querySelector('.noren-banner').textContent.includes('is on until you refuse it')`)
+		v.do("give a tracker time to send", chromedp.Sleep(500*time.Millisecond))
+		for _, u := range v.sent()[mark:] {
+			if strings.Contains(u, "/api/event") {
+				v.fatalf("the page sent %s under GPC", u)
+			}
+		}
+	})
+
+	stop(t, p, syscall.SIGTERM)
+	got := storedPaths(t, dir)
+	want := map[string]int{"/en/team/": 1, demoArticle: 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("stored pageviews %v, want %v: one for each visitor's first page, before the refusal", got, want)
 	}
 }

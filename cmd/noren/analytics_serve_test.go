@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/analytics/clickhouse"
@@ -99,13 +103,15 @@ func stop(t *testing.T, p *process, sig syscall.Signal) {
 }
 
 // TestDemoLoadsTheTracker: the demo manifest declares Noren's analytics
-// in the necessary category, so every page loads the tracker at once and
+// in the statistics category, which runs until the visitor refuses it:
+// every page holds the tracker back for the consent script, which runs it
+// while the visitor has not refused, and a page for a visitor who has not
 // carries the no-JavaScript pixel.
 func TestDemoLoadsTheTracker(t *testing.T) {
 	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", t.TempDir())
 	_, page := get(t, nil, p.url+"/en/")
 	for _, want := range []string{
-		`<script defer src="/noren/a.js" data-domain="demo.localhost" data-local nonce="`,
+		`<script type="text/plain" data-noren-category="statistics" data-noren-tool="noren-analytics" src="/noren/a.js" data-domain="demo.localhost" data-local nonce="`,
 		`<noscript><img src="/api/event.gif?d=demo.localhost" alt="" width="1" height="1" referrerpolicy="same-origin"></noscript>`,
 	} {
 		if !strings.Contains(page, want) {
@@ -137,12 +143,12 @@ func TestDemoPublishesStatistics(t *testing.T) {
 }
 
 // TestAnalyticsFollowsConsent runs a manifest that puts Noren's analytics
-// in the analytics category: the tracker waits for consent, the pixel is
-// left out, and events of visitors without consent are answered but not
-// stored, while those of a visitor who accepted are.
+// in the analytics category, which waits for consent: the tracker waits,
+// the pixel is left out, and events of visitors without consent are
+// answered but not stored, while those of a visitor who accepted are.
 func TestAnalyticsFollowsConsent(t *testing.T) {
 	dir := t.TempDir()
-	gated := strings.Replace(string(web.DemoManifest), "    kind: analytics\n    party: first\n    category: necessary\n",
+	gated := strings.Replace(string(web.DemoManifest), "    kind: analytics\n    party: first\n    category: statistics\n",
 		"    kind: analytics\n    party: first\n    category: analytics\n", 1)
 	if gated == string(web.DemoManifest) {
 		t.Fatal("the demo manifest no longer declares Noren's analytics as expected")
@@ -208,6 +214,105 @@ func TestAnalyticsFollowsConsent(t *testing.T) {
 	if got["/with-consent"] != 1 || got["/without-consent"] != 0 || got["/with-consent-and-gpc"] != 0 {
 		t.Errorf("stored %v, want only /with-consent", got)
 	}
+}
+
+// TestStatisticsSwitchedOffWithoutJavaScript switches the demo's
+// statistics off as a browser without JavaScript does, by submitting the
+// choices page's form: the pixel leaves the pages, and nothing the visitor
+// sends afterwards, through the pixel or the event endpoint, is stored,
+// while what a visitor sends before any choice is.
+func TestStatisticsSwitchedOffWithoutJavaScript(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", dir, "--sample-events", "0")
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	pixel := func(path string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", p.url+"/api/event.gif?d=demo.localhost&u="+url.QueryEscape("https://demo.localhost"+path), nil)
+		req.Header.Set("User-Agent", firefox)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("pixel for %s: status %d", path, resp.StatusCode)
+		}
+	}
+
+	if _, page := get(t, client, p.url+"/en/"); !strings.Contains(page, "/api/event.gif") {
+		t.Error("the page lacks the pixel before any choice")
+	}
+	pixel("/en/before-refusal")
+
+	// Every box as the page shows it, but the statistics category.
+	_, choices := get(t, client, p.url+"/en/privacy/choices")
+	form := formAsShown(t, choices)
+	if !slices.Contains(form["category"], "statistics") || !slices.Contains(form["tool"], "noren-analytics") {
+		t.Fatalf("the choices page does not show statistics switched on before a choice: %v", form)
+	}
+	form["category"] = slices.DeleteFunc(form["category"], func(id string) bool { return id == "statistics" })
+	form.Set("action", "save")
+	resp, err := client.PostForm(p.url+"/en/privacy/choices", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Query().Get("saved") == "" {
+		t.Fatalf("saving the choices: status %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	var cookie string
+	for _, c := range jar.Cookies(resp.Request.URL) {
+		if c.Name == "noren_consent" {
+			cookie = c.Value
+		}
+	}
+	if !strings.Contains(cookie, "statistics:0") || !strings.Contains(cookie, "noren-analytics:0") {
+		t.Fatalf("the cookie %q does not switch statistics off", cookie)
+	}
+
+	if _, page := get(t, client, p.url+"/en/"); strings.Contains(page, "/api/event.gif") {
+		t.Error("the page still carries the pixel after statistics were switched off")
+	}
+	pixel("/en/after-refusal")
+	if status, err := postEvent(client, p.url, "/en/after-refusal-post", "203.0.113.9", firefox); err != nil || status != http.StatusAccepted {
+		t.Errorf("event after the refusal: status %d, %v; want 202", status, err)
+	}
+	stop(t, p, syscall.SIGTERM)
+	got := storedPaths(t, dir)
+	if got["/en/before-refusal"] != 1 || got["/en/after-refusal"] != 0 || got["/en/after-refusal-post"] != 0 {
+		t.Errorf("stored %v, want /en/before-refusal alone", got)
+	}
+}
+
+// formAsShown reads the choices form of page as a browser would submit
+// it untouched: its ticked boxes that can be changed and its hidden
+// fields.
+func formAsShown(t *testing.T, page string) url.Values {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode || n.Data != "input" {
+			continue
+		}
+		a := map[string]string{}
+		for _, at := range n.Attr {
+			a[at.Key] = at.Val
+		}
+		_, checked := a["checked"]
+		_, disabled := a["disabled"]
+		if a["type"] == "hidden" || a["type"] == "checkbox" && checked && !disabled {
+			form.Add(a["name"], a["value"])
+		}
+	}
+	return form
 }
 
 // TestSIGTERMUnderLoadLosesNothing stops the demo with SIGTERM while

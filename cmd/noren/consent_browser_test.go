@@ -136,8 +136,8 @@ func TestConsentBrowser(t *testing.T) {
 		if c.fields[0] != "1" || c.fields[3] != cfg.Version || c.fields[4] != cfg.Policy {
 			t.Errorf("cookie %q: want format 1, version %s, policy %s", c.raw.Value, cfg.Version, cfg.Policy)
 		}
-		wantDecisions(t, "categories", c.categories, map[string]bool{"preferences": true, "analytics": true, "advertising": true, "embeds": true})
-		wantDecisions(t, "tools", c.tools, map[string]bool{"google-analytics": true, "youtube": true})
+		wantDecisions(t, "categories", c.categories, map[string]bool{"statistics": true, "analytics": true, "embeds": true})
+		wantDecisions(t, "tools", c.tools, map[string]bool{"noren-analytics": true, "google-analytics": true, "youtube": true})
 		if got := evaluate[[]string](v, "Consent Mode", consentModeJS); !slices.Equal(got, []string{"default:denied", "update:granted"}) {
 			t.Errorf("Consent Mode calls %q, want the default, then analytics granted", got)
 		}
@@ -159,12 +159,14 @@ func TestConsentBrowser(t *testing.T) {
 	t.Run("reject all", func(t *testing.T) {
 		v := newVisitor(t, browser, p.url, visitorOptions{})
 		v.open(demoHome)
-		v.click("Reject all", rejectAllButton)
-		v.waitFor("the banner goes", "!"+bannerShown)
+		// The statistics ran before the choice, and what ran cannot be
+		// stopped: refusing them reloads the page.
+		v.reload("Reject all", rejectAllButton, demoHome)
+		v.check("the banner is gone", "!"+bannerShown)
 		c := v.mustCookie()
 		checkCookieAttributes(t, c)
-		wantDecisions(t, "categories", c.categories, map[string]bool{"preferences": false, "analytics": false, "advertising": false, "embeds": false})
-		wantDecisions(t, "tools", c.tools, map[string]bool{"google-analytics": false, "youtube": false})
+		wantDecisions(t, "categories", c.categories, map[string]bool{"statistics": false, "analytics": false, "embeds": false})
+		wantDecisions(t, "tools", c.tools, map[string]bool{"noren-analytics": false, "google-analytics": false, "youtube": false})
 		if got := evaluate[[]string](v, "Consent Mode", consentModeJS); !slices.Equal(got, []string{"default:denied", "update:denied"}) {
 			t.Errorf("Consent Mode calls %q, want the default, then analytics denied", got)
 		}
@@ -202,8 +204,8 @@ func TestConsentBrowser(t *testing.T) {
 				v.click("Accept all", acceptAllButton)
 				v.waitFor("the banner goes", "!"+bannerShown)
 				c := v.mustCookie()
-				wantDecisions(t, "categories", c.categories, map[string]bool{"preferences": true, "analytics": false, "advertising": false, "embeds": true})
-				wantDecisions(t, "tools", c.tools, map[string]bool{"google-analytics": false, "youtube": true})
+				wantDecisions(t, "categories", c.categories, map[string]bool{"statistics": false, "analytics": false, "embeds": true})
+				wantDecisions(t, "tools", c.tools, map[string]bool{"noren-analytics": false, "google-analytics": false, "youtube": true})
 				checkRecord(t, dir, c, consent.Record{Method: consent.MethodBanner, Kind: consent.KindCustom, Lang: "en", GPC: true})
 				receipts = append(receipts, c.receipt())
 				v.open(demoHome)
@@ -220,8 +222,8 @@ func TestConsentBrowser(t *testing.T) {
 					body: JSON.stringify({categories: {preferences: true, analytics: true, advertising: true, embeds: true},
 						tools: {'google-analytics': true, youtube: true}, method: 'banner', gpc: %t, lang: 'en'})
 				}).then(r => r.json())`, tc.opt.gpcScript), chromedp.EvalAwaitPromise)
-				wantDecisions(t, "categories the server recorded", forced.Categories, map[string]bool{"preferences": true, "analytics": false, "advertising": false, "embeds": true})
-				wantDecisions(t, "tools the server recorded", forced.Tools, map[string]bool{"google-analytics": false, "youtube": true})
+				wantDecisions(t, "categories the server recorded", forced.Categories, map[string]bool{"statistics": false, "analytics": false, "embeds": true})
+				wantDecisions(t, "tools the server recorded", forced.Tools, map[string]bool{"noren-analytics": false, "google-analytics": false, "youtube": true})
 				receipts = append(receipts, forced.Receipt)
 			})
 		}
@@ -247,7 +249,7 @@ func TestConsentBrowser(t *testing.T) {
 		// The banner comes first in the tab order, its buttons in reading
 		// order, then its link to the cookie policy, and the page's own skip
 		// link follows.
-		for _, want := range []string{"Accept all", "Reject all", "Customise", "Cookie policy (every cookie and recipient)", "Skip to main content"} {
+		for _, want := range []string{"Accept all", "Reject all", "Customise", "Cookie policy (external transmission)", "Skip to main content"} {
 			v.key("Tab", kb.Tab)
 			if got := evaluate[string](v, "focus", `document.activeElement.textContent.trim()`); got != want {
 				v.fatalf("Tab reached %q, want %q", got, want)
@@ -310,8 +312,10 @@ func TestConsentBrowser(t *testing.T) {
 		v.waitFor("Save records the choice", `!`+bannerShown+` && !`+dialogOpen)
 		v.waitFor("the analytics snippet runs", analyticsRan)
 		c := v.mustCookie()
-		wantDecisions(t, "categories", c.categories, map[string]bool{"preferences": false, "analytics": true, "advertising": false, "embeds": false})
-		wantDecisions(t, "tools", c.tools, map[string]bool{"google-analytics": true, "youtube": false})
+		// Statistics, on before the choice, stay on when Save is pressed
+		// without touching them.
+		wantDecisions(t, "categories", c.categories, map[string]bool{"statistics": true, "analytics": true, "embeds": false})
+		wantDecisions(t, "tools", c.tools, map[string]bool{"noren-analytics": true, "google-analytics": true, "youtube": false})
 		checkRecord(t, dir, c, consent.Record{Method: consent.MethodPreferences, Kind: consent.KindCustom, Lang: "en"})
 		receipts = append(receipts, c.receipt())
 	})
@@ -336,7 +340,11 @@ func TestConsentBrowser(t *testing.T) {
 
 				js := newVisitor(t, browser, p.url, visitorOptions{})
 				js.open(demoHome)
-				js.click("banner button", tc.button)
+				if tc.action == "reject_all" {
+					js.reload("banner button", tc.button, demoHome)
+				} else {
+					js.click("banner button", tc.button)
+				}
 				js.waitFor("the banner goes", "!"+bannerShown)
 				banner := js.mustCookie()
 
@@ -456,7 +464,8 @@ func TestConsentBrowserManifestChange(t *testing.T) {
 	v.check("the earlier accepted tool is still ticked", `document.querySelector('dialog.noren-pc input[data-t="google-analytics"]').checked`)
 	v.check("the new tool is off and marked new", `(() => { const box = document.querySelector('dialog.noren-pc input[data-t="bay-heatmap"]');
 		return !box.checked && box.closest('li').querySelector('.noren-tag').textContent === 'Added since your last choice'; })()`)
-	v.check("the other decisions are filled in", `['preferences', 'advertising', 'embeds'].every(id => document.querySelector('dialog.noren-pc input[data-c="' + id + '"]').checked)`)
+	v.check("the other decisions are filled in", `['statistics', 'embeds'].every(id => document.querySelector('dialog.noren-pc input[data-c="' + id + '"]').checked)`)
+	v.check("categories nothing belongs to are not offered", `!document.querySelector('dialog.noren-pc input[data-c="preferences"], dialog.noren-pc input[data-c="advertising"]')`)
 
 	v.open(demoChoices)
 	v.check("the choices page marks the new tool", `!!document.querySelector('#tool-bay-heatmap .badge') && !document.querySelector('#tool-google-analytics .badge')`)
@@ -640,6 +649,13 @@ func (v *visitor) load(what, path string, actions ...chromedp.Action[chromedp.Vo
 	if u, err := url.Parse(resp.URL); err != nil || resp.Status != 200 || u.Path != path {
 		v.fatalf("%s: status %d at %s, want 200 at %s", what, resp.Status, resp.URL, path)
 	}
+}
+
+// reload clicks a button that withdraws something already running, which
+// reloads the page, and waits for the page at path again.
+func (v *visitor) reload(what, selector, path string) {
+	v.t.Helper()
+	v.load(what, path, chromedp.Click(chromedp.CSS(selector)))
 }
 
 func (v *visitor) click(what, selector string) {

@@ -24,7 +24,10 @@ func TestAnalyticsAllowed(t *testing.T) {
 	undeclared := parseManifest(t, "undeclared", src)
 	necessary := parseManifest(t, "necessary", edit(t, src, "tools:\n", tool("necessary")))
 	gated := parseManifest(t, "gated", edit(t, src, "tools:\n", tool("analytics")))
-	allowAll := map[string]bool{"preferences": true, "analytics": true, "advertising": true, "embeds": true}
+	// Statistics that run until the visitor refuses them, as the demo's.
+	optOut := parseManifest(t, "opt-out", edit(t, edit(t, src, "tools:\n", tool("statistics")),
+		"cookie_categories:\n", "cookie_categories:\n  - id: statistics\n    before_choice: true\n"))
+	allowAll := map[string]bool{"preferences": true, "statistics": true, "analytics": true, "advertising": true, "embeds": true}
 	yes := func() *http.Request {
 		return withCookie(httptest.NewRequest(http.MethodGet, "/", nil),
 			cookieFor(gated, clock.Add(-1), allowAll, map[string]bool{"noren-analytics": true}))
@@ -34,6 +37,10 @@ func TestAnalyticsAllowed(t *testing.T) {
 			cookieFor(gated, clock.Add(-1), map[string]bool{"analytics": false}, map[string]bool{"noren-analytics": false}))
 	}
 	none := func() *http.Request { return httptest.NewRequest(http.MethodGet, "/", nil) }
+	switchedOff := func() *http.Request {
+		return withCookie(httptest.NewRequest(http.MethodGet, "/", nil),
+			cookieFor(optOut, clock.Add(-1), map[string]bool{"statistics": false}, map[string]bool{"noren-analytics": false}))
+	}
 	for _, tc := range []struct {
 		name    string
 		m       *manifest.Manifest
@@ -47,6 +54,9 @@ func TestAnalyticsAllowed(t *testing.T) {
 		{"needs consent, allowed", gated, yes, true},
 		{"needs consent, refused", gated, no, false},
 		{"needs consent, allowed, with GPC", gated, func() *http.Request { return gpcHeader(yes()) }, false},
+		{"before a choice, no choice", optOut, none, true},
+		{"before a choice, with GPC", optOut, func() *http.Request { return gpcHeader(none()) }, false},
+		{"before a choice, switched off", optOut, switchedOff, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := consent.AnalyticsAllowed(tc.m, tc.request(), clock); got != tc.want {

@@ -80,10 +80,10 @@ func TestAPIKinds(t *testing.T) {
 	tests := []struct {
 		body, kind string
 	}{
-		{`{"method":"banner","categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true}}`, consent.KindAcceptAll},
-		{`{"method":"banner","categories":{"preferences":false,"analytics":false,"advertising":false,"embeds":false}}`, consent.KindRejectAll},
+		{`{"method":"banner","categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}}`, consent.KindAcceptAll},
+		{`{"method":"banner","categories":{"preferences":false,"statistics":false,"analytics":false,"advertising":false,"embeds":false}}`, consent.KindRejectAll},
 		{`{"method":"banner"}`, consent.KindRejectAll},
-		{`{"method":"banner","categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true},"tools":{"youtube":false}}`, consent.KindCustom},
+		{`{"method":"banner","categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true},"tools":{"youtube":false}}`, consent.KindCustom},
 	}
 	for _, tt := range tests {
 		res := hs.do(t, apiRequest(tt.body))

@@ -29,9 +29,15 @@ operator:
   name: {ja: 例示市, en: Example City}
   section: {ja: 広報課, en: Public Relations}
   email: koho@example.jp
+  regime: local_government
+  ordinance: {name: {ja: 例示市個人情報の保護に関する法律施行条例, en: Example City Ordinance Implementing the Act on the Protection of Personal Information}}
 policy:
   version: "1"
   effective: 2026-01-01
+requests:
+  fee: {ja: 開示請求の手数料は無料です。, en: A request for disclosure is free of charge.}
+  identity: {ja: 本人確認書類の提示により、本人であることを確認します。, en: Identity is verified from an identity document.}
+  file_register: https://example.jp/kojinjoho/file-bo/
 security:
   measures:
     - {ja: 通信を暗号化します。, en: Traffic is encrypted.}

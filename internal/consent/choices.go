@@ -43,8 +43,14 @@ type choicesView struct {
 	Expired bool
 	// New names what needs consent and is missing from the current
 	// choice, as a list in the page's language.
-	New        string
-	Categories []categoryView
+	New string
+	// BeforeChoice names the categories that are on for the visitor until
+	// they refuse them, as a list in the page's language.
+	BeforeChoice string
+	// ToolSwitches is set when some category that needs consent has
+	// services to switch one by one.
+	ToolSwitches bool
+	Categories   []categoryView
 }
 
 type formError struct {
@@ -54,13 +60,16 @@ type formError struct {
 type categoryView struct {
 	ID, Name, Description string
 	Required, Checked     bool
-	New, GPCRefused       bool
-	Tools                 []toolView
+	New                   bool
+	// Note says why the category is on or off as it is: always on, off
+	// by a GPC signal, or on until refused; "" for none.
+	Note  string
+	Tools []toolView
 }
 
 type toolView struct {
 	ID, Name, Recipient, Country, Sent, Purpose, Policy string
-	ThirdParty, New                                     bool
+	ThirdParty, New, Checked                            bool
 }
 
 // receiptView shows a choice: its receipt, when it was made, under which
@@ -144,12 +153,17 @@ func (h *Handler) choicesForm(lang string) http.Handler {
 			}
 		case actionSave:
 			in.OneByOne = true
+			in.Tools = map[string]bool{}
 			for _, c := range gatedCategories(m) {
 				in.Categories[c.ID] = false
 			}
 			for _, id := range r.PostForm["category"] {
 				in.Categories[id] = true
 			}
+			for _, id := range r.PostForm["tool"] {
+				in.Tools[id] = true
+			}
+			settleTools(m, in, ticked(r.PostForm["shown_category"]), ticked(r.PostForm["shown_tool"]))
 		default:
 			h.refuse(w, r, m, lang, formError{Href: "#choices-save", Text: i18n.T(i18n.Lang(lang), "consent.choices.no_button")})
 			return
@@ -169,6 +183,41 @@ func (h *Handler) choicesForm(lang string) http.Handler {
 		}
 		http.Redirect(w, r, ChoicesPath(lang)+"?saved="+c.Receipt, http.StatusSeeOther)
 	})
+}
+
+// settleTools completes the decisions of a saved choices form, in which no
+// script ticks a category's services with it, as the preference centre
+// does. It compares the boxes with how the page showed them (shownCats,
+// shownTools): when the visitor ticked or unticked a category, its
+// services whose boxes were left as shown follow it; a service ticked
+// allows its category; every service not ticked is refused.
+func settleTools(m *manifest.Manifest, in submission, shownCats, shownTools map[string]bool) {
+	for _, c := range gatedCategories(m) {
+		on := in.Categories[c.ID]
+		flipped := on != shownCats[c.ID]
+		anyTool := false
+		for _, t := range gatedTools(m) {
+			if t.Category != c.ID {
+				continue
+			}
+			v := in.Tools[t.ID]
+			if flipped && v == shownTools[t.ID] {
+				v = on
+			}
+			in.Tools[t.ID] = v
+			anyTool = anyTool || v
+		}
+		in.Categories[c.ID] = on || anyTool
+	}
+}
+
+// ticked is the set of the values of a form's checkboxes.
+func ticked(values []string) map[string]bool {
+	set := make(map[string]bool, len(values))
+	for _, v := range values {
+		set[v] = true
+	}
+	return set
 }
 
 // refuse shows the choices page again, with the reason the post failed.
@@ -197,31 +246,50 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *choicesView,
 // choices gathers the page's view for the visitor of r.
 func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *choicesView {
 	st := Evaluate(m, cookieValue(r), h.now())
+	gpc := GPC(r)
+	l := i18n.Lang(lang)
 	v := &choicesView{
 		Layout:  newLayoutView(m, lang),
 		T:       textsFor(m, lang),
 		Action:  ChoicesPath(lang),
 		Expires: m.Consent.Expires.Human(lang),
-		GPC:     GPC(r),
+		GPC:     gpc,
 		Expired: st.Present && st.Expired,
 	}
 	if st.Present {
 		v.Current = choiceReceipt(m, lang, st.Choice, h.opt.Location)
 		var names []string
 		for _, id := range st.New {
-			names = append(names, itemName(m, lang, id))
+			// The page says that these stay off until allowed, which
+			// is not so for what runs before a choice.
+			if !runsBeforeChoice(m, id) {
+				names = append(names, itemName(m, lang, id))
+			}
 		}
-		v.New = strings.Join(names, i18n.T(i18n.Lang(lang), "consent.choices.list_separator"))
+		v.New = strings.Join(names, i18n.T(l, "consent.choices.list_separator"))
 	}
 	refused := gpcRefused(m)
-	for _, c := range m.CookieCategories {
+	var early []string
+	for i := range m.CookieCategories {
+		c := &m.CookieCategories[i]
+		if !c.Required && !categoryGated(m, c.ID) {
+			continue
+		}
 		cv := categoryView{
 			ID:          c.ID,
 			Name:        c.Name.In(lang),
 			Description: c.Description.In(lang),
 			Required:    c.Required,
-			Checked:     c.Required || (st.valid() && st.Choice.Categories[c.ID]),
-			GPCRefused:  slices.Contains(refused, c.ID),
+			Checked:     c.Required || categoryOn(m, st, c, gpc),
+		}
+		switch {
+		case c.Required:
+			cv.Note = i18n.T(l, "consent.choices.required_note")
+		case gpc && slices.Contains(refused, c.ID):
+			cv.Note = i18n.T(l, "consent.choices.gpc_refused_note", v.T.Save)
+		case c.BeforeChoice:
+			cv.Note = i18n.T(l, "consent.choices.before_choice_note", v.T.Save)
+			early = append(early, i18n.T(l, "consent.choices.quote", cv.Name))
 		}
 		if !c.Required && st.Present {
 			_, had := st.Choice.Categories[c.ID]
@@ -236,20 +304,23 @@ func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *c
 				ID:         t.ID,
 				Name:       t.Name.In(lang),
 				Recipient:  recipient(m, t, lang),
-				Country:    t.Country,
+				Country:    i18n.Country(l, t.Country),
 				Sent:       t.InformationSent.In(lang),
 				Purpose:    t.Purpose.In(lang),
 				Policy:     t.PrivacyPolicy,
 				ThirdParty: t.Party == "third",
+				Checked:    c.Required || toolOn(m, st, t, gpc),
 			}
 			if !c.Required && st.Present {
 				_, had := st.Choice.Tools[t.ID]
 				tv.New = !had
 			}
+			v.ToolSwitches = v.ToolSwitches || !c.Required
 			cv.Tools = append(cv.Tools, tv)
 		}
 		v.Categories = append(v.Categories, cv)
 	}
+	v.BeforeChoice = strings.Join(early, i18n.T(l, "consent.choices.list_separator"))
 	return v
 }
 
@@ -260,6 +331,16 @@ func firstChoice(m *manifest.Manifest) string {
 		return "#consent-" + cats[0].ID
 	}
 	return "#choices-form"
+}
+
+// runsBeforeChoice reports whether id is a category that runs before a
+// choice, or a tool of one.
+func runsBeforeChoice(m *manifest.Manifest, id string) bool {
+	if t := m.Tool(id); t != nil {
+		id = t.Category
+	}
+	c := m.CookieCategory(id)
+	return c != nil && c.BeforeChoice
 }
 
 // itemName is the name of the category or tool id in lang, or the id when

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/noren-web/noren/internal/consent"
+	"github.com/noren-web/noren/internal/manifest"
 )
 
 // pageRequest is a GET of the choices page in lang.
@@ -65,18 +66,21 @@ func TestChoicesPageContent(t *testing.T) {
 			lang:    "en",
 			request: func() *http.Request { return pageRequest("en", "") },
 			want: []string{
-				`<h1>Cookie settings</h1>`, `for 6 months`,
+				`<h1>Privacy settings</h1>`, `for 6 months`,
 				`<legend><h3 class="choices__legend">Analytics</h3></legend>`,
 				`id="consent-necessary" name="category" value="necessary" checked disabled`,
 				`<label for="consent-analytics">Allow “Analytics”</label>`,
-				`<h4 id="tool-google-analytics">Google Analytics</h4>`, `<dd>Google LLC</dd>`, `<dd>US</dd>`,
+				`<h4 id="tool-google-analytics">Google Analytics</h4>`, `<dd>Google LLC</dd>`, `<dd>United States</dd>`,
 				`<dd>to understand how the site is used and improve it</dd>`,
 				`href="https://policies.google.com/privacy"`,
 				`value="save">Save choices</button>`, `value="accept_all">Accept all</button>`, `value="reject_all">Reject all</button>`,
 				`<a href="/ja/privacy/choices" hreflang="ja" lang="ja">日本語</a>`,
-				`<a href="/en/privacy/choices" aria-current="page">Cookie settings</a>`,
+				`<a href="/en/privacy/choices" aria-current="page">Privacy settings</a>`,
 			},
-			not: []string{`Your current choice`, `name="category" value="analytics" checked`, `notice--gpc`, `<script`, `style=`},
+			// statistics, which nothing of the site belongs to, is not
+			// offered; countries are named, not given as codes.
+			not: []string{`Your current choice`, `name="category" value="analytics" checked`, `notice--gpc`, `<script`, `style=`,
+				`id="category-statistics"`, `<dd>US</dd>`},
 		},
 		{
 			name:    "current choice",
@@ -127,8 +131,10 @@ func TestChoicesPageContent(t *testing.T) {
 				`<p class="choices__note" id="category-advertising-note">`,
 				`<label for="consent-analytics">「分析」を許可する</label>`,
 				`<label for="consent-necessary">必須（常に有効）</label>`,
+				`<dt>送信先の国</dt>
+<dd>アメリカ合衆国</dd>`, `<dd>日本</dd>`,
 			},
-			not: []string{`id="category-embeds-note"`},
+			not: []string{`id="category-embeds-note"`, `id="category-statistics"`, `<dd>US</dd>`, `<dd>JP</dd>`},
 		},
 		{
 			name:    "unknown receipt in the address",
@@ -153,6 +159,81 @@ func TestChoicesPageContent(t *testing.T) {
 				if strings.Contains(res.body, s) {
 					t.Errorf("page has %s", s)
 				}
+			}
+		})
+	}
+}
+
+// TestUnusedCategory checks that a category nothing belongs to is neither
+// offered on the choices page nor recorded, that a choice which decided
+// it when it was still asked about is not asked again, and that it is
+// asked about once a tool joins it.
+func TestUnusedCategory(t *testing.T) {
+	m := siteManifest(t)
+	withCounter := parseManifest(t, "with a counter", edit(t, siteYAML(t), "consent:", counterTool))
+	_, tools := allDecided()
+	// A choice made when every category was asked about, under another
+	// version.
+	earlier := consent.Choice{
+		Receipt:    "AAAAAAAAAAAAAAAAAAAAAA",
+		Given:      clock.Add(-time.Hour),
+		Version:    "0123456789ab",
+		Policy:     m.ShortHash(),
+		Categories: map[string]bool{"preferences": true, "statistics": true, "analytics": true, "advertising": true, "embeds": true},
+		Tools:      tools,
+	}.CookieValue()
+	tests := []struct {
+		name   string
+		m      *manifest.Manifest
+		cookie string
+		want   []string
+		not    []string
+	}{
+		{"unused, no choice", m, "", nil, []string{`id="category-statistics"`, `value="statistics"`}},
+		{"unused, earlier choice", m, earlier, nil, []string{`id="category-statistics"`, `Added since your last choice`, `badge`}},
+		{"used, no choice", withCounter, "", []string{`id="category-statistics"`, `id="consent-tool-visit-counter"`}, nil},
+		{"used, earlier choice", withCounter, earlier,
+			[]string{`Added since your last choice: Visit counter.`, `<h4 id="tool-visit-counter">Visit counter <strong class="badge">New</strong></h4>`},
+			[]string{`<h3 class="choices__legend">Statistics <strong class="badge">`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := sqliteHarness(t)
+			hs.m = tt.m
+			r := pageRequest("en", "")
+			if tt.cookie != "" {
+				r = withCookie(r, tt.cookie)
+			}
+			res := hs.do(t, r)
+			for _, s := range tt.want {
+				if !strings.Contains(res.body, s) {
+					t.Errorf("page lacks %s", s)
+				}
+			}
+			for _, s := range tt.not {
+				if strings.Contains(res.body, s) {
+					t.Errorf("page has %s", s)
+				}
+			}
+		})
+	}
+
+	// Nothing records it, whichever way the choice comes: a page written
+	// before may still name it.
+	posts := map[string]*http.Request{
+		"accept all":       formRequest("en", url.Values{"action": {"accept_all"}}),
+		"save ticking it":  formRequest("en", url.Values{"action": {"save"}, "category": {"statistics", "analytics"}}),
+		"banner naming it": apiRequest(`{"method":"banner","categories":{"statistics":true,"analytics":true}}`),
+	}
+	for name, r := range posts {
+		t.Run(name, func(t *testing.T) {
+			hs := sqliteHarness(t)
+			c := choiceOf(t, hs.do(t, r))
+			if _, ok := c.Categories["statistics"]; ok || !c.Categories["analytics"] {
+				t.Errorf("categories %v, want analytics allowed and no statistics", c.Categories)
+			}
+			if c.Version != consent.Version(hs.m) {
+				t.Errorf("version %s, want %s", c.Version, consent.Version(hs.m))
 			}
 		})
 	}
@@ -287,9 +368,15 @@ operator:
   name: {en: Example Town}
   section: {en: Press office}
   email: press@example.org
+  regime: local_government
+  ordinance: {name: {en: Example Town Ordinance Implementing the Act on the Protection of Personal Information}}
 policy:
   version: "1"
   effective: 2026-01-01
+requests:
+  fee: {en: A request for disclosure is free of charge.}
+  identity: {en: Identity is verified from an identity document.}
+  file_register: https://example.org/file-register/
 security:
   measures:
     - {en: Traffic is encrypted.}

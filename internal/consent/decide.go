@@ -18,7 +18,8 @@ type submission struct {
 	// Categories and Tools hold the decisions given. A tool left out
 	// takes its category's value when the category is given, and keeps
 	// the visitor's earlier decision otherwise; a category left out keeps
-	// the earlier decision. Nothing decided before is refused.
+	// the earlier decision. What was never decided is refused, but for a
+	// before_choice category, which stays on unless GPC refuses it.
 	Categories, Tools map[string]bool
 	Method            string
 	// OneByOne marks decisions taken item by item, in the preference
@@ -86,7 +87,14 @@ func decide(m *manifest.Manifest, in submission, prev State, now time.Time) (Cho
 	for _, cat := range gatedCategories(m) {
 		v, given := in.Categories[cat.ID]
 		if !given {
-			v = earlier && prev.Choice.Categories[cat.ID]
+			// What the visitor leaves out stays as it was: decided
+			// earlier, or on before a choice for a before_choice category
+			// (GPC is applied just below).
+			old, known := prev.Choice.Categories[cat.ID]
+			v = cat.BeforeChoice
+			if earlier && known {
+				v = old
+			}
 		}
 		if refused[cat.ID] && !(in.OneByOne && given && v) {
 			v = false

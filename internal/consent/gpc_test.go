@@ -37,7 +37,7 @@ func TestGPCHeader(t *testing.T) {
 // and analytics (consent.gpc_refuses) off unless the visitor switches them on
 // one by one.
 func TestGPCRefuses(t *testing.T) {
-	all := `"categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true}`
+	all := `"categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}`
 	tests := []struct {
 		name      string
 		request   func() *http.Request
@@ -128,7 +128,7 @@ func TestGPCRefuses(t *testing.T) {
 // carried over from an earlier choice do not keep refused categories on.
 func TestGPCOverridesEarlierChoice(t *testing.T) {
 	hs := sqliteHarness(t)
-	first := hs.do(t, apiRequest(`{"method":"banner","categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true}}`))
+	first := hs.do(t, apiRequest(`{"method":"banner","categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}}`))
 	c := choiceOf(t, hs.do(t, gpcHeader(withCookie(apiRequest(`{"method":"preferences","tools":{"youtube":true}}`), consentCookie(t, first).Value))))
 	if c.Categories["analytics"] || c.Categories["advertising"] || c.Tools["google-analytics"] || c.Tools["ad-network"] {
 		t.Errorf("GPC-refused decisions carried over: %v %v", c.Categories, c.Tools)

@@ -74,6 +74,33 @@ const vimeoTool = `  - id: vimeo
     opt_out: https://vimeo.com/privacy
 consent:`
 
+// counterTool is a first-party tool in the built-in statistics category,
+// which nothing of the site manifest belongs to otherwise.
+const counterTool = `  - id: visit-counter
+    name: {ja: 閲覧数の集計, en: Visit counter}
+    kind: analytics
+    party: first
+    category: statistics
+    information_sent: {ja: 閲覧したページのアドレス, en: the address of the page viewed}
+    purpose: {ja: 閲覧数を数えるため, en: to count page views}
+consent:`
+
+// chatCategory is one more cookie category, which nothing belongs to;
+// chatCookie is a cookie in it, for the tool whose category line it
+// follows.
+const (
+	chatCategory = `  - id: chat
+    name: {ja: チャット, en: Chat}
+    description: {ja: 問い合わせ用のチャット, en: A chat for questions}
+`
+	chatCookie = `    cookies:
+      - name: chat_open
+        duration: 1d
+        category: chat
+        description: {ja: チャット欄の開閉を記憶します。, en: remembers whether the chat is open.}
+`
+)
+
 // harness serves a Handler over a ServeMux, as the server does.
 type harness struct {
 	m    *manifest.Manifest

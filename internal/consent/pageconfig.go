@@ -39,6 +39,9 @@ type categoryConfig struct {
 	// SaleOrShare is left out for required categories, which GPC cannot
 	// refuse.
 	SaleOrShare *bool `json:"saleOrShare,omitempty"`
+	// BeforeChoice marks a category that is on until the visitor refuses
+	// it, unless GPC refuses it.
+	BeforeChoice bool `json:"beforeChoice,omitempty"`
 }
 
 type toolConfig struct {
@@ -57,7 +60,8 @@ type toolConfig struct {
 // in lang, to be put in <script id="noren-consent-config"
 // type="application/json">. gpc tells whether the request carried Sec-GPC: 1.
 // Every tool is listed, those that need no consent too, so the preference
-// centre can show the whole picture. The JSON escapes <, > and &, so it
+// centre can show the whole picture; of the categories that need consent,
+// only those it asks about (gatedCategories). The JSON escapes <, > and &, so it
 // cannot end the script element it stands in.
 func PageConfig(m *manifest.Manifest, lang string, gpc bool) ([]byte, error) {
 	if !slices.Contains(manifest.SupportedLanguages, lang) {
@@ -82,9 +86,13 @@ func PageConfig(m *manifest.Manifest, lang string, gpc bool) ([]byte, error) {
 		cfg.GPCRefuses = []string{}
 	}
 	for _, c := range m.CookieCategories {
+		if !c.Required && !categoryGated(m, c.ID) {
+			continue
+		}
 		cc := categoryConfig{ID: c.ID, Name: c.Name.In(lang), Description: c.Description.In(lang), Required: c.Required}
 		if !c.Required {
 			cc.SaleOrShare = &c.SaleOrShare
+			cc.BeforeChoice = c.BeforeChoice
 		}
 		cfg.Categories = append(cfg.Categories, cc)
 	}

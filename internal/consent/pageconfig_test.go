@@ -23,11 +23,12 @@ type config struct {
 	ConsentMode bool              `json:"consentMode"`
 	Text        map[string]string `json:"text"`
 	Categories  []struct {
-		ID          string `json:"id"`
-		Name        string `json:"name"`
-		Description string `json:"description"`
-		Required    bool   `json:"required"`
-		SaleOrShare *bool  `json:"saleOrShare"`
+		ID           string `json:"id"`
+		Name         string `json:"name"`
+		Description  string `json:"description"`
+		Required     bool   `json:"required"`
+		SaleOrShare  *bool  `json:"saleOrShare"`
+		BeforeChoice bool   `json:"beforeChoice"`
 	} `json:"categories"`
 	Tools []struct {
 		ID        string   `json:"id"`
@@ -44,7 +45,8 @@ type config struct {
 
 // textKeys are the keys of "text" the banner reads.
 var textKeys = []string{"title", "body", "acceptAll", "rejectAll", "customise", "save", "close", "gpcNote",
-	"newSince", "alwaysOn", "load", "remember", "providedBy", "purpose", "sent", "receipt", "settings", "cookiePolicy"}
+	"newSince", "alwaysOn", "load", "remember", "providedBy", "purpose", "sent", "receipt", "settings", "cookiePolicy",
+	"beforeChoice", "noticeTitle", "noticeBody", "keep", "refuse"}
 
 func decodeConfig(t *testing.T, raw []byte) config {
 	t.Helper()
@@ -195,6 +197,12 @@ func TestPageConfigBannerTexts(t *testing.T) {
 			if c.Text["title"] != tt.title || !strings.HasPrefix(c.Text["body"], tt.body) {
 				t.Errorf("title %q body %q, want %q and %q…", c.Text["title"], c.Text["body"], tt.title, tt.body)
 			}
+			// The built-in text and the link name the cookie policy as
+			// every other page does.
+			name := m.Policy.CookiesTitle(tt.lang)
+			if c.Text["cookiePolicy"] != name || strings.HasPrefix(tt.name, "built-in") && !strings.Contains(c.Text["body"], name) {
+				t.Errorf("the banner does not call the cookie policy %q: body %q, link %q", name, c.Text["body"], c.Text["cookiePolicy"])
+			}
 			if tt.lang == "ja" && c.Text["acceptAll"] != "すべて同意する" {
 				t.Errorf("acceptAll = %q", c.Text["acceptAll"])
 			}
@@ -208,25 +216,57 @@ func TestPageConfigLanguage(t *testing.T) {
 	}
 }
 
-func TestPageConfigGPCRefuses(t *testing.T) {
+// TestPageConfigCategories checks that the banner offers, and GPC
+// refuses, only the categories that a tool or a cookie belongs to, and
+// that Consent Mode grants nothing for one that is not offered.
+func TestPageConfigCategories(t *testing.T) {
 	src := siteYAML(t)
+	// ad-network moved out leaves advertising, the sale_or_share
+	// category, with nothing in it.
+	noAds := edit(t, src, "    category: advertising\n", "    category: analytics\n")
 	tests := []struct {
-		name, consent string
-		want          []string
+		name, src  string
+		categories []string
+		gpcRefuses []string
 	}{
-		{"default", "", []string{"advertising", "analytics"}},
-		{"none besides sale_or_share", "  gpc_refuses: []\n", []string{"advertising"}},
-		{"added category", "  gpc_refuses: [embeds, analytics, advertising]\n", []string{"advertising", "embeds", "analytics"}},
+		{"statistics unused", src,
+			[]string{"necessary", "preferences", "analytics", "advertising", "embeds"}, []string{"advertising", "analytics"}},
+		{"statistics used", edit(t, src, "consent:", counterTool),
+			[]string{"necessary", "preferences", "statistics", "analytics", "advertising", "embeds"}, []string{"advertising", "statistics", "analytics"}},
+		{"advertising unused", noAds,
+			[]string{"necessary", "preferences", "analytics", "embeds"}, []string{"analytics"}},
+		{"no gpc_refuses", edit(t, src, "consent:\n", "consent:\n  gpc_refuses: []\n"),
+			[]string{"necessary", "preferences", "analytics", "advertising", "embeds"}, []string{"advertising"}},
+		{"gpc_refuses naming an unused category", edit(t, noAds, "consent:\n", "consent:\n  gpc_refuses: [embeds, statistics, advertising]\n"),
+			[]string{"necessary", "preferences", "analytics", "embeds"}, []string{"embeds"}},
+		{"gpc_refuses adding a category", edit(t, src, "consent:\n", "consent:\n  gpc_refuses: [embeds, analytics, advertising]\n"),
+			[]string{"necessary", "preferences", "analytics", "advertising", "embeds"}, []string{"advertising", "embeds", "analytics"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := parseManifest(t, tt.name, edit(t, src, "consent:\n", "consent:\n"+tt.consent))
+			m := parseManifest(t, tt.name, tt.src)
 			raw, err := consent.PageConfig(m, "en", true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := decodeConfig(t, raw).GPCRefuses; !slices.Equal(got, tt.want) {
-				t.Errorf("gpcRefuses %q, want %q", got, tt.want)
+			c := decodeConfig(t, raw)
+			var ids []string
+			for _, cat := range c.Categories {
+				ids = append(ids, cat.ID)
+			}
+			if !slices.Equal(ids, tt.categories) {
+				t.Errorf("categories %q, want %q", ids, tt.categories)
+			}
+			if !slices.Equal(c.GPCRefuses, tt.gpcRefuses) {
+				t.Errorf("gpcRefuses %q, want %q", c.GPCRefuses, tt.gpcRefuses)
+			}
+			// consent.js grants a Consent Mode type only through a tool
+			// that carries it, so the types of a category not offered,
+			// such as ad_storage without advertising, stay denied.
+			for _, tool := range c.Tools {
+				if len(tool.GCM) > 0 && !slices.Contains(ids, tool.Category) {
+					t.Errorf("tool %s grants %q for category %s, which is not offered", tool.ID, tool.GCM, tool.Category)
+				}
 			}
 		})
 	}

@@ -21,7 +21,7 @@ import (
 // the same record, but for the receipt, the time and the method.
 func TestBannerAndPageRecordAlike(t *testing.T) {
 	hs := sqliteHarness(t)
-	earlier := choiceOf(t, hs.do(t, apiRequest(`{"method":"banner","categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true}}`)))
+	earlier := choiceOf(t, hs.do(t, apiRequest(`{"method":"banner","categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}}`)))
 	tests := []struct {
 		name   string
 		api    string
@@ -42,18 +42,18 @@ func TestBannerAndPageRecordAlike(t *testing.T) {
 		},
 		{
 			name: "accept all",
-			api:  `{"method":"banner","lang":"en","categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true}}`,
+			api:  `{"method":"banner","lang":"en","categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}}`,
 			form: url.Values{"action": {"accept_all"}},
 		},
 		{
 			name: "accept all with GPC",
-			api:  `{"method":"banner","lang":"en","categories":{"preferences":true,"analytics":true,"advertising":true,"embeds":true}}`,
+			api:  `{"method":"banner","lang":"en","categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}}`,
 			form: url.Values{"action": {"accept_all"}},
 			gpc:  true,
 		},
 		{
 			name:   "reject all after an earlier choice",
-			api:    `{"method":"banner","lang":"en","categories":{"preferences":false,"analytics":false,"advertising":false,"embeds":false}}`,
+			api:    `{"method":"banner","lang":"en","categories":{"preferences":false,"statistics":false,"analytics":false,"advertising":false,"embeds":false}}`,
 			form:   url.Values{"action": {"reject_all"}},
 			cookie: earlier.CookieValue(),
 		},

@@ -55,11 +55,14 @@ func Evaluate(m *manifest.Manifest, cookieValue string, now time.Time) State {
 // and not expired. A stale choice still decides what it covers.
 func (st State) valid() bool { return st.Present && !st.Expired }
 
-// Allowed reports whether the tool toolID may run for the visitor in st: a
-// tool that needs no consent always may; one that does only when the
-// visitor's choice in force accepts it by its own entry. Unknown tools may
-// not.
-func Allowed(m *manifest.Manifest, st State, toolID string) bool {
+// Allowed reports whether the tool toolID may run for the visitor in st,
+// whose browser sends a Global Privacy Control signal when gpc is set. A
+// tool that needs no consent always may. One that does may not when the
+// signal refuses its category, whatever an older choice said; otherwise
+// it may when the visitor's choice in force accepts it by its own entry,
+// or when its category runs before a choice (before_choice) and the
+// visitor has not refused it. Unknown tools may not.
+func Allowed(m *manifest.Manifest, st State, toolID string, gpc bool) bool {
 	t := m.Tool(toolID)
 	if t == nil {
 		return false
@@ -67,29 +70,17 @@ func Allowed(m *manifest.Manifest, st State, toolID string) bool {
 	if !toolGated(m, t) {
 		return true
 	}
-	return st.valid() && st.Choice.Tools[toolID]
+	if gpc && slices.Contains(gpcRefused(m), t.Category) {
+		return false
+	}
+	return toolOn(m, st, t, gpc)
 }
 
 // AllowedFor reports whether tool toolID may run for the visitor making r
-// at now: Allowed on the request's noren_consent cookie, except that a
-// request carrying Global Privacy Control never allows a tool of a
-// category that the signal refuses, whatever an older choice said.
+// at now: Allowed on the request's noren_consent cookie and its Sec-GPC
+// header.
 func AllowedFor(m *manifest.Manifest, r *http.Request, toolID string, now time.Time) bool {
-	t := m.Tool(toolID)
-	if t == nil {
-		return false
-	}
-	if !toolGated(m, t) {
-		return true
-	}
-	if GPC(r) && slices.Contains(gpcRefused(m), t.Category) {
-		return false
-	}
-	var value string
-	if c, err := r.Cookie(CookieName); err == nil {
-		value = c.Value
-	}
-	return Allowed(m, Evaluate(m, value, now), toolID)
+	return Allowed(m, Evaluate(m, cookieValue(r), now), toolID, GPC(r))
 }
 
 // Gated reports whether tool toolID needs the visitor's consent: its

@@ -14,7 +14,8 @@ import (
 
 // allDecided is a choice deciding every category and tool of the site
 // manifest that needs consent: analytics and Google Analytics accepted,
-// the rest refused.
+// the rest refused. The built-in statistics category, which nothing of the
+// site belongs to, is not among them.
 func allDecided() (cats, tools map[string]bool) {
 	return map[string]bool{"preferences": false, "analytics": true, "advertising": false, "embeds": false},
 		map[string]bool{"display-settings": false, "google-analytics": true, "youtube": false, "ad-network": false}
@@ -40,7 +41,12 @@ func TestVersion(t *testing.T) {
 			"    category: advertising\n    information_sent: {ja: 動画を含むページのアドレス、IPアドレス"), true},
 		{"tool made necessary", edit(t, src, "    category: preferences\n", "    category: necessary\n"), true},
 		{"necessary tool added", edit(t, src, "consent:", strings.Replace(strings.Replace(vimeoTool, "category: embeds", "category: necessary", 1), "consent:", "", 1)+"consent:"), false},
-		{"category added", edit(t, src, "tools:\n", "  - id: chat\n    name: {ja: チャット, en: Chat}\n    description: {ja: 問い合わせ用のチャット, en: A chat for questions}\ntools:\n"), true},
+		// A category the manifest lists is asked about even before a tool
+		// joins it: the site's own scripts may be held back by it alone.
+		{"category added", edit(t, src, "tools:\n", chatCategory+"tools:\n"), true},
+		{"category added with a tool", edit(t, edit(t, src, "tools:\n", chatCategory+"tools:\n"), "consent:", strings.Replace(vimeoTool, "category: embeds", "category: chat", 1)), true},
+		{"category added with a cookie", edit(t, edit(t, src, "tools:\n", chatCategory+"tools:\n"), "    category: necessary\n", "    category: necessary\n"+chatCookie), true},
+		{"first tool of a built-in category", edit(t, src, "consent:", counterTool), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,6 +66,15 @@ func TestEvaluate(t *testing.T) {
 	withVimeo := parseManifest(t, "with vimeo", edit(t, src, "consent:", vimeoTool))
 	reworded := parseManifest(t, "reworded", edit(t, edit(t, src, "to play videos}", "to play the videos}"), "en: Embedded content}", "en: Embeds}"))
 	sixMonths := clock.AddDate(0, -6, 0)
+	withCounter := parseManifest(t, "with a counter", edit(t, src, "consent:", counterTool))
+	oldRules := consent.Choice{
+		Receipt:    "AAAAAAAAAAAAAAAAAAAAAA",
+		Given:      clock.Add(-time.Hour),
+		Version:    "0123456789ab",
+		Policy:     m.ShortHash(),
+		Categories: map[string]bool{"preferences": false, "statistics": true, "analytics": true, "advertising": false, "embeds": false},
+		Tools:      tools,
+	}.CookieValue()
 
 	tests := []struct {
 		name                    string
@@ -76,6 +91,11 @@ func TestEvaluate(t *testing.T) {
 		{"category and tool missing", m, cookieFor(m, clock, without(cats, "embeds"), without(tools, "youtube")), true, true, false, []string{"embeds", "youtube"}},
 		{"exactly six months old", m, cookieFor(m, sixMonths, cats, tools), true, false, false, nil},
 		{"older than six months", m, cookieFor(m, sixMonths.Add(-time.Second), cats, tools), true, false, true, nil},
+		// A choice made when every category was asked about names those
+		// nothing belongs to, under another version: nothing is missing.
+		{"unused categories decided", m, oldRules, true, false, false, nil},
+		{"first tool of a category, choice without it", withCounter, current, true, true, false, []string{"statistics", "visit-counter"}},
+		{"first tool of a category, choice with it", withCounter, oldRules, true, true, false, []string{"visit-counter"}},
 		{"expiry from the manifest", parseManifest(t, "30d", edit(t, src, "consent:\n", "consent:\n  expires: 30d\n")),
 			cookieFor(m, clock.AddDate(0, 0, -31), cats, tools), true, false, true, nil},
 	}
@@ -124,7 +144,7 @@ func TestAllowed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := consent.Evaluate(tt.m, tt.cookie, clock)
-			if got := consent.Allowed(tt.m, st, tt.tool); got != tt.want {
+			if got := consent.Allowed(tt.m, st, tt.tool, false); got != tt.want {
 				t.Errorf("Allowed(%s) = %v, want %v", tt.tool, got, tt.want)
 			}
 		})

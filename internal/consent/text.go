@@ -26,8 +26,19 @@ type texts struct {
 	Sent       string `json:"sent"`
 	Receipt    string `json:"receipt"`
 	Settings   string `json:"settings"`
-	// CookiePolicy labels the banner's link to the cookie policy.
+	// CookiePolicy labels the banner's link to the cookie policy: the
+	// policy's name, as every link to it gives it.
 	CookiePolicy string `json:"cookiePolicy"`
+	// BeforeChoice tells, on the banner, which categories are on until
+	// the visitor refuses them; %s stands for their names.
+	BeforeChoice string `json:"beforeChoice"`
+	// The notice is the banner's small form, shown when all it asks
+	// about is on until refused: its title, its text, and the two
+	// buttons that keep those categories on or refuse them.
+	NoticeTitle string `json:"noticeTitle"`
+	NoticeBody  string `json:"noticeBody"`
+	Keep        string `json:"keep"`
+	Refuse      string `json:"refuse"`
 }
 
 // textsFor returns the texts in lang, with the manifest's consent.banner
@@ -36,7 +47,7 @@ func textsFor(m *manifest.Manifest, lang string) texts {
 	l := i18n.Lang(lang)
 	t := texts{
 		Title:        i18n.T(l, "consent.banner.title"),
-		Body:         i18n.T(l, "consent.banner.body"),
+		Body:         i18n.T(l, "consent.banner.body", m.Policy.CookiesTitle(lang)),
 		AcceptAll:    i18n.T(l, "consent.banner.accept_all"),
 		RejectAll:    i18n.T(l, "consent.banner.reject_all"),
 		Customise:    i18n.T(l, "consent.banner.customise"),
@@ -52,7 +63,12 @@ func textsFor(m *manifest.Manifest, lang string) texts {
 		Sent:         i18n.T(l, "consent.banner.sent"),
 		Receipt:      i18n.T(l, "consent.banner.receipt"),
 		Settings:     i18n.T(l, "consent.banner.settings"),
-		CookiePolicy: i18n.T(l, "consent.banner.cookie_policy"),
+		CookiePolicy: m.Policy.CookiesTitle(lang),
+		BeforeChoice: i18n.T(l, "consent.banner.before_choice"),
+		NoticeTitle:  i18n.T(l, "consent.notice.title"),
+		NoticeBody:   i18n.T(l, "consent.notice.body"),
+		Keep:         i18n.T(l, "consent.notice.keep"),
+		Refuse:       i18n.T(l, "consent.notice.refuse"),
 	}
 	if s := m.Consent.Banner.Title.In(lang); s != "" {
 		t.Title = s

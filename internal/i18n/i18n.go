@@ -266,6 +266,19 @@ func (c *Catalog) T(lang Lang, key string, args ...any) string {
 	return s
 }
 
+// Country names the country of the ISO 3166 code code in lang, from the
+// catalogue's country.<CODE> texts, or gives the code back when the
+// catalogue has no name for it.
+func (c *Catalog) Country(lang Lang, code string) string {
+	if key := "country." + strings.ToUpper(code); c.Has(key) {
+		return c.T(lang, key)
+	}
+	return code
+}
+
+// Country is Default().Country: the name of the country of code in lang.
+func Country(lang Lang, code string) string { return Default().Country(lang, code) }
+
 // Funcs returns the template functions that reach the catalogue: t takes
 // the page's language and a key, and any arguments of its format, as in
 // {{t .Lang "contact.send"}}.

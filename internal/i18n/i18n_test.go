@@ -114,6 +114,28 @@ func TestT(t *testing.T) {
 	}
 }
 
+// TestCountry checks that countries are named from the built-in table in
+// each language, whatever the case of the code, and that a country the
+// table lacks keeps its code.
+func TestCountry(t *testing.T) {
+	tests := []struct {
+		lang       Lang
+		code, want string
+	}{
+		{Japanese, "US", "アメリカ合衆国"},
+		{English, "US", "United States"},
+		{Japanese, "jp", "日本"},
+		{English, "SG", "Singapore"},
+		{Japanese, "ZZ", "ZZ"},
+		{English, "", ""},
+	}
+	for _, tt := range tests {
+		if got := Country(tt.lang, tt.code); got != tt.want {
+			t.Errorf("Country(%s, %q) = %q, want %q", tt.lang, tt.code, got, tt.want)
+		}
+	}
+}
+
 // keyUse finds a literal key given to the catalogue: {{.T "k"}} or
 // {{t .Lang "k"}} in templates, T(lang, "k") in Go. A key built at run time
 // ("analytics.metric."+m) is checked by its caller's tests.

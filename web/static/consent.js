@@ -49,24 +49,31 @@
     return o;
   }
 
-  const catOn = id => required.has(id) || !!(choice && choice.c[id]);
+  const refused = id => gpc && C.gpcRefuses.includes(id);
+  // A before-choice category is on until refused, unless GPC refuses it.
+  const early = id => C.categories.some(c => c.id === id && c.beforeChoice);
+  const catOn = id => required.has(id) || (choice && id in choice.c ? choice.c[id] : early(id) && !refused(id));
 
-  // A tool unknown to the config follows its category.
+  // A tool unknown to the config follows its category, as does one of a
+  // before-choice category that the choice does not name.
   function toolOn(id, cat) {
     const t = toolById(id);
     if (t && required.has(t.category)) return true;
     if (choice && id in choice.t) return choice.t[id];
-    return t ? false : catOn(cat);
+    return t ? early(t.category) && catOn(t.category) : catOn(cat);
   }
 
   const allowed = e => e.dataset.norenTool ? toolOn(e.dataset.norenTool, e.dataset.norenCategory) : catOn(e.dataset.norenCategory);
   const state = () => ({ c: byId(cats, c => catOn(c.id)), t: byId(tools, t => toolOn(t.id)) });
 
-  // Accept all (v) or Reject all; GPC keeps its categories off.
-  function everything(v) {
-    const on = cat => v && !(gpc && C.gpcRefuses.includes(cat));
-    return { c: byId(cats, c => on(c.id)), t: byId(tools, t => on(t.category)) };
+  // Accept all (v) or Reject all of list, by default every category; GPC
+  // keeps its categories off.
+  function everything(v, list = cats) {
+    const on = cat => v && !refused(cat);
+    return { c: byId(list, c => on(c.id)), t: byId(tools.filter(t => list.some(c => c.id === t.category)), t => on(t.category)) };
   }
+
+  const names = list => list.map(c => ja ? '「' + c.name + '」' : '“' + c.name + '”').join(ja ? '、' : ', ');
 
   // What a stale choice has not decided on.
   function fresh() {
@@ -245,17 +252,19 @@
     liveTimer = setTimeout(() => { live.textContent = ''; }, 8000);
   }
 
-  // Not modal; first in the tab order.
+  // Not modal; first in the tab order. A notice is its small form, for
+  // when it asks only about categories that are on until refused: the
+  // choice is then about those alone.
   let banner, bannerSize;
 
-  function showBanner() {
-    banner = h('div', { class: 'noren-banner', role: 'region', 'aria-labelledby': 'noren-bt' },
-      h('h2', { id: 'noren-bt' }, T.title),
-      h('p', {}, T.body),
-      gpc && note(T.gpcNote),
-      newsNote(),
-      choiceButtons('banner', button(T.customise, openPreferences)),
-      T.cookiePolicy && h('p', { class: 'noren-more' }, h('a', { href: C.cookies }, T.cookiePolicy)));
+  function showBanner(notice) {
+    const on = cats.filter(c => c.beforeChoice && !refused(c.id));
+    banner = h('div', { class: notice ? 'noren-banner noren-notice' : 'noren-banner', role: 'region', 'aria-labelledby': 'noren-bt' },
+      h('h2', { id: 'noren-bt' }, notice ? T.noticeTitle : T.title),
+      ...notice ? [h('p', {}, T.noticeBody), ...notice.map(c => h('p', {}, h('strong', {}, c.name), colon, c.description))]
+        : [h('p', {}, T.body), !choice && on.length && h('p', {}, T.beforeChoice.replace('%s', names(on))), gpc && note(T.gpcNote), newsNote()],
+      choiceButtons('banner', button(T.customise, openPreferences), notice, notice && T.keep, notice && T.refuse),
+      h('p', { class: 'noren-more' }, h('a', { href: C.cookies }, T.cookiePolicy)));
     d.body.prepend(banner);
     root.classList.add('noren-bn');
     // Room at the page's foot, so the banner hides nothing for good; the
@@ -275,9 +284,9 @@
   }
 
   // Three choices of equal weight.
-  const choiceButtons = (method, third) => h('div', { class: 'noren-btns' },
-    button(T.acceptAll, () => send(everything(true), method)),
-    button(T.rejectAll, () => send(everything(false), method)),
+  const choiceButtons = (method, third, list, yes, no) => h('div', { class: 'noren-btns' },
+    button(yes || T.acceptAll, () => send(everything(true, list), method)),
+    button(no || T.rejectAll, () => send(everything(false, list), method)),
     third);
 
   // The preference centre, rebuilt on each opening.
@@ -409,8 +418,13 @@
     live = h('div', { class: 'noren-live', role: 'status' });
     d.body.append(live);
     gate();
-    const f = fresh();
-    if (cats.length && (!choice || f.c.length || f.t.length)) showBanner();
+    // What the banner asks about: everything, or what is new since the
+    // choice. When all of it is on until refused, a notice does; when GPC
+    // already refuses all of that, nothing needs asking.
+    const f = fresh(), asked = choice ? cats.filter(c => f.c.includes(c) || f.t.some(t => t.category === c.id)) : cats;
+    if (asked.every(c => c.beforeChoice)) {
+      if (asked.some(c => !refused(c.id))) showBanner(asked);
+    } else showBanner();
     new MutationObserver(gate).observe(root, { childList: true, subtree: true });
   });
 })();
