@@ -354,7 +354,7 @@ func TestManifestChangeAddsHistoryVersion(t *testing.T) {
 	_, before := get(t, nil, p.url+"/en/privacy/history")
 
 	edited := strings.Replace(string(orig), `version: "2026.1"`, `version: "2026.2"`, 1)
-	edited = strings.Replace(edited, "All traffic is encrypted with TLS 1.2 or later.", "All traffic is encrypted with TLS 1.2 or later, and old protocols are refused.", 1)
+	edited = strings.Replace(edited, "Logs record only the leading part of IP addresses;", "Logs record only the leading part of IP addresses, and are pruned daily;", 1)
 	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestManifestChangeAddsHistoryVersion(t *testing.T) {
 	if strings.Contains(before, "2026.2") || !strings.Contains(after, "2026.2") || !strings.Contains(after, "2026.1") {
 		t.Fatalf("history does not list both versions after the change")
 	}
-	if !strings.Contains(after, "old protocols are refused") {
+	if !strings.Contains(after, "are pruned daily") {
 		t.Error("history does not show the changed text in a diff")
 	}
 	_, privacy := get(t, nil, p.url+"/en/privacy")

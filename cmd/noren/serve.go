@@ -19,12 +19,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/noren-web/noren/internal/accesslog"
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/admin"
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/analytics/dashboard"
 	"github.com/noren-web/noren/internal/analytics/publicstats"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/claims"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/consent/statistics"
@@ -140,6 +142,11 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("refusing to start with an invalid manifest:\n%w", err)
 	}
+	// The demo keeps the access log its manifest declares as the
+	// manifest says, in daily files deleted after the stated retention.
+	if claims.AccessLogItem(m) != nil {
+		cfg.Log.AccessFile = filepath.Join(cfg.DataDir, "logs", "access.log")
+	}
 	siteFS, err := fs.Sub(web.DemoSite, "demo/site")
 	if err != nil {
 		return fmt.Errorf("demo site: %w", err)
@@ -181,6 +188,10 @@ type app struct {
 	live     *liveAnalytics
 	console  *admin.Console
 	anchors  *anchorer // nil without audit.anchor_key_file
+	// accessLog is the access log's files, nil without log.access_file.
+	accessLog *accesslog.Files
+	// accessLogger writes the access log's lines to accessLog.
+	accessLogger *slog.Logger
 }
 
 // servingGCPercent is the garbage collector's target while serving, unless
@@ -199,6 +210,21 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	if _, set := envValue(env, "GOGC"); !set {
 		debug.SetGCPercent(servingGCPercent)
 	}
+	if err := a.checkClaims(); err != nil {
+		return err
+	}
+	var err error
+	if a.accessLogger, err = a.openAccessLog(); err != nil {
+		return err
+	}
+	defer func() {
+		if a.accessLog == nil {
+			return
+		}
+		if err := a.accessLog.Close(); err != nil {
+			a.logger.Error("access log", "err", err)
+		}
+	}()
 	if err := a.openDatabase(ctx); err != nil {
 		return err
 	}
@@ -208,7 +234,6 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	a.reg = prometheus.NewRegistry()
-	var err error
 	if a.chrome, err = page.NewChrome(web.Templates); err != nil {
 		return err
 	}
@@ -319,6 +344,7 @@ func migrateOnStart(ctx context.Context, cfg *config.Config, db *store.DB, logge
 func (a *app) followManifest(ctx context.Context) {
 	cfg, logger := a.cfg, a.logger
 	a.current = manifest.NewCurrent(a.manifest, a.manifestPath, logger)
+	a.current.Accept(a.acceptManifest)
 	a.versions = policy.NewVersions(a.db)
 	record := func(ctx context.Context, m *manifest.Manifest) {
 		added, err := a.versions.Record(ctx, m, time.Now())
@@ -457,6 +483,10 @@ func (a *app) startAnchors(ctx context.Context) error {
 // analytics collector's endpoints and /metrics on the app's registry.
 func (a *app) newServer(handler routes) (*server.Server, error) {
 	serverCfg := a.cfg.ServerConfig()
+	// The manifest's TLS minimum is the server's: reloads that change it
+	// are refused until a restart (see acceptManifest).
+	serverCfg.TLS.MinVersion = a.current.Get().Security.TLSMinVersion
+	serverCfg.AccessLog = a.accessLogger
 	serverCfg.Headers.CSPSources = a.csp
 	serverCfg.Headers.ConsolePrefix = admin.Prefix
 	if a.live != nil {
@@ -747,7 +777,8 @@ func (a *app) injection(langs []string, homes *site.Homes) (site.Injection, erro
 	links := func(*http.Request, string) string { return "" }
 	if a.cfg.Site.Footer != config.FooterOff {
 		var err error
-		if links, err = site.FooterLinks(langs, true, homes); err != nil {
+		cookiesName := func(lang string) string { return current.Get().Policy.CookiesTitle(lang) }
+		if links, err = site.FooterLinks(langs, true, homes, cookiesName); err != nil {
 			return site.Injection{}, err
 		}
 	}

@@ -16,7 +16,8 @@ const (
 	// minutes' worth.
 	rollupPeriod = time.Minute
 	// retentionPeriod is how often what is past its retention is deleted:
-	// raw analytics events, vault records, ended console sessions.
+	// raw analytics events, vault records, ended console sessions, the
+	// access log's files.
 	retentionPeriod = time.Hour
 )
 
@@ -34,6 +35,10 @@ func (a *app) jobTable() []jobs.Job {
 	if a.personal.vault != nil {
 		table = append(table, jobs.Job{Name: "vault-retention", Period: retentionPeriod, RunAtStart: true,
 			Run: func(ctx context.Context) error { return a.personal.shredExpired(ctx, a.trail) }})
+	}
+	if files := a.accessLog; files != nil {
+		table = append(table, jobs.Job{Name: "access-log-retention", Period: retentionPeriod, RunAtStart: true,
+			Run: func(context.Context) error { return a.pruneAccessLog(files) }})
 	}
 	table = append(table, jobs.Job{Name: "console-housekeeping", Period: retentionPeriod, RunAtStart: true,
 		Run: a.console.Housekeep})

@@ -2,14 +2,21 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/noren-web/noren/internal/accesslog"
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/clocktest"
 	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
+	"github.com/noren-web/noren/web"
 )
 
 // Every shredded record is recorded in the audit trail, also when the
@@ -81,14 +88,50 @@ func TestJobTable(t *testing.T) {
 	if got, want := names(), []string{"console-housekeeping", "manifest-reload"}; !slices.Equal(got, want) {
 		t.Errorf("with analytics, the vault and anchors off: %v, want %v", got, want)
 	}
-	a.live, a.personal.vault, a.anchors = &liveAnalytics{}, &vault.Vault{}, &anchorer{}
+	a.live, a.personal.vault, a.anchors, a.accessLog = &liveAnalytics{}, &vault.Vault{}, &anchorer{}, &accesslog.Files{}
 	a.cfg.Audit.AnchorInterval = time.Hour
-	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "console-housekeeping", "manifest-reload", "audit-anchor"}
+	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "access-log-retention", "console-housekeeping", "manifest-reload", "audit-anchor"}
 	if got := names(); !slices.Equal(got, want) {
 		t.Errorf("with everything on: %v, want %v", got, want)
 	}
 	a.manifestPath = ""
 	if got := names(); slices.Contains(got, "manifest-reload") {
 		t.Errorf("a manifest without a file is reloaded: %v", got)
+	}
+}
+
+// The access log's files are pruned after the retention the manifest in
+// force states for the access log, 90 days for the demo.
+func TestPruneAccessLogFollowsManifest(t *testing.T) {
+	m, err := manifest.Parse("manifest.yaml", web.DemoManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	clock := clocktest.New(time.Date(2026, 7, 1, 12, 0, 0, 0, zone))
+	files, err := accesslog.Open(filepath.Join(dir, "access.log"), accesslog.Options{Location: zone, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []string{"2026-04-01", "2026-04-02", "2026-04-03"} {
+		if err := os.WriteFile(filepath.Join(dir, "access-"+day+".log"), []byte("line\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logger := slog.New(slog.DiscardHandler)
+	a := &app{logger: logger, current: manifest.NewCurrent(m, "", logger)}
+	if err := a.pruneAccessLog(files); err != nil {
+		t.Fatal(err)
+	}
+	left, err := filepath.Glob(filepath.Join(dir, "access-*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "access-2026-04-03.log")}; !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
 	}
 }

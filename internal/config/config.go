@@ -112,6 +112,10 @@ type TLS struct {
 	HSTSMaxAge int `yaml:"hsts_max_age"`
 	// HSTSIncludeSubdomains extends HSTS to every subdomain.
 	HSTSIncludeSubdomains bool `yaml:"hsts_include_subdomains"`
+	// Offloaded states that TLS is terminated by a proxy in front of
+	// Noren, so that the manifest's TLS claim holds while Noren itself
+	// serves plain HTTP to that proxy.
+	Offloaded bool `yaml:"offloaded"`
 }
 
 // ACME configures automatic certificates.
@@ -305,7 +309,9 @@ type Contact struct {
 
 // Requests configures data-subject requests.
 type Requests struct {
-	// Deadline is the time to answer a verified request.
+	// Deadline optionally caps the time to answer a verified request; the
+	// manifest's requests.deadline sets it, and a longer value here does
+	// not lengthen it. 0 leaves the manifest's.
 	Deadline time.Duration `yaml:"deadline"`
 }
 
@@ -313,6 +319,11 @@ type Requests struct {
 type Log struct {
 	Level  slog.Level `yaml:"level"`
 	Format string     `yaml:"format"`
+	// AccessFile moves the access log out of the other logs into files
+	// of its own, one a day ("access.log" writes access-2026-04-01.log
+	// beside it), deleted once past the retention the manifest states for
+	// the access log. Empty keeps the access log with the other logs.
+	AccessFile string `yaml:"access_file" path:"file"`
 }
 
 // Default returns the built-in defaults. Keys whose default derives from
@@ -374,10 +385,9 @@ func Default() *Config {
 			RateLimit:    50,
 			RateBurst:    500,
 		},
-		Audit:    Audit{AnchorInterval: time.Hour},
-		SMTP:     SMTP{TLS: "starttls"},
-		Requests: Requests{Deadline: 14 * 24 * time.Hour},
-		Log:      Log{Level: slog.LevelInfo, Format: "text"},
+		Audit: Audit{AnchorInterval: time.Hour},
+		SMTP:  SMTP{TLS: "starttls"},
+		Log:   Log{Level: slog.LevelInfo, Format: "text"},
 	}
 }
 
@@ -452,7 +462,19 @@ func (c *Config) ServerConfig() server.Config {
 
 // Logger returns a logger writing to w at the configured level and format.
 func (c *Config) Logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.Log.Level}
+	return c.logger(w, c.Log.Level)
+}
+
+// AccessLogger returns a logger for the access log's files of
+// log.access_file, in the configured format: at the info level, whatever
+// log.level holds back from the other logs, as the access log is there to
+// be kept whole for its stated retention.
+func (c *Config) AccessLogger(w io.Writer) *slog.Logger {
+	return c.logger(w, slog.LevelInfo)
+}
+
+func (c *Config) logger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if c.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

@@ -68,6 +68,8 @@ func TestDefaults(t *testing.T) {
 		{"http.frame_ancestors", c.HTTP.FrameAncestors, []string{"none"}},
 		{"log.level", c.Log.Level, slog.LevelInfo},
 		{"log.format", c.Log.Format, "text"},
+		{"log.access_file", c.Log.AccessFile, ""},
+		{"tls.offloaded", c.TLS.Offloaded, false},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -370,6 +372,8 @@ func TestValidationErrors(t *testing.T) {
 		{"sqlite without file", "database: \"sqlite:\"\n", "database: sqlite: names no file"},
 		{"unknown log level", "log:\n  level: loud\n", `noren.yaml:2: log.level: "loud": want debug, info, warn or error`},
 		{"unknown log format", "log:\n  format: xml\n", `log.format: "xml": want text or json`},
+		{"access log without a name", "log:\n  access_file: logs/.log\n", `log.access_file: "logs/.log": want a file name, such as logs/access.log`},
+		{"access log in a folder", "log:\n  access_file: logs/\n", `log.access_file: "logs/": want a file name, such as logs/access.log`},
 		{"unsafe-inline script", "http:\n  csp_extra:\n    script-src: [\"'unsafe-inline'\"]\n", "http.csp_extra: script-src: source 'unsafe-inline' is refused"},
 		{"unsafe-eval script", "http:\n  csp_extra:\n    script-src: \"'unsafe-eval'\"\n", "http.csp_extra: script-src: source 'unsafe-eval' is refused"},
 		{"fixed CSP directive", "http:\n  csp_extra:\n    object-src: [https://x.example]\n", `http.csp_extra: directive "object-src" cannot be extended`},
@@ -485,6 +489,8 @@ func TestEnvParsing(t *testing.T) {
 		"NOREN_SITE_INJECT=false",
 		"NOREN_TLS_HSTS_MAX_AGE=600",
 		"NOREN_LOG_FORMAT=json",
+		"NOREN_LOG_ACCESS_FILE=/var/log/noren/access.log",
+		"NOREN_TLS_OFFLOADED=true",
 	}
 	c, err := Load("", env)
 	if err != nil {
@@ -511,6 +517,8 @@ func TestEnvParsing(t *testing.T) {
 		{"site.inject", c.Site.Inject, false},
 		{"tls.hsts_max_age", c.TLS.HSTSMaxAge, 600},
 		{"log.format", c.Log.Format, "json"},
+		{"log.access_file", c.Log.AccessFile, "/var/log/noren/access.log"},
+		{"tls.offloaded", c.TLS.Offloaded, true},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -679,5 +687,22 @@ func TestLogger(t *testing.T) {
 	}
 	if !c.Logger(io.Discard).Enabled(t.Context(), slog.LevelDebug) {
 		t.Error("log.level debug does not enable debug logs")
+	}
+}
+
+// TestAccessLogger checks that the access log's files get every request
+// line, in the configured format, whatever log.level holds back.
+func TestAccessLogger(t *testing.T) {
+	c, err := Load("", []string{"NOREN_LOG_LEVEL=warn", "NOREN_LOG_FORMAT=json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	c.AccessLogger(&b).Info("request")
+	if !strings.Contains(b.String(), `"msg":"request"`) {
+		t.Errorf("access log output %q, want the request line in JSON", b.String())
+	}
+	if c.Logger(io.Discard).Enabled(t.Context(), slog.LevelInfo) {
+		t.Error("log.level warn enables info logs")
 	}
 }

@@ -43,7 +43,7 @@ func TestStarterConfigShowsEveryDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setOnPurpose := map[string]bool{"manifest": true, "site.mode": true, "site.root": true, "site.upstream": true}
+	setOnPurpose := map[string]bool{"manifest": true, "site.mode": true, "site.root": true, "site.upstream": true, "log.access_file": true}
 	defaults := map[string]string{}
 	for _, k := range def.keys() {
 		defaults[k.path] = formatValue(k.value)

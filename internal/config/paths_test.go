@@ -44,6 +44,7 @@ func TestPathsRelativeToTheFile(t *testing.T) {
 		{"TLS certificate", "tls:\n  cert: tls/cert.pem\n  key: tls/key.pem\n", nil, nil, func(c *Config) string { return c.TLS.Cert + " " + c.TLS.Key }, in("tls/cert.pem") + " " + in("tls/key.pem")},
 		{"ACME cache", "tls:\n  acme:\n    cache_dir: acme\n", nil, nil, func(c *Config) string { return c.TLS.ACME.CacheDir }, in("acme")},
 		{"vault key file", "vault:\n  key_file: keys/vault.keys\n", nil, nil, func(c *Config) string { return c.Vault.KeyFile }, in("keys/vault.keys")},
+		{"access log", "log:\n  access_file: logs/access.log\n", nil, nil, func(c *Config) string { return c.Log.AccessFile }, in("logs/access.log")},
 		{"audit anchor files", "audit:\n  anchor_key_file: anchor.key\n  anchor_file: anchors.jsonl\n", nil, nil,
 			func(c *Config) string { return c.Audit.AnchorKeyFile + " " + c.Audit.AnchorFile }, in("anchor.key") + " " + in("anchors.jsonl")},
 		{"absolute path", "site:\n  root: " + abs + "\n", nil, nil, func(c *Config) string { return c.Site.Root }, abs},

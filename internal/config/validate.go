@@ -108,12 +108,18 @@ func (c *Config) validate(p *problems) {
 		}
 	}
 	c.Audit.validate(p, c.SMTP.Host != "")
-	if c.Requests.Deadline < 24*time.Hour {
-		p.add("requests.deadline", "%s: want at least 24h", c.Requests.Deadline)
+	if c.Requests.Deadline != 0 && c.Requests.Deadline < 24*time.Hour {
+		p.add("requests.deadline", "%s: want 0 (the manifest's) or at least 24h", c.Requests.Deadline)
 	}
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)
+	}
+	if f := c.Log.AccessFile; f != "" {
+		base := filepath.Base(f)
+		if strings.HasSuffix(f, "/") || strings.TrimSuffix(base, filepath.Ext(base)) == "" {
+			p.add("log.access_file", "%q: want a file name, such as logs/access.log", f)
+		}
 	}
 }
 

@@ -296,6 +296,36 @@ func TestAccessLogQuietPaths(t *testing.T) {
 	}
 }
 
+// TestAccessLogOwnLogger checks that with Config.AccessLog the request
+// lines go there, masked as ever, and not to the server's logger, which
+// keeps the rest.
+func TestAccessLogOwnLogger(t *testing.T) {
+	var access syncBuffer
+	cfg := DefaultConfig()
+	cfg.AccessLog = slog.New(slog.NewTextHandler(&access, nil))
+	ts := startServer(t, cfg, okHandler(), nil)
+	resp, err := http.Get(ts.url + "/page?email=a@example.jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	got := access.String()
+	for _, want := range []string{"msg=request", "path=/page ", "client=127.0.0.0/24", "status=200"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("access log lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "example.jp") || strings.Contains(got, "127.0.0.1") {
+		t.Errorf("access log holds the query or the full address:\n%s", got)
+	}
+	if logs := ts.logs.String(); strings.Contains(logs, "msg=request") || !strings.Contains(logs, "serving HTTP") {
+		t.Errorf("server log, want its own lines without the requests:\n%s", logs)
+	}
+}
+
 // TestDataHandler: requests to the data paths reach DataHandler, with the
 // client address resolved, the data headers and the body limit, and
 // without the site's handler; every other path reaches the site's.

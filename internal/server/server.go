@@ -67,6 +67,9 @@ type Config struct {
 	// and their responses carry the fixed headers of HeaderPolicy's
 	// DataPaths.
 	DataPaths []string
+	// AccessLog receives the access log's lines, such as a logger that
+	// writes to files of its own; nil means the server's logger.
+	AccessLog *slog.Logger
 	// DataHandler, when set, answers the requests to DataPaths directly,
 	// behind only the client address, metrics, panic recovery, headers
 	// and body limit: not the access log, nor whatever handler wraps the
@@ -176,12 +179,16 @@ func New(cfg Config, handler http.Handler, logger *slog.Logger, reg *prometheus.
 			return nil, err
 		}
 	}
+	accessLog := cfg.AccessLog
+	if accessLog == nil {
+		accessLog = logger
+	}
 	chain := func(h http.Handler, group func(*http.Request) string) http.Handler {
 		mw := []Middleware{ClientAddrs(cfg.TrustedProxies)}
 		if metrics != nil {
 			mw = append(mw, metrics.Middleware(group))
 		}
-		mw = append(mw, AccessLog(logger, cfg.DataPaths...), Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
+		mw = append(mw, AccessLog(accessLog, cfg.DataPaths...), Recover(logger), headers, LimitBody(cfg.MaxBodyBytes))
 		return Chain(h, mw...)
 	}
 

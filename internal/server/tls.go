@@ -27,7 +27,18 @@ type TLSConfig struct {
 	// that redirects to HTTPS and answers ACME http-01 challenges. Empty
 	// means none.
 	RedirectHTTP string
+	// MinVersion is the oldest TLS version accepted, TLS12 or TLS13, as
+	// the privacy manifest states it; empty means TLS12.
+	MinVersion string
 }
+
+// Values of TLSConfig.MinVersion, written as the manifest writes them.
+const (
+	// TLS12 accepts TLS 1.2 and 1.3.
+	TLS12 = "1.2"
+	// TLS13 accepts TLS 1.3 only.
+	TLS13 = "1.3"
+)
 
 // ACMEConfig configures automatic certificates from an ACME authority such
 // as Let's Encrypt.
@@ -61,7 +72,18 @@ func (c TLSConfig) validate() error {
 	if c.RedirectHTTP != "" && !c.Enabled() {
 		errs = append(errs, errors.New("an HTTP redirect listener needs TLS"))
 	}
+	if c.MinVersion != "" && c.MinVersion != TLS12 && c.MinVersion != TLS13 {
+		errs = append(errs, fmt.Errorf("TLS minimum version %q: want %s or %s", c.MinVersion, TLS12, TLS13))
+	}
 	return errors.Join(errs...)
+}
+
+// minVersion is the crypto/tls constant of c.MinVersion.
+func (c TLSConfig) minVersion() uint16 {
+	if c.MinVersion == TLS13 {
+		return tls.VersionTLS13
+	}
+	return tls.VersionTLS12
 }
 
 // tlsCipherSuites are the TLS 1.2 suites offered: forward-secret key
@@ -82,7 +104,7 @@ func tlsCipherSuites() []uint16 {
 // whose HTTP handler answers http-01 challenges.
 func newTLS(c TLSConfig, logger *slog.Logger) (*tls.Config, *autocert.Manager, error) {
 	cfg := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
+		MinVersion:   c.minVersion(),
 		CipherSuites: tlsCipherSuites(),
 		NextProtos:   []string{"h2", "http/1.1"},
 	}

@@ -12,20 +12,25 @@ import (
 
 func TestTLSVersions(t *testing.T) {
 	cert := writeTestCert(t, t.TempDir())
-	ts := startServer(t, tlsConfigFor(cert), okHandler(), nil)
-
 	tests := []struct {
 		name      string
+		serverMin string // TLSConfig.MinVersion
 		min, max  uint16
 		wantProto string // "" when the handshake must fail
 	}{
-		{"TLS 1.0 refused", tls.VersionTLS10, tls.VersionTLS10, ""},
-		{"TLS 1.1 refused", tls.VersionTLS11, tls.VersionTLS11, ""},
-		{"TLS 1.2 served over HTTP/2", tls.VersionTLS12, tls.VersionTLS12, "HTTP/2.0"},
-		{"TLS 1.3 served over HTTP/2", tls.VersionTLS13, tls.VersionTLS13, "HTTP/2.0"},
+		{"TLS 1.0 refused", "", tls.VersionTLS10, tls.VersionTLS10, ""},
+		{"TLS 1.1 refused", "", tls.VersionTLS11, tls.VersionTLS11, ""},
+		{"TLS 1.2 served over HTTP/2", "", tls.VersionTLS12, tls.VersionTLS12, "HTTP/2.0"},
+		{"TLS 1.3 served over HTTP/2", "", tls.VersionTLS13, tls.VersionTLS13, "HTTP/2.0"},
+		{"TLS 1.2 served with minimum 1.2", TLS12, tls.VersionTLS12, tls.VersionTLS12, "HTTP/2.0"},
+		{"TLS 1.2 refused with minimum 1.3", TLS13, tls.VersionTLS12, tls.VersionTLS12, ""},
+		{"TLS 1.3 served with minimum 1.3", TLS13, tls.VersionTLS13, tls.VersionTLS13, "HTTP/2.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			cfg := tlsConfigFor(cert)
+			cfg.TLS.MinVersion = tt.serverMin
+			ts := startServer(t, cfg, okHandler(), nil)
 			client := httpsClient(cert, tt.min, tt.max)
 			defer client.CloseIdleConnections()
 			resp, err := client.Get(ts.url + "/")
@@ -50,6 +55,16 @@ func TestTLSVersions(t *testing.T) {
 				t.Errorf("negotiated %s", tls.VersionName(resp.TLS.Version))
 			}
 		})
+	}
+}
+
+// TestTLSMinVersionChecked checks that a minimum other than 1.2 and 1.3
+// is refused rather than taken for the default.
+func TestTLSMinVersionChecked(t *testing.T) {
+	cfg := tlsConfigFor(writeTestCert(t, t.TempDir()))
+	cfg.TLS.MinVersion = "1.1"
+	if _, err := New(cfg, okHandler(), nil, nil); err == nil || !strings.Contains(err.Error(), `"1.1"`) {
+		t.Errorf("New with minimum 1.1: %v, want an error naming it", err)
 	}
 }
 
