@@ -99,6 +99,11 @@ func (o *outcomeTB) Skipf(format string, args ...any) {
 // test, while CI, or a developer asking for it, fails it: CI must never
 // pass without having driven a real browser.
 func TestMissingBrowser(t *testing.T) {
+	if testing.Short() {
+		// New skips every browser test under -short before it looks for
+		// a browser, so the outcomes below cannot be observed.
+		t.Skip("New skips under -short")
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string

@@ -61,6 +61,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Location is the site's time zone, in which a reference number
+	// takes the year of its submission; nil means UTC.
+	Location *time.Location
 	// Notifier, if set, is told of each stored submission.
 	Notifier Notifier
 	// Secret signs the form's challenges: at least 32 bytes, stable across
@@ -157,8 +160,11 @@ func New(opt Options) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	if h.opt.Location == nil {
+		h.opt.Location = time.UTC
+	}
 	var err error
-	if h.subs, err = newSubmissions(opt.DB); err != nil {
+	if h.subs, err = newSubmissions(opt.DB, h.opt.Location); err != nil {
 		return nil, err
 	}
 	for _, name := range []string{"form", "wait", "thanks", "message"} {
@@ -262,7 +268,7 @@ func (h *Handler) submit(lang, id string) http.Handler {
 			// to adapt to; nothing is stored.
 			h.countSubmission(ctx, addr, now)
 			h.log.Info("contact: honeypot filled; submission dropped", "form", cp.ID)
-			http.Redirect(w, r, formPath(lang, cp.Path)+"/thanks?ref="+newReference(now), http.StatusSeeOther)
+			http.Redirect(w, r, formPath(lang, cp.Path)+"/thanks?ref="+newReference(now.In(h.opt.Location)), http.StatusSeeOther)
 			return
 		}
 

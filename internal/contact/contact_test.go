@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -484,4 +485,33 @@ func TestSplitByRetention(t *testing.T) {
 			t.Errorf("%s: kept %v, groups %v; want %q, %q", tt.name, keptIDs, got, tt.kept, tt.groups)
 		}
 	}
+}
+
+// TestReferenceYearInSiteZone checks that a reference number takes its
+// year from the site's calendar: early on New Year's Day in UTC it is
+// still the old year in Los Angeles.
+func TestReferenceYearInSiteZone(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := time.Now().UTC().Year() + 1
+	newYear := time.Date(next, 1, 1, 5, 0, 0, 0, time.UTC)
+	want := "C-" + strconv.Itoa(next-1) + "-"
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		hs := newHarness(t, db, func(o *Options) { o.Location = la })
+		hs.clock.Set(newYear)
+		tests := []struct {
+			name string
+			form url.Values
+		}{
+			{"stored", goodForm()},
+			{"honeypot", func() url.Values { f := goodForm(); f.Set(honeypotInput, "https://spam.example"); return f }()},
+		}
+		for _, tt := range tests {
+			if ref := reference(t, hs.post("/en/contact", hs.fill("en", tt.form, true))); !strings.HasPrefix(ref, want) {
+				t.Errorf("%s: reference %s, want the year of Los Angeles, %s…", tt.name, ref, want)
+			}
+		}
+	})
 }

@@ -11,15 +11,17 @@ import (
 const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 
 // newReference returns a reference number such as "C-2026-7KQM-X3HD": the
-// year, then eight random characters (about 39 bits). It is random rather
-// than counted, so it reveals nothing about how many messages the site
-// receives, and it opens nothing: it only names the submission in a reply.
+// year of now, which the caller gives in the site's time zone so that the
+// year is the one the sender's calendar shows, then eight random
+// characters (about 39 bits). It is random rather than counted, so it
+// reveals nothing about how many messages the site receives, and it opens
+// nothing: it only names the submission in a reply.
 func newReference(now time.Time) string {
 	var b [8]byte
 	for i := range b {
 		b[i] = referenceAlphabet[randIndex(len(referenceAlphabet))]
 	}
-	return "C-" + strconv.Itoa(now.UTC().Year()) + "-" + string(b[:4]) + "-" + string(b[4:])
+	return "C-" + strconv.Itoa(now.Year()) + "-" + string(b[:4]) + "-" + string(b[4:])
 }
 
 // randIndex returns a uniformly random number below n (n < 256).

@@ -48,9 +48,12 @@ type part struct {
 type submissions struct {
 	db *store.DB
 	q  map[string]string
+	// loc is the site's time zone, whose calendar gives reference numbers
+	// their year.
+	loc *time.Location
 }
 
-func newSubmissions(db *store.DB) (*submissions, error) {
+func newSubmissions(db *store.DB, loc *time.Location) (*submissions, error) {
 	sub, err := fs.Sub(queryFiles, "queries")
 	if err != nil {
 		return nil, fmt.Errorf("contact: queries: %w", err)
@@ -59,7 +62,7 @@ func newSubmissions(db *store.DB) (*submissions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contact: %w", err)
 	}
-	return &submissions{db: db, q: q}, nil
+	return &submissions{db: db, q: q, loc: loc}, nil
 }
 
 // used reports whether challenge id has been used by a stored submission.
@@ -78,7 +81,7 @@ func (s *submissions) used(ctx context.Context, id string) (bool, error) {
 func (s *submissions) add(ctx context.Context, r *row, challengeID string, challengeExpires time.Time) error {
 	r.ID = strings.ToLower(rand.Text())
 	for attempt := 1; ; attempt++ {
-		r.Reference = newReference(r.Created)
+		r.Reference = newReference(r.Created.In(s.loc))
 		err := s.db.Tx(ctx, func(tx *store.Tx) error {
 			if _, err := tx.ExecContext(ctx, s.q["purge-challenges"], r.Created); err != nil {
 				return fmt.Errorf("contact: purge used challenges: %w", err)

@@ -68,13 +68,14 @@ func (f fieldView) DescribedBy() string {
 // noticeView is the notice at the point of collection: what is collected,
 // why, by whom, for how long, and under which policy.
 type noticeView struct {
-	Operator, Section, Email string
-	Items                    []noticeItem
-	Purposes                 []purposeView
-	Handlers                 []handlerView
-	Retention                string
-	PolicyHref               string
-	PolicyVersion            string
+	Operator, Section string
+	Email             page.Email
+	Items             []noticeItem
+	Purposes          []purposeView
+	Handlers          []handlerView
+	Retention         string
+	PolicyHref        string
+	PolicyVersion     string
 }
 
 type noticeItem struct {
@@ -171,7 +172,7 @@ func newNotice(m *manifest.Manifest, cp *manifest.CollectionPoint, lang string) 
 	n := noticeView{
 		Operator:      m.Operator.Name.In(lang),
 		Section:       m.Operator.Section.In(lang),
-		Email:         m.Operator.Email,
+		Email:         page.OperatorEmail(m),
 		Retention:     retention(cp).Human(lang),
 		PolicyHref:    "/" + lang + "/privacy",
 		PolicyVersion: m.VersionLabel(),

@@ -60,25 +60,26 @@ func (p NavPage) Path(lang string) string {
 	return "/" + lang + "/privacy"
 }
 
-// Label is the page's name in lang, as the navigation shows it.
-func (p NavPage) Label(lang string) string {
-	key := "page.nav.privacy"
+// Label is the page's name in lang, as the navigation shows it: the cookie
+// policy goes by the name the manifest gives it, which every link to it
+// shares.
+func (p NavPage) Label(m *manifest.Manifest, lang string) string {
 	switch p {
 	case Cookies:
-		key = "page.nav.cookies"
+		return m.Policy.CookiesTitle(lang)
 	case History:
-		key = "page.nav.history"
+		return i18n.T(i18n.Lang(lang), "page.nav.history")
 	}
-	return i18n.T(i18n.Lang(lang), key)
+	return i18n.T(i18n.Lang(lang), "page.nav.privacy")
 }
 
 // Layout is the layout of policy page p in lang: titled with its label,
 // marked as the current page of the navigation, and switching language to
 // the same page in the manifest's other languages.
 func (p NavPage) Layout(m *manifest.Manifest, lang string) Layout {
-	v := newLayout(m, lang, p.Label(lang))
+	v := newLayout(m, lang, p.Label(m, lang))
 	for q := Privacy; q <= History; q++ {
-		v.Nav = append(v.Nav, Link{Href: q.Path(lang), Label: q.Label(lang), Current: q == p})
+		v.Nav = append(v.Nav, Link{Href: q.Path(lang), Label: q.Label(m, lang), Current: q == p})
 	}
 	v.Alternates = alternates(m, lang, p.Path)
 	return v
@@ -91,7 +92,7 @@ func (p NavPage) Layout(m *manifest.Manifest, lang string) Layout {
 func New(m *manifest.Manifest, lang, title string, href func(lang string) string) Layout {
 	v := newLayout(m, lang, title)
 	for q := Privacy; q <= History; q++ {
-		v.Nav = append(v.Nav, Link{Href: q.Path(lang), Label: q.Label(lang)})
+		v.Nav = append(v.Nav, Link{Href: q.Path(lang), Label: q.Label(m, lang)})
 	}
 	v.Nav = append(v.Nav, Link{Href: href(lang), Label: title, Current: true})
 	v.Alternates = alternates(m, lang, href)

@@ -42,6 +42,8 @@ type testView struct {
 
 func TestLayouts(t *testing.T) {
 	m := demoManifest(t)
+	named := demoManifest(t)
+	named.Policy.CookiesName = manifest.Text{"ja": "外部送信について", "en": "External transmission"}
 	other := func(lang string) string { return "/" + lang + "/other" }
 	tests := []struct {
 		name       string
@@ -53,13 +55,24 @@ func TestLayouts(t *testing.T) {
 		{
 			name:   "cookie policy in Japanese",
 			layout: Cookies.Layout(m, "ja"),
-			title:  "クッキーポリシー",
+			title:  "クッキーポリシー（外部送信）",
 			nav: []Link{
 				{Href: "/ja/privacy", Label: "プライバシーポリシー"},
-				{Href: "/ja/cookies", Label: "クッキーポリシー", Current: true},
+				{Href: "/ja/cookies", Label: "クッキーポリシー（外部送信）", Current: true},
 				{Href: "/ja/privacy/history", Label: "改定履歴"},
 			},
 			alternates: []Link{{Href: "/en/cookies", Label: "English", Lang: "en"}},
+		},
+		{
+			name:   "cookie policy named by the manifest",
+			layout: Cookies.Layout(named, "en"),
+			title:  "External transmission",
+			nav: []Link{
+				{Href: "/en/privacy", Label: "Privacy policy"},
+				{Href: "/en/cookies", Label: "External transmission", Current: true},
+				{Href: "/en/privacy/history", Label: "Policy history"},
+			},
+			alternates: []Link{{Href: "/ja/cookies", Label: "日本語", Lang: "ja"}},
 		},
 		{
 			name:   "another page in English",
@@ -67,7 +80,7 @@ func TestLayouts(t *testing.T) {
 			title:  "Other",
 			nav: []Link{
 				{Href: "/en/privacy", Label: "Privacy policy"},
-				{Href: "/en/cookies", Label: "Cookie policy"},
+				{Href: "/en/cookies", Label: "Cookie policy (external transmission)"},
 				{Href: "/en/privacy/history", Label: "Policy history"},
 				{Href: "/en/other", Label: "Other", Current: true},
 			},
@@ -198,5 +211,25 @@ func TestEmbeddedChrome(t *testing.T) {
 		if _, err := c.Page(name); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+func TestOperatorEmail(t *testing.T) {
+	tests := []struct {
+		name, addr, display string
+		want                Email
+	}{
+		{"plain", "office@example.jp", manifest.EmailPlain, Email{Text: "office@example.jp", Href: "mailto:office@example.jp"}},
+		{"at", "office@example.jp", manifest.EmailAt, Email{Text: "office(at)example.jp", At: true}},
+		{"none", "", manifest.EmailAt, Email{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := demoManifest(t)
+			m.Operator.Email, m.Operator.EmailDisplay = tt.addr, tt.display
+			if got := OperatorEmail(m); got != tt.want {
+				t.Errorf("OperatorEmail = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

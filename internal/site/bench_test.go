@@ -62,7 +62,7 @@ func BenchmarkServe(b *testing.B) {
 
 func benchOptions(b *testing.B) Options {
 	opt := testOptions()
-	footer, err := FooterLinks(opt.Languages, true, nil)
+	footer, err := FooterLinks(opt.Languages, true, nil, defaultCookiesName)
 	if err != nil {
 		b.Fatal(err)
 	}

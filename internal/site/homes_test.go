@@ -248,7 +248,7 @@ func TestFooterLinksFollowHomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			homes := NewHomes(FolderOrigin(tt.fsys), []string{"ja", "en"}, "ja")
-			footer, err := FooterLinks([]string{"ja", "en"}, false, homes)
+			footer, err := FooterLinks([]string{"ja", "en"}, false, homes, defaultCookiesName)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -92,7 +93,10 @@ func (p *errorPages) serve(w http.ResponseWriter, r *http.Request, status int) {
 type footerData struct {
 	Lang                      string
 	Privacy, Cookies, Choices string
-	Others                    []footerLanguage
+	// CookiesName is the cookie policy's name, which every link to it
+	// shares.
+	CookiesName string
+	Others      []footerLanguage
 }
 
 // footerLanguage is a link to the same page in another language.
@@ -102,12 +106,16 @@ type footerLanguage struct {
 
 // FooterLinks returns an Injection.Footer that renders Noren's footer: a
 // navigation landmark with links to the privacy policy, the cookie policy
-// and, when choices is set, the cookie settings in the page's language, and
-// to the same page in each other language of the site. With homes, a
-// language the site has no page in gets no link, and one without a folder
-// of its own is linked to its home page; nil homes take every language to
-// have its folder. It loads its look from /noren/site.css.
-func FooterLinks(languages []string, choices bool, homes *Homes) (func(r *http.Request, lang string) string, error) {
+// (named as cookiesName, given the page's language, names it) and, when
+// choices is set, the privacy settings in the page's language, and to the
+// same page in each other language of the site. With homes, a language
+// the site has no page in gets no link, and one without a folder of its
+// own is linked to its home page; nil homes take every language to have
+// its folder. It loads its look from /noren/site.css.
+func FooterLinks(languages []string, choices bool, homes *Homes, cookiesName func(lang string) string) (func(r *http.Request, lang string) string, error) {
+	if cookiesName == nil {
+		return nil, errors.New("site: the footer needs the cookie policy's name")
+	}
 	t, err := template.New("footer.html").Funcs(i18n.Default().Funcs()).ParseFS(web.Templates, "templates/site/footer.html")
 	if err != nil {
 		return nil, fmt.Errorf("site: parse footer: %w", err)
@@ -115,9 +123,10 @@ func FooterLinks(languages []string, choices bool, homes *Homes) (func(r *http.R
 	langs := append([]string(nil), languages...)
 	return func(r *http.Request, lang string) string {
 		data := footerData{
-			Lang:    lang,
-			Privacy: "/" + lang + "/privacy",
-			Cookies: "/" + lang + "/cookies",
+			Lang:        lang,
+			Privacy:     "/" + lang + "/privacy",
+			Cookies:     "/" + lang + "/cookies",
+			CookiesName: cookiesName(lang),
 		}
 		if choices {
 			data.Choices = "/" + lang + "/privacy/choices"

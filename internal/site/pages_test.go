@@ -6,10 +6,16 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/noren-web/noren/internal/manifest"
 )
 
+// defaultCookiesName names the cookie policy as a manifest that gives it
+// no name of its own does.
+func defaultCookiesName(lang string) string { return (&manifest.Policy{}).CookiesTitle(lang) }
+
 func TestFooterLinks(t *testing.T) {
-	footer, err := FooterLinks([]string{"ja", "en"}, true, nil)
+	footer, err := FooterLinks([]string{"ja", "en"}, true, nil, defaultCookiesName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,13 +35,34 @@ func TestFooterLinks(t *testing.T) {
 }
 
 func TestFooterLinksWithoutChoices(t *testing.T) {
-	footer, err := FooterLinks([]string{"ja", "en"}, false, nil)
+	footer, err := FooterLinks([]string{"ja", "en"}, false, nil, defaultCookiesName)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := footer(httptest.NewRequest(http.MethodGet, "/en/", nil), "en")
 	if strings.Contains(got, "/privacy/choices") || !strings.Contains(got, `href="/en/privacy"`) {
 		t.Errorf("footer without choices:\n%s", got)
+	}
+}
+
+func TestFooterLinksNameTheCookiePolicy(t *testing.T) {
+	named := manifest.Policy{CookiesName: manifest.Text{"ja": "外部送信について", "en": "External transmission"}}
+	footer, err := FooterLinks([]string{"ja", "en"}, true, nil, named.CookiesTitle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ lang, want string }{
+		{"ja", `<a class="noren-footer__link" href="/ja/cookies">外部送信について</a>`},
+		{"en", `<a class="noren-footer__link" href="/en/cookies">External transmission</a>`},
+	}
+	for _, tt := range tests {
+		got := footer(httptest.NewRequest(http.MethodGet, "/"+tt.lang+"/", nil), tt.lang)
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("%s footer lacks %s:\n%s", tt.lang, tt.want, got)
+		}
+	}
+	if _, err := FooterLinks([]string{"ja"}, true, nil, nil); err == nil {
+		t.Error("FooterLinks without the cookie policy's name succeeded")
 	}
 }
 

@@ -177,7 +177,7 @@ func TestStaticCachedPageFollowsChanges(t *testing.T) {
 	clock := clocktest.New(time.Now())
 	opt.Homes = NewHomes(FolderOrigin(fsys), opt.Languages, opt.DefaultLanguage)
 	opt.Homes.now = clock.Now
-	footer, err := FooterLinks(opt.Languages, true, opt.Homes)
+	footer, err := FooterLinks(opt.Languages, true, opt.Homes, defaultCookiesName)
 	if err != nil {
 		t.Fatal(err)
 	}

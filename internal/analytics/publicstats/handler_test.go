@@ -3,6 +3,7 @@ package publicstats
 import (
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,59 @@ func TestCaching(t *testing.T) {
 	hs.get(t, Path("en"))
 	if r.calls != 2 {
 		t.Errorf("the totals were read %d times over two days, want twice", r.calls)
+	}
+}
+
+// TestTimesInSiteZone renders the page of a site in New York: the time of
+// computation and the start of its days are New York's, not Tokyo's or
+// UTC.
+func TestTimesInSiteZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := demoManifest(t, published)
+	h, err := New(Options{
+		Reader: sampleReader(), Site: testSite, Location: ny,
+		Manifest: func() *manifest.Manifest { return m }, Chrome: testChrome(t),
+		Now: func() time.Time { return clock },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	h.Register(mux)
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{
+			`<time datetime="2026-03-31T03:00:00Z">2026-03-30 23:00 EDT</time>`,
+			"days begin at midnight EDT.",
+			`to <time datetime="2026-03-29">29 March 2026</time>`,
+		}},
+		{"ja", []string{
+			`<time datetime="2026-03-31T03:00:00Z">2026年3月30日 23:00（EDT）</time>`,
+			"日付は、EDTの0時で区切っています。",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, Path(tt.lang), nil))
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(w.Body.String(), want) {
+					t.Errorf("the page lacks %s", want)
+				}
+			}
+			for _, tokyo := range []string{"JST", "日本時間", "12:00"} {
+				if strings.Contains(w.Body.String(), tokyo) {
+					t.Errorf("the page of a New York site says %s", tokyo)
+				}
+			}
+		})
 	}
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // TestPrivacyPolicyMentionsThePage checks that the privacy policy links
-// the statistics page exactly when the manifest publishes statistics, and
-// names the noise exactly when there is some.
+// the statistics page, by its title, exactly when the manifest publishes
+// statistics, and names the noise exactly when there is some.
 func TestPrivacyPolicyMentionsThePage(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -20,10 +20,10 @@ func TestPrivacyPolicyMentionsThePage(t *testing.T) {
 		notWant map[string][]string
 	}{
 		{"published", manifest.Statistics{Publish: true, MinCount: 10},
-			map[string][]string{"ja": {"[/ja/stats](/ja/stats)", "10人未満"}, "en": {"[/en/stats](/en/stats)", "fewer than 10 visitors are suppressed"}},
+			map[string][]string{"ja": {"[アクセス統計](/ja/stats)", "10人未満"}, "en": {"[Site statistics](/en/stats)", "fewer than 10 visitors are suppressed"}},
 			map[string][]string{"ja": {"ラプラス"}, "en": {"Laplace"}}},
 		{"published with noise", manifest.Statistics{Publish: true, MinCount: 5, Epsilon: 1},
-			map[string][]string{"ja": {"[/ja/stats](/ja/stats)", "ラプラス分布"}, "en": {"[/en/stats](/en/stats)", "Laplace noise"}},
+			map[string][]string{"ja": {"[アクセス統計](/ja/stats)", "ラプラス分布"}, "en": {"[Site statistics](/en/stats)", "Laplace"}},
 			nil},
 		{"not published", manifest.Statistics{Publish: false, MinCount: 10},
 			nil,

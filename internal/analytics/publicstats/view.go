@@ -102,14 +102,13 @@ func newPageView(m *manifest.Manifest, lang string, s *stats, loc *time.Location
 		Withheld:    i18n.T(l, "stats.withheld"),
 		Noise:       s.Epsilon > 0,
 		PrivacyHref: "/" + lang + "/privacy",
-		Zone:        loc.String(),
 	}
 	first, last := s.From.In(loc), s.To.In(loc).AddDate(0, 0, -1)
 	v.First, v.FirstISO = timefmt.LongDate(lang, first, loc), first.Format(time.DateOnly)
 	v.Last, v.LastISO = timefmt.LongDate(lang, last, loc), last.Format(time.DateOnly)
-	computed := s.Computed.In(loc)
-	v.Computed = timefmt.LongDate(lang, computed, loc) + " " + computed.Format("15:04 MST")
-	v.ComputedISO = computed.Format(time.RFC3339)
+	v.Computed = timefmt.Instant(lang, s.Computed, loc)
+	v.ComputedISO = s.Computed.UTC().Format(time.RFC3339)
+	v.Zone = timefmt.Zone(lang, loc, s.Computed)
 	if v.Noise {
 		v.Epsilon = strconv.FormatFloat(s.Epsilon, 'g', -1, 64)
 		v.Scale = strconv.FormatFloat(1/s.Epsilon, 'g', 3, 64)
