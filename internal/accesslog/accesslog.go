@@ -137,7 +137,8 @@ func (f *Files) Close() error {
 
 // Prune deletes the files whose day began keep ago or earlier, so that no
 // line is kept longer than keep, and returns the names it deleted. The
-// file being written is kept. Other files in the folder are left alone.
+// file being written today is kept. Other files in the folder are left
+// alone.
 func (f *Files) Prune(keep manifest.Duration) ([]string, error) {
 	entries, err := os.ReadDir(f.dir)
 	if err != nil {
@@ -145,6 +146,15 @@ func (f *Files) Prune(keep manifest.Duration) ([]string, error) {
 	}
 	now := f.opt.Now()
 	f.mu.Lock()
+	if f.file != nil && f.day != now.In(f.opt.Location).Format(dayLayout) {
+		// Left open by the last line of an earlier day, on a quiet server:
+		// closed, it is pruned as the others are, and the next line opens
+		// its own day's file.
+		if err := f.file.Close(); err != nil {
+			f.opt.Logger.Error("access log: closing the previous day's file", "file", f.name(f.day), "err", err)
+		}
+		f.file = nil
+	}
 	open := f.day
 	if f.file == nil {
 		open = ""

@@ -104,7 +104,7 @@ func TestPrune(t *testing.T) {
 		{"the 1st at 3d", "3d", day(4), []string{"access-2026-04-01.log"}},
 		{"two past 2d", "2d", day(4).Add(time.Hour), []string{"access-2026-04-01.log", "access-2026-04-02.log"}},
 		{"a month from the 1st", "1mo", time.Date(2026, 5, 1, 0, 0, 0, 0, loc), []string{"access-2026-04-01.log"}},
-		{"the open file stays", "1d", day(5), []string{"access-2026-04-01.log", "access-2026-04-02.log", "access-2026-04-03.log"}},
+		{"the open file stays", "1d", day(5).Add(time.Hour), []string{"access-2026-04-01.log", "access-2026-04-02.log", "access-2026-04-03.log"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,10 +121,10 @@ func TestPrune(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if tt.now.Equal(day(5)) {
-				// The file of the 4th is being written when the 5th
-				// begins, and pruning runs before the next line.
-				clock.Set(day(4).Add(23 * time.Hour))
+			if tt.now.Equal(day(5).Add(time.Hour)) {
+				// The file of the 5th is being written when pruning runs
+				// an hour into the day.
+				clock.Set(day(5).Add(time.Minute))
 				if _, err := f.Write([]byte("open\n")); err != nil {
 					t.Fatal(err)
 				}
@@ -147,7 +147,7 @@ func TestPrune(t *testing.T) {
 			}
 			kept := others
 			if f.file != nil {
-				kept = append(kept, "access-2026-04-04.log")
+				kept = append(kept, "access-2026-04-05.log")
 			}
 			for _, name := range kept {
 				if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
@@ -165,5 +165,41 @@ func TestOpenRefusesNoName(t *testing.T) {
 	}
 	if _, err := Open("access.log", Options{}); err == nil {
 		t.Error("Open without a time zone succeeded")
+	}
+}
+
+// TestPruneIdleFile checks that the file left open by the last line of an
+// earlier day is pruned like any other once past the retention, when no
+// line has come since to close it: a quiet server keeps no line longer
+// than the retention either.
+func TestPruneIdleFile(t *testing.T) {
+	loc := tokyo(t)
+	dir := t.TempDir()
+	clock := clocktest.New(time.Date(2026, 4, 4, 23, 0, 0, 0, loc))
+	f, err := Open(filepath.Join(dir, "access.log"), Options{Location: loc, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte("last line\n")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(time.Date(2026, 4, 8, 0, 0, 0, 0, loc))
+	keep, err := manifest.ParseDuration("3d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := f.Prune(keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deleted) != 1 || filepath.Base(deleted[0]) != "access-2026-04-04.log" {
+		t.Errorf("deleted %v, want the file of the 4th, idle since then", deleted)
+	}
+	if _, err := f.Write([]byte("next line\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dir, "access-2026-04-08.log")); got != "next line\n" {
+		t.Errorf("the next line went to a file holding %q", got)
 	}
 }
