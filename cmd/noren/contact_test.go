@@ -160,7 +160,10 @@ func TestDemoPrivacyRequests(t *testing.T) {
 		}
 	}
 	resp, err := http.PostForm(p.url+"/en/privacy/requests", url.Values{
-		"kind": {"cessation"}, "email": {"hanako.kawasemi@example.jp"}, "confirm": {"yes"}})
+		"kind": {"cessation"}, "email": {"hanako.kawasemi@example.jp"}, "confirm": {"yes"},
+		// The demo is a public body: its form asks what a 請求書 states.
+		"name": {"川蝉 花子"}, "address": {"みなとベイ市港町1-2-3"}, "target": {"お問い合わせの記録"},
+		"details": {"消去を求めます。利用する必要がなくなったためです。"}})
 	if err != nil {
 		t.Fatal(err)
 	}

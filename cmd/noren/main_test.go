@@ -161,7 +161,7 @@ func TestDemoServesSiteAndPolicies(t *testing.T) {
 	}{
 		{"/en/", []string{"Minato Bay City"}},
 		{"/ja/", []string{"みなとベイ市"}},
-		{"/en/privacy", []string{"Names, email address: for contact", `lang="en"`}},
+		{"/en/privacy", []string{"Name, email address: for contact", `lang="en"`}},
 		{"/ja/privacy", []string{"氏名、メールアドレス：ご連絡のため", `lang="ja"`}},
 		{"/en/cookies", []string{"Noren"}},
 		{"/ja/cookies", []string{"Noren"}},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -116,10 +117,13 @@ type Filter struct {
 }
 
 // Submission is what the person gave: their address and, for a
-// correction, what to correct.
+// correction, what to correct. A public body's requester also gave their
+// name, their 住所又は居所 and what identifies the information asked
+// about, and for a correction or a cessation its 趣旨及び理由 (Details).
 type Submission struct {
-	Email   string
-	Details string
+	Email                 string
+	Name, Address, Target string
+	Details               string
 }
 
 // Export is what a disclosure sends the person: the records held about
@@ -230,7 +234,7 @@ func (h *Handler) Subject(ctx context.Context, id string) (Submission, error) {
 	if err := json.Unmarshal(rec.Data, &sealed); err != nil {
 		return Submission{}, fmt.Errorf("dsr: subject of request %s: decode: %w", id, err)
 	}
-	return Submission{Email: rec.Subject, Details: sealed.Details}, nil
+	return Submission{Email: rec.Subject, Name: sealed.Name, Address: sealed.Address, Target: sealed.Target, Details: sealed.Details}, nil
 }
 
 // SetStatus moves the open request id to status (InProgress, Done or
@@ -445,8 +449,11 @@ func (h *Handler) decidable(req Request) error {
 	return nil
 }
 
+// validNote reports whether a staff note or reason may be stored and, for
+// an extension, mailed: valid UTF-8, short enough, and free of the control
+// characters a mail header or body would refuse after the change was saved.
 func validNote(note string) bool {
-	return utf8.ValidString(note) && utf8.RuneCountInString(note) <= maxNote
+	return utf8.ValidString(note) && utf8.RuneCountInString(note) <= maxNote && !strings.ContainsFunc(note, isControl)
 }
 
 // RecordIdentity records, once, that the requester of the open request id
@@ -479,10 +486,12 @@ func (h *Handler) RecordIdentity(ctx context.Context, id string, means IdentityM
 // ExtensionDays is how many calendar days, at most, the deadline of req
 // may be extended by now: none unless the operator is a public body, the
 // request is open, of a kind chapter 5 knows, and its deadline was not
-// extended before.
+// extended before and has not passed: an extension is decided within the
+// period it extends.
 func (h *Handler) ExtensionDays(req Request) int {
 	m := h.opt.Manifest()
-	if RegimeOf(m) != PublicBody || !PublicBody.Offers(req.Kind) || !req.Status.Open() || req.Extension.Done() || req.Deadline.IsZero() {
+	if RegimeOf(m) != PublicBody || !PublicBody.Offers(req.Kind) || !req.Status.Open() || req.Extension.Done() || req.Deadline.IsZero() ||
+		h.now().After(req.Deadline) {
 		return 0
 	}
 	return extensionDays(m, req.Deadline, h.opt.Location)
@@ -507,6 +516,10 @@ func (h *Handler) Extend(ctx context.Context, id string, days int, reason, by st
 		return Request{}, fmt.Errorf("dsr: extend request %s, which is %s: %w", id, req.Status, ErrState)
 	case req.Extension.Done():
 		return Request{}, fmt.Errorf("dsr: extend request %s: %w", id, ErrRecorded)
+	case h.now().After(req.Deadline):
+		// Extending a missed deadline after the fact would hide that it
+		// was missed.
+		return Request{}, fmt.Errorf("dsr: extend request %s: its deadline passed on %s: %w", id, req.Deadline.Format(time.RFC3339), ErrState)
 	case !PublicBody.Offers(req.Kind):
 		// A request of a kind chapter 5 does not know, stored while the
 		// operator was a business, has no statutory deadline to extend.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -63,8 +64,10 @@ func TestDeletionFlow(t *testing.T) {
 			t.Errorf("request %+v: want 2 matches of a deletion in en", req)
 		}
 
+		// A business's form has no name, address or target: what the
+		// test's form sends of them is not kept.
 		sub, err := hs.h.Subject(ctx, req.ID)
-		if err != nil || sub.Email != "Taro.Yamada@Example.jp" || sub.Details != "" {
+		if err != nil || sub != (dsr.Submission{Email: "Taro.Yamada@Example.jp"}) {
 			t.Errorf("Subject = %+v, %v", sub, err)
 		}
 
@@ -90,8 +93,10 @@ func TestDeletionFlow(t *testing.T) {
 }
 
 // TestDisclose exports the records found for a public body's disclosure
-// request once the requester's identity is recorded, and keeps what a
-// correction asks for in the vault only.
+// request once the requester's identity is recorded, and keeps in the
+// vault what each request's 請求書 states: the requester's name and
+// address and what identifies the information, and the 趣旨及び理由 of a
+// correction and a cessation.
 func TestDisclose(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -105,8 +110,9 @@ func TestDisclose(t *testing.T) {
 			t.Fatalf("confirm: %d", resp.status)
 		}
 		req := hs.only()
-		if sub, err := hs.h.Subject(ctx, req.ID); err != nil || sub.Details != "" {
-			t.Errorf("Subject = %+v, %v; details of a disclosure are not kept", sub, err)
+		want := dsr.Submission{Email: "jiro@example.jp", Name: requesterName, Address: requesterAddress, Target: requestTarget}
+		if sub, err := hs.h.Subject(ctx, req.ID); err != nil || sub != want {
+			t.Errorf("Subject = %+v, %v; want %+v: details of a disclosure are not kept", sub, err, want)
 		}
 		exp, err := hs.h.Disclose(ctx, req.ID)
 		if err != nil {
@@ -147,11 +153,35 @@ func TestDisclose(t *testing.T) {
 		if list[0].Matches != 3 {
 			t.Errorf("the correction matches %d records, want 3 (the earlier request's record too)", list[0].Matches)
 		}
-		sub, err := hs.h.Subject(ctx, list[0].ID)
-		if err != nil || sub.Details != "My name is 次郎, not 二郎." {
-			t.Errorf("Subject = %+v, %v", sub, err)
+		want.Details = "My name is 次郎, not 二郎."
+		if sub, err := hs.h.Subject(ctx, list[0].ID); err != nil || sub != want {
+			t.Errorf("Subject = %+v, %v; want %+v", sub, err, want)
+		}
+
+		cessation := hs.verified("ja", dsr.Cessation, "jiro@example.jp", cessationReason)
+		want.Details = cessationReason
+		if sub, err := hs.h.Subject(ctx, cessation.ID); err != nil || sub != want {
+			t.Errorf("Subject = %+v, %v; want %+v", sub, err, want)
 		}
 	})
+}
+
+// TestLongestForm: a public body's form with every text at its limit, in
+// characters of four UTF-8 bytes, fits the body limit and is taken.
+func TestLongestForm(t *testing.T) {
+	hs := newHarness(t, storetest.SQLite(t))
+	const c = "𠮷"
+	v := url.Values{"kind": {"correction"}, "confirm": {"yes"},
+		"email":   {strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + ".example.jp"},
+		"name":    {strings.Repeat(c, 100)},
+		"address": {strings.Repeat(c, 200)},
+		"target":  {strings.Repeat(c, 1000)},
+		"details": {strings.Repeat(c, 2000)},
+	}
+	resp := hs.post(dsr.Path("ja"), v.Encode(), "")
+	if resp.status != http.StatusSeeOther {
+		t.Fatalf("the longest form: %d\n%s", resp.status, resp.body)
+	}
 }
 
 // TestNoEnumeration: the answer to a request, and the mail it sends, are
@@ -186,7 +216,7 @@ func TestMailHoldsNoPersonalData(t *testing.T) {
 	const details = "Address should read 1-2-3 Shibuya"
 	hs.submit("ja", dsr.Correction, "Saburo@example.jp", details)
 	msg, _ := hs.link(1)
-	for _, secret := range []string{"saburo", "Saburo", details, "Shibuya"} {
+	for _, secret := range []string{"saburo", "Saburo", details, "Shibuya", requesterName, requesterAddress, requestTarget} {
 		if strings.Contains(msg.Subject, secret) || strings.Contains(msg.Text, secret) {
 			t.Errorf("the mail's subject or text holds %q", secret)
 		}

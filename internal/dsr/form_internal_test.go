@@ -22,6 +22,8 @@ func FuzzParseForm(f *testing.F) {
 		"kind=correction&email=a%40example.jp&details=%00%ff&confirm=yes",
 		"kind=disclosure&email=Taro+%3Ctaro%40example.jp%3E&confirm=yes",
 		"kind=x&kind=deletion&email=%40&confirm=no",
+		"kind=cessation&email=a%40example.jp&name=%E6%B8%AF&address=%E6%B8%AF%E7%94%BA&target=%E8%A8%98%E9%8C%B2&details=%E6%B6%88%E5%8E%BB&confirm=yes",
+		"kind=disclosure&email=a%40example.jp&name=a%0Ab&address=%09&target=x&confirm=yes",
 	} {
 		f.Add(seed, "ja")
 	}
@@ -36,8 +38,12 @@ func FuzzParseForm(f *testing.F) {
 			m = regimeManifest(PublicBody)
 		}
 		in, errs := parseForm(values, lang, m)
-		if !utf8.ValidString(in.Email) || !utf8.ValidString(in.Details) {
-			t.Fatalf("kept invalid UTF-8: %q %q", in.Email, in.Details)
+		texts := in.Email + in.Name + in.Address + in.Target + in.Details
+		if !utf8.ValidString(texts) {
+			t.Fatalf("kept invalid UTF-8: %+v", in)
+		}
+		if RegimeOf(m) == Business && in.Name+in.Address+in.Target != "" {
+			t.Fatalf("a business's form kept a public body's fields: %+v", in)
 		}
 		for _, e := range errs {
 			if e.Text == "" || !strings.HasPrefix(e.Href(), "#dsr-") {
@@ -56,8 +62,25 @@ func FuzzParseForm(f *testing.F) {
 		if n := utf8.RuneCountInString(in.Details); n > maxDetails || in.Kind == Correction && n == 0 {
 			t.Fatalf("accepted %d characters of details for %s", n, in.Kind)
 		}
-		if strings.ContainsFunc(in.Email+in.Details, isControl) {
-			t.Fatalf("accepted control characters: %q %q", in.Email, in.Details)
+		if strings.ContainsFunc(texts, isControl) {
+			t.Fatalf("accepted control characters: %+v", in)
+		}
+		if RegimeOf(m) != PublicBody {
+			return
+		}
+		for _, f := range []struct {
+			s   string
+			max int
+		}{{in.Name, maxName}, {in.Address, maxAddress}, {in.Target, maxTarget}} {
+			if n := utf8.RuneCountInString(f.s); n == 0 || n > f.max {
+				t.Fatalf("accepted %d characters where 1 to %d are allowed: %+v", n, f.max, in)
+			}
+		}
+		if strings.ContainsAny(in.Name+in.Address, "\t\n") {
+			t.Fatalf("accepted a name or address of several lines: %+v", in)
+		}
+		if in.Kind == Cessation && in.Details == "" {
+			t.Fatalf("accepted a cessation without its reasons: %+v", in)
 		}
 	})
 }
@@ -87,9 +110,9 @@ func TestToken(t *testing.T) {
 }
 
 // TestTextsInCatalogue checks the texts whose message keys are built at
-// run time, out of sight of the catalogue's own tests: each kind's name
-// and description, and each problem an address can have, in every
-// language.
+// run time or kept in tables, out of sight of the catalogue's own tests:
+// each kind's name and description, each problem an address can have, and
+// each problem of each text control, in every language.
 func TestTextsInCatalogue(t *testing.T) {
 	addresses := []string{"", strings.Repeat("a", maxEmail) + "@example.jp", "山田@example.jp", "not an address"}
 	for _, lang := range i18n.Default().Langs() {
@@ -118,8 +141,17 @@ func TestTextsInCatalogue(t *testing.T) {
 				t.Errorf("%s: address %q: %d problems, want 1", lang, a, len(texts)-n)
 			}
 		}
+		for _, f := range []textField{nameField, addressField, targetField, detailsField, reasonsField} {
+			for _, s := range []string{"", strings.Repeat("x", f.max+1), "\x00"} {
+				if key, args := f.check(&s, true); key != "" {
+					texts = append(texts, i18n.T(lang, key, args...))
+				} else {
+					t.Errorf("%s: %q passes the check of %s", lang, s, f.id)
+				}
+			}
+		}
 		for _, text := range texts {
-			if strings.HasPrefix(text, "dsr.") {
+			if strings.HasPrefix(text, "dsr.") || strings.Contains(text, "%!") {
 				t.Errorf("%s: no text for the message key %s", lang, text)
 			}
 		}

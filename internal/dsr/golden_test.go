@@ -45,7 +45,7 @@ func goldenPages(t *testing.T, suffix, lang string, edit func(*dsr.Options)) {
 	hs.submit(lang, dsr.Disclosure, "golden@example.jp", "")
 	_, link := hs.link(1)
 	u, _ := url.Parse(link)
-	hs.submit(lang, dsr.Cessation, "expired@example.jp", "")
+	hs.submit(lang, dsr.Cessation, "expired@example.jp", cessationReason)
 	_, expired := hs.link(2)
 
 	pages := []struct {

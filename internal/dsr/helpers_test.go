@@ -196,9 +196,21 @@ func (hs *harness) post(path, body, from string) response {
 	return hs.do(req)
 }
 
-// form is a complete request form.
+// Who the tests' requester is, and what they ask about, as a public
+// body's form asks: a business's form has no such fields and ignores them.
+const (
+	requesterName    = "港 太郎"
+	requesterAddress = "みなとベイ市港町1-2-3"
+	requestTarget    = "2036年10月に市民相談窓口へ送信した問合せの記録"
+	// cessationReason is the 趣旨及び理由 of a cessation.
+	cessationReason = "消去を求めます。利用目的の達成に必要な範囲を超えて保有されているためです。"
+)
+
+// form is a request form, complete but for details: what to correct, or
+// for a public body the 趣旨及び理由 a correction and a cessation require.
 func form(kind dsr.Kind, email, details string) string {
-	v := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"}}
+	v := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"},
+		"name": {requesterName}, "address": {requesterAddress}, "target": {requestTarget}}
 	if details != "" {
 		v.Set("details", details)
 	}

@@ -22,7 +22,9 @@ const (
 	// where it is handled against the law or no longer needed: 利用停止等
 	// (Art. 35), or 利用停止請求 (Art. 98).
 	Cessation Kind = "cessation"
-	// Deletion asks a business to erase the data held.
+	// Deletion asks a business, beyond what the Act grants, to erase the
+	// records held through the site: 記録の消去（任意のお申出）. Records the
+	// law requires to be kept stay until their retention period ends.
 	Deletion Kind = "deletion"
 	// ProvisionRecord asks a business for the record of provision to third
 	// parties (第三者提供記録の開示, Art. 33(5)).

@@ -61,7 +61,7 @@ func TestLinks(t *testing.T) {
 		}
 
 		// Expired: one second past the link's lifetime.
-		hs.submit("ja", dsr.Cessation, "b@example.jp", "")
+		hs.submit("ja", dsr.Cessation, "b@example.jp", cessationReason)
 		_, link2 := hs.link(2)
 		u2, _ := url.Parse(link2)
 		hs.clock.Advance(dsr.DefaultLinkTTL + time.Second)
@@ -80,7 +80,7 @@ func TestExpireUnverified(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		hs := newHarness(t, db)
-		hs.submit("en", dsr.Cessation, "never@example.jp", "")
+		hs.submit("en", dsr.Cessation, "never@example.jp", cessationReason)
 		_, link := hs.link(1)
 		if n, err := hs.h.ExpireUnverified(ctx); err != nil || n != 0 {
 			t.Fatalf("ExpireUnverified before the link expired = %d, %v", n, err)
@@ -111,7 +111,7 @@ func TestConsole(t *testing.T) {
 		if _, err := hs.h.Get(ctx, "nosuchrequest"); !errors.Is(err, dsr.ErrNotFound) {
 			t.Errorf("Get unknown: %v", err)
 		}
-		hs.submit("en", dsr.Cessation, "c@example.jp", "")
+		hs.submit("en", dsr.Cessation, "c@example.jp", cessationReason)
 		pending := hs.only()
 		if err := hs.h.SetStatus(ctx, pending.ID, dsr.InProgress, ""); !errors.Is(err, dsr.ErrState) {
 			t.Errorf("SetStatus of an unverified request: %v, want ErrState", err)

@@ -39,12 +39,18 @@ type formView struct {
 	Problem string
 	// Sent is set after a request was taken: the page then says to check
 	// the mailbox, and nothing else.
-	Sent       bool
-	LinkTTL    string
-	MaxDetails int
+	Sent    bool
+	LinkTTL string
+	// Max holds the limits of the text controls, in characters.
+	Max        textLimits
 	Procedure  procedureView
 	Contact    contactView
 	PolicyHref string
+}
+
+// textLimits are the longest texts the form takes, in characters.
+type textLimits struct {
+	Name, Address, Target, Details int
 }
 
 type kindView struct {
@@ -62,9 +68,10 @@ type procedureView struct {
 	// body may extend it.
 	Deadline, Extension    string
 	Identity, Fee, Records string
-	// Appeal is where a 審査請求 goes.
-	Appeal       string
-	FileRegister string
+	// Appeal is where a 審査請求 goes, and AppealBasis the articles it
+	// is made under, which differ for a local government.
+	Appeal, AppealBasis string
+	FileRegister        string
 }
 
 // contactView is who takes requests by other means; Email is printed as
@@ -74,10 +81,14 @@ type contactView struct {
 	Email                    page.Email
 }
 
-// sealedRequest is what the vault keeps of a request besides the address.
+// sealedRequest is what the vault keeps of a request besides the address:
+// the texts the person gave, those of a public body's 請求書 among them.
 type sealedRequest struct {
 	Kind    Kind   `json:"kind"`
 	Lang    string `json:"lang"`
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address,omitempty"`
+	Target  string `json:"target,omitempty"`
 	Details string `json:"details,omitempty"`
 }
 
@@ -95,7 +106,7 @@ func (h *Handler) newFormView(m *manifest.Manifest, lang string) *formView {
 		Action:      Path(lang),
 		FieldErrors: map[string]string{},
 		LinkTTL:     humanDuration(h.opt.LinkTTL, lang),
-		MaxDetails:  maxDetails,
+		Max:         textLimits{Name: maxName, Address: maxAddress, Target: maxTarget, Details: maxDetails},
 		Procedure:   h.procedure(m, lang),
 		Contact:     newContact(m, lang),
 		PolicyHref:  "/" + lang + "/privacy",
@@ -132,6 +143,13 @@ func (h *Handler) procedure(m *manifest.Manifest, lang string) procedureView {
 	}
 	if p.Appeal == "" {
 		p.Appeal = i18n.T(l, "dsr.form.public.appeal_default")
+	}
+	// Art. 104 leaves out the bodies of local governments, whose review
+	// goes to the body of Art. 81 of the Administrative Complaint Review
+	// Act as Art. 105(3) reads it.
+	p.AppealBasis = i18n.T(l, "dsr.form.public.appeal_basis")
+	if m.Operator.Regime == manifest.RegimeLocalGovernment {
+		p.AppealBasis = i18n.T(l, "dsr.form.public.appeal_basis_local")
 	}
 	return p
 }
@@ -253,8 +271,8 @@ func limitMessage(hit limitKind, wait time.Duration, lang string) string {
 // answer nor its timing tells whether the address is known.
 func (h *Handler) take(ctx context.Context, m *manifest.Manifest, r *http.Request, lang string, in formInput) error {
 	now := h.now().UTC()
-	sealed := sealedRequest{Kind: in.Kind, Lang: lang}
-	if in.Kind == Correction {
+	sealed := sealedRequest{Kind: in.Kind, Lang: lang, Name: in.Name, Address: in.Address, Target: in.Target}
+	if in.Kind == Correction || in.Kind == Cessation && RegimeOf(m) == PublicBody {
 		sealed.Details = in.Details
 	}
 	data, err := json.Marshal(sealed)

@@ -27,6 +27,9 @@ func TestKindsByRegime(t *testing.T) {
 		offered []dsr.Kind
 		refused []dsr.Kind
 		says    []string
+		// never are words the page must not hold: overclaims the
+		// reviewers found, or fields of the other regime.
+		never []string
 	}{
 		{"public body", func(*dsr.Options) {}, "保有個人情報の開示請求等",
 			[]dsr.Kind{dsr.Disclosure, dsr.Correction, dsr.Cessation}, []dsr.Kind{dsr.Deletion, dsr.ProvisionRecord},
@@ -35,11 +38,26 @@ func TestKindsByRegime(t *testing.T) {
 				"審査請求", "行政不服審査法", "3か月以内", "利用停止請求により求めることができます",
 				`<a href="https://www.city.minatobay.example/kojinjoho/file-bo/">個人情報ファイル簿</a>`,
 				"みなとベイ市個人情報の保護に関する法律施行条例", "startup(at)demo.localhost",
-				"本人又はその代理人（法定代理人又は任意代理人）"}},
+				"本人又はその代理人（法定代理人又は任意代理人）",
+				"法第100条に基づき、個人情報の適正な取扱いを確保するために必要な限度で消去その他の利用停止をします。",
+				"<dt>記録の保存期間</dt>",
+				"請求に係る保有個人情報が著しく大量である場合等には、法第84条、第95条又は第103条の規定により、さらに期限を延長することがあります。",
+				"請求に対する決定又は請求に係る不作為に不服がある方は", "（法第105条第3項（行政不服審査法第81条の機関への諮問））",
+				"（決定の日の翌日から起算して1年以内に限ります。）", "不作為についての審査請求には期間の制限はありません。",
+				`<label for="dsr-name">氏名（必須）</label>`, `<label for="dsr-address">住所又は居所（必須）</label>`,
+				`<label for="dsr-target">請求に係る保有個人情報を特定するに足りる事項（必須）</label>`,
+				"請求の趣旨及び理由（訂正請求又は利用停止請求をする場合は必須）"},
+			[]string{"範囲内で判断します", "法第104条、第105条", "法第104条・第105条"}},
 		{"business", nil, "保有個人データの開示等の請求",
 			dsr.Kinds, nil,
 			[]string{"保有個人データの開示", "第三者提供記録の開示", "法第32条第1項第3号", "手数料（法第38条）",
-				"1,000円", "請求を確定した日から14日以内", `<a href="mailto:privacy@hamakaze.example">privacy@hamakaze.example</a>`}},
+				"1,000円", `<a href="mailto:privacy@hamakaze.example">privacy@hamakaze.example</a>`,
+				"請求を確定した日から14日以内を目安に、遅滞なくお答えします。",
+				"そのメールアドレスを使用している方からの請求であることを確認します。開示の請求等については、必要に応じて本人確認書類の写しの提出をお願いします。",
+				"<dt>記録の消去（任意のお申出）</dt>", "法令により保存が必要な記録は、保存期間の満了まで消去できません。",
+				"法第18条若しくは第19条の規定に違反して取り扱われ、若しくは第20条の規定に違反して取得されたとき、第27条第1項若しくは第28条の規定に違反して第三者に提供されたとき",
+				"保有個人データの利用目的の通知の求め（法第32条第2項）"},
+			[]string{"そのアドレスのご本人", "保有個人データの削除", "のすべてを消去", `id="dsr-name"`, `id="dsr-target"`, "趣旨及び理由"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,7 +79,7 @@ func TestKindsByRegime(t *testing.T) {
 				t.Errorf("the form offers %v, want %v", got, want)
 			}
 			mustContain(t, "the page", page.body, append(tt.says, "<h1>"+tt.title+"</h1>", "<title>"+tt.title)...)
-			for _, bad := range []string{"当方", "あなたの", "mailto:startup"} {
+			for _, bad := range append([]string{"当方", "あなたの", "mailto:startup"}, tt.never...) {
 				if strings.Contains(page.body, bad) {
 					t.Errorf("the page says %q", bad)
 				}
@@ -75,8 +93,11 @@ func TestKindsByRegime(t *testing.T) {
 			}
 			for i, k := range tt.offered {
 				details := ""
-				if k == dsr.Correction {
+				switch k {
+				case dsr.Correction:
 					details = "住所の誤り"
+				case dsr.Cessation:
+					details = cessationReason
 				}
 				hs.submit("ja", k, "ok@example.jp", details)
 				msg, _ := hs.link(i + 1)
@@ -149,7 +170,7 @@ func TestIdentityBeforeDecision(t *testing.T) {
 		ctx := context.Background()
 		hs := newHarness(t, db)
 		record := hs.seal("contact", "iwao@example.jp", `{"message":"hello"}`)
-		hs.submit("ja", dsr.Cessation, "iwao@example.jp", "")
+		hs.submit("ja", dsr.Cessation, "iwao@example.jp", cessationReason)
 		_, link := hs.link(1)
 		hs.confirm(link)
 		req := hs.only()
@@ -276,6 +297,63 @@ func TestExtension(t *testing.T) {
 		}
 		if _, err := biz.h.Extend(ctx, mine.ID, 5, "busy", "staff@example.jp"); !errors.Is(err, dsr.ErrRegime) {
 			t.Errorf("a business's Extend: %v, want ErrRegime", err)
+		}
+	})
+}
+
+// TestNoExtensionAfterDeadline: a deadline that has passed cannot be
+// extended after the fact, which would take the request off the overdue
+// list and tell the requester of an extension the law no longer allows.
+func TestNoExtensionAfterDeadline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hs := newHarness(t, db)
+		req := hs.verified("en", dsr.Disclosure, "late@example.jp", "")
+		hs.clock.Advance(req.Deadline.Sub(hs.clock.Now()) + time.Hour)
+		late, err := hs.h.Get(ctx, req.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !late.Overdue {
+			t.Fatalf("the request is not overdue an hour after its deadline: %+v", late)
+		}
+		if n := hs.h.ExtensionDays(late); n != 0 {
+			t.Errorf("ExtensionDays of an overdue request = %d, want 0", n)
+		}
+		if _, err := hs.h.Extend(ctx, req.ID, 10, "too late", "staff@example.jp"); !errors.Is(err, dsr.ErrState) {
+			t.Errorf("Extend of an overdue request: %v, want ErrState", err)
+		}
+		if got, err := hs.h.Get(ctx, req.ID); err != nil || got.Extension.Done() || !got.Overdue {
+			t.Errorf("after a refused extension: %+v, %v; want it overdue and not extended", got, err)
+		}
+	})
+}
+
+// TestStaffNotesRefuseControlCharacters: a note or a reason with control
+// characters is refused before anything is saved, rather than saving an
+// extension whose notice the mail then cannot carry.
+func TestStaffNotesRefuseControlCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		hs := newHarness(t, db)
+		req := hs.verified("en", dsr.Disclosure, "notes@example.jp", "")
+		for _, text := range []string{"line\x00break", "escape\x1b[2J", "sep\u2028arator", "bell\a"} {
+			if err := hs.h.RecordIdentity(ctx, req.ID, dsr.OtherMeans, text, "staff@example.jp"); !errors.Is(err, dsr.ErrInput) {
+				t.Errorf("RecordIdentity with note %q: %v, want ErrInput", text, err)
+			}
+			if _, err := hs.h.Extend(ctx, req.ID, 10, text, "staff@example.jp"); !errors.Is(err, dsr.ErrInput) {
+				t.Errorf("Extend with reason %q: %v, want ErrInput", text, err)
+			}
+		}
+		got, err := hs.h.Get(ctx, req.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Identity.Recorded() || got.Extension.Done() {
+			t.Errorf("after refused notes: %+v; want nothing recorded", got)
+		}
+		if err := hs.h.RecordIdentity(ctx, req.ID, dsr.OtherMeans, "checked by video call\nwith the form", "staff@example.jp"); err != nil {
+			t.Errorf("RecordIdentity with a two-line note: %v", err)
 		}
 	})
 }

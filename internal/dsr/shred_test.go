@@ -120,3 +120,43 @@ func TestDeletionDestroysOldCopies(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestSealed: what a public body's form asks of the requester, the
+// name, address, what identifies the information and the 趣旨及び理由, is
+// in the database files only as the vault sealed it.
+func TestRequestSealed(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.FreshDSN(t, store.SQLite)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarness(t, db)
+	const reasons = "電話番号の末尾を1234に訂正してください。転居により変わったためです。"
+	req := hs.verified("ja", dsr.Correction, "shiro@example.jp", reasons)
+	if sub, err := hs.h.Subject(ctx, req.ID); err != nil || sub.Name != requesterName || sub.Details != reasons {
+		t.Fatalf("Subject = %+v, %v", sub, err)
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(strings.TrimPrefix(dsn, "sqlite:")), "*.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database files")
+	}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{requesterName, requesterAddress, requestTarget, reasons, "shiro"} {
+			if bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("%s holds %q in plain text", filepath.Base(file), secret)
+			}
+		}
+	}
+}

@@ -419,8 +419,8 @@ type Requests struct {
 	// (Art. 77 for public bodies, Art. 37 for businesses); required for
 	// public bodies.
 	Identity Text `yaml:"identity"`
-	// Records states the record-keeping rules within which a public body
-	// answers a 利用停止請求 that asks for deletion.
+	// Records states how long the operator keeps the site's records and
+	// when it erases them, printed beside the explanation of erasure.
 	Records Text `yaml:"records"`
 	// FileRegister is the URL of a public body's 個人情報ファイル簿
 	// (Art. 75); required for public bodies.

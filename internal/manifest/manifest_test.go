@@ -27,7 +27,7 @@ func TestDemoManifestIsValid(t *testing.T) {
 	if p == nil {
 		t.Fatal("demo manifest has no contact purpose")
 	}
-	if got, want := p.Description.In("en"), "Names, email address: for contact"; got != want {
+	if got, want := p.Description.In("en"), "Name, email address: for contact"; got != want {
 		t.Errorf("contact purpose in English = %q, want %q", got, want)
 	}
 	if len(m.Hash()) != 64 || m.ShortHash() != m.Hash()[:12] {

@@ -56,6 +56,9 @@ type firstPartyView struct {
 type choiceView struct {
 	ID, Name, Description string
 	Required              bool
+	// Stated is set when Description already says that the category
+	// cannot be refused, so the policy does not say it twice.
+	Stated bool
 	// BeforeChoice categories run until the visitor switches them off;
 	// the others wait for consent.
 	BeforeChoice bool
@@ -164,6 +167,7 @@ func (v *view) addCookiePolicy(m *manifest.Manifest, lang string) {
 			Name:         tr(c.Name),
 			Description:  tr(c.Description),
 			Required:     c.Required,
+			Stated:       c.Required && builtInDescription(c, lang),
 			BeforeChoice: c.BeforeChoice && !c.Required,
 			GPC:          refusedByGPC(m, c),
 			Choices:      v.Links.Choices,
@@ -186,6 +190,18 @@ func (v *view) addCookiePolicy(m *manifest.Manifest, lang string) {
 		}
 	}
 	v.CookiePolicy = cp
+}
+
+// builtInDescription reports whether c is described in lang as the
+// built-in category of the same id is: the built-in necessary category's
+// description ends by saying that it cannot be switched off.
+func builtInDescription(c *manifest.CookieCategory, lang string) bool {
+	for _, d := range manifest.DefaultCookieCategories() {
+		if d.ID == c.ID {
+			return d.Description.In(lang) == c.Description.In(lang)
+		}
+	}
+	return false
 }
 
 // refusedByGPC reports whether a Global Privacy Control signal refuses

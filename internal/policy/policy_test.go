@@ -26,9 +26,13 @@ func TestGolden(t *testing.T) {
 
 func TestDemoPurposesInTheirLanguage(t *testing.T) {
 	m := demoManifest(t)
+	contact := m.Purpose("contact")
+	if contact == nil {
+		t.Fatal("the demo manifest has no purpose contact")
+	}
 	texts := map[string]string{
-		"en": "Names, email address: for contact",
-		"ja": "氏名、メールアドレス：ご連絡のため",
+		"en": contact.Description.In("en"),
+		"ja": contact.Description.In("ja"),
 	}
 	for lang, want := range texts {
 		for _, format := range []Format{Markdown, HTML} {
@@ -145,7 +149,7 @@ func TestFactsFollowTheManifest(t *testing.T) {
 		{"no forms", Privacy, "No form on this website collects personal information", false, false, false},
 		{"demo form listed", Privacy, "| Your message | Required |", true, true, false},
 		{"form fields listed", Privacy, "| Accommodation you need | Optional | Providing reasonable accommodation | 6 months |", false, false, true},
-		{"sensitive data needs consent", Privacy, "is special-care-required personal information", false, false, true},
+		{"sensitive data handled with care", Privacy, "may contain special-care-required personal information", false, false, true},
 		{"contractor listed", Privacy, "| Sakura Cloud Inc. | operating and maintaining the servers |", false, false, true},
 		{"contractor supervision", Privacy, "under the appropriate supervision of", true, true, true},
 		{"licence", Privacy, "licensed under [CC-BY-4.0](https://creativecommons.org/licenses/by/4.0/deed.ja)", false, false, true},
@@ -153,7 +157,7 @@ func TestFactsFollowTheManifest(t *testing.T) {
 		{"changes of the version", Privacy, "Changes in this version: Added an external site search", false, false, true},
 		{"basis law", Privacy, "in accordance with the Act on the Protection of Personal Information", true, true, true},
 		{"refusable category", Cookies, "This category runs only with your consent", true, false, true},
-		{"required category", Cookies, "cannot be refused on it", true, true, true},
+		{"required category", Cookies, "They cannot be switched off.", true, true, true},
 		{"wildcard note", Cookies, "An asterisk (\\*) in a name", true, false, true},
 		{"opt-out list", Cookies, "- [Opt out of Google Analytics](https://tools.google.com/dlpage/gaoptout?hl=ja)", true, false, true},
 		{"custom category", Cookies, "### Embedded content {#category-embeds}", true, false, true},

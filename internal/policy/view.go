@@ -28,12 +28,19 @@ type view struct {
 	Changes    []string
 
 	DataCategories string
-	Sensitive      string
-	Purposes       []purposeView
-	Forms          []formView
-	Contractors    []contractorView
-	Automatic      []automaticView
-	Statistics     statisticsView
+	// Sensitive names the data categories that may hold special-care-
+	// required personal information, each quoted; SensitiveMany is set
+	// when there are several.
+	Sensitive     string
+	SensitiveMany bool
+	Purposes      []purposeView
+	Forms         []formView
+	Contractors   []contractorView
+	Automatic     []automaticView
+	// AutomaticConsent is set when some automatic collection waits for
+	// the visitor's consent.
+	AutomaticConsent bool
+	Statistics       statisticsView
 
 	// Tools by the section of the privacy policy that describes them.
 	Analytics       []toolView
@@ -83,6 +90,12 @@ type view struct {
 	// sends anything to a third party outside Japan.
 	Recipients        []recipientView
 	ForeignRecipients bool
+	// RecipientsNeedConsent is set when every tool that sends 個人関連情報
+	// runs only with the visitor's consent.
+	RecipientsNeedConsent bool
+	// OptOutNecessary is set when a tool with a provider's opt-out belongs
+	// to a category that cannot be refused.
+	OptOutNecessary bool
 	// Domestic is set when every contractor and every recipient is known
 	// to be in Japan.
 	Domestic bool
@@ -103,9 +116,12 @@ type purposeView struct {
 
 type formView struct {
 	ID, Name, Page, Purposes, Retention string
-	OperatorHandles                     bool
-	Contractors                         string
-	Fields                              []fieldView
+	// FieldRetentions is set when the fields are kept for different
+	// periods; Retention is then the longest of them.
+	FieldRetentions bool
+	OperatorHandles bool
+	Contractors     string
+	Fields          []fieldView
 }
 
 type fieldView struct {
@@ -138,6 +154,34 @@ type requestsView struct {
 
 type automaticView struct {
 	What, Why, Retention, Tool string
+	// Gate says what the visitor can do about the collection: gateConsent,
+	// gateBeforeChoice or "" when it cannot be refused.
+	Gate string
+}
+
+// What decides whether a tool runs, from its cookie category.
+const (
+	// gateConsent: the tool runs only after the visitor consents.
+	gateConsent = "consent"
+	// gateBeforeChoice: the tool runs until the visitor switches it off.
+	gateBeforeChoice = "before_choice"
+)
+
+// gate tells from the category of the tool id whether the tool waits for
+// consent, runs until switched off, or cannot be refused ("").
+func gate(m *manifest.Manifest, id string) string {
+	t := m.Tool(id)
+	if t == nil {
+		return ""
+	}
+	c := m.CookieCategory(t.Category)
+	switch {
+	case c == nil || c.Required:
+		return ""
+	case c.BeforeChoice:
+		return gateBeforeChoice
+	}
+	return gateConsent
 }
 
 type statisticsView struct {
@@ -254,11 +298,12 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 	for _, c := range m.DataCategories {
 		names = append(names, tr(c.Name))
 		if c.Sensitive {
-			sensitive = append(sensitive, tr(c.Name))
+			sensitive = append(sensitive, i18n.T(i18n.Lang(lang), "policy.quoted", tr(c.Name)))
 		}
 	}
 	v.DataCategories = join(lang, names)
 	v.Sensitive = join(lang, sensitive)
+	v.SensitiveMany = len(sensitive) > 1
 
 	for _, p := range m.Purposes {
 		v.Purposes = append(v.Purposes, purposeView{
@@ -284,10 +329,11 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 		}
 	}
 	for _, a := range m.AutomaticCollection {
-		av := automaticView{What: tr(a.What), Why: tr(a.Why), Retention: markdown.Escape(a.Retention.Human(lang))}
+		av := automaticView{What: tr(a.What), Why: tr(a.Why), Retention: markdown.Escape(a.Retention.Human(lang)), Gate: gate(m, a.Tool)}
 		if t := m.Tool(a.Tool); t != nil {
 			av.Tool = tr(t.Name)
 		}
+		v.AutomaticConsent = v.AutomaticConsent || av.Gate == gateConsent
 		v.Automatic = append(v.Automatic, av)
 	}
 
@@ -336,17 +382,32 @@ func newFormView(m *manifest.Manifest, lang string, cp *manifest.CollectionPoint
 		}
 	}
 	f.Contractors = join(lang, contractors)
+	// The longest retention is the one that ends last from any start.
+	var (
+		start   time.Time
+		longest manifest.Duration
+	)
 	for i := range cp.Fields {
 		fd := &cp.Fields[i]
+		kept := cp.FieldRetention(fd)
+		if kept != cp.Retention {
+			f.FieldRetentions = true
+		}
+		if kept.From(start).After(longest.From(start)) {
+			longest = kept
+		}
 		fv := fieldView{
 			Label:     tr(fd.Label),
 			Required:  fd.Required,
-			Retention: markdown.Escape(cp.FieldRetention(fd).Human(lang)),
+			Retention: markdown.Escape(kept.Human(lang)),
 		}
 		if p := m.Purpose(fd.Purpose); p != nil {
 			fv.Purpose = tr(p.Name)
 		}
 		f.Fields = append(f.Fields, fv)
+	}
+	if f.FieldRetentions {
+		f.Retention = markdown.Escape(longest.Human(lang))
 	}
 	return f
 }
@@ -358,6 +419,7 @@ func (v *view) addTools(m *manifest.Manifest, lang string) {
 		tv := newToolView(m, lang, t)
 		if tv.OptOutURL != "" {
 			v.OptOuts = append(v.OptOuts, tv)
+			v.OptOutNecessary = v.OptOutNecessary || gate(m, t.ID) == ""
 		}
 		switch t.Kind {
 		case manifest.KindAnalytics:
@@ -453,6 +515,7 @@ func (v *view) addRecipients(m *manifest.Manifest, lang string) {
 	type key struct{ name, country string }
 	var order []key
 	tools := make(map[key][]string)
+	v.RecipientsNeedConsent = true
 	for i := range m.Tools {
 		t := &m.Tools[i]
 		if t.Party != "third" {
@@ -462,6 +525,7 @@ func (v *view) addRecipients(m *manifest.Manifest, lang string) {
 		if !slices.Contains(referableKinds, t.Kind) {
 			continue
 		}
+		v.RecipientsNeedConsent = v.RecipientsNeedConsent && gate(m, t.ID) == gateConsent
 		k := key{t.Recipient.In(lang), t.Country}
 		if _, seen := tools[k]; !seen {
 			order = append(order, k)

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,8 +19,12 @@ func TestPrivacyWording(t *testing.T) {
 		"en": {"can readily be collated with other information", "individual identification code", "Article 2(1) of the Act", "leakage, loss or damage"},
 	}
 	banned := map[string][]string{
-		"ja": {"き損", "当方", "あなたの", "個人を含まない統計", "公表することがあります", "カテゴリー", "クッキー設定", "クッキーの設定", "電気通信事業法", "[/ja/stats]"},
-		"en": {"Telecommunications Business Act", "may be published", "[/en/stats]"},
+		"ja": {"き損", "当方", "あなたの", "個人を含まない統計", "公表することがあります", "カテゴリー", "クッキー設定", "クッキーの設定", "電気通信事業法", "[/ja/stats]",
+			// Words the Act does not use for safety measures, a possessive
+			// said twice, and erasure made to wait for retention rules.
+			"並びに不正なアクセス", "保有する保有個人データ", "範囲内で判断", "すべての利用者について", "オプトアウト（無効化）の方法"},
+		"en": {"Telecommunications Business Act", "may be published", "[/en/stats]",
+			"unauthorised access, alteration or use", "decided within", "from every visitor", "How to opt out"},
 	}
 	for name, m := range regimeManifests(t) {
 		for _, lang := range m.Languages {
@@ -185,4 +191,155 @@ func TestStatements(t *testing.T) {
 func markdownText(s string) string {
 	v := paragraphs(s)
 	return strings.Join(v, " ")
+}
+
+// businessWith is testdata/business.yaml with its text changed by
+// replacing old with new once.
+func businessWith(t *testing.T, name, old, new string) *manifest.Manifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "business.yaml"))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s: the business manifest has no %q", name, old)
+	}
+	return parseManifest(t, name, strings.Replace(string(b), old, new, 1))
+}
+
+// TestReviewedStatements checks statements whose wording a legal review
+// settled, each where the manifest makes it true: what a visitor can do
+// about automatic collection, Art. 72 as the Act words it, special-care-
+// required information, the retention of form fields, and what a
+// provider's opt-out settings do.
+func TestReviewedStatements(t *testing.T) {
+	demo, full := demoManifest(t), fullManifest(t)
+	business := businessTestManifest(t)
+	sensitiveBusiness := businessWith(t, "business with special-care-required data", "    name: {ja: 注文内容, en: Order details}\n", "    name: {ja: 注文内容, en: Order details}\n    sensitive: true\n")
+	tests := []struct {
+		name      string
+		m         *manifest.Manifest
+		lang      string
+		doc       Document
+		want, not []string
+	}{
+		{"automatic collection that needs consent", full, "ja", Privacy,
+			[]string{"本サイトでは、次の情報を自動的に取得します（同意を要するものはその旨を記載しています）。", "（閲覧数、参照元、利用環境）（同意をいただいた場合に限ります） |"},
+			nil},
+		{"automatic collection that needs consent", full, "en", Privacy,
+			[]string{"This website automatically collects the following information (items that need your consent are marked as such).", "(page views, referrers, browser environment) (only with your consent) |"},
+			nil},
+		{"automatic collection that runs until switched off", demo, "ja", Privacy,
+			[]string{"本サイトでは、次の情報を自動的に取得します。", "（「[プライバシー設定](/ja/privacy/choices)」で停止できます） |"},
+			[]string{"同意を要するもの", "同意をいただいた場合に限ります） |"}},
+		{"automatic collection that runs until switched off", demo, "en", Privacy,
+			[]string{"(can be switched off on the “[Privacy settings](/en/privacy/choices)” page) |"},
+			[]string{"marked as such"}},
+		{"Art. 72 with every recipient behind consent", demo, "ja", Privacy,
+			[]string{"想定される場合において必要があると認めるときは、法第72条に基づき", "これらのツールは、「[プライバシー設定](/ja/privacy/choices)」で同意をいただいた場合に限り動作させます。"},
+			nil},
+		{"Art. 72 with every recipient behind consent", demo, "en", Privacy,
+			[]string{"and Minato Bay City finds it necessary, it asks them, under Article 72 of the Act", "These tools run only if you consent on the “[Privacy settings](/en/privacy/choices)” page."},
+			nil},
+		{"Art. 72 with a recipient that needs no consent", full, "ja", Privacy,
+			[]string{"想定される場合において必要があると認めるときは、法第72条に基づき"},
+			[]string{"同意をいただいた場合に限り動作させます"}},
+		{"special-care-required information, public body", full, "ja", Privacy,
+			[]string{"「配慮が必要な事項」には、病歴や障害など、法第2条第3項に規定する要配慮個人情報が含まれることがあるため、所掌事務の遂行に必要な範囲に限って取得し、特に慎重に取り扱います。"},
+			[]string{"このうち", "に当たるため"}},
+		{"special-care-required information, public body", full, "en", Privacy,
+			[]string{"The item “Accommodation needs” may contain special-care-required personal information as defined in Article 2(3) of the Act"},
+			nil},
+		{"special-care-required information, business", sensitiveBusiness, "ja", Privacy,
+			[]string{"「注文内容」には、病歴や障害など、法第2条第3項に規定する要配慮個人情報が含まれることがあるため、法第20条第2項に基づき、法令に基づく場合その他同項各号に掲げる場合を除き、あらかじめご本人の同意を得た上で取得します。"},
+			nil},
+		{"form fields kept for different periods", full, "ja", Privacy,
+			[]string{"保存期間：項目ごとに下表のとおり（最長3年）"},
+			nil},
+		{"form fields kept for different periods", full, "en", Privacy,
+			[]string{"Kept for: as the table below shows for each item (at most 3 years)"},
+			nil},
+		{"form fields kept alike", demo, "ja", Privacy,
+			[]string{"保存期間：1年\n"},
+			[]string{"項目ごとに下表のとおり"}},
+		{"opt-out settings, every tool refusable", demo, "ja", Privacy,
+			[]string{"本サイトから提供者への情報の送信は止まらないことがあります。送信を止めるには、「[プライバシー設定](/ja/privacy/choices)」のページで、そのツールの区分を拒否してください。"},
+			[]string{"拒否することができません"}},
+		{"opt-out settings, a necessary tool", business, "ja", Privacy,
+			[]string{"本サイトから提供者への情報の送信は止まらないことがあります。", "ただし、本サイトが機能するために必要な区分のツールは、拒否することができません。"},
+			nil},
+		{"opt-out settings, a necessary tool", business, "en", Cookies,
+			[]string{"These settings may restrict the provider's use of the information (for advertising, for example), but may not stop this website from sending it to the provider.", "Tools in a category that this website needs in order to work cannot be refused."},
+			nil},
+		{"foreign contractor of a business", business, "ja", Privacy,
+			[]string{"ただし、外国にある委託先への委託は、法第28条の適用を受けます。", "基準に適合する体制を整備していることを確認した上で個人データの取扱いを委託し、相当措置の継続的な実施を確保するために必要な措置を講じます（法第28条第1項・第3項）。当該必要な措置に関する情報は、ご本人の求めに応じて提供します。"},
+			nil},
+		{"safety measures as Art. 23 words them", business, "ja", Privacy,
+			[]string{"個人データの漏えい、滅失又は毀損の防止その他の安全管理のために必要かつ適切な措置として"},
+			nil},
+		{"safety measures as Art. 66(1) words them", demo, "ja", Privacy,
+			[]string{"保有個人情報の漏えい、滅失又は毀損の防止その他の安全管理のために必要かつ適切な措置として"},
+			nil},
+	}
+	r := mustDocuments()
+	for _, tt := range tests {
+		text, err := r.markdown(tt.m, tt.lang, tt.doc, "/"+tt.lang+"/privacy/choices")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range tt.want {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s: %s %s lacks %q", tt.name, tt.lang, tt.doc, s)
+			}
+		}
+		for _, s := range tt.not {
+			if strings.Contains(text, s) {
+				t.Errorf("%s: %s %s has %q", tt.name, tt.lang, tt.doc, s)
+			}
+		}
+	}
+}
+
+// TestFeeStatedOnce checks that the requests section states the fee in the
+// manifest's words only, without a lead that says the same.
+func TestFeeStatedOnce(t *testing.T) {
+	for name, m := range regimeManifests(t) {
+		for _, lang := range m.Languages {
+			fee := markdownText(m.Requests.Fee.In(lang))
+			if fee == "" {
+				continue
+			}
+			text := renderString(t, m, lang, Privacy, Markdown)
+			if n := strings.Count(text, fee); n != 1 {
+				t.Errorf("%s %s privacy policy states the fee %d times", name, lang, n)
+			}
+			for _, lead := range []string{"の定めるところによります。", "は、次のとおりです。", "is as provided by", "is as follows"} {
+				if strings.Contains(section(text, "requests"), lead) {
+					t.Errorf("%s %s privacy policy leads the fee with %q", name, lang, lead)
+				}
+			}
+		}
+	}
+}
+
+// TestCookiesAndSimilarDefined checks that the privacy policy defines
+// 「クッキー等」 before it uses the term.
+func TestCookiesAndSimilarDefined(t *testing.T) {
+	terms := map[string][2]string{
+		"ja": {"「クッキー等」といいます", "クッキー等"},
+		"en": {"“cookies and similar technologies”", "cookies and similar technologies"},
+	}
+	for name, m := range regimeManifests(t) {
+		for _, lang := range m.Languages {
+			text := renderString(t, m, lang, Privacy, Markdown)
+			def := strings.Index(text, terms[lang][0])
+			if def < 0 {
+				t.Errorf("%s %s privacy policy does not define %q", name, lang, terms[lang][1])
+				continue
+			}
+			if use := strings.Index(text, terms[lang][1]); use < def {
+				t.Errorf("%s %s privacy policy uses %q before defining it: %q", name, lang, terms[lang][1], text[max(0, use-80):use+len(terms[lang][1])])
+			}
+		}
+	}
 }

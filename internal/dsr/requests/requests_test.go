@@ -141,7 +141,7 @@ func TestRequestsAccess(t *testing.T) {
 		for _, u := range users {
 			// Fresh requests for each account: answering one closes it.
 			disclosure := h.addRequest(dsr.Disclosure, "en", personEmail, "")
-			cessation := h.addRequest(dsr.Cessation, "en", personEmail, "")
+			cessation := h.addRequest(dsr.Cessation, "en", personEmail, cessationReason)
 			h.identify(cessation.ID)
 			d, x := "/admin/requests/"+disclosure.ID, "/admin/requests/"+cessation.ID
 			routes := []struct {
@@ -265,7 +265,9 @@ func TestRequestReveal(t *testing.T) {
 		if resp.Status != http.StatusOK {
 			t.Fatalf("reveal: status %d\n%s", resp.Status, resp.Body)
 		}
-		mustContain(t, "the revealed page", resp.Body, personEmail, "山田 花子")
+		mustContain(t, "the revealed page", resp.Body, personEmail, "山田 花子", "<dt>Name</dt><dd>"+requesterName+"</dd>",
+			"<dt>Address or residence</dt><dd>"+requesterAddress+"</dd>", `<pre class="answer">`+requestTarget+"</pre>",
+			"<dt>What is asked for, and why</dt>")
 		entries := h.Entries("request.read")
 		if len(entries) != 1 {
 			t.Fatalf("%d request.read entries, want 1", len(entries))
@@ -274,7 +276,7 @@ func TestRequestReveal(t *testing.T) {
 		if e.Object != "request:"+req.ID || e.Actor != owner.Email || e.Role != string(account.Owner) {
 			t.Errorf("entry %+v: want owner reading request:%s", e, req.ID)
 		}
-		noPersonalData(t, "the request.read entry", e, personEmail, "山田")
+		noPersonalData(t, "the request.read entry", e, personEmail, "山田", requesterAddress, requestTarget)
 	})
 }
 
@@ -292,7 +294,7 @@ func TestRequestDelete(t *testing.T) {
 			h.seal("event-form", "Hanako.Yamada@example.jp", "plain text"),
 		}
 		other := h.seal("event-form", "ichiro@example.jp", `{"name":"Ichiro"}`)
-		req := h.addRequest(dsr.Cessation, "ja", personEmail, "")
+		req := h.addRequest(dsr.Cessation, "ja", personEmail, cessationReason)
 		if req.Matches != 2 {
 			t.Fatalf("the request found %d records, want 2", req.Matches)
 		}
@@ -555,7 +557,7 @@ func TestRequestPagesAreAccessible(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := h.SignedIn(owner)
-			cessation := h.addRequest(dsr.Cessation, "en", personEmail, "")
+			cessation := h.addRequest(dsr.Cessation, "en", personEmail, cessationReason)
 			c := "/admin/requests/" + cessation.ID
 			pages := map[string]admintest.Response{
 				"list":          b.Get("/admin/requests"),
@@ -664,6 +666,16 @@ func consultation() map[string]string {
 
 var requestLink = regexp.MustCompile(`https://[^\s]+/privacy/requests/verify\?t=[A-Za-z0-9_.-]+`)
 
+// What the person gives besides their address and details, as a public
+// body's form asks; a business's form ignores it.
+const (
+	requesterName    = "山田 花子"
+	requesterAddress = "県庁前1-1-1"
+	requestTarget    = "相談窓口に送信した相談の記録"
+	// cessationReason is the 趣旨及び理由 a public body's cessation needs.
+	cessationReason = "消去を求めます。利用する必要がなくなったためです。"
+)
+
 // addRequest makes a data-subject request as the person does: it sends
 // the public form, follows the link from the e-mail and confirms. It
 // returns the request, verified.
@@ -676,7 +688,8 @@ func (h *harness) addRequest(kind dsr.Kind, lang, email, details string) dsr.Req
 	}
 	sent := len(h.requestMail.Messages())
 	client := h.Server.Client()
-	form := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"}, "details": {details}}
+	form := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"}, "details": {details},
+		"name": {requesterName}, "address": {requesterAddress}, "target": {requestTarget}}
 	resp, err := client.PostForm(h.Server.URL+dsr.Path(lang), form)
 	if err != nil {
 		h.T.Fatal(err)
