@@ -5,6 +5,7 @@
 package manifest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/noren-web/noren/internal/i18n"
@@ -353,6 +354,28 @@ type Contractor struct {
 	Data     []string `yaml:"data"`     // data category ids it may handle
 	Purposes []string `yaml:"purposes"` // purpose ids it works for
 	Country  string   `yaml:"country"`
+	// TransferBasis is what permits a business to entrust personal data to
+	// a contractor outside Japan under Art. 28: TransferEquivalentSystem or
+	// TransferConsent. A public body has none: chapter 5 applies Art. 71.
+	// Omitted from the canonical form when empty, so that it changes no
+	// other hash.
+	TransferBasis string `yaml:"transfer_basis" json:",omitempty"`
+}
+
+// Values of Contractor.TransferBasis.
+const (
+	// TransferEquivalentSystem is a recipient whose system meets the
+	// standards of the Personal Information Protection Commission's rules
+	// (基準適合体制, Art. 28(1)), with the measures of Art. 28(3).
+	TransferEquivalentSystem = "equivalent_system"
+	// TransferConsent is the person's prior consent to provision abroad,
+	// given with the information of Art. 28(2).
+	TransferConsent = "consent"
+)
+
+// Abroad reports whether the contractor's country is set and is not Japan.
+func (c *Contractor) Abroad() bool {
+	return c.Country != "" && !strings.EqualFold(c.Country, "JP")
 }
 
 // Security lists the security measures the operator takes.

@@ -28,8 +28,8 @@ func regimeChoices() string {
 // days each, and an ordinance may only shorten them (Art. 108).
 const maxPublicDays = 30
 
-// regime checks what the operator's regime requires of the operator and of
-// the requests section. An unknown regime is reported alone: what it would
+// regime checks what the operator's regime requires of the operator, of
+// the contractors abroad and of the requests section. An unknown regime is reported alone: what it would
 // require is not known.
 func (v *validator) regime() {
 	o := &v.m.Operator
@@ -52,6 +52,8 @@ func (v *validator) regime() {
 	case hasOrdinance:
 		v.addf("operator.ordinance", "only a local government (regime %s) has an implementing ordinance; this operator's regime is %s", RegimeLocalGovernment, o.Regime)
 	}
+
+	v.transferBases(o.PublicBody())
 
 	r := &v.m.Requests
 	if !o.PublicBody() {
@@ -88,6 +90,33 @@ func (v *validator) regime() {
 	v.days("requests.deadline", r.Deadline, maxPublicDays)
 	v.days("requests.extension", r.Extension, maxPublicDays)
 }
+
+// transferBases checks each contractor's basis for entrustment abroad: a
+// business names one for every contractor outside Japan, since Art. 28
+// allows it only with the person's consent or to a recipient with a system
+// meeting the Commission's standards, and the policy says which; a public
+// body provides abroad under Art. 71, and a contractor in Japan needs none.
+func (v *validator) transferBases(public bool) {
+	for i, c := range v.m.Contractors {
+		path := fmt.Sprintf("contractors[%d].transfer_basis", i)
+		switch {
+		case c.TransferBasis == "":
+			if !public && c.Abroad() {
+				v.addf(path, "required for a business's contractor outside Japan (country %q): %s", c.Country, transferChoices)
+			}
+		case public:
+			v.addf(path, "only a business names a basis for entrustment abroad (Art. 28); a public body provides abroad under Art. 71")
+		case !c.Abroad():
+			v.addf(path, "only a contractor outside Japan needs a basis for entrustment abroad (Art. 28); this one's country is %q", c.Country)
+		case c.TransferBasis != TransferEquivalentSystem && c.TransferBasis != TransferConsent:
+			v.addf(path, "unknown basis %q: want %s", c.TransferBasis, transferChoices)
+		}
+	}
+}
+
+// transferChoices lists the values of Contractor.TransferBasis with their
+// meanings.
+const transferChoices = `"equivalent_system" (the contractor has a system meeting the standards of the Personal Information Protection Commission's rules, Art. 28(1) and (3)) or "consent" (the person's prior consent, given with the information of Art. 28(2))`
 
 // days checks a period counted in days: written in days or weeks, since a
 // month's length varies, and at most limit days when limit is not zero.

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -42,6 +43,9 @@ func TestRegimeRules(t *testing.T) {
 	public := string(mustRead(t, "testdata/minimal.yaml"))
 	business := businessManifest(t)
 	noRegime := replaceOnce(t, public, minimalOrdinance, "")
+	contractor := func(country, basis string) string {
+		return fmt.Sprintf("contractors:\n  - {id: host, name: {ja: 委託先, en: Host}, task: {ja: 保守, en: Maintenance}, country: %q, transfer_basis: %q}\n", country, basis)
+	}
 	tests := []struct {
 		name string
 		doc  string
@@ -54,6 +58,11 @@ func TestRegimeRules(t *testing.T) {
 		{"ordinance with its URL", replaceOnce(t, public, "Personal Information}}", "Personal Information}, url: https://www.example.org/reiki/jorei.html}"), ""},
 		{"shorter deadline and extension", public + "  deadline: 20d\n  extension: 2w\n", ""},
 		{"business states fee and identity", business + "requests:\n  deadline: 3w\n  fee: {ja: \"1件につき1,000円\", en: \"1,000 yen a request\"}\n  identity: {ja: 本人確認書類の写し, en: A copy of an identity document}\n", ""},
+		{"business contractor abroad, equivalent system", business + contractor("SG", "equivalent_system"), ""},
+		{"business contractor abroad, consent", business + contractor("us", "consent"), ""},
+		{"business contractor in Japan", business + contractor("JP", ""), ""},
+		{"business contractor without country", business + contractor("", ""), ""},
+		{"public contractor abroad", public + contractor("SG", ""), ""},
 		{"email as (at)", replaceOnce(t, public, "  email: info@example.org\n", "  email: info@example.org\n  email_display: at\n"), ""},
 
 		{"no regime", noRegime, "operator.regime: required: one of business (a private business, chapter 4 of the Act on the Protection of Personal Information); national_organ"},
@@ -84,6 +93,11 @@ func TestRegimeRules(t *testing.T) {
 		{"session deadline", public + "  deadline: session\n", `requests.deadline: want a number of days or weeks, such as "30d" or "2w", got "session"`},
 		{"business extension", business + "requests: {extension: 14d}\n", "requests.extension: only a public body extends its deadline (Art. 83(2))"},
 		{"business file register", business + "requests: {file_register: https://www.example.org/file/}\n", "requests.file_register: only a public body keeps a register"},
+		{"business contractor abroad without basis", business + contractor("SG", ""), `contractors[0].transfer_basis: required for a business's contractor outside Japan (country "SG"): "equivalent_system" (`},
+		{"unknown transfer basis", business + contractor("SG", "adequacy"), `contractors[0].transfer_basis: unknown basis "adequacy": want "equivalent_system" (`},
+		{"transfer basis in Japan", business + contractor("jp", "consent"), `contractors[0].transfer_basis: only a contractor outside Japan needs a basis for entrustment abroad (Art. 28); this one's country is "jp"`},
+		{"transfer basis without country", business + contractor("", "equivalent_system"), `contractors[0].transfer_basis: only a contractor outside Japan needs a basis`},
+		{"transfer basis of a public body", public + contractor("SG", "consent"), "contractors[0].transfer_basis: only a business names a basis for entrustment abroad (Art. 28); a public body provides abroad under Art. 71"},
 		{"business appeal", business + "requests: {appeal: {ja: 市長, en: The Mayor}}\n", "requests.appeal: a request for review (審査請求) is against a public body's decision"},
 	}
 	for _, tt := range tests {

@@ -83,8 +83,12 @@ type view struct {
 	Representative string
 	Complaints     string
 	Requests       requestsView
-	// ForeignContractors are the contractors outside Japan.
+	// ForeignContractors are the contractors outside Japan; a business's
+	// are also in ForeignEquivalent or ForeignConsent, by the basis of
+	// Art. 28 it entrusts them under.
 	ForeignContractors []contractorView
+	ForeignEquivalent  []contractorView
+	ForeignConsent     []contractorView
 	// Recipients are the third parties that the site's tools send
 	// 個人関連情報 to, each once; ForeignRecipients is set when a tool
 	// sends anything to a third party outside Japan.
@@ -326,6 +330,12 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 		v.Contractors = append(v.Contractors, cv)
 		if foreign(c.Country) {
 			v.ForeignContractors = append(v.ForeignContractors, cv)
+		}
+		switch c.TransferBasis {
+		case manifest.TransferEquivalentSystem:
+			v.ForeignEquivalent = append(v.ForeignEquivalent, cv)
+		case manifest.TransferConsent:
+			v.ForeignConsent = append(v.ForeignConsent, cv)
 		}
 	}
 	for _, a := range m.AutomaticCollection {

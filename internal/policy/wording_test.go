@@ -210,11 +210,12 @@ func businessWith(t *testing.T, name, old, new string) *manifest.Manifest {
 // TestReviewedStatements checks statements whose wording a legal review
 // settled, each where the manifest makes it true: what a visitor can do
 // about automatic collection, Art. 72 as the Act words it, special-care-
-// required information, the retention of form fields, and what a
-// provider's opt-out settings do.
+// required information, the retention of form fields, what a provider's
+// opt-out settings do, and the basis of Art. 28 for each contractor abroad.
 func TestReviewedStatements(t *testing.T) {
 	demo, full := demoManifest(t), fullManifest(t)
 	business := businessTestManifest(t)
+	consentBusiness := businessWith(t, "business with a contractor abroad entrusted with consent", "    transfer_basis: equivalent_system\n", "    transfer_basis: consent\n")
 	sensitiveBusiness := businessWith(t, "business with special-care-required data", "    name: {ja: 注文内容, en: Order details}\n", "    name: {ja: 注文内容, en: Order details}\n    sensitive: true\n")
 	tests := []struct {
 		name      string
@@ -273,7 +274,16 @@ func TestReviewedStatements(t *testing.T) {
 			nil},
 		{"foreign contractor of a business", business, "ja", Privacy,
 			[]string{"ただし、外国にある委託先への委託は、法第28条の適用を受けます。", "基準に適合する体制を整備していることを確認した上で個人データの取扱いを委託し、相当措置の継続的な実施を確保するために必要な措置を講じます（法第28条第1項・第3項）。当該必要な措置に関する情報は、ご本人の求めに応じて提供します。"},
-			nil},
+			[]string{"次の委託先については、あらかじめ", "（法第28条第2項）。\n\n- Helpdesk"}},
+		{"foreign contractor of a business", business, "en", Privacy,
+			[]string{"Komorebi Co., Ltd. entrusts personal data to the following contractors after confirming that they have established a system that meets the standards set by the rules of the Personal Information Protection Commission", "(Article 28(1) and (3) of the Act); it informs the person concerned of those measures on request.\n\n- Helpdesk Cloud Pte. Ltd. (Singapore)"},
+			[]string{"only after first obtaining the consent"}},
+		{"foreign contractor entrusted with consent", consentBusiness, "ja", Privacy,
+			[]string{"次の委託先については、あらかじめ外国にある第三者への提供を認める旨のご本人の同意を得た上で個人データの取扱いを委託します（法第28条第1項）。同意を得るに当たっては、当該外国の名称、当該外国における個人情報の保護に関する制度及び当該委託先が講ずる個人情報の保護のための措置に関する情報をご本人に提供します（法第28条第2項）。\n\n- Helpdesk Cloud Pte. Ltd.（所在国：シンガポール）"},
+			[]string{"次の委託先については、個人情報保護委員会規則", "第28条第1項・第3項"}},
+		{"foreign contractor entrusted with consent", consentBusiness, "en", Privacy,
+			[]string{"Komorebi Co., Ltd. entrusts personal data to the following contractors only after first obtaining the consent of the person concerned to provision to a third party in a foreign country (Article 28(1) of the Act). In asking for consent, it informs the person concerned of the name of the country, of its system for the protection of personal information and of the measures the contractor takes to protect personal information (Article 28(2) of the Act)."},
+			[]string{"Article 28(1) and (3)"}},
 		{"safety measures as Art. 23 words them", business, "ja", Privacy,
 			[]string{"個人データの漏えい、滅失又は毀損の防止その他の安全管理のために必要かつ適切な措置として"},
 			nil},
