@@ -115,7 +115,9 @@ func TestAllowedBeforeChoice(t *testing.T) {
 func TestBeforeChoiceDecisions(t *testing.T) {
 	hs := newHarness(t, storetest.SQLite(t), statisticsManifest(t, true))
 	api := func(body string) func() *http.Request { return func() *http.Request { return apiRequest(body) } }
-	form := func(v url.Values) func() *http.Request { return func() *http.Request { return formRequest("en", v) } }
+	form := func(v url.Values) func() *http.Request {
+		return func() *http.Request { return formRequest(hs.m, "en", v) }
+	}
 	on := map[string]bool{"counter": true, "heatmap": true}
 	off := map[string]bool{"counter": false, "heatmap": false}
 	tests := []struct {
@@ -186,7 +188,7 @@ func TestChoicesFormTools(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hs := newHarness(t, storetest.SQLite(t), tt.m)
 			form := url.Values{"action": {"save"}, "category": tt.cats, "tool": tt.tools, "shown_category": tt.shownCats, "shown_tool": tt.shownTls}
-			c := choiceOf(t, hs.do(t, formRequest("en", form)))
+			c := choiceOf(t, hs.do(t, formRequest(hs.m, "en", form)))
 			got := map[string]bool{}
 			for id := range tt.want {
 				if v, ok := c.Categories[id]; ok {
@@ -202,7 +204,7 @@ func TestChoicesFormTools(t *testing.T) {
 	}
 
 	hs := newHarness(t, storetest.SQLite(t), statisticsManifest(t, true))
-	res := hs.do(t, formRequest("en", url.Values{"action": {"save"}, "tool": {"counter", "no-such-tool"}}))
+	res := hs.do(t, formRequest(hs.m, "en", url.Values{"action": {"save"}, "tool": {"counter", "no-such-tool"}}))
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `unknown tool &#34;no-such-tool&#34;`) {
 		t.Errorf("unknown tool: status %d", res.StatusCode)
 	}

@@ -24,6 +24,10 @@ const (
 	actionRejectAll = "reject_all"
 )
 
+// versionField is the hidden field in which the choices form posts back
+// the consent version the page was shown under.
+const versionField = "consent_version"
+
 // choicesView is what templates/consent/choices.html reads.
 type choicesView struct {
 	page.Layout
@@ -31,6 +35,9 @@ type choicesView struct {
 	Action  string
 	Expires string
 	GPC     bool
+	// ConsentVersion is the consent version the page is shown under,
+	// which its form posts back.
+	ConsentVersion string
 	// Errors lead the page when a posted form was refused.
 	Errors []formError
 	// Saved confirms the choice just made, after the redirect that
@@ -144,6 +151,14 @@ func (h *Handler) choicesForm(lang string) http.Handler {
 			http.Error(w, "the form cannot be read", http.StatusBadRequest)
 			return
 		}
+		if r.PostForm.Get(versionField) != Version(m) {
+			// The boxes were shown for other categories or services, or
+			// by no page of this version at all: read against the
+			// manifest in force, they could record what the visitor
+			// never saw.
+			h.refuse(w, r, m, lang, http.StatusConflict, formError{Href: firstChoice(m), Text: i18n.T(i18n.Lang(lang), "consent.choices.version_changed")})
+			return
+		}
 		in := submission{Method: MethodNoJS, GPC: GPC(r), Lang: lang, Categories: map[string]bool{}}
 		action := r.PostForm.Get("action")
 		switch action {
@@ -165,16 +180,16 @@ func (h *Handler) choicesForm(lang string) http.Handler {
 			}
 			settleTools(m, in, ticked(r.PostForm["shown_category"]), ticked(r.PostForm["shown_tool"]))
 		default:
-			h.refuse(w, r, m, lang, formError{Href: "#choices-save", Text: i18n.T(i18n.Lang(lang), "consent.choices.no_button")})
+			h.refuse(w, r, m, lang, http.StatusBadRequest, formError{Href: "#choices-save", Text: i18n.T(i18n.Lang(lang), "consent.choices.no_button")})
 			return
 		}
 		c, err := h.record(r.Context(), w, r, m, in)
 		var bad *badRequest
 		switch {
 		case errors.As(err, &bad):
-			// Only a form written for another version of the manifest,
-			// or not by this page at all, names unknown categories.
-			h.refuse(w, r, m, lang, formError{Href: firstChoice(m), Text: i18n.T(i18n.Lang(lang), "consent.choices.changed", bad.reason)})
+			// The version matched, so only a form not written by this
+			// page names unknown categories.
+			h.refuse(w, r, m, lang, http.StatusBadRequest, formError{Href: firstChoice(m), Text: i18n.T(i18n.Lang(lang), "consent.choices.changed", bad.reason)})
 			return
 		case err != nil:
 			h.log.Error("record consent", "err", err)
@@ -220,11 +235,12 @@ func ticked(values []string) map[string]bool {
 	return set
 }
 
-// refuse shows the choices page again, with the reason the post failed.
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, m *manifest.Manifest, lang string, e formError) {
+// refuse shows the choices page again under m, with status and the
+// reason the post failed.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, m *manifest.Manifest, lang string, status int, e formError) {
 	v := h.choices(m, lang, r)
 	v.Errors = []formError{e}
-	h.render(w, r, v, http.StatusBadRequest)
+	h.render(w, r, v, status)
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *choicesView, status int) {
@@ -249,12 +265,13 @@ func (h *Handler) choices(m *manifest.Manifest, lang string, r *http.Request) *c
 	gpc := GPC(r)
 	l := i18n.Lang(lang)
 	v := &choicesView{
-		Layout:  newLayoutView(m, lang),
-		T:       textsFor(m, lang),
-		Action:  ChoicesPath(lang),
-		Expires: m.Consent.Expires.Human(lang),
-		GPC:     gpc,
-		Expired: st.Present && st.Expired,
+		Layout:         newLayoutView(m, lang),
+		T:              textsFor(m, lang),
+		Action:         ChoicesPath(lang),
+		Expires:        m.Consent.Expires.Human(lang),
+		GPC:            gpc,
+		Expired:        st.Present && st.Expired,
+		ConsentVersion: Version(m),
 	}
 	if st.Present {
 		v.Current = choiceReceipt(m, lang, st.Choice, h.opt.Location)

@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/noren-web/noren/internal/consent"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/store/storetest"
 )
 
 // pageRequest is a GET of the choices page in lang.
@@ -221,8 +223,8 @@ func TestUnusedCategory(t *testing.T) {
 	// Nothing records it, whichever way the choice comes: a page written
 	// before may still name it.
 	posts := map[string]*http.Request{
-		"accept all":       formRequest("en", url.Values{"action": {"accept_all"}}),
-		"save ticking it":  formRequest("en", url.Values{"action": {"save"}, "category": {"statistics", "analytics"}}),
+		"accept all":       formRequest(m, "en", url.Values{"action": {"accept_all"}}),
+		"save ticking it":  formRequest(m, "en", url.Values{"action": {"save"}, "category": {"statistics", "analytics"}}),
 		"banner naming it": apiRequest(`{"method":"banner","categories":{"statistics":true,"analytics":true}}`),
 	}
 	for name, r := range posts {
@@ -246,7 +248,7 @@ func TestChoicesWithoutJavaScript(t *testing.T) {
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			hs := sqliteHarness(t)
-			res := hs.do(t, formRequest(lang, url.Values{"action": {"save"}, "category": {"analytics", "embeds"}}))
+			res := hs.do(t, formRequest(hs.m, lang, url.Values{"action": {"save"}, "category": {"analytics", "embeds"}}))
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("status %d, want 303: %s", res.StatusCode, res.body)
 			}
@@ -288,6 +290,112 @@ func TestChoicesWithoutJavaScript(t *testing.T) {
 	}
 }
 
+// TestChoicesFormStaleVersion checks that a form shown under one manifest
+// and posted under another, or posted without the version it was shown
+// under, records nothing and shows the page again as it now is, with a
+// notice; the same form posted under the manifest it was shown under is
+// recorded.
+func TestChoicesFormStaleVersion(t *testing.T) {
+	shown := siteManifest(t)
+	withVimeo := parseManifest(t, "with vimeo", edit(t, siteYAML(t), "consent:", vimeoTool))
+	// YouTube moves from embedded content to analytics: the box the
+	// visitor ticked under embedded content would now allow analytics.
+	moved := parseManifest(t, "youtube moved", edit(t, siteYAML(t), "    category: embeds\n", "    category: analytics\n"))
+	tests := []struct {
+		name    string
+		inForce *manifest.Manifest
+		omit    bool
+		action  string
+		want    []string
+	}{
+		{name: "same manifest", inForce: shown, action: "save"},
+		{name: "tool added, save", inForce: withVimeo, action: "save",
+			want: []string{`id="consent-tool-vimeo"`}},
+		{name: "tool added, accept all", inForce: withVimeo, action: "accept_all",
+			want: []string{`id="consent-tool-vimeo"`}},
+		{name: "tool moved, save", inForce: moved, action: "save",
+			want: []string{`<ul class="choices__tools" aria-label="Services in “Analytics”">
+<li class="choices__tool">
+<h4 id="tool-google-analytics">`, `<h4 id="tool-youtube">`}},
+		{name: "no version, save", inForce: shown, omit: true, action: "save"},
+		{name: "no version, reject all", inForce: shown, omit: true, action: "reject_all"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, storetest.SQLite(t), shown)
+			page := hs.do(t, pageRequest("en", ""))
+			version := ""
+			eachStartTag(page.body, func(tok html.Token) {
+				if tok.Data == "input" && attrOf(tok, "name") == "consent_version" {
+					version = attrOf(tok, "value")
+				}
+			})
+			if version != consent.Version(shown) {
+				t.Fatalf("the form carries version %q, want %q", version, consent.Version(shown))
+			}
+			form := url.Values{"action": {tt.action}, "category": {"embeds"}, "tool": {"youtube"}}
+			if !tt.omit {
+				form.Set("consent_version", version)
+			}
+			hs.m = tt.inForce
+			res := hs.do(t, postForm("en", form))
+			stale := tt.omit || tt.inForce != shown
+			if !stale {
+				if res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("status %d, want 303: %s", res.StatusCode, res.body)
+				}
+				if n := countRecords(t, hs); n != 1 {
+					t.Errorf("%d records, want 1", n)
+				}
+				return
+			}
+			if res.StatusCode != http.StatusConflict {
+				t.Fatalf("status %d, want 409: %s", res.StatusCode, res.body)
+			}
+			if n := countRecords(t, hs); n != 0 {
+				t.Errorf("%d records, want none", n)
+			}
+			if len(res.Cookies()) > 0 {
+				t.Error("a refused form set cookies")
+			}
+			checkAccessible(t, res.body)
+			want := append([]string{
+				`class="error-summary" role="alert"`,
+				`<li><a href="#consent-preferences">The categories or services on this page changed after it was opened, so nothing was saved.`,
+				`<input type="hidden" name="consent_version" value="` + consent.Version(tt.inForce) + `">`,
+			}, tt.want...)
+			for _, s := range want {
+				if !strings.Contains(res.body, s) {
+					t.Errorf("the page shown again lacks %s", s)
+				}
+			}
+			if strings.Contains(res.body, `value="embeds" checked`) {
+				t.Error("the page shown again ticks what was posted but not saved")
+			}
+		})
+	}
+}
+
+// countRecords is how many consent records hs holds.
+func countRecords(t *testing.T, hs *harness) int {
+	t.Helper()
+	var n int
+	if err := hs.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM consent_records`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// attrOf is the value of the attribute key of tok, or "".
+func attrOf(tok html.Token, key string) string {
+	for _, a := range tok.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
 func TestChoicesFormRefusesBadRequests(t *testing.T) {
 	hs := sqliteHarness(t)
 	tests := []struct {
@@ -299,7 +407,7 @@ func TestChoicesFormRefusesBadRequests(t *testing.T) {
 		{
 			name: "cross-site",
 			req: func() *http.Request {
-				r := formRequest("en", url.Values{"action": {"accept_all"}})
+				r := formRequest(hs.m, "en", url.Values{"action": {"accept_all"}})
 				r.Header.Set("Sec-Fetch-Site", "cross-site")
 				return r
 			},
@@ -308,14 +416,14 @@ func TestChoicesFormRefusesBadRequests(t *testing.T) {
 		{
 			name: "too large",
 			req: func() *http.Request {
-				return formRequest("en", url.Values{"action": {"save"}, "category": {strings.Repeat("a", 8<<10)}})
+				return formRequest(hs.m, "en", url.Values{"action": {"save"}, "category": {strings.Repeat("a", 8<<10)}})
 			},
 			status: http.StatusRequestEntityTooLarge, want: "larger than 8192 bytes",
 		},
 		{
 			name: "too large, chunked",
 			req: func() *http.Request {
-				r := formRequest("en", url.Values{"action": {"save"}, "category": {strings.Repeat("a", 8<<10)}})
+				r := formRequest(hs.m, "en", url.Values{"action": {"save"}, "category": {strings.Repeat("a", 8<<10)}})
 				r.ContentLength = -1
 				return r
 			},
@@ -324,13 +432,13 @@ func TestChoicesFormRefusesBadRequests(t *testing.T) {
 		{
 			name: "unknown category",
 			req: func() *http.Request {
-				return formRequest("en", url.Values{"action": {"save"}, "category": {"analytics", "marketing"}})
+				return formRequest(hs.m, "en", url.Values{"action": {"save"}, "category": {"analytics", "marketing"}})
 			},
 			status: http.StatusBadRequest, want: `<li><a href="#consent-preferences">The choices have changed since the page was shown, so nothing was saved. Please check them below and choose again. (unknown category &#34;marketing&#34;)</a></li>`,
 		},
 		{
 			name:   "no button",
-			req:    func() *http.Request { return formRequest("ja", url.Values{"category": {"analytics"}}) },
+			req:    func() *http.Request { return formRequest(hs.m, "ja", url.Values{"category": {"analytics"}}) },
 			status: http.StatusBadRequest, want: `<li><a href="#choices-save">「選択を保存する」「すべて同意する」「すべて拒否する」のいずれかのボタンを押してください。</a></li>`,
 		},
 	}
@@ -386,7 +494,7 @@ copyright:
 	if res := hs.do(t, pageRequest("ja", "")); res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /ja/privacy/choices: status %d, want 404", res.StatusCode)
 	}
-	if res := hs.do(t, formRequest("ja", url.Values{"action": {"accept_all"}})); res.StatusCode != http.StatusNotFound {
+	if res := hs.do(t, formRequest(hs.m, "ja", url.Values{"action": {"accept_all"}})); res.StatusCode != http.StatusNotFound {
 		t.Errorf("POST /ja/privacy/choices: status %d, want 404", res.StatusCode)
 	}
 	res := hs.do(t, pageRequest("en", ""))

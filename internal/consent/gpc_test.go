@@ -37,6 +37,7 @@ func TestGPCHeader(t *testing.T) {
 // and analytics (consent.gpc_refuses) off unless the visitor switches them on
 // one by one.
 func TestGPCRefuses(t *testing.T) {
+	hs := sqliteHarness(t)
 	all := `"categories":{"preferences":true,"statistics":true,"analytics":true,"advertising":true,"embeds":true}`
 	tests := []struct {
 		name      string
@@ -95,7 +96,7 @@ func TestGPCRefuses(t *testing.T) {
 		},
 		{
 			name:      "accept all on the choices page with Sec-GPC",
-			request:   func() *http.Request { return gpcHeader(formRequest("en", url.Values{"action": {"accept_all"}})) },
+			request:   func() *http.Request { return gpcHeader(formRequest(hs.m, "en", url.Values{"action": {"accept_all"}})) },
 			cats:      map[string]bool{"preferences": true, "analytics": false, "advertising": false, "embeds": true},
 			tools:     map[string]bool{"display-settings": true, "google-analytics": false, "youtube": true, "ad-network": false},
 			recordGPC: true,
@@ -103,14 +104,13 @@ func TestGPCRefuses(t *testing.T) {
 		{
 			name: "ticking advertising on the choices page with Sec-GPC",
 			request: func() *http.Request {
-				return gpcHeader(formRequest("en", url.Values{"action": {"save"}, "category": {"advertising", "embeds"}}))
+				return gpcHeader(formRequest(hs.m, "en", url.Values{"action": {"save"}, "category": {"advertising", "embeds"}}))
 			},
 			cats:      map[string]bool{"preferences": false, "analytics": false, "advertising": true, "embeds": true},
 			tools:     map[string]bool{"display-settings": false, "google-analytics": false, "youtube": true, "ad-network": true},
 			recordGPC: true,
 		},
 	}
-	hs := sqliteHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := choiceOf(t, hs.do(t, tt.request()))

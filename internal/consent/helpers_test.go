@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -169,8 +170,17 @@ func apiRequest(body string) *http.Request {
 	return r
 }
 
-// formRequest is a same-origin POST of the choices form in lang.
-func formRequest(lang string, form url.Values) *http.Request {
+// formRequest is a same-origin POST of the choices form in lang, as the
+// page rendered under m posts it.
+func formRequest(m *manifest.Manifest, lang string, form url.Values) *http.Request {
+	form = maps.Clone(form)
+	form.Set("consent_version", consent.Version(m))
+	return postForm(lang, form)
+}
+
+// postForm is a same-origin POST of form to the choices page in lang,
+// with nothing added.
+func postForm(lang string, form url.Values) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, "http://kosodate.example.jp/"+lang+"/privacy/choices", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("Sec-Fetch-Site", "same-origin")

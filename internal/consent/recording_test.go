@@ -70,7 +70,7 @@ func TestBannerAndPageRecordAlike(t *testing.T) {
 				return r
 			}
 			fromAPI := hs.do(t, prepare(apiRequest(tt.api)))
-			fromPage := hs.do(t, prepare(formRequest("en", tt.form)))
+			fromPage := hs.do(t, prepare(formRequest(hs.m, "en", tt.form)))
 			if fromPage.StatusCode != http.StatusSeeOther {
 				t.Fatalf("form: status %d: %s", fromPage.StatusCode, fromPage.body)
 			}
@@ -131,7 +131,7 @@ func TestRecordsHoldNoAddressOrAgent(t *testing.T) {
 			return r
 		}
 		first := hs.do(t, stamp(apiRequest(`{"method":"banner","categories":{"analytics":true}}`)))
-		hs.do(t, stamp(withCookie(formRequest("ja", url.Values{"action": {"save"}, "category": {"embeds"}}), consentCookie(t, first).Value)))
+		hs.do(t, stamp(withCookie(formRequest(hs.m, "ja", url.Values{"action": {"save"}, "category": {"embeds"}}), consentCookie(t, first).Value)))
 		hs.do(t, gpcHeader(stamp(apiRequest(`{"method":"preferences","tools":{"youtube":true}}`))))
 
 		rows, err := db.QueryContext(ctx, `SELECT * FROM consent_records`)
