@@ -17,7 +17,8 @@
 // one-time link; following the link and pressing the button on the page
 // it opens verifies the request, sets its deadline in the site's calendar
 // and looks up, through the vault's blind index, every record held about
-// that address. The form answers the same whether or not the address has
+// that address, then mails a receipt, which a mail failure cannot undo.
+// The form answers the same whether or not the address has
 // records, so it cannot be used to learn who is in the database.
 //
 // Nothing personal is stored in the clear: the e-mail address and any text

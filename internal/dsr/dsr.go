@@ -48,7 +48,8 @@ type Options struct {
 	// DB is the migrated database; Vault seals requests in it.
 	DB    *store.DB
 	Vault *vault.Vault
-	// Mailer sends the verification links.
+	// Mailer sends the verification links and the receipts of confirmed
+	// requests.
 	Mailer Mailer
 	// Manifest returns the manifest in force; it is called on every
 	// request.

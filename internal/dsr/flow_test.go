@@ -143,8 +143,9 @@ func TestDisclose(t *testing.T) {
 			t.Errorf("Disclose of a closed request: %v, want ErrState", err)
 		}
 
+		// The first request's link and receipt came before.
 		hs.submit("en", dsr.Correction, "jiro@example.jp", "My name is 次郎, not 二郎.")
-		_, link = hs.link(2)
+		_, link = hs.link(3)
 		hs.confirm(link)
 		list, err := hs.h.List(ctx, dsr.Filter{Kind: dsr.Correction})
 		if err != nil || len(list) != 1 {

@@ -62,7 +62,8 @@ func TestLinks(t *testing.T) {
 
 		// Expired: one second past the link's lifetime.
 		hs.submit("ja", dsr.Cessation, "b@example.jp", cessationReason)
-		_, link2 := hs.link(2)
+		// The first request's link and receipt came before.
+		_, link2 := hs.link(3)
 		u2, _ := url.Parse(link2)
 		hs.clock.Advance(dsr.DefaultLinkTTL + time.Second)
 		for _, resp := range []response{hs.get(link2), hs.post(u2.Path, url.Values{"t": {u2.Query().Get("t")}}.Encode(), "")} {

@@ -36,6 +36,52 @@ func verificationMail(m *manifest.Manifest, lang, to string, kind Kind, link str
 	}
 }
 
+// receiptMail tells the person who confirmed a request, in the language
+// of the request, that it was received, its reference and when it is
+// due, in the site's calendar (loc), and whom to ask. It holds nothing of
+// what they wrote. To a public body's requester it also says that their
+// identity is verified, by the manifest's means, before any decision.
+func receiptMail(m *manifest.Manifest, loc *time.Location, reqLang, to string, kind Kind, reference string, at, due time.Time) mail.Message {
+	lang := MailLang(reqLang)
+	l := i18n.Lang(lang)
+	site := m.Site.Name.In(lang)
+	operator := m.Operator.Name.In(lang)
+	r := RegimeOf(m)
+	summary := []string{
+		i18n.T(l, "dsr.mail.receipt.reference", reference),
+		i18n.T(l, "dsr.mail.receipt.kind", kind.Label(lang, r)),
+		i18n.T(l, "dsr.mail.receipt.received", humanDate(at, lang, loc)),
+		i18n.T(l, "dsr.mail.receipt."+string(r)+".deadline", humanDate(due, lang, loc)),
+	}
+	paragraphs := []string{
+		i18n.T(l, "dsr.mail.receipt.intro", operator),
+		strings.Join(summary, "\n"),
+	}
+	if r == PublicBody {
+		paragraphs = append(paragraphs, i18n.T(l, "dsr.mail.receipt.public.identity", operator))
+		if id := m.Requests.Identity.In(lang); id != "" {
+			paragraphs = append(paragraphs, id)
+		}
+		paragraphs = append(paragraphs, i18n.T(l, "dsr.mail.receipt.public.answer"))
+	} else {
+		paragraphs = append(paragraphs, i18n.T(l, "dsr.mail.receipt.business.answer"))
+	}
+	contact := []string{contactName(m, lang)}
+	if e := m.Operator.Email; e != "" {
+		contact = append(contact, i18n.T(l, "dsr.mail.receipt.contact_email", e))
+	}
+	if p := m.Operator.Phone; p != "" {
+		contact = append(contact, i18n.T(l, "dsr.mail.receipt.contact_phone", p))
+	}
+	paragraphs = append(paragraphs,
+		i18n.T(l, "dsr.mail.receipt.contact"), strings.Join(contact, "\n"), operator)
+	return mail.Message{
+		To:      []string{to},
+		Subject: i18n.T(l, "dsr.mail.receipt.subject", site, reference),
+		Text:    strings.Join(paragraphs, "\n\n") + "\n",
+	}
+}
+
 // extensionMail tells the person of req, in the language of the request,
 // the extended deadline and its reason: the notice Arts. 83(2), 94(2) and
 // 102(2) require. Dates are the site's, in loc.

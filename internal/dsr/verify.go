@@ -157,7 +157,7 @@ func (h *Handler) verifyPost(lang string) http.Handler {
 			h.render(w, r, h.linkPage, h.newLinkView(lang, state), lang, statusOf[state])
 			return
 		}
-		deadline, err := h.verify(r.Context(), p)
+		done, err := h.verify(r.Context(), p)
 		if errors.Is(err, errLinkUsed) {
 			h.render(w, r, h.linkPage, h.newLinkView(lang, linkUsed), lang, http.StatusGone)
 			return
@@ -166,25 +166,32 @@ func (h *Handler) verifyPost(lang string) http.Handler {
 			h.fail(w, r, lang, err)
 			return
 		}
+		h.sendReceipt(r.Context(), p, done)
 		v := h.newLinkView(lang, linkVerified)
 		v.Kind, v.Reference = p.kind.Label(lang, h.Regime()), p.reference
-		v.Deadline = humanDate(deadline, lang, h.opt.Location)
-		v.DeadlineISO = deadline.In(h.opt.Location).Format(time.DateOnly)
+		v.Deadline = humanDate(done.due, lang, h.opt.Location)
+		v.DeadlineISO = done.due.In(h.opt.Location).Format(time.DateOnly)
 		h.render(w, r, h.linkPage, v, lang, http.StatusOK)
 	})
 }
 
+// verification is what confirming a request's link settled: when, the
+// deadline it set, and the address the request came from.
+type verification struct {
+	at, due time.Time
+	to      string
+}
+
 // verify marks the request p verified, sets its deadline and records
-// which vault records hold data about its address, and returns the
-// deadline.
-func (h *Handler) verify(ctx context.Context, p linkRequest) (time.Time, error) {
+// which vault records hold data about its address.
+func (h *Handler) verify(ctx context.Context, p linkRequest) (verification, error) {
 	own, err := h.opt.Vault.Open(ctx, p.vaultID)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
+		return verification{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
 	}
 	found, err := h.opt.Vault.Find(ctx, own.Subject)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
+		return verification{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
 	}
 	var ids []string
 	for _, m := range found {
@@ -214,12 +221,24 @@ func (h *Handler) verify(ctx context.Context, p linkRequest) (time.Time, error) 
 		return nil
 	})
 	if errors.Is(err, errLinkUsed) {
-		return time.Time{}, err
+		return verification{}, err
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
+		return verification{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
 	}
-	return deadline, nil
+	return verification{at: now, due: deadline, to: own.Subject}, nil
+}
+
+// sendReceipt mails the person of p, at the address they confirmed, that
+// the request was received and when it is due. The request is verified
+// whether or not the mail goes out: it is in the console either way, so a
+// failure is only logged.
+func (h *Handler) sendReceipt(ctx context.Context, p linkRequest, done verification) {
+	msg := receiptMail(h.opt.Manifest(), h.opt.Location, p.lang, done.to, p.kind, p.reference, done.at, done.due)
+	if err := h.opt.Mailer.Send(ctx, msg); err != nil {
+		h.log.Error("data-subject request receipt not sent; the request stays verified and is listed in the console",
+			"request", p.id, "reference", p.reference, "err", fmt.Errorf("dsr: mail the receipt of request %s: %w", p.id, err))
+	}
 }
 
 // fail answers a request that met an unexpected error.
