@@ -7,6 +7,7 @@ import (
 
 	"github.com/noren-web/noren/internal/i18n"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/policy/markdown"
 	"github.com/noren-web/noren/internal/timefmt"
 )
@@ -359,11 +360,11 @@ func newView(m *manifest.Manifest, lang, choices string) *view {
 		Section:  tr(m.Operator.Section),
 		Address:  tr(m.Operator.Address),
 		Phone:    markdown.Escape(m.Operator.Phone),
-		Email:    markdown.Link(m.Operator.Email, "mailto:"+m.Operator.Email),
 	}
-	if m.Operator.EmailDisplay == manifest.EmailAt {
-		v.Contact.Email = markdown.Escape(obfuscateEmail(m.Operator.Email))
-		v.Contact.EmailAt = true
+	if e := page.OperatorEmail(m); e.Href != "" {
+		v.Contact.Email = markdown.Link(e.Text, e.Href)
+	} else {
+		v.Contact.Email, v.Contact.EmailAt = markdown.Escape(e.Text), e.At
 	}
 	if m.Operator.URL != "" {
 		v.Contact.URL = markdown.Autolink(m.Operator.URL)
@@ -604,12 +605,13 @@ func ordinance(m *manifest.Manifest, lang string) string {
 // requestsTitle is the name of the requests page, which follows the
 // regime: a public body takes 開示請求 and the other requests of chapter 5
 // about 保有個人情報, a business the 開示等の請求 of chapter 4 about 保有個人
-// データ.
+// データ. The title is the requests page's own, so that the link says
+// what the page is called.
 func requestsTitle(m *manifest.Manifest, lang string) string {
 	if m.Operator.PublicBody() {
-		return i18n.T(i18n.Lang(lang), "policy.requests.public")
+		return i18n.T(i18n.Lang(lang), "dsr.title.public")
 	}
-	return i18n.T(i18n.Lang(lang), "policy.requests.business")
+	return i18n.T(i18n.Lang(lang), "dsr.title.business")
 }
 
 func newRequestsView(m *manifest.Manifest, lang string) requestsView {
@@ -700,15 +702,4 @@ func formatDate(lang string, t time.Time, era bool) string {
 		}
 	}
 	return s
-}
-
-// obfuscateEmail writes an address as "name(at)example.jp", the form
-// Japanese public bodies use to keep addresses away from harvesters that
-// scan pages for "@"; the policies explain how to read it.
-func obfuscateEmail(addr string) string {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		return addr
-	}
-	return addr[:i] + "(at)" + addr[i+1:]
 }
