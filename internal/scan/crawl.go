@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/noren-web/noren/internal/robots"
 )
 
 // Agent is the user agent token the crawler sends and looks for in
@@ -60,7 +62,7 @@ func Crawl(ctx context.Context, start string, opt CrawlOptions) (*Report, error)
 	c.robots = c.fetchRobots(ctx)
 
 	frontier := c.admit(nil, u.String())
-	sitemaps := c.robots.sitemaps
+	sitemaps := c.robots.Sitemaps()
 	if len(sitemaps) == 0 {
 		sitemaps = []string{c.origin.JoinPath("sitemap.xml").String()}
 	}
@@ -99,7 +101,7 @@ type crawler struct {
 	origin *url.URL
 	opt    CrawlOptions
 	client *http.Client
-	robots *robots
+	robots *robots.Rules
 	seen   map[string]bool
 }
 
@@ -124,7 +126,7 @@ func (c *crawler) admit(frontier []string, urls ...string) []string {
 			u.Path = "/"
 		}
 		key := u.String()
-		if c.seen[key] || !c.robots.allowed(u.RequestURI()) || notPage(u.Path) {
+		if c.seen[key] || !c.robots.Allowed(u.RequestURI()) || notPage(u.Path) {
 			continue
 		}
 		c.seen[key] = true
@@ -177,16 +179,16 @@ func (c *crawler) fetchPage(ctx context.Context, pageURL string) (*Page, error) 
 
 // fetchRobots reads the site's robots.txt; a missing or unreadable one
 // allows everything.
-func (c *crawler) fetchRobots(ctx context.Context) *robots {
+func (c *crawler) fetchRobots(ctx context.Context) *robots.Rules {
 	resp, err := c.get(ctx, c.origin.JoinPath("robots.txt").String())
 	if err != nil {
-		return &robots{}
+		return &robots.Rules{}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return &robots{}
+		return &robots.Rules{}
 	}
-	return parseRobots(resp.Body, Agent)
+	return robots.Parse(resp.Body, Agent)
 }
 
 // maxSitemaps bounds how many sitemap files, index files included, a

@@ -22,17 +22,6 @@ func FuzzParsePage(f *testing.F) {
 	})
 }
 
-func FuzzParseRobots(f *testing.F) {
-	f.Add([]byte("User-agent: *\nDisallow: /private/\nAllow: /private/open$\n"), "/private/x")
-	f.Fuzz(func(t *testing.T, data []byte, path string) {
-		r := parseRobots(bytes.NewReader(data), Agent)
-		if !r.allowed("/robots.txt") {
-			t.Error("robots.txt itself disallowed")
-		}
-		r.allowed(path)
-	})
-}
-
 func FuzzParseSitemap(f *testing.F) {
 	f.Add([]byte(`<urlset><url><loc>https://www.example.jp/</loc></url></urlset>`))
 	f.Fuzz(func(t *testing.T, data []byte) {

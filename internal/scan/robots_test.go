@@ -4,8 +4,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/noren-web/noren/internal/robots"
 )
 
+// TestRobots checks the rules the scanner obeys under its own token; the
+// parser's own cases are in the robots package.
 func TestRobots(t *testing.T) {
 	const txt = `# comment
 User-agent: *
@@ -18,7 +22,7 @@ Disallow: /
 
 Sitemap: https://www.example.jp/sitemap-a.xml
 `
-	r := parseRobots(strings.NewReader(txt), Agent)
+	r := robots.Parse(strings.NewReader(txt), Agent)
 	tests := []struct {
 		path string
 		want bool
@@ -31,28 +35,22 @@ Sitemap: https://www.example.jp/sitemap-a.xml
 		{"/robots.txt", true},
 	}
 	for _, tt := range tests {
-		if got := r.allowed(tt.path); got != tt.want {
-			t.Errorf("allowed(%q) = %v, want %v", tt.path, got, tt.want)
+		if got := r.Allowed(tt.path); got != tt.want {
+			t.Errorf("Allowed(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
-	if want := []string{"https://www.example.jp/sitemap-a.xml"}; !slices.Equal(r.sitemaps, want) {
-		t.Errorf("sitemaps = %v, want %v", r.sitemaps, want)
+	if want := []string{"https://www.example.jp/sitemap-a.xml"}; !slices.Equal(r.Sitemaps(), want) {
+		t.Errorf("sitemaps = %v, want %v", r.Sitemaps(), want)
 	}
 	// A group for the scanner's own token replaces the * group.
-	own := parseRobots(strings.NewReader("User-agent: *\nDisallow: /\n\nUser-agent: noren-scan\nDisallow: /secret\n"), Agent)
-	if !own.allowed("/page") || own.allowed("/secret/x") {
+	own := robots.Parse(strings.NewReader("User-agent: *\nDisallow: /\n\nUser-agent: noren-scan\nDisallow: /secret\n"), Agent)
+	if !own.Allowed("/page") || own.Allowed("/secret/x") {
 		t.Error("the scanner's own group does not decide")
 	}
-}
-
-func TestSitemap(t *testing.T) {
-	pages, maps := parseSitemap(strings.NewReader(`<?xml version="1.0"?>
-<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc> https://www.example.jp/a/ </loc></url><url><loc>https://www.example.jp/b/</loc></url></urlset>`))
-	if want := []string{"https://www.example.jp/a/", "https://www.example.jp/b/"}; !slices.Equal(pages, want) || len(maps) != 0 {
-		t.Errorf("pages %v, sitemaps %v", pages, maps)
-	}
-	pages, maps = parseSitemap(strings.NewReader(`<sitemapindex><sitemap><loc>https://www.example.jp/s1.xml</loc></sitemap></sitemapindex>`))
-	if want := []string{"https://www.example.jp/s1.xml"}; len(pages) != 0 || !slices.Equal(maps, want) {
-		t.Errorf("pages %v, sitemaps %v", pages, maps)
+	// RFC 9309 matches product tokens whole: a group for "noren" is not
+	// the scanner's, though its token starts with it.
+	other := robots.Parse(strings.NewReader("User-agent: noren\nDisallow: /\n"), Agent)
+	if !other.Allowed("/page") {
+		t.Error("a group for another token decides")
 	}
 }
