@@ -1,8 +1,8 @@
 // Package claims checks what the privacy manifest says about the running
 // system against the configuration that runs it: that traffic is
 // encrypted, how long analytics events and access logs are kept, what
-// the analytics records, whether the statistics are published and how
-// soon requests are answered. A claim the configuration contradicts is an
+// the analytics records, whether the statistics are published, how soon
+// requests are answered and who runs the site search. A claim the configuration contradicts is an
 // error, and Noren refuses to serve with it; a claim the configuration
 // cannot confirm is a warning.
 package claims
@@ -105,6 +105,7 @@ func Check(m *manifest.Manifest, cfg *config.Config) Findings {
 	c.statistics()
 	c.accessLog()
 	c.requests()
+	c.search()
 	return c.out
 }
 
@@ -194,15 +195,15 @@ func (c *checker) analytics() {
 	case tool == nil:
 		return
 	}
-	toolPath := "tools[" + strconv.Itoa(slices.IndexFunc(c.m.Tools, func(t manifest.Tool) bool { return t.ID == tool.ID })) + "]"
+	path := toolPath(slices.IndexFunc(c.m.Tools, func(t manifest.Tool) bool { return t.ID == tool.ID }))
 	if !runs {
-		c.add(Warning, toolPath, "declares Noren's analytics, but the configuration does not run it (analytics.enabled is off, or no site.domain is set): "+
+		c.add(Warning, path, "declares Noren's analytics, but the configuration does not run it (analytics.enabled is off, or no site.domain is set): "+
 			"the policy describes collection that does not happen")
 		return
 	}
 	items := itemsOf(c.m, tool.ID)
 	if len(items) == 0 {
-		c.add(Warning, toolPath, "no automatic_collection item with tool: %s states what Noren's analytics records and how long it keeps it", tool.ID)
+		c.add(Warning, path, "no automatic_collection item with tool: %s states what Noren's analytics records and how long it keeps it", tool.ID)
 		return
 	}
 	keep := c.cfg.Analytics.RawRetention
@@ -290,6 +291,34 @@ func (c *checker) requests() {
 		c.add(Error, "requests.deadline", "the policy says requests are answered within %s, but requests.deadline in the configuration allows %s: "+
 			"set it to %s or less, or leave it to the manifest", promised, formatDuration(d), promised)
 	}
+}
+
+// search checks that the policy describes the site search Noren serves as
+// the operator's own, and no longer describes a third party's beside it.
+// Both are warnings: the policy says nothing false about the words typed
+// into Noren's search, it only leaves them out or names one search too many.
+func (c *checker) search() {
+	own := slices.IndexFunc(c.m.Tools, func(t manifest.Tool) bool { return t.Kind == manifest.KindSearch && t.Party == "first" })
+	switch {
+	case c.cfg.Search.Enabled && own < 0:
+		c.add(Warning, "tools", "search.enabled is on and Noren serves the site search, but the manifest declares no first-party tool of kind search, "+
+			"so the policy does not say that the search terms stay with the operator: add \"- use: noren-search\" under tools, or turn search.enabled off")
+	case !c.cfg.Search.Enabled && own >= 0:
+		c.add(Warning, toolPath(own), "declares Noren's site search, but search.enabled is off: the policy describes a search the site does not offer")
+	}
+	if !c.cfg.Search.Enabled {
+		return
+	}
+	for i, t := range c.m.Tools {
+		if t.Kind == manifest.KindSearch && t.Party == "third" {
+			c.add(Warning, toolPath(i), "declares %s, a third party's search, while Noren serves the site's own: the policy tells visitors that their search terms go to %s; "+
+				"once the pages no longer carry its search box, remove the tool", t.ID, t.Recipient.In("en"))
+		}
+	}
+}
+
+func toolPath(i int) string {
+	return "tools[" + strconv.Itoa(i) + "]"
 }
 
 // shortest is the shortest time d can last. Months and years are calendar

@@ -14,7 +14,8 @@ import (
 // demoManifest is the bundled demo's manifest: a local government's site
 // whose Noren analytics (tools[1], automatic_collection[1]) keeps events
 // 365 days, whose access log (automatic_collection[0]) is kept 90 days,
-// and which states plain HTTP on loopback as its exception.
+// whose site search is Noren's (tools[2]), and which states plain HTTP on
+// loopback as its exception.
 func demoManifest(t *testing.T) *manifest.Manifest {
 	t.Helper()
 	m, err := manifest.Parse("manifest.yaml", web.DemoManifest)
@@ -33,6 +34,17 @@ func demoConfig() *config.Config {
 	cfg.Site.Domain = "demo.localhost"
 	cfg.Log.AccessFile = "logs/access.log"
 	return cfg
+}
+
+// catalogTool is the catalogue's tool of the service id, as `use: id`
+// would declare it.
+func catalogTool(t *testing.T, id string) manifest.Tool {
+	t.Helper()
+	s, ok := manifest.CatalogService(id)
+	if !ok {
+		t.Fatalf("no catalogue service %q", id)
+	}
+	return s.Tool
 }
 
 func day(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
@@ -213,6 +225,47 @@ func TestCheck(t *testing.T) {
 		},
 		{name: "requests answered sooner than stated", config: func(c *config.Config) { c.Requests.Deadline = day(20) }, want: []string{exceptionInForce}},
 		{name: "requests deadline left to the manifest", config: func(c *config.Config) { c.Requests.Deadline = 0 }, want: []string{exceptionInForce}},
+
+		// Site search
+		{
+			name:     "site search undeclared",
+			manifest: func(t *testing.T, m *manifest.Manifest) { m.Tools = slices.Delete(m.Tools, 2, 3) },
+			want:     []string{exceptionInForce, "warning tools"},
+			message:  `add "- use: noren-search" under tools, or turn search.enabled off`,
+		},
+		{
+			name:    "site search declared but off",
+			config:  func(c *config.Config) { c.Search.Enabled = false },
+			want:    []string{exceptionInForce, "warning tools[2]"},
+			message: "declares Noren's site search, but search.enabled is off",
+		},
+		{
+			name:     "no site search at all",
+			manifest: func(t *testing.T, m *manifest.Manifest) { m.Tools = slices.Delete(m.Tools, 2, 3) },
+			config:   func(c *config.Config) { c.Search.Enabled = false },
+			want:     []string{exceptionInForce},
+		},
+		{
+			name:     "a third party's search beside Noren's",
+			manifest: func(t *testing.T, m *manifest.Manifest) { m.Tools = append(m.Tools, catalogTool(t, "google-cse")) },
+			want:     []string{exceptionInForce, "warning tools[5]"},
+			message:  "declares google-cse, a third party's search, while Noren serves the site's own: the policy tells visitors that their search terms go to Google LLC",
+		},
+		{
+			name: "a third party's search instead of Noren's",
+			manifest: func(t *testing.T, m *manifest.Manifest) {
+				m.Tools = append(slices.Delete(m.Tools, 2, 3), catalogTool(t, "google-cse"))
+			},
+			want: []string{exceptionInForce, "warning tools", "warning tools[4]"},
+		},
+		{
+			name: "a third party's search while Noren's is off",
+			manifest: func(t *testing.T, m *manifest.Manifest) {
+				m.Tools = append(slices.Delete(m.Tools, 2, 3), catalogTool(t, "google-cse"))
+			},
+			config: func(c *config.Config) { c.Search.Enabled = false },
+			want:   []string{exceptionInForce},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,6 +48,7 @@ type Config struct {
 	SMTP      SMTP      `yaml:"smtp"`
 	Contact   Contact   `yaml:"contact"`
 	Requests  Requests  `yaml:"requests"`
+	Search    Search    `yaml:"search"`
 
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
@@ -315,6 +316,31 @@ type Requests struct {
 	Deadline time.Duration `yaml:"deadline"`
 }
 
+// Search configures the site search.
+type Search struct {
+	// Enabled indexes the site and serves /{lang}/search and /api/search.
+	Enabled bool `yaml:"enabled"`
+	// Rescan is how often the site folder is checked for changed files
+	// in static mode; only what changed is read again.
+	Rescan time.Duration `yaml:"rescan"`
+	// Recrawl is how often the upstream is crawled again in proxy mode.
+	Recrawl time.Duration `yaml:"recrawl"`
+	// MaxPages bounds the documents indexed, so a site that generates
+	// endless pages cannot fill the disk.
+	MaxPages int `yaml:"max_pages"`
+	// CrawlConcurrency is how many requests the crawler has in flight to
+	// the upstream at once.
+	CrawlConcurrency int `yaml:"crawl_concurrency"`
+	// CrawlDelay is the pause each crawler worker takes between requests.
+	CrawlDelay time.Duration `yaml:"crawl_delay"`
+	// InjectBox inserts a search form into the site's pages, once each: as
+	// the first content of the first element marked data-noren-search-box,
+	// else just before the end of the page's first <header>.
+	InjectBox bool `yaml:"inject_box"`
+	// Exclude are path patterns (* matches any characters) never indexed.
+	Exclude []string `yaml:"exclude"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  slog.Level `yaml:"level"`
@@ -386,8 +412,16 @@ func Default() *Config {
 			RateBurst:    500,
 		},
 		Audit: Audit{AnchorInterval: time.Hour},
-		SMTP:  SMTP{TLS: "starttls"},
-		Log:   Log{Level: slog.LevelInfo, Format: "text"},
+		Search: Search{
+			Enabled:          true,
+			Rescan:           time.Minute,
+			Recrawl:          6 * time.Hour,
+			MaxPages:         50_000,
+			CrawlConcurrency: 2,
+			CrawlDelay:       100 * time.Millisecond,
+		},
+		SMTP: SMTP{TLS: "starttls"},
+		Log:  Log{Level: slog.LevelInfo, Format: "text"},
 	}
 }
 

@@ -111,6 +111,7 @@ func (c *Config) validate(p *problems) {
 	if c.Requests.Deadline != 0 && c.Requests.Deadline < 24*time.Hour {
 		p.add("requests.deadline", "%s: want 0 (the manifest's) or at least 24h", c.Requests.Deadline)
 	}
+	c.Search.validate(p)
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)
@@ -119,6 +120,32 @@ func (c *Config) validate(p *problems) {
 		base := filepath.Base(f)
 		if strings.HasSuffix(f, "/") || strings.TrimSuffix(base, filepath.Ext(base)) == "" {
 			p.add("log.access_file", "%q: want a file name, such as logs/access.log", f)
+		}
+	}
+}
+
+func (s *Search) validate(p *problems) {
+	if !s.Enabled {
+		return
+	}
+	if s.Rescan < time.Second {
+		p.add("search.rescan", "%s: want at least 1s", s.Rescan)
+	}
+	if s.Recrawl < time.Minute {
+		p.add("search.recrawl", "%s: want at least 1m", s.Recrawl)
+	}
+	if s.MaxPages < 1 {
+		p.add("search.max_pages", "%d: want at least 1", s.MaxPages)
+	}
+	if s.CrawlConcurrency < 1 || s.CrawlConcurrency > 16 {
+		p.add("search.crawl_concurrency", "%d: want 1 to 16", s.CrawlConcurrency)
+	}
+	if s.CrawlDelay < 0 {
+		p.add("search.crawl_delay", "%s: want 0 or more", s.CrawlDelay)
+	}
+	for _, e := range s.Exclude {
+		if !strings.HasPrefix(e, "/") {
+			p.add("search.exclude", "%q: want a path pattern starting with /", e)
 		}
 	}
 }

@@ -36,6 +36,9 @@ type Manifest struct {
 	Consent             Consent           `yaml:"consent"`
 	Requests            Requests          `yaml:"requests"`
 	Copyright           Copyright         `yaml:"copyright"`
+	// Search is omitted from the canonical form when it declares nothing,
+	// so that it changes no other hash.
+	Search Search `yaml:"search" json:",omitzero"`
 
 	hash string
 	// lines maps a field's dotted path to its line in the file, so that

@@ -163,6 +163,7 @@ func (v *validator) validate() {
 	}
 	v.requireText("copyright.statement", m.Copyright.Statement)
 	v.checkURL("copyright.license_url", m.Copyright.LicenseURL, false)
+	v.search()
 	v.placeholders()
 }
 

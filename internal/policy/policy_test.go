@@ -144,6 +144,7 @@ func TestFactsFollowTheManifest(t *testing.T) {
 		{"no third-party analytics", Privacy, "uses no analytics service provided by a third party", false, true, false},
 		{"third-party analytics listed", Privacy, "### Google Analytics", true, false, true},
 		{"no external search", Privacy, "uses no search service provided by a third party", true, true, false},
+		{"first-party search", Privacy, "Its site search is performed by Minato Bay City itself: the search terms you enter go only to Minato Bay City and are sent to no third party", true, true, false},
 		{"plain share links", Privacy, "are ordinary links", true, true, false},
 		{"social tool listed", Privacy, "### Facebook Like button", false, false, true},
 		{"embed listed with other services", Privacy, "## Other external services", true, false, true},

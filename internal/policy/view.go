@@ -53,6 +53,10 @@ type view struct {
 
 	ThirdPartyAnalytics bool
 	ThirdPartySearch    bool
+	// FirstPartySearch is set when the site's search is the operator's
+	// own and no third party's: the policy then says that the words typed
+	// leave for no one else.
+	FirstPartySearch    bool
 	AnalyticsCookieless bool
 
 	CookieCategories []categoryView // categories that have cookies or storage keys
@@ -440,6 +444,7 @@ func (v *view) addTools(m *manifest.Manifest, lang string) {
 		case manifest.KindSearch:
 			v.Search = append(v.Search, tv)
 			v.ThirdPartySearch = v.ThirdPartySearch || tv.ThirdParty
+			v.FirstPartySearch = v.FirstPartySearch || !tv.ThirdParty
 		case manifest.KindSocial:
 			v.Social = append(v.Social, tv)
 		default:
@@ -448,6 +453,7 @@ func (v *view) addTools(m *manifest.Manifest, lang string) {
 			}
 		}
 	}
+	v.FirstPartySearch = v.FirstPartySearch && !v.ThirdPartySearch
 }
 
 func newToolView(m *manifest.Manifest, lang string, t *manifest.Tool) toolView {
