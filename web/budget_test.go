@@ -98,3 +98,23 @@ func TestContactScriptBudget(t *testing.T) {
 		}
 	}
 }
+
+// searchScriptBudget is the most search.js may weigh gzipped: the search
+// page and box work without it, and it only shows results as one types.
+const searchScriptBudget = 2 << 10
+
+// TestSearchScriptBudget keeps the search script within its budget at
+// both gzip levels static files are served with.
+func TestSearchScriptBudget(t *testing.T) {
+	raw, err := Static.ReadFile("static/search.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []int{gzip.BestCompression, 5} {
+		n := gzipSize(t, raw, level)
+		t.Logf("search.js: %d bytes, %d gzipped at level %d, budget %d", len(raw), n, level, searchScriptBudget)
+		if n > searchScriptBudget {
+			t.Errorf("search.js weighs %d bytes gzipped at level %d, over the budget of %d", n, level, searchScriptBudget)
+		}
+	}
+}

@@ -85,6 +85,16 @@ type rewriter struct {
 	titleDone bool
 
 	pending *pendingScript // a script start tag waiting for its text
+
+	ends   []openEnd // open elements whose TagRewriter.End is due, innermost last
+	states []any     // each tag rewriter's state for this page, made when first needed
+}
+
+// openEnd is an open element whose end a tag rewriter waits for.
+type openEnd struct {
+	tr    int    // index of the tag rewriter in startTags
+	name  string // lower-cased tag name
+	depth int    // open elements so named, this one included
 }
 
 // rewriteHTML streams the document in src to dst with cfg's insertions:
@@ -109,6 +119,7 @@ func (rw *rewriter) run() error {
 				return err
 			}
 			rw.insertHead()
+			rw.endElements(0)
 			rw.insertFooter()
 			return rw.err
 		}
@@ -193,6 +204,7 @@ func (rw *rewriter) startTag() {
 		rw.insertHeadStart()
 	}
 	rw.countFooterNesting(a)
+	rw.countEndNesting(a)
 	// The site may mark where Noren's footer goes: it becomes the last
 	// content of the first element with data-noren-footer. A quick look
 	// at the source spares the tags without the mark, nearly all, from
@@ -237,6 +249,65 @@ func (rw *rewriter) endFooterElement() {
 		rw.footName = nil
 		rw.insertFooter()
 	}
+}
+
+// countEndNesting counts a start tag named like open elements whose End
+// is due, as countFooterNesting does for the footer's element.
+func (rw *rewriter) countEndNesting(a atom.Atom) {
+	if len(rw.ends) == 0 || rw.templates > 0 || htmlsyntax.Void(a) {
+		return
+	}
+	for i := range rw.ends {
+		if rw.ends[i].name == string(rw.name) {
+			rw.ends[i].depth++
+		}
+	}
+}
+
+// endTagEnds handles the current end tag while elements whose End is due
+// are open: the one it closes gets its End, after those opened since,
+// which a browser closes with it.
+func (rw *rewriter) endTagEnds() {
+	closed := -1
+	for i := len(rw.ends) - 1; i >= 0; i-- {
+		if e := &rw.ends[i]; e.name == string(rw.name) {
+			e.depth--
+			if e.depth == 0 && closed < 0 {
+				closed = i
+			}
+		}
+	}
+	if closed >= 0 {
+		rw.endElements(closed)
+	}
+}
+
+// endElements writes what End inserts for the open elements from the
+// k-th on, innermost first.
+func (rw *rewriter) endElements(k int) {
+	for len(rw.ends) > k {
+		e := rw.ends[len(rw.ends)-1]
+		rw.ends = rw.ends[:len(rw.ends)-1]
+		p := rw.page()
+		p.State = rw.state(e.tr)
+		rw.writeString(rw.cfg.startTags[e.tr].End(p))
+	}
+}
+
+// state returns the i-th tag rewriter's state for this page, making it on
+// first use.
+func (rw *rewriter) state(i int) any {
+	tr := &rw.cfg.startTags[i]
+	if tr.NewState == nil {
+		return nil
+	}
+	if rw.states == nil {
+		rw.states = make([]any, len(rw.cfg.startTags))
+	}
+	if rw.states[i] == nil {
+		rw.states[i] = tr.NewState()
+	}
+	return rw.states[i]
 }
 
 // hasFooterMark reports whether a tag's source may hold footerMark, in
@@ -300,6 +371,13 @@ func (rw *rewriter) wants(tr *TagRewriter, name, raw []byte) bool {
 // which the inline rewriters see before the tag is written.
 func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token, textFollows bool) {
 	page := rw.page()
+	// The <template> start tag itself is part of the page; its content
+	// is not, nor is the markup of a <noscript>.
+	templates := rw.templates
+	if string(name) == "template" {
+		templates--
+	}
+	page.Inert = !textFollows || templates > 0
 	changed := false
 	var after []string
 	for i := range rw.cfg.startTags {
@@ -307,10 +385,14 @@ func (rw *rewriter) rewriteTag(name, raw []byte, tok *html.Token, textFollows bo
 		if !rw.wants(tr, name, raw) {
 			continue
 		}
+		page.State = rw.state(i)
 		c, a := tr.Rewrite(page, tok)
 		changed = changed || c
 		if a != "" {
 			after = append(after, a)
+		}
+		if tr.End != nil && !page.Inert && !htmlsyntax.Void(atom.Lookup(name)) {
+			rw.ends = append(rw.ends, openEnd{tr: i, name: string(name), depth: 1})
 		}
 	}
 	if textFollows && string(name) == "script" && !external(tok) && rw.inlineRewriters() {
@@ -450,6 +532,9 @@ func (rw *rewriter) endTag() {
 		rw.write(rw.raw)
 		return
 	}
+	if len(rw.ends) > 0 {
+		rw.endTagEnds()
+	}
 	if rw.footName != nil {
 		rw.endFooterElement()
 	}
@@ -458,6 +543,7 @@ func (rw *rewriter) endTag() {
 		rw.insertHead()
 	case atom.Body, atom.Html:
 		rw.insertHead()
+		rw.endElements(0)
 		rw.insertFooter()
 	case atom.A:
 		rw.write(rw.raw)

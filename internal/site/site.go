@@ -79,7 +79,8 @@ type Injection struct {
 }
 
 // TagRewriter may change the start tags of some elements of a page, such as
-// the src of a script, and insert HTML right after them.
+// the src of a script, insert HTML right after them, and insert HTML before
+// the end of the elements they start.
 type TagRewriter struct {
 	// Tags are the names of the elements whose start tags Rewrite sees.
 	// Other start tags are copied without their attributes being parsed.
@@ -103,6 +104,23 @@ type TagRewriter struct {
 	// may change tok as Rewrite does, to hold the script back for example,
 	// and reports whether it did.
 	Inline func(p Page, tok *html.Token, text string) (changed bool)
+	// End, when not nil, is called once for each element whose start tag
+	// Rewrite saw with p.Inert false, unless it is a void element such as
+	// <img>, and returns HTML to insert as the last content of that
+	// element, or "". The call comes at the end tag that closes the
+	// element: same-named elements nested in it are counted, and an end
+	// tag closing an element opened before it closes, as a browser does,
+	// the elements opened since. An element left open ends at </body>, at
+	// </html> or at the end of the document. Calls pair with Rewrite's in
+	// last-opened, first-ended order, so a rewriter can keep a stack in
+	// its per-page state to know which element ends.
+	End func(p Page) string
+	// NewState, when not nil, makes the rewriter's state for one page,
+	// handed to Rewrite and End as Page.State: what the rewriter
+	// must remember from one tag to the next of the same page, such as
+	// whether it already inserted something. It is called at most once per
+	// page, when the rewriter first sees one of its tags there.
+	NewState func() any
 }
 
 // Page is what a TagRewriter knows about the page it rewrites.
@@ -118,6 +136,13 @@ type Page struct {
 	// mark the elements it changed with it, since the page's own content
 	// cannot know it.
 	Nonce string
+	// Inert reports that the tag is inside <template> content or the
+	// markup of a <noscript>, which a browser running scripts does not
+	// show as part of the page; End is not called for its element.
+	Inert bool
+	// State is what the rewriter's NewState made for this page, given to
+	// Rewrite and End; nil without NewState.
+	State any
 }
 
 // ProxyOptions configure the connection to the upstream origin. Zero
