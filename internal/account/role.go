@@ -68,10 +68,13 @@ const (
 	// any one form: contractors, whose access is scoped to forms, do not
 	// get it.
 	HandleRequests Permission = "requests.handle"
+	// ManageSearch covers starting a reading of the whole site for the
+	// search index: real work for the server, so the owner's alone.
+	ManageSearch Permission = "search.manage"
 )
 
 var grants = map[Role][]Permission{
-	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests},
+	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests, ManageSearch},
 	Analyst:    {Console, ReadAnalytics, ReadConsentStats, ReadPolicy},
 	Handler:    {Console, HandleSubmissions, HandleRequests},
 	Contractor: {Console, HandleSubmissions},

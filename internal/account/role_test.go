@@ -64,6 +64,7 @@ var permissions = []account.Permission{
 	account.ReadPolicy,
 	account.HandleSubmissions,
 	account.HandleRequests,
+	account.ManageSearch,
 }
 
 // TestPermissionMatrix spells out every grant, so that any change to what
@@ -71,12 +72,12 @@ var permissions = []account.Permission{
 func TestPermissionMatrix(t *testing.T) {
 	const Y, n = true, false
 	matrix := map[account.Role][]bool{
-		//                  console users  audit  analytics consent policy submissions requests
-		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y},
-		account.Analyst:    {Y, n, n, Y, Y, Y, n, n},
-		account.Handler:    {Y, n, n, n, n, n, Y, Y},
-		account.Contractor: {Y, n, n, n, n, n, Y, n},
-		account.Auditor:    {Y, n, Y, n, n, n, n, n},
+		//                  console users  audit  analytics consent policy submissions requests search
+		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y, Y},
+		account.Analyst:    {Y, n, n, Y, Y, Y, n, n, n},
+		account.Handler:    {Y, n, n, n, n, n, Y, Y, n},
+		account.Contractor: {Y, n, n, n, n, n, Y, n, n},
+		account.Auditor:    {Y, n, Y, n, n, n, n, n, n},
 	}
 	for _, r := range account.Roles() {
 		row, ok := matrix[r]
