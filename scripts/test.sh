@@ -17,7 +17,7 @@ staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The packages that run code concurrently: their -short tests run again
 # under the race detector. -short leaves out what checks no concurrency and
 # takes long under it: browser tests and the oracles over generated events.
-race=(./internal/server ./internal/site ./internal/analytics ./internal/consent
+race=(./internal/server ./internal/site ./internal/analytics ./internal/consent ./internal/search/...
   ./internal/contact ./internal/mail ./internal/jobs ./internal/ratelimit)
 
 flags=()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,8 @@ var a11yPublicPages = []struct {
 	{"/ja/contact/form", 200},
 	{"/en/privacy/requests", 200},
 	{"/ja/stats", 200},
+	{"/ja/search?q=%E5%89%B5%E6%A5%AD", 200}, // 創業
+	{"/en/search?q=guide", 200},
 	{"/en/no-such-page", 404},
 }
 
@@ -53,6 +56,7 @@ var a11yConsolePages = []string{
 	"/admin/audit",
 	"/admin/analytics",
 	"/admin/consent",
+	"/admin/search",
 	"/admin/policy",
 	"/admin/users",
 	"/admin/account",
@@ -74,6 +78,9 @@ func TestAccessibilityBrowser(t *testing.T) {
 	const owner = "owner@example.jp"
 	addStaff(t, dir, owner, "owner", "", "")
 	p := start(t, "demo", "--addr", "127.0.0.1:0", "--data", dir)
+	// The search pages are checked with results, once the first run has
+	// indexed the demo.
+	waitFound(t, p.url, url.Values{"q": {"guide"}})
 
 	t.Run("public pages", func(t *testing.T) {
 		for _, vp := range a11yViewports {
@@ -81,7 +88,8 @@ func TestAccessibilityBrowser(t *testing.T) {
 				v := newVisitor(t, browser, p.url, visitorOptions{})
 				v.emulate(vp)
 				for _, pg := range a11yPublicPages {
-					loadWithStatus(v, "open "+pg.path, pg.status, pg.path, chromedp.Navigate(p.url+pg.path))
+					path, _, _ := strings.Cut(pg.path, "?")
+					loadWithStatus(v, "open "+pg.path, pg.status, path, chromedp.Navigate(p.url+pg.path))
 					checkAccessibility(v, axe, pg.path, vp)
 				}
 			})

@@ -106,6 +106,8 @@ var consoleRules = map[string][]account.Role{
 	"GET /admin/consent":                              {account.Owner, account.Analyst},
 	"POST /admin/consent/export":                      {account.Owner, account.Analyst},
 	"GET /admin/api/consent":                          {account.Owner, account.Analyst},
+	"GET /admin/search":                               {account.Owner, account.Analyst},
+	"POST /admin/search/reindex":                      {account.Owner},
 	"GET /admin/analytics":                            {account.Owner, account.Analyst},
 	"GET /admin/analytics/export.csv":                 {account.Owner, account.Analyst},
 	"GET /admin/analytics/realtime":                   {account.Owner, account.Analyst},
@@ -168,7 +170,7 @@ func TestConsolePages(t *testing.T) {
 		menu = append(menu, m[1])
 	}
 	want := []string{"/admin/", "/admin/analytics", "/admin/inbox", "/admin/requests", "/admin/forms", "/admin/consent",
-		"/admin/policy", "/admin/users", "/admin/audit", "/admin/account"}
+		"/admin/search", "/admin/policy", "/admin/users", "/admin/audit", "/admin/account"}
 	if !slices.Equal(menu, want) {
 		t.Errorf("the owner's menu is %v, want %v", menu, want)
 	}

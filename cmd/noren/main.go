@@ -48,6 +48,7 @@ func commands() map[string]command {
 		"analytics": {"generate sample analytics events or query them", runAnalytics},
 		"keys":      {"generate or rotate the keys of the personal-data vault", runKeys},
 		"vault":     {"report the personal data held in the vault", runVault},
+		"search":    {"index the site for its search now, or generate a test site", runSearch},
 	}
 }
 

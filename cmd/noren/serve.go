@@ -63,11 +63,6 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	if cfg.Site.Mode == "static" {
-		if err := checkSiteRoot(cfg.Site.Root); err != nil {
-			return err
-		}
-	}
 	if *noMigrate {
 		cfg.MigrateOnStart = false
 	}
@@ -76,18 +71,30 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("refusing to start with an invalid manifest:\n%w", err)
 	}
 	a := app{cfg: cfg, manifest: m, manifestPath: cfg.Manifest}
-	switch cfg.Site.Mode {
+	if err := a.openSite(); err != nil {
+		return err
+	}
+	return a.run(ctx, env)
+}
+
+// openSite sets the site a.cfg names: its folder in static mode, its
+// upstream in proxy mode.
+func (a *app) openSite() error {
+	switch a.cfg.Site.Mode {
 	case "static":
+		if err := checkSiteRoot(a.cfg.Site.Root); err != nil {
+			return err
+		}
 		// Confined to the folder: no link leads out of it.
-		a.siteFS = site.DirFS(cfg.Site.Root)
+		a.siteFS = site.DirFS(a.cfg.Site.Root)
 	case "proxy":
-		u, err := url.Parse(cfg.Site.Upstream)
+		u, err := url.Parse(a.cfg.Site.Upstream)
 		if err != nil {
 			return fmt.Errorf("site.upstream: %w", err)
 		}
 		a.upstream = u
 	}
-	return a.run(ctx, env)
+	return nil
 }
 
 func runDemo(ctx context.Context, env *environment, args []string) error {
@@ -122,6 +129,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg.Site.Domain = demoDomain
 	// The demo's staff mail lands in its outbox folder.
 	cfg.Contact.Notify = []string{"owner@" + demoDomain}
+	// The demo's pages show the search box in their header.
+	cfg.Search.InjectBox = true
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -192,6 +201,8 @@ type app struct {
 	accessLog *accesslog.Files
 	// accessLogger writes the access log's lines to accessLog.
 	accessLogger *slog.Logger
+	// search is the site search, nil when search.enabled is off.
+	search *siteSearch
 }
 
 // servingGCPercent is the garbage collector's target while serving, unless
@@ -245,6 +256,18 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			a.logger.Error("analytics: stopping", "err", err)
 		}
 	}()
+	if a.cfg.Search.Enabled {
+		if a.search, err = openSearch(ctx, a.cfg, a); err != nil {
+			return err
+		}
+		// Deferred before the jobs stop, so that it runs after: the
+		// index closes once no run uses it.
+		defer func() {
+			if err := a.search.close(); err != nil {
+				a.logger.Error("search: closing the index", "err", err)
+			}
+		}()
+	}
 	if err := a.startConsole(); err != nil {
 		return err
 	}
@@ -284,6 +307,9 @@ func (a *app) serve(ctx context.Context, env *environment, srv *server.Server) e
 			return
 		}
 		a.announce(ctx, env, srv)
+		if a.search != nil {
+			a.search.startFirst()
+		}
 		a.storeSampleEvents(ctx)
 	})
 	serve := srv.Run
@@ -451,7 +477,7 @@ func (a *app) consoleOptions() (admin.Options, error) {
 			return admin.Options{}, err
 		}
 	}
-	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}))
+	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}), a.searchConsole())
 	return opt, nil
 }
 
@@ -571,6 +597,9 @@ func (a *app) routes() (routes, error) {
 	}
 	a.console.Register(mux)
 	if err := a.routePrivacy(mux); err != nil {
+		return routes{}, err
+	}
+	if err := a.routeSearch(mux, langs); err != nil {
 		return routes{}, err
 	}
 	siteHandler, layout, err := a.routeSite(mux, langs, def)
@@ -764,6 +793,13 @@ func (a *app) injection(langs []string, homes *site.Homes) (site.Injection, erro
 		return snippet
 	}
 	inj.StartTags = []site.TagRewriter{consent.BlockRewriter(current.Get), consent.ShareRewriter()}
+	box, err := a.searchBox()
+	if err != nil {
+		return site.Injection{}, err
+	}
+	if box != nil {
+		inj.StartTags = append(inj.StartTags, *box)
+	}
 	// The consent configuration in the head tells whether the request
 	// carried a GPC signal, so a copy kept from without one must not be
 	// confirmed for a request with one, nor the other way round.
@@ -776,7 +812,6 @@ func (a *app) injection(langs []string, homes *site.Homes) (site.Injection, erro
 	}
 	links := func(*http.Request, string) string { return "" }
 	if a.cfg.Site.Footer != config.FooterOff {
-		var err error
 		cookiesName := func(lang string) string { return current.Get().Policy.CookiesTitle(lang) }
 		if links, err = site.FooterLinks(langs, true, homes, cookiesName); err != nil {
 			return site.Injection{}, err

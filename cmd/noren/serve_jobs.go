@@ -46,6 +46,9 @@ func (a *app) jobTable() []jobs.Job {
 		table = append(table, jobs.Job{Name: "manifest-reload", Period: a.cfg.ManifestReload,
 			Run: a.current.ReloadIfChanged})
 	}
+	if s := a.search; s != nil {
+		table = append(table, s.job(a.upstream != nil))
+	}
 	if anchors := a.anchors; anchors != nil {
 		table = append(table, jobs.Job{Name: "audit-anchor", Period: a.cfg.Audit.AnchorInterval,
 			Run: func(ctx context.Context) error {
