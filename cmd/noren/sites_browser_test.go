@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -163,14 +164,32 @@ func TestSitesBrowser(t *testing.T) {
 			for _, pg := range corpusPages {
 				t.Run("page "+pg.path, func(t *testing.T) { checkCorpusPage(t, browser, p.url, pg) })
 			}
+			t.Run("search", func(t *testing.T) { checkCorpusSearch(t, p.url) })
 			t.Run("Noren's pages", func(t *testing.T) {
 				v := newSiteVisitor(t, browser, p.url)
-				for _, path := range []string{"/ja/privacy", "/ja/cookies", "/ja/privacy/choices"} {
+				for _, path := range []string{"/ja/privacy", "/ja/cookies", "/ja/privacy/choices", "/ja/search"} {
 					v.open(path)
 					v.wantNoViolations(path)
 				}
 			})
 		})
+	}
+}
+
+// checkCorpusSearch checks that the site search finds what an ordinary
+// site holds: pages in legacy charsets and without language folders, and
+// the text of a PDF in a Japanese font, each linked at its own address.
+func checkCorpusSearch(t *testing.T, base string) {
+	waitFound(t, base, url.Values{"q": {"年次報告書"}})
+	for _, tc := range []struct{ q, want string }{
+		{"町民バス", "/archive/2009/sjis.html"},       // Shift_JIS
+		{"くすのきの森ひろば", "/archive/2009/eucjp.html"}, // EUC-JP
+		{"年次報告書", "/files/annual-report-2025.pdf"},
+	} {
+		a := searchAPI(t, base, url.Values{"q": {tc.q}})
+		if urls := a.urls(); len(urls) == 0 || urls[0] != tc.want {
+			t.Errorf("search %q: %v, want %s first", tc.q, urls, tc.want)
+		}
 	}
 }
 

@@ -88,7 +88,9 @@ func (s folderSource) hash(name string) (string, error) {
 func contentTypeOf(name string) string {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".html", ".htm":
-		return "text/html; charset=utf-8"
+		// No charset: a file says its own in a <meta> or a byte-order
+		// mark, and older pages are in Shift_JIS or EUC-JP.
+		return "text/html"
 	case ".pdf":
 		return "application/pdf"
 	}
