@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"sync"
@@ -49,9 +50,10 @@ type fileEntry struct {
 	name     string
 	size     int64
 	mod      time.Time
-	hash     string   // of the content, for ETags
-	pdfLinks []string // URL paths of local PDFs an HTML file links to
-	charset  string   // name of an HTML file's charset, for Content-Type
+	info     fs.FileInfo // the file's state when read, for its identity
+	hash     string      // of the content, for ETags
+	pdfLinks []string    // URL paths of local PDFs an HTML file links to
+	charset  string      // name of an HTML file's charset, for Content-Type
 	variants map[string]*list.Element
 }
 
@@ -72,7 +74,7 @@ func (c *fileCache) entry(fsys fs.FS, name string, info fs.FileInfo, scanLinks b
 	c.mu.Lock()
 	e := c.files[name]
 	c.mu.Unlock()
-	if e != nil && e.size == info.Size() && e.mod.Equal(info.ModTime()) {
+	if e != nil && e.size == info.Size() && e.mod.Equal(info.ModTime()) && sameFile(e.info, info) {
 		return e, nil
 	}
 	e, err := readEntry(fsys, name, info, scanLinks)
@@ -90,6 +92,18 @@ func (c *fileCache) entry(fsys fs.FS, name string, info fs.FileInfo, scanLinks b
 	return e, nil
 }
 
+// sameFile reports whether two states of a name are the same file on disk.
+// A release deployed beside the last one and swapped in by a symbolic link
+// can hold files of the same size written within one tick of the file
+// system's clock, which size and time alone do not tell apart. Files
+// without an identity, such as embedded ones, count as the same.
+func sameFile(a, b fs.FileInfo) bool {
+	if a == nil || b == nil || a.Sys() == nil || b.Sys() == nil {
+		return true
+	}
+	return os.SameFile(a, b)
+}
+
 func readEntry(fsys fs.FS, name string, info fs.FileInfo, scanLinks bool) (*fileEntry, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
@@ -97,7 +111,7 @@ func readEntry(fsys fs.FS, name string, info fs.FileInfo, scanLinks bool) (*file
 	}
 	defer f.Close()
 	h := sha256.New()
-	e := &fileEntry{name: name, size: info.Size(), mod: info.ModTime(), variants: make(map[string]*list.Element)}
+	e := &fileEntry{name: name, size: info.Size(), mod: info.ModTime(), info: info, variants: make(map[string]*list.Element)}
 	var src io.Reader = io.TeeReader(f, h)
 	var head []byte
 	if scanLinks {
