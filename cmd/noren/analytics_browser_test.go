@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"maps"
 	"net/url"
 	"slices"
@@ -14,7 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/noren-web/noren/internal/browsertest"
-	"github.com/noren-web/noren/internal/store"
 )
 
 // storedEvent is an event as the demo stored it.
@@ -23,29 +23,13 @@ type storedEvent struct{ name, path string }
 // storedEvents returns the events stored in the demo's analytics database
 // under dir, in the order they were written.
 func storedEvents(t *testing.T, dir string) []storedEvent {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, demoAnalyticsDSN(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT name, path FROM analytics_events ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []storedEvent
-	for rows.Next() {
+	eachStoredRow(t, dir, "SELECT name, path FROM analytics_events ORDER BY id", func(rows *sql.Rows) error {
 		var e storedEvent
-		if err := rows.Scan(&e.name, &e.path); err != nil {
-			t.Fatal(err)
-		}
+		err := rows.Scan(&e.name, &e.path)
 		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		return err
+	})
 	return out
 }
 

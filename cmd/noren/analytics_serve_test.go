@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -59,6 +60,19 @@ func postEvent(client *http.Client, base, path, addr, ua string, header ...strin
 // storedPaths returns the paths of the pageviews stored in the demo's
 // analytics database under dir, which no process may be using.
 func storedPaths(t *testing.T, dir string) map[string]int {
+	paths := map[string]int{}
+	eachStoredRow(t, dir, "SELECT path FROM analytics_events WHERE name = 'pageview'", func(rows *sql.Rows) error {
+		var p string
+		err := rows.Scan(&p)
+		paths[p]++
+		return err
+	})
+	return paths
+}
+
+// eachStoredRow runs query on the demo's analytics database under dir,
+// which no process may be using, and calls scan on each row.
+func eachStoredRow(t *testing.T, dir, query string, scan func(*sql.Rows) error) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, demoAnalyticsDSN(dir))
@@ -66,23 +80,19 @@ func storedPaths(t *testing.T, dir string) map[string]int {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT path FROM analytics_events WHERE name = 'pageview'")
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	paths := map[string]int{}
 	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
+		if err := scan(rows); err != nil {
 			t.Fatal(err)
 		}
-		paths[p]++
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return paths
 }
 
 // stop sends sig to p and waits for it to exit.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,7 +25,6 @@ import (
 
 	"github.com/noren-web/noren/internal/claims"
 	"github.com/noren-web/noren/internal/config"
-	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/web"
 )
 
@@ -205,30 +205,14 @@ func TestSearchCountedWithConsent(t *testing.T) {
 // storedSearches returns the search events stored in the demo's analytics
 // database under dir, query → result count.
 func storedSearches(t *testing.T, dir string) map[string]int {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, demoAnalyticsDSN(dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT search, results FROM analytics_events WHERE name = 'search'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	got := map[string]int{}
-	for rows.Next() {
+	eachStoredRow(t, dir, "SELECT search, results FROM analytics_events WHERE name = 'search'", func(rows *sql.Rows) error {
 		var q string
 		var n int
-		if err := rows.Scan(&q, &n); err != nil {
-			t.Fatal(err)
-		}
+		err := rows.Scan(&q, &n)
 		got[q] = n
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		return err
+	})
 	return got
 }
 
