@@ -71,14 +71,21 @@ const (
 	// ManageSearch covers starting a reading of the whole site for the
 	// search index: real work for the server, so the owner's alone.
 	ManageSearch Permission = "search.manage"
+	// ReadScans covers the scanner's results and history and the
+	// Content-Security-Policy reports of visitors' browsers: evidence an
+	// auditor checks the policy against, holding no personal data.
+	ReadScans Permission = "scan.read"
+	// RunScans covers starting a scan of the site: a browser driven
+	// through every page, real work for the server, so the owner's alone.
+	RunScans Permission = "scan.run"
 )
 
 var grants = map[Role][]Permission{
-	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests, ManageSearch},
+	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests, ManageSearch, ReadScans, RunScans},
 	Analyst:    {Console, ReadAnalytics, ReadConsentStats, ReadPolicy},
 	Handler:    {Console, HandleSubmissions, HandleRequests},
 	Contractor: {Console, HandleSubmissions},
-	Auditor:    {Console, ReadAudit},
+	Auditor:    {Console, ReadAudit, ReadScans},
 }
 
 // Can reports whether the role carries the permission.

@@ -65,6 +65,8 @@ var permissions = []account.Permission{
 	account.HandleSubmissions,
 	account.HandleRequests,
 	account.ManageSearch,
+	account.ReadScans,
+	account.RunScans,
 }
 
 // TestPermissionMatrix spells out every grant, so that any change to what
@@ -72,12 +74,12 @@ var permissions = []account.Permission{
 func TestPermissionMatrix(t *testing.T) {
 	const Y, n = true, false
 	matrix := map[account.Role][]bool{
-		//                  console users  audit  analytics consent policy submissions requests search
-		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y, Y},
-		account.Analyst:    {Y, n, n, Y, Y, Y, n, n, n},
-		account.Handler:    {Y, n, n, n, n, n, Y, Y, n},
-		account.Contractor: {Y, n, n, n, n, n, Y, n, n},
-		account.Auditor:    {Y, n, Y, n, n, n, n, n, n},
+		//                  console users  audit  analytics consent policy submissions requests search scans run-scans
+		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y},
+		account.Analyst:    {Y, n, n, Y, Y, Y, n, n, n, n, n},
+		account.Handler:    {Y, n, n, n, n, n, Y, Y, n, n, n},
+		account.Contractor: {Y, n, n, n, n, n, Y, n, n, n, n},
+		account.Auditor:    {Y, n, Y, n, n, n, n, n, n, Y, n},
 	}
 	for _, r := range account.Roles() {
 		row, ok := matrix[r]

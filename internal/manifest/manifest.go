@@ -335,12 +335,14 @@ const (
 	StorageCookie         = "cookie"
 	StorageLocalStorage   = "local_storage"
 	StorageSessionStorage = "session_storage"
+	// StorageIndexedDB is an IndexedDB database, Name being its name.
+	StorageIndexedDB = "indexed_db"
 )
 
 // Cookie is a cookie or a web-storage key a tool sets.
 type Cookie struct {
 	Name        string   `yaml:"name"`
-	Storage     string   `yaml:"storage"` // cookie (default), local_storage, session_storage
+	Storage     string   `yaml:"storage"` // cookie (default), local_storage, session_storage, indexed_db
 	Domain      string   `yaml:"domain"`
 	Duration    Duration `yaml:"duration"`
 	Category    string   `yaml:"category"`

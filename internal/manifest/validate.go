@@ -17,7 +17,7 @@ var (
 	hostPattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	fieldTypes  = []string{"text", "email", "tel", "textarea", "select", "checkbox", "url", "number", "date"}
 	toolKinds   = []string{KindAnalytics, KindSearch, KindSocial, KindConsent, KindAdvertising, KindEmbed, KindForms, KindHosting, KindOther}
-	storages    = []string{StorageCookie, StorageLocalStorage, StorageSessionStorage}
+	storages    = []string{StorageCookie, StorageLocalStorage, StorageSessionStorage, StorageIndexedDB}
 )
 
 // OperatorHandler is the handler id that stands for the operator's own staff
