@@ -66,6 +66,28 @@ func find() (string, error) {
 	return "", errNotFound
 }
 
+// Path returns the browser executable for a test, skipping or failing the
+// test as New does: under -short it skips; without a browser it skips, or
+// fails when testenv.Required(RequireEnv). It serves the tests of code that
+// starts the browser itself, such as the scanner, with its own flags.
+func Path(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		// A browser test waits on another process; the race detector
+		// finds nothing in that time, and -short is how the race run
+		// asks to leave such tests to the full run.
+		t.Skip("a browser test: run without -short")
+	}
+	path, err := find()
+	if err != nil {
+		if testenv.Required(RequireEnv) || !errors.Is(err, errNotFound) {
+			t.Fatalf("%v (a real browser is required here)", err)
+		}
+		t.Skipf("%v; skipping the browser test", err)
+	}
+	return path
+}
+
 // New starts a headless Chromium with a fresh, empty profile for the test
 // and returns a chromedp context for one tab of it; the browser stops and
 // its profile is removed when the test ends. Give each action a deadline
@@ -81,19 +103,7 @@ func find() (string, error) {
 // testenv.Required(RequireEnv). With -short it skips the test.
 func New(t testing.TB, trust ...*x509.Certificate) context.Context {
 	t.Helper()
-	if testing.Short() {
-		// A browser test waits on another process; the race detector
-		// finds nothing in that time, and -short is how the race run
-		// asks to leave such tests to the full run.
-		t.Skip("a browser test: run without -short")
-	}
-	path, err := find()
-	if err != nil {
-		if testenv.Required(RequireEnv) || !errors.Is(err, errNotFound) {
-			t.Fatalf("%v (a real browser is required here)", err)
-		}
-		t.Skipf("%v; skipping the browser test", err)
-	}
+	path := Path(t)
 
 	out := new(tailBuffer)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
