@@ -49,6 +49,7 @@ func commands() map[string]command {
 		"keys":      {"generate or rotate the keys of the personal-data vault", runKeys},
 		"vault":     {"report the personal data held in the vault", runVault},
 		"search":    {"index the site for its search now, or generate a test site", runSearch},
+		"scan":      {"scan a site in a browser and check it against its manifest", runScan},
 	}
 }
 

@@ -33,13 +33,19 @@ type CrawlOptions struct {
 	// Concurrency is how many requests run at once; 0 means 2, to stay
 	// polite to the site.
 	Concurrency int
+	// Depth bounds how many links away from the start page the crawl
+	// goes: the start page is at depth 0, the pages it links to and the
+	// pages the sitemaps list at depth 1, and so on. Links of a page at
+	// Depth are not followed. 0 means no bound, as a sitemap may list any
+	// page anyway.
+	Depth int
 }
 
 // Crawl scans the site at start over HTTP: the start page, the pages its
 // sitemaps list (those robots.txt names, or /sitemap.xml), and the pages
 // reachable through links, breadth first, on the start URL's scheme and
 // host only. It honours robots.txt for its agent token and stops at
-// MaxPages. Pages that fail (an error status, not HTML) are reported as
+// MaxPages, and at Depth. Pages that fail (an error status, not HTML) are reported as
 // Problems; the error is for a start URL that is not an http(s) URL or a
 // context that ends.
 func Crawl(ctx context.Context, start string, opt CrawlOptions) (*Report, error) {
@@ -51,7 +57,7 @@ func Crawl(ctx context.Context, start string, opt CrawlOptions) (*Report, error)
 		u.Path = "/"
 	}
 	u.Fragment = ""
-	c := &crawler{origin: &url.URL{Scheme: u.Scheme, Host: u.Host}, opt: opt, seen: map[string]bool{}}
+	c := &crawler{origin: &url.URL{Scheme: u.Scheme, Host: u.Host}, opt: opt, seen: map[string]bool{}, depth: map[string]int{}}
 	if c.opt.MaxPages <= 0 {
 		c.opt.MaxPages = 200
 	}
@@ -61,21 +67,22 @@ func Crawl(ctx context.Context, start string, opt CrawlOptions) (*Report, error)
 	c.client = sameHostClient(opt.Client, u.Host)
 	c.robots = c.fetchRobots(ctx)
 
-	frontier := c.admit(nil, u.String())
+	frontier := c.admit(nil, 0, u.String())
 	sitemaps := c.robots.Sitemaps()
 	if len(sitemaps) == 0 {
 		sitemaps = []string{c.origin.JoinPath("sitemap.xml").String()}
 	}
-	frontier = c.admit(frontier, c.sitemapPages(ctx, sitemaps)...)
+	frontier = c.admit(frontier, 1, c.sitemapPages(ctx, sitemaps, sitemapPageCap(c.opt.MaxPages))...)
 
 	r := &Report{}
-	for len(frontier) > 0 {
+	full := false // the page limit is reached
+	for len(frontier) > 0 && !full {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("crawl %s: %w", start, err)
 		}
 		if room := c.opt.MaxPages - len(r.Pages) - len(r.Problems); len(frontier) > room {
 			frontier = frontier[:room]
-			r.Truncated = true
+			r.Truncated, full = true, true
 		}
 		var next []string
 		for _, res := range c.fetchAll(ctx, frontier) {
@@ -85,12 +92,16 @@ func Crawl(ctx context.Context, start string, opt CrawlOptions) (*Report, error)
 			}
 			res.page.Path = c.display(res.url)
 			r.Pages = append(r.Pages, *res.page)
-			next = c.admit(next, res.page.links...)
+			d := c.depth[res.url]
+			if c.opt.Depth > 0 && d >= c.opt.Depth {
+				// The links of the last level are left, and the report
+				// says so when one of them leads to a page not seen.
+				r.Truncated = r.Truncated || c.anyNew(res.page.links)
+				continue
+			}
+			next = c.admit(next, d+1, res.page.links...)
 		}
 		frontier = next
-		if r.Truncated {
-			break
-		}
 	}
 	r.sort()
 	return r, nil
@@ -103,6 +114,9 @@ type crawler struct {
 	client *http.Client
 	robots *robots.Rules
 	seen   map[string]bool
+	// depth is how many links away from the start page each URL seen
+	// was first found.
+	depth map[string]int
 }
 
 // fetched is the outcome of fetching one page.
@@ -114,25 +128,46 @@ type fetched struct {
 
 // admit appends to frontier the URLs not seen before that are on the
 // site, allowed by robots.txt and not obviously something other than a
-// page.
-func (c *crawler) admit(frontier []string, urls ...string) []string {
+// page, and records them at depth.
+func (c *crawler) admit(frontier []string, depth int, urls ...string) []string {
 	for _, raw := range urls {
-		u, err := c.origin.Parse(raw)
-		if err != nil || u.Scheme != c.origin.Scheme || !strings.EqualFold(u.Host, c.origin.Host) {
-			continue
-		}
-		u.Fragment, u.RawFragment = "", ""
-		if u.Path == "" {
-			u.Path = "/"
-		}
-		key := u.String()
-		if c.seen[key] || !c.robots.Allowed(u.RequestURI()) || notPage(u.Path) {
+		key, ok := c.admissible(raw)
+		if !ok {
 			continue
 		}
 		c.seen[key] = true
+		c.depth[key] = depth
 		frontier = append(frontier, key)
 	}
 	return frontier
+}
+
+// anyNew reports whether any of urls would be admitted.
+func (c *crawler) anyNew(urls []string) bool {
+	for _, raw := range urls {
+		if _, ok := c.admissible(raw); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// admissible returns the URL raw names, without its fragment, and whether
+// it is a page of the site not seen before that robots.txt allows.
+func (c *crawler) admissible(raw string) (string, bool) {
+	u, err := c.origin.Parse(raw)
+	if err != nil || u.Scheme != c.origin.Scheme || !strings.EqualFold(u.Host, c.origin.Host) {
+		return "", false
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	key := u.String()
+	if c.seen[key] || !c.robots.Allowed(u.RequestURI()) || notPage(u.Path) {
+		return "", false
+	}
+	return key, true
 }
 
 // fetchAll fetches the pages of one breadth of the crawl, at most
@@ -195,12 +230,19 @@ func (c *crawler) fetchRobots(ctx context.Context) *robots.Rules {
 // crawl reads.
 const maxSitemaps = 10
 
-// sitemapPages returns the page URLs of the sitemaps given and of the
-// sitemaps their indexes name, up to maxSitemaps files, on the site only.
-func (c *crawler) sitemapPages(ctx context.Context, sitemaps []string) []string {
+// sitemapPageCap is how many page URLs a crawl of at most maxPages pages
+// takes from the sitemaps: enough to fill it past the ones that turn out
+// to be repeated, elsewhere or disallowed, and few enough that sitemaps
+// listing millions of pages cost little memory.
+func sitemapPageCap(maxPages int) int { return max(10*maxPages, 1000) }
+
+// sitemapPages returns up to limit page URLs of the sitemaps given and of
+// the sitemaps their indexes name, up to maxSitemaps files, on the site
+// only.
+func (c *crawler) sitemapPages(ctx context.Context, sitemaps []string, limit int) []string {
 	var pages []string
 	queue := slices.Clone(sitemaps)
-	for read := 0; len(queue) > 0 && read < maxSitemaps; read++ {
+	for read := 0; len(queue) > 0 && read < maxSitemaps && len(pages) < limit; read++ {
 		loc := queue[0]
 		queue = queue[1:]
 		u, err := c.origin.Parse(loc)
@@ -213,7 +255,7 @@ func (c *crawler) sitemapPages(ctx context.Context, sitemaps []string) []string 
 		}
 		if resp.StatusCode == http.StatusOK {
 			p, more := parseSitemap(resp.Body)
-			pages = append(pages, p...)
+			pages = append(pages, p[:min(len(p), limit-len(pages))]...)
 			queue = append(queue, more...)
 		}
 		resp.Body.Close()

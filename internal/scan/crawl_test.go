@@ -114,3 +114,57 @@ func TestCrawlStaysOnHost(t *testing.T) {
 		t.Errorf("pages %+v, problems %+v", r.Pages, r.Problems)
 	}
 }
+
+// chainServer serves a chain of pages, / → /a → /b → /c, and a sitemap
+// listing /s, which links to /t.
+func chainServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	links := map[string]string{"/": "/a", "/a": "/b", "/b": "/c", "/c": "", "/s": "/t", "/t": ""}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/sitemap.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<urlset><url><loc>http://` + r.Host + `/s</loc></url></urlset>`))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		next, ok := links[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		body := "<!doctype html><title>page</title>"
+		if next != "" {
+			body += `<a href="` + next + `">next</a>`
+		}
+		w.Write([]byte(body))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCrawlDepth(t *testing.T) {
+	srv := chainServer(t)
+	tests := []struct {
+		depth     int
+		want      []string
+		truncated bool
+	}{
+		{0, []string{"/", "/a", "/b", "/c", "/s", "/t"}, false},
+		{1, []string{"/", "/a", "/s"}, true},
+		{2, []string{"/", "/a", "/b", "/s", "/t"}, true},
+		{3, []string{"/", "/a", "/b", "/c", "/s", "/t"}, false},
+	}
+	for _, tt := range tests {
+		r, err := Crawl(context.Background(), srv.URL+"/", CrawlOptions{Client: srv.Client(), Depth: tt.depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, p := range r.Pages {
+			paths = append(paths, p.Path)
+		}
+		if !slices.Equal(paths, tt.want) || r.Truncated != tt.truncated {
+			t.Errorf("Depth %d: pages %v, truncated %v; want %v, truncated %v", tt.depth, paths, r.Truncated, tt.want, tt.truncated)
+		}
+	}
+}

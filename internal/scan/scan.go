@@ -76,7 +76,8 @@ type Report struct {
 	Pages []Page
 	// Problems are the pages that could not be read, sorted by path.
 	Problems []Problem
-	// Truncated is set when the scan stopped at its page limit.
+	// Truncated is set when the scan stopped at its page limit, or left
+	// out pages beyond its depth limit.
 	Truncated bool
 }
 
