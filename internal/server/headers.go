@@ -60,6 +60,14 @@ type HeaderPolicy struct {
 	// that lets them load and frame nothing (default-src 'none') and no
 	// nonce, which they have no use for: they come by the thousand.
 	DataPaths []string
+	// CSPReportPath, when set, is where the public pages' policy has
+	// browsers report what it blocks: report-uri names it, and on
+	// responses to requests that came over TLS so do report-to and a
+	// Reporting-Endpoints header. Chromium processes Reporting-Endpoints
+	// only on HTTPS responses, and once a policy has report-to it ignores
+	// report-uri, so over plain HTTP report-to would silence it. The
+	// console's and DataPaths' policies never report.
+	CSPReportPath string
 	// ConsolePrefix is the path prefix of the administration console,
 	// such as /admin/. Its responses get a policy of their own, the
 	// site's origin and the nonce and nothing else: the sources that
@@ -290,6 +298,10 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 	if p.HSTSMaxAge < 0 {
 		return nil, fmt.Errorf("server: security headers: negative HSTS max-age %v", p.HSTSMaxAge)
 	}
+	reportURI, reportTo, endpoints, err := cspReporting(p.CSPReportPath)
+	if err != nil {
+		return nil, fmt.Errorf("server: security headers: %w", err)
+	}
 
 	csp := &cspPolicy{frame: frame, extra: p.CSPExtra, tls: p.TLS, sources: p.CSPSources}
 	csp.template() // rendered now, not by the first request
@@ -327,7 +339,12 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 				h.Set("Content-Security-Policy", consoleCSP.render(nonce))
 				h.Set("X-Frame-Options", "DENY")
 			} else {
-				h.Set(publicCSP, csp.template().render(nonce))
+				policy := csp.template().render(nonce) + reportURI
+				if reportTo != "" && r.TLS != nil {
+					policy += reportTo
+					h.Set("Reporting-Endpoints", endpoints)
+				}
+				h.Set(publicCSP, policy)
 				if frameOptions != "" {
 					h.Set("X-Frame-Options", frameOptions)
 				}
@@ -335,6 +352,30 @@ func SecurityHeaders(p HeaderPolicy) (Middleware, error) {
 			next.ServeHTTP(w, r.WithContext(WithNonce(r.Context(), nonce)))
 		})
 	}, nil
+}
+
+// cspReportGroup is the Reporting API endpoint name the public policy's
+// report-to names.
+const cspReportGroup = "noren-csp"
+
+// cspReporting returns what the public policy gains to report to path:
+// the report-uri directive, the report-to directive and the
+// Reporting-Endpoints header's value. The endpoint's URL is relative,
+// which the Reporting API resolves against the page, so it fits every
+// host the site answers at. An empty path means no reporting.
+func cspReporting(path string) (reportURI, reportTo, endpoints string, err error) {
+	if path == "" {
+		return "", "", "", nil
+	}
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return "", "", "", fmt.Errorf("csp report path %q: want a path starting with /", path)
+	}
+	for _, c := range path {
+		if c <= ' ' || c >= 0x7f || c == ';' || c == ',' || c == '"' || c == '\\' || c == '\'' {
+			return "", "", "", fmt.Errorf("csp report path %q: character %q is not allowed", path, c)
+		}
+	}
+	return "; report-uri " + path, "; report-to " + cspReportGroup, cspReportGroup + `="` + path + `"`, nil
 }
 
 func wrapErr(what string, err error) error {

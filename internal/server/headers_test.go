@@ -411,3 +411,47 @@ func TestCSPReportOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestCSPReporting checks where the public pages' policy has browsers
+// report: report-uri always, report-to with its Reporting-Endpoints only
+// on requests that came over TLS, in both the enforced and the
+// report-only policy, and never on the console's or the data paths'.
+func TestCSPReporting(t *testing.T) {
+	for _, reportOnly := range []bool{false, true} {
+		mw, err := SecurityHeaders(HeaderPolicy{CSPReportOnly: reportOnly, CSPReportPath: "/api/csp-report",
+			ConsolePrefix: "/admin/", DataPaths: []string{"/api/csp-report", "/api/event"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		for _, tt := range []struct {
+			url       string
+			uri, to   bool
+			endpoints string
+		}{
+			{"http://www.example.jp/", true, false, ""},
+			{"https://www.example.jp/en/privacy", true, true, `noren-csp="/api/csp-report"`},
+			{"https://www.example.jp/admin/", false, false, ""},
+			{"https://www.example.jp/api/csp-report", false, false, ""},
+			{"https://www.example.jp/api/event", false, false, ""},
+		} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", tt.url, nil))
+			csp := rec.Header().Get("Content-Security-Policy") + rec.Header().Get("Content-Security-Policy-Report-Only")
+			if got := strings.Contains(csp, "; report-uri /api/csp-report"); got != tt.uri {
+				t.Errorf("report-only %v, %s: report-uri %v in %q", reportOnly, tt.url, got, csp)
+			}
+			if got := strings.HasSuffix(csp, "; report-to noren-csp"); got != tt.to {
+				t.Errorf("report-only %v, %s: report-to %v in %q", reportOnly, tt.url, got, csp)
+			}
+			if got := rec.Header().Get("Reporting-Endpoints"); got != tt.endpoints {
+				t.Errorf("report-only %v, %s: Reporting-Endpoints %q, want %q", reportOnly, tt.url, got, tt.endpoints)
+			}
+		}
+	}
+	for _, bad := range []string{"api/csp-report", "//evil.example/r", "/a;b", `/a"b`, "/a b"} {
+		if _, err := SecurityHeaders(HeaderPolicy{CSPReportPath: bad}); err == nil {
+			t.Errorf("report path %q accepted", bad)
+		}
+	}
+}

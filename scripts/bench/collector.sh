@@ -26,21 +26,9 @@ trap cleanup EXIT
 go build -o "$work/noren" ./cmd/noren
 go build -o "$work/bare" ./scripts/bench/bare
 
-# Keeps the Lua script's summary lines: percentiles and non-2xx answers.
-report='
-done = function(summary, latency, requests)
-  io.write(string.format("requests/s %.0f\n", summary.requests / (summary.duration / 1e6)))
-  for _, p in ipairs({50, 90, 99, 99.9}) do
-    io.write(string.format("p%s %.2f ms\n", p, latency:percentile(p) / 1000))
-  end
-  io.write(string.format("non-2xx %d, socket errors %d\n", summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-'
-cat "$lua" >"$work/load.lua"
-printf '%s\n' "$report" >>"$work/load.lua"
+cat "$lua" scripts/bench/summary.lua >"$work/load.lua"
 
-run() { wrk -t2 -c64 -d"$duration" -s "$work/load.lua" "$1" | grep -E '^(requests/s|p[0-9]|non-2xx)'; }
+run() { wrk -t2 -c64 -d"$duration" -s "$work/load.lua" "$1" | grep -E '^(requests|p[0-9]|non-2xx)'; }
 
 "$work/bare" -addr 127.0.0.1:18090 &
 pids+=($!)
