@@ -18,7 +18,8 @@ staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # under the race detector. -short leaves out what checks no concurrency and
 # takes long under it: browser tests and the oracles over generated events.
 race=(./internal/server ./internal/site ./internal/analytics ./internal/consent ./internal/search/...
-  ./internal/contact ./internal/mail ./internal/jobs ./internal/ratelimit)
+  ./internal/contact ./internal/mail ./internal/jobs ./internal/ratelimit ./internal/scan/...
+  ./internal/csp/...)
 
 flags=()
 for arg in "$@"; do

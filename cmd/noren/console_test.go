@@ -54,6 +54,9 @@ func servedConsole(t *testing.T) *admintest.Harness {
 	if a.live == nil {
 		t.Fatal("analytics is off")
 	}
+	if err := a.startCSPReports(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		if err := a.live.close(); err != nil {
 			t.Error(err)
@@ -108,6 +111,13 @@ var consoleRules = map[string][]account.Role{
 	"GET /admin/api/consent":                          {account.Owner, account.Analyst},
 	"GET /admin/search":                               {account.Owner, account.Analyst},
 	"POST /admin/search/reindex":                      {account.Owner},
+	"GET /admin/scans":                                {account.Owner, account.Auditor},
+	"GET /admin/scans/{id}":                           {account.Owner, account.Auditor},
+	"GET /admin/scans/{id}/diff":                      {account.Owner, account.Auditor},
+	"GET /admin/scans/{id}/report.json":               {account.Owner, account.Auditor},
+	"GET /admin/scans/{id}/report.html":               {account.Owner, account.Auditor},
+	"POST /admin/scans/run":                           {account.Owner},
+	"GET /admin/csp":                                  {account.Owner, account.Auditor},
 	"GET /admin/analytics":                            {account.Owner, account.Analyst},
 	"GET /admin/analytics/export.csv":                 {account.Owner, account.Analyst},
 	"GET /admin/analytics/realtime":                   {account.Owner, account.Analyst},
@@ -160,9 +170,9 @@ var (
 // no record, and the order of the menu across the sections.
 func TestConsolePages(t *testing.T) {
 	h := servedConsole(t)
-	// The pages of a submission and of a request are checked by their
-	// sections' tests, which make one.
-	admintest.CheckPages(t, h, admintest.Targets{"/admin/inbox/{id}": "", "/admin/requests/{id}": ""})
+	// The pages of a submission, of a request and of a scan are checked
+	// by their sections' tests, which make one.
+	admintest.CheckPages(t, h, admintest.Targets{"/admin/inbox/{id}": "", "/admin/requests/{id}": "", "/admin/scans/{id}": ""})
 
 	home := h.SignedIn(h.AddUser("menu@example.jp", account.Owner)).Get("/admin/")
 	var menu []string
@@ -170,7 +180,7 @@ func TestConsolePages(t *testing.T) {
 		menu = append(menu, m[1])
 	}
 	want := []string{"/admin/", "/admin/analytics", "/admin/inbox", "/admin/requests", "/admin/forms", "/admin/consent",
-		"/admin/search", "/admin/policy", "/admin/users", "/admin/audit", "/admin/account"}
+		"/admin/search", "/admin/scans", "/admin/csp", "/admin/policy", "/admin/users", "/admin/audit", "/admin/account"}
 	if !slices.Equal(menu, want) {
 		t.Errorf("the owner's menu is %v, want %v", menu, want)
 	}

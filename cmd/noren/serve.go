@@ -22,7 +22,6 @@ import (
 	"github.com/noren-web/noren/internal/accesslog"
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/admin"
-	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/analytics/dashboard"
 	"github.com/noren-web/noren/internal/analytics/publicstats"
 	"github.com/noren-web/noren/internal/audit"
@@ -32,6 +31,7 @@ import (
 	"github.com/noren-web/noren/internal/consent/statistics"
 	"github.com/noren-web/noren/internal/contact"
 	"github.com/noren-web/noren/internal/contact/inbox"
+	"github.com/noren-web/noren/internal/csp/reports"
 	"github.com/noren-web/noren/internal/dsr/requests"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
@@ -203,6 +203,12 @@ type app struct {
 	accessLogger *slog.Logger
 	// search is the site search, nil when search.enabled is off.
 	search *siteSearch
+	// scans are the scans of the site itself and their history.
+	scans *siteScans
+	// cspReports counts the CSP violations browsers report, and cspStore
+	// keeps them; nil when csp_reports.enabled is off.
+	cspReports *reports.Reports
+	cspStore   *reports.Store
 }
 
 // servingGCPercent is the garbage collector's target while serving, unless
@@ -268,6 +274,16 @@ func (a *app) run(ctx context.Context, env *environment) error {
 			}
 		}()
 	}
+	if a.scans, err = openScans(ctx, a.cfg, a); err != nil {
+		return err
+	}
+	// Deferred before the jobs stop, so that it runs after: a scan under
+	// way ends before the database closes.
+	defer a.scans.close()
+	if err := a.startCSPReports(); err != nil {
+		return err
+	}
+	defer a.flushCSPReports(ctx)
 	if err := a.startConsole(); err != nil {
 		return err
 	}
@@ -306,6 +322,7 @@ func (a *app) serve(ctx context.Context, env *environment, srv *server.Server) e
 		case <-ctx.Done():
 			return
 		}
+		a.scans.serving(srv.Addr())
 		a.announce(ctx, env, srv)
 		if a.search != nil {
 			a.search.startFirst()
@@ -477,7 +494,7 @@ func (a *app) consoleOptions() (admin.Options, error) {
 			return admin.Options{}, err
 		}
 	}
-	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}), a.searchConsole())
+	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}), a.searchConsole(), a.scanConsole(), a.cspConsole())
 	return opt, nil
 }
 
@@ -515,10 +532,7 @@ func (a *app) newServer(handler routes) (*server.Server, error) {
 	serverCfg.AccessLog = a.accessLogger
 	serverCfg.Headers.CSPSources = a.csp
 	serverCfg.Headers.ConsolePrefix = admin.Prefix
-	if a.live != nil {
-		serverCfg.DataPaths = analytics.CollectorPaths()
-		serverCfg.DataHandler = a.live.collector.Handler()
-	}
+	a.dataRoutes(&serverCfg)
 	return server.New(serverCfg, handler.with(a.reg), a.logger, a.reg)
 }
 
@@ -657,6 +671,7 @@ func (a *app) routePrivacy(mux *http.ServeMux) error {
 		ChoicesURL: consent.ChoicesPath,
 		Location:   zone,
 		Logger:     logger,
+		Verified:   a.scanVerified,
 	})
 	if err != nil {
 		return err

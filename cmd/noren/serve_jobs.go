@@ -49,6 +49,10 @@ func (a *app) jobTable() []jobs.Job {
 	if s := a.search; s != nil {
 		table = append(table, s.job(a.upstream != nil))
 	}
+	if j := a.scans.job(); j != nil {
+		table = append(table, *j)
+	}
+	table = append(table, a.cspJobs()...)
 	if anchors := a.anchors; anchors != nil {
 		table = append(table, jobs.Job{Name: "audit-anchor", Period: a.cfg.Audit.AnchorInterval,
 			Run: func(ctx context.Context) error {

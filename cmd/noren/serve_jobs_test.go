@@ -13,6 +13,7 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/clocktest"
 	"github.com/noren-web/noren/internal/config"
+	"github.com/noren-web/noren/internal/csp/reports"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
@@ -89,8 +90,9 @@ func TestJobTable(t *testing.T) {
 		t.Errorf("with analytics, the vault and anchors off: %v, want %v", got, want)
 	}
 	a.live, a.personal.vault, a.anchors, a.accessLog = &liveAnalytics{}, &vault.Vault{}, &anchorer{}, &accesslog.Files{}
+	a.cspReports = &reports.Reports{}
 	a.cfg.Audit.AnchorInterval = time.Hour
-	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "access-log-retention", "console-housekeeping", "manifest-reload", "audit-anchor"}
+	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "access-log-retention", "console-housekeeping", "manifest-reload", "csp-reports-flush", "csp-reports-retention", "audit-anchor"}
 	if got := names(); !slices.Equal(got, want) {
 		t.Errorf("with everything on: %v, want %v", got, want)
 	}

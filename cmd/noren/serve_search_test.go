@@ -286,7 +286,7 @@ func TestStartupDoesNotWaitForIndexing(t *testing.T) {
 			close(site.release)
 		}
 	}()
-	a, base, done := runDemoApp(t, ctx, site, t.TempDir())
+	a, base, done := runDemoApp(t, ctx, site, t.TempDir(), nil)
 
 	select {
 	case <-site.listing:
@@ -313,8 +313,9 @@ func TestStartupDoesNotWaitForIndexing(t *testing.T) {
 // runDemoApp runs the demo in this process with siteFS as its site and
 // data as its data folder, as noren demo does, until ctx is done; it
 // returns the app, the address it serves and the channel run's result
-// arrives on.
-func runDemoApp(t *testing.T, ctx context.Context, siteFS fs.FS, data string) (*app, string, <-chan error) {
+// arrives on. A non-nil configure changes the demo's settings before they
+// are validated, for a test of a setting the demo leaves at its default.
+func runDemoApp(t *testing.T, ctx context.Context, siteFS fs.FS, data string, configure func(*config.Config)) (*app, string, <-chan error) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = data
@@ -322,6 +323,9 @@ func runDemoApp(t *testing.T, ctx context.Context, siteFS fs.FS, data string) (*
 	cfg.Site.Mode, cfg.Site.Domain = "static", demoDomain
 	cfg.Contact.Notify = []string{"owner@" + demoDomain}
 	cfg.Log.Level = slog.LevelError
+	if configure != nil {
+		configure(cfg)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +414,7 @@ func TestServeWhileIndexHeld(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, base, done := runDemoApp(t, ctx, demo, data)
+	a, base, done := runDemoApp(t, ctx, demo, data, nil)
 	if a.search != nil {
 		t.Error("search is on with its index held elsewhere")
 	}

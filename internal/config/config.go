@@ -49,6 +49,10 @@ type Config struct {
 	Contact   Contact   `yaml:"contact"`
 	Requests  Requests  `yaml:"requests"`
 	Search    Search    `yaml:"search"`
+	Scan      Scan      `yaml:"scan"`
+	// CSPReports configures the endpoint that counts the
+	// Content-Security-Policy violations visitors' browsers report.
+	CSPReports CSPReports `yaml:"csp_reports"`
 
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
@@ -341,6 +345,48 @@ type Search struct {
 	Exclude []string `yaml:"exclude"`
 }
 
+// Scan configures the scheduled scans of the site itself: a headless
+// browser visits its pages in each consent state and the result is judged
+// against the manifest in force.
+type Scan struct {
+	// Enabled scans the site on the schedule, when a browser is installed.
+	Enabled bool `yaml:"enabled"`
+	// Interval is the time between two scheduled scans.
+	Interval time.Duration `yaml:"interval"`
+	// Pages bounds the pages a scan visits, and Depth how many links away
+	// from the start page its crawl goes.
+	Pages int `yaml:"pages"`
+	Depth int `yaml:"depth"`
+	// Browser is the Chromium to run; empty searches PATH.
+	Browser string `yaml:"browser"`
+	// CookieDB is a cookie database in the Open Cookie Database's CSV
+	// format, read once at start, that classifies what the manifest does
+	// not declare.
+	CookieDB string `yaml:"cookie_db" path:"file"`
+	// URL is where scans start; empty means the manifest's site.url.
+	URL string `yaml:"url"`
+	// HostResolverRules are extra Chromium --host-resolver-rules, for
+	// tests and machines without a resolver; the site's own host always
+	// maps to this server's listener.
+	HostResolverRules string `yaml:"host_resolver_rules"`
+}
+
+// CSPReports configures /api/csp-report, where visitors' browsers report
+// what the public pages' Content-Security-Policy blocked: hosts the
+// manifest does not declare, counted by host, directive and page path.
+type CSPReports struct {
+	// Enabled serves the endpoint and adds the reporting directives to
+	// the public pages' policy.
+	Enabled bool `yaml:"enabled"`
+	// RateLimit is how many reports a minute each client network (an
+	// IPv4 /24, an IPv6 /48) may send once its burst of RateBurst is
+	// spent; 0 means no limit.
+	RateLimit int `yaml:"rate_limit"`
+	RateBurst int `yaml:"rate_burst"`
+	// Retention is how long the daily counts are kept.
+	Retention time.Duration `yaml:"retention"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  slog.Level `yaml:"level"`
@@ -419,6 +465,18 @@ func Default() *Config {
 			MaxPages:         50_000,
 			CrawlConcurrency: 2,
 			CrawlDelay:       100 * time.Millisecond,
+		},
+		Scan: Scan{
+			Enabled:  true,
+			Interval: 24 * time.Hour,
+			Pages:    50,
+			Depth:    3,
+		},
+		CSPReports: CSPReports{
+			Enabled:   true,
+			RateLimit: 30,
+			RateBurst: 60,
+			Retention: 90 * 24 * time.Hour,
 		},
 		SMTP: SMTP{TLS: "starttls"},
 		Log:  Log{Level: slog.LevelInfo, Format: "text"},

@@ -112,6 +112,8 @@ func (c *Config) validate(p *problems) {
 		p.add("requests.deadline", "%s: want 0 (the manifest's) or at least 24h", c.Requests.Deadline)
 	}
 	c.Search.validate(p)
+	c.Scan.validate(p)
+	c.CSPReports.validate(p)
 
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", "%q: want text or json", c.Log.Format)
@@ -146,6 +148,46 @@ func (s *Search) validate(p *problems) {
 	for _, e := range s.Exclude {
 		if !strings.HasPrefix(e, "/") {
 			p.add("search.exclude", "%q: want a path pattern starting with /", e)
+		}
+	}
+}
+
+// minScanInterval is the shortest time between two scheduled scans: each
+// drives a browser through every page four times, real work for the
+// server.
+const minScanInterval = 10 * time.Minute
+
+func (c *CSPReports) validate(p *problems) {
+	if c.RateLimit < 0 {
+		p.add("csp_reports.rate_limit", "%d: want 0 (no limit) or reports a minute", c.RateLimit)
+	}
+	if c.RateLimit > 0 && c.RateBurst < 1 {
+		p.add("csp_reports.rate_burst", "%d: want at least 1 with a rate limit", c.RateBurst)
+	}
+	// The console shows the last 30 days; a shorter retention would
+	// show less than it says.
+	if c.Retention < 30*24*time.Hour {
+		p.add("csp_reports.retention", "%s: want at least 720h (30 days)", c.Retention)
+	}
+}
+
+func (s *Scan) validate(p *problems) {
+	if !s.Enabled {
+		return
+	}
+	if s.Interval < minScanInterval {
+		p.add("scan.interval", "%s: want at least %s", s.Interval, minScanInterval)
+	}
+	if s.Pages < 1 || s.Pages > 10_000 {
+		p.add("scan.pages", "%d: want 1 to 10000", s.Pages)
+	}
+	if s.Depth < 0 || s.Depth > 100 {
+		p.add("scan.depth", "%d: want 0 to 100", s.Depth)
+	}
+	if s.URL != "" {
+		u, err := url.Parse(s.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add("scan.url", "%q: want an absolute http or https URL", s.URL)
 		}
 	}
 }

@@ -34,6 +34,10 @@ type Options struct {
 	Location *time.Location
 	// Logger receives the errors of failed requests; nil discards them.
 	Logger *slog.Logger
+	// Verified, if set, reports when the latest scan of the site, judged
+	// against m, found no violation; the cookie policy then says so. ok
+	// is false when there is no such scan, and the page says nothing.
+	Verified func(ctx context.Context, m *manifest.Manifest) (at time.Time, ok bool)
 }
 
 // Handler serves the privacy policy, the cookie policy and the policy
@@ -106,7 +110,7 @@ func (h *Handler) page(p page.NavPage, lang string) http.Handler {
 func (h *Handler) render(ctx context.Context, m *manifest.Manifest, p page.NavPage, lang string) ([]byte, error) {
 	switch p {
 	case page.Cookies:
-		return h.r.documentPage(m, lang, Cookies, h.choicesURL(lang))
+		return h.r.verifiedDocumentPage(m, lang, Cookies, h.choicesURL(lang), h.verified(ctx, m, lang))
 	case page.History:
 		var versions []Version
 		if h.opts.Versions != nil {
@@ -118,6 +122,25 @@ func (h *Handler) render(ctx context.Context, m *manifest.Manifest, p page.NavPa
 		return h.r.historyPage(m, lang, versions, h.opts.Location)
 	}
 	return h.r.documentPage(m, lang, Privacy, h.choicesURL(lang))
+}
+
+// verified is the date the cookie policy names as last verified, in the
+// site's zone, or "".
+func (h *Handler) verified(ctx context.Context, m *manifest.Manifest, lang string) string {
+	if h.opts.Verified == nil {
+		return ""
+	}
+	at, ok := h.opts.Verified(ctx, m)
+	if !ok {
+		return ""
+	}
+	loc := h.opts.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	// formatDate writes calendar dates, held as midnight UTC.
+	day := at.In(loc)
+	return formatDate(lang, time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC), m.Policy.EraDates)
 }
 
 func (h *Handler) choicesURL(lang string) string {

@@ -126,12 +126,19 @@ func tidy(s string) string {
 // the layout, with the title and the lines before the first section set
 // apart and a table of contents of the sections.
 func (r *renderer) documentPage(m *manifest.Manifest, lang string, doc Document, choices string) ([]byte, error) {
+	return r.verifiedDocumentPage(m, lang, doc, choices, "")
+}
+
+// verifiedDocumentPage is documentPage with the line that says when an
+// automated scan last found the site doing what the document says;
+// verified is the date it names, "" for no line.
+func (r *renderer) verifiedDocumentPage(m *manifest.Manifest, lang string, doc Document, choices, verified string) ([]byte, error) {
 	src, err := r.markdown(m, lang, doc, choices)
 	if err != nil {
 		return nil, err
 	}
 	blocks := markdown.Parse(src)
-	p := documentView{Layout: navPage(doc).Layout(m, lang)}
+	p := documentView{Layout: navPage(doc).Layout(m, lang), Verified: verified}
 	i := 0
 	if len(blocks) > 0 && blocks[0].Kind == markdown.Heading && blocks[0].Level == 1 {
 		p.Title = markdown.PlainText(blocks[0].Text)
@@ -166,6 +173,9 @@ type documentView struct {
 	Lead     template.HTML
 	Contents []contentsEntry
 	Body     template.HTML
+	// Verified is the date of the last scan that found no violation
+	// against the manifest in force, "" when there is none.
+	Verified string
 }
 
 // contentsEntry is one line of a table of contents.
