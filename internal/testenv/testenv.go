@@ -29,6 +29,11 @@ func Required(requireEnv string) bool {
 	return isTrue(CIEnv) || isTrue(requireEnv)
 }
 
+// On reports whether the variable name holds a true value, for what only
+// an explicit request makes required, such as test data kept outside the
+// repository, which a CI machine may not have.
+func On(name string) bool { return isTrue(name) }
+
 // Full reports whether FullEnv asks for every case of the tests that
 // otherwise check a sample of them.
 func Full() bool {

@@ -76,7 +76,7 @@ func realDB(tb testing.TB) *cookiedb.DB {
 	}
 	path := filepath.Join(dir, "..", "shared", "data", "open-cookie-database", "open-cookie-database.csv")
 	if _, err := os.Stat(path); err != nil {
-		if testenv.Required("NOREN_REQUIRE_COOKIE_DB") {
+		if testenv.On("NOREN_REQUIRE_COOKIE_DB") {
 			tb.Fatalf("the Open Cookie Database is required: %v", err)
 		}
 		tb.Skipf("no Open Cookie Database: %v", err)
