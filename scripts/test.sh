@@ -18,7 +18,7 @@ staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # under the race detector. -short leaves out what checks no concurrency and
 # takes long under it: browser tests and the oracles over generated events.
 race=(./internal/server ./internal/site ./internal/analytics ./internal/consent ./internal/search/...
-  ./internal/contact ./internal/mail ./internal/jobs ./internal/ratelimit ./internal/scan/...
+  ./internal/contact ./internal/mail ./internal/mail/outbox ./internal/jobs ./internal/ratelimit ./internal/scan/...
   ./internal/csp/...)
 
 flags=()
@@ -64,9 +64,11 @@ if ! cmp -s scripts/a11y/package-lock.json "$axe_dir/package-lock.json" ||
 fi
 export NOREN_AXE="$axe_dir/node_modules/axe-core/axe.min.js"
 
-trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh --cluster stop >/dev/null 2>&1 || true' EXIT
 eval "$(sh scripts/postgres.sh start)"
 eval "$(sh scripts/clickhouse.sh start)"
+# The two-shard cluster the sharded store and the fleet tests run on.
+eval "$(sh scripts/clickhouse.sh --cluster start)"
 export NOREN_REQUIRE_POSTGRES=1 NOREN_REQUIRE_CLICKHOUSE=1
 # With a browser installed above, a browser test that cannot find or start
 # one fails instead of skipping.
@@ -78,7 +80,7 @@ go run "$staticcheck" ./...
 # spent waiting on browsers, servers and databases, which leaves the
 # processor to the race detector. Its output follows the full run's.
 race_log=$(mktemp)
-trap 'rm -f "$race_log"; sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'rm -f "$race_log"; sh scripts/postgres.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh stop >/dev/null 2>&1 || true; sh scripts/clickhouse.sh --cluster stop >/dev/null 2>&1 || true' EXIT
 go test -count=1 -timeout 15m -race -short "${flags[@]}" "${race[@]}" >"$race_log" 2>&1 &
 race_pid=$!
 status=0

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/audit"
+	"github.com/noren-web/noren/internal/backup"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/mail"
 )
@@ -48,9 +49,12 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 			"prints the number of entries and the head (SEQ:HASH) when it is; keep the head\n"+
 			"somewhere outside the database and pass it back with -expect-head later, which\n"+
 			"also catches entries cut from the end or a trail rewritten with fresh hashes.\n"+
+			"-expect-head-from reads that head from a backup's metadata instead; entries\n"+
+			"appended after it are fine, another hash at its sequence is not.\n"+
 			"Exits 1 and names the first bad entry when it is not.")
 	flags := config.RegisterFlags(fset)
 	expectText := fset.String("expect-head", "", "fail unless the trail still holds `SEQ:HASH`, a head printed by an earlier verify")
+	expectFrom := fset.String("expect-head-from", "", "fail unless the trail still holds the audit head recorded in the backup `FILE` (noren backup)")
 	file := fset.String("file", "", "check the JSON Lines export `FILE` instead of the database")
 	anchorsFile := fset.String("anchors", "", "also check the trail against the signed anchors in `FILE` (audit.anchor_file): every\nanchor's signature, and that the trail still holds every anchored head")
 	publicKey := fset.String("anchor-public-key", "", "the anchors' public `KEY` (ed25519:…, as noren audit anchor-key prints it), or a\nfile holding it; required with -anchors")
@@ -62,10 +66,19 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 		return errUsage
 	}
 	var expect *audit.Head
-	if *expectText != "" {
+	switch {
+	case *expectText != "" && *expectFrom != "":
+		return errors.New("-expect-head and -expect-head-from each name the head; give one")
+	case *expectText != "":
 		h, err := audit.ParseHead(*expectText)
 		if err != nil {
 			return fmt.Errorf("-expect-head: %w", err)
+		}
+		expect = &h
+	case *expectFrom != "":
+		h, err := backupHead(*expectFrom)
+		if err != nil {
+			return fmt.Errorf("-expect-head-from: %w", err)
 		}
 		expect = &h
 	}
@@ -132,6 +145,20 @@ func runAuditVerify(ctx context.Context, env *environment, args []string) error 
 		fmt.Fprintf(env.stdout, "%d signed anchors checked\n", anchors)
 	}
 	return nil
+}
+
+// backupHead reads the audit head recorded in the metadata of a backup.
+func backupHead(path string) (audit.Head, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return audit.Head{}, err
+	}
+	defer f.Close()
+	meta, err := backup.ReadMetadata(f)
+	if err != nil {
+		return audit.Head{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return audit.ParseHead(meta.AuditHead)
 }
 
 // badAnchors is an anchor file that does not check out: a line altered,

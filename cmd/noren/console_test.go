@@ -118,6 +118,9 @@ var consoleRules = map[string][]account.Role{
 	"GET /admin/scans/{id}/report.html":               {account.Owner, account.Auditor},
 	"POST /admin/scans/run":                           {account.Owner},
 	"GET /admin/csp":                                  {account.Owner, account.Auditor},
+	"GET /admin/mail":                                 {account.Owner, account.Auditor},
+	"POST /admin/mail/{id}/retry":                     {account.Owner},
+	"POST /admin/mail/{id}/discard":                   {account.Owner},
 	"GET /admin/analytics":                            {account.Owner, account.Analyst},
 	"GET /admin/analytics/export.csv":                 {account.Owner, account.Analyst},
 	"GET /admin/analytics/realtime":                   {account.Owner, account.Analyst},
@@ -180,7 +183,7 @@ func TestConsolePages(t *testing.T) {
 		menu = append(menu, m[1])
 	}
 	want := []string{"/admin/", "/admin/analytics", "/admin/inbox", "/admin/requests", "/admin/forms", "/admin/consent",
-		"/admin/search", "/admin/scans", "/admin/csp", "/admin/policy", "/admin/users", "/admin/audit", "/admin/account"}
+		"/admin/search", "/admin/scans", "/admin/csp", "/admin/mail", "/admin/policy", "/admin/users", "/admin/audit", "/admin/account"}
 	if !slices.Equal(menu, want) {
 		t.Errorf("the owner's menu is %v, want %v", menu, want)
 	}

@@ -171,7 +171,11 @@ func TestDemoPrivacyRequests(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("request: status %d", resp.StatusCode)
 	}
-	mails, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	// The mail queue's worker writes the file within its poll interval.
+	var mails []string
+	for wait := time.Now().Add(10 * time.Second); len(mails) == 0 && time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		mails, _ = filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+	}
 	if len(mails) != 1 {
 		t.Fatalf("%d mails in the outbox, want the confirmation", len(mails))
 	}

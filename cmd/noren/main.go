@@ -50,6 +50,8 @@ func commands() map[string]command {
 		"vault":     {"report the personal data held in the vault", runVault},
 		"search":    {"index the site for its search now, or generate a test site", runSearch},
 		"scan":      {"scan a site in a browser and check it against its manifest", runScan},
+		"backup":    {"write the database, manifest and data folder to one archive", runBackup},
+		"restore":   {"restore a backup into an empty database and data folder", runRestore},
 	}
 }
 

@@ -91,7 +91,8 @@ func startIn(t *testing.T, dir string, env []string, args ...string) *process {
 	p := &process{done: make(chan error, 1)}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Dir = dir
-	p.cmd.Env = append(append(os.Environ(), "NOREN_CONFIG="), env...)
+	// No load balancer waits on the tests' servers: they stop at once.
+	p.cmd.Env = append(append(os.Environ(), "NOREN_CONFIG=", "NOREN_HTTP_DRAIN_DELAY=0s"), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -33,9 +33,11 @@ import (
 	"github.com/noren-web/noren/internal/contact/inbox"
 	"github.com/noren-web/noren/internal/csp/reports"
 	"github.com/noren-web/noren/internal/dsr/requests"
+	"github.com/noren-web/noren/internal/jobs"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/policy"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/server"
 	"github.com/noren-web/noren/internal/site"
 	"github.com/noren-web/noren/internal/store"
@@ -131,6 +133,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg.Contact.Notify = []string{"owner@" + demoDomain}
 	// The demo's pages show the search box in their header.
 	cfg.Search.InjectBox = true
+	// The demo runs alone, with no load balancer to tell it is stopping.
+	cfg.HTTP.DrainDelay = 0
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -183,7 +187,10 @@ type app struct {
 	listener net.Listener
 
 	// What run wires, in the order it does.
-	logger   *slog.Logger
+	logger *slog.Logger
+	// instance names this process in the job leases, /readyz and the
+	// logs; it is new at each start.
+	instance string
 	db       *store.DB
 	current  *manifest.Current
 	versions *policy.Versions
@@ -193,6 +200,7 @@ type app struct {
 	accounts *account.Store
 	trail    *audit.Trail
 	records  *consent.Records
+	limits   *ratelimit.Shared
 	reg      *prometheus.Registry
 	live     *liveAnalytics
 	console  *admin.Console
@@ -209,6 +217,10 @@ type app struct {
 	// keeps them; nil when csp_reports.enabled is off.
 	cspReports *reports.Reports
 	cspStore   *reports.Store
+
+	// readiness answers /readyz, and turns unready when the server
+	// begins to stop.
+	readiness *server.Readiness
 }
 
 // servingGCPercent is the garbage collector's target while serving, unless
@@ -219,11 +231,13 @@ type app struct {
 const servingGCPercent = 50
 
 // run wires everything and serves until ctx is done. On the way out the
-// server stops taking requests first, then the work begun once it listened
+// readiness turns unready and the server goes on serving for the drain
+// delay, then stops taking requests, then the work begun once it listened
 // and the jobs finish their runs, then the collector writes the events it
 // accepted, and the database closes last.
 func (a *app) run(ctx context.Context, env *environment) error {
-	a.logger = a.cfg.Logger(env.stderr)
+	a.instance = jobs.NewHolder()
+	a.logger = a.cfg.Logger(env.stderr).With("instance", a.instance)
 	if _, set := envValue(env, "GOGC"); !set {
 		debug.SetGCPercent(servingGCPercent)
 	}
@@ -251,6 +265,9 @@ func (a *app) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	a.reg = prometheus.NewRegistry()
+	if err := a.personal.registerMailMetrics(a.reg); err != nil {
+		return err
+	}
 	if a.chrome, err = page.NewChrome(web.Templates); err != nil {
 		return err
 	}
@@ -285,6 +302,9 @@ func (a *app) run(ctx context.Context, env *environment) error {
 	}
 	defer a.flushCSPReports(ctx)
 	if err := a.startConsole(); err != nil {
+		return err
+	}
+	if err := a.startReadiness(a.personal.mailBacklog()); err != nil {
 		return err
 	}
 	handler, err := a.routes()
@@ -422,8 +442,11 @@ func (a *app) followManifest(ctx context.Context) {
 }
 
 // openStores opens the vault and the mail, the console accounts, the audit
-// trail and the consent records.
+// trail, the consent records and the shared rate limits.
 func (a *app) openStores(ctx context.Context, env *environment) error {
+	if err := a.openRateLimits(); err != nil {
+		return err
+	}
 	// The vault's keys also seal the console accounts' authenticator
 	// secrets, so they are loaded first.
 	personal, err := openPersonalData(ctx, a.cfg, env, a.db, a.demo, a.logger)
@@ -431,6 +454,9 @@ func (a *app) openStores(ctx context.Context, env *environment) error {
 		return err
 	}
 	a.personal = personal
+	if err := personal.openOutbox(a.db, a.instance); err != nil {
+		return err
+	}
 	if a.accounts, err = account.NewStore(a.db, account.Options{Secrets: personal.keys}); err != nil {
 		return err
 	}
@@ -468,6 +494,7 @@ func (a *app) consoleOptions() (admin.Options, error) {
 		LockoutDuration:  cfg.Admin.LockoutDuration,
 		AddressFailures:  cfg.Admin.AddressFailures,
 		AddressWindow:    cfg.Admin.AddressWindow,
+		RateLimits:       a.limits,
 		TOTPIssuer:       totpIssuer(cfg, current.Get()),
 		WebAuthnRPID:     webAuthnRPID(cfg, current.Get()),
 		WebAuthnOrigins:  cfg.Admin.WebAuthnOrigins,
@@ -490,22 +517,18 @@ func (a *app) consoleOptions() (admin.Options, error) {
 		if personal.mail != nil {
 			inboxOpt.Mailer = personal.mail
 		}
-		if err := personal.startRequests(cfg, a.db, current, a.chrome, publicBase(cfg, a.demo), logger); err != nil {
+		if err := personal.startRequests(cfg, a.db, a.limits, current, a.chrome, publicBase(cfg, a.demo), logger); err != nil {
 			return admin.Options{}, err
 		}
 	}
-	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}), a.searchConsole(), a.scanConsole(), a.cspConsole())
+	opt.Sections = append(opt.Sections, inbox.New(inboxOpt), requestsSection(personal), statistics.New(statistics.Options{Records: a.records}), a.searchConsole(), a.scanConsole(), a.cspConsole(), personal.mailConsole())
 	return opt, nil
 }
 
 // requestsSection is the console's section of data-subject requests,
 // which says so when requests are off.
 func requestsSection(personal *personalData) *requests.Pages {
-	opt := requests.Options{Requests: personal.requests}
-	if personal.mail != nil {
-		opt.Mailer = personal.mail
-	}
-	return requests.New(opt)
+	return requests.New(requests.Options{Requests: personal.requests, Mail: personal.queue != nil})
 }
 
 // startAnchors signs the audit trail's head at start, so that a bad anchor
@@ -530,6 +553,7 @@ func (a *app) newServer(handler routes) (*server.Server, error) {
 	// are refused until a restart (see acceptManifest).
 	serverCfg.TLS.MinVersion = a.current.Get().Security.TLSMinVersion
 	serverCfg.AccessLog = a.accessLogger
+	serverCfg.Readiness = a.readiness
 	serverCfg.Headers.CSPSources = a.csp
 	serverCfg.Headers.ConsolePrefix = admin.Prefix
 	a.dataRoutes(&serverCfg)
@@ -603,7 +627,8 @@ func (r routes) with(reg *prometheus.Registry) http.Handler {
 // routes wires the application's handlers, step by step, onto one mux.
 func (a *app) routes() (routes, error) {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", server.Healthz(server.HealthCheck{Name: "database", Check: a.db.Ping}))
+	mux.Handle("GET /healthz", server.Healthz())
+	mux.Handle("GET /readyz", a.readiness)
 	m := a.current.Get()
 	langs, def := m.Languages, m.DefaultLang
 	if err := a.routeAssets(mux, langs, def); err != nil {
@@ -658,7 +683,7 @@ func (a *app) routePrivacy(mux *http.ServeMux) error {
 		a.live.collector.Register(mux)
 	}
 	base := publicBase(cfg, a.demo)
-	if err := a.personal.registerContact(mux, cfg, a.db, current, a.chrome, base, logger); err != nil {
+	if err := a.personal.registerContact(mux, cfg, a.db, a.limits, current, a.chrome, base, logger); err != nil {
 		return err
 	}
 	if a.personal.requests != nil {
@@ -771,6 +796,7 @@ func (a *app) routeStatistics(mux *http.ServeMux, siteHandler http.Handler) erro
 	}
 	stats, err := publicstats.New(publicstats.Options{
 		Reader:      live.store,
+		DB:          a.db,
 		Site:        live.sites[0],
 		Location:    live.location,
 		Manifest:    a.current.Get,

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/noren-web/noren/internal/analytics"
-	"github.com/noren-web/noren/internal/analytics/clickhouse"
 	"github.com/noren-web/noren/internal/analytics/enrich"
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/consent"
@@ -22,6 +21,10 @@ import (
 	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 )
+
+// analyticsJournalDir is the folder under data_dir where accepted events
+// wait until they are stored: each instance of a fleet has its own.
+const analyticsJournalDir = "analytics-journal"
 
 // collectorCloseTimeout bounds how long stopping waits for the accepted
 // events to be written.
@@ -77,6 +80,7 @@ func startAnalytics(ctx context.Context, cfg *config.Config, db *store.DB, curre
 		Logger:       logger,
 		Registerer:   reg,
 		QueueSize:    cfg.Analytics.QueueSize,
+		JournalDir:   filepath.Join(cfg.DataDir, analyticsJournalDir),
 		AllowOrigins: cfg.Analytics.AllowOrigins,
 		Limiter:      analyticsLimiter(cfg),
 		// The manifest decides: without a declaration of Noren's own
@@ -203,7 +207,7 @@ func openAnalyticsDB(ctx context.Context, cfg *config.Config, main *store.DB, lo
 func openAnalyticsStore(ctx context.Context, cfg *config.Config, main *store.DB, logger *slog.Logger) (analytics.Store, func() error, error) {
 	switch cfg.Analytics.Backend {
 	case "clickhouse":
-		s, err := clickhouse.Open(ctx, cfg.Analytics.ClickHouseURL)
+		s, err := openClickHouse(ctx, cfg.Analytics)
 		if err != nil {
 			return nil, nil, fmt.Errorf("analytics: %w", err)
 		}

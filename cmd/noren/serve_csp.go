@@ -74,7 +74,7 @@ func (a *app) cspJobs() []jobs.Job {
 	}
 	return []jobs.Job{
 		{Name: "csp-reports-flush", Period: cspFlushPeriod, Run: r.Flush},
-		{Name: "csp-reports-retention", Period: retentionPeriod, RunAtStart: true, Run: r.Retain},
+		{Name: "csp-reports-retention", Period: retentionPeriod, RunAtStart: true, Fleet: true, Run: r.Retain},
 	}
 }
 

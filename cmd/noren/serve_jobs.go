@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,22 +26,23 @@ const (
 func (a *app) jobTable() []jobs.Job {
 	var table []jobs.Job
 	if live := a.live; live != nil {
-		table = append(table, jobs.Job{Name: "analytics-rollup", Period: rollupPeriod, RunAtStart: true,
+		table = append(table, jobs.Job{Name: "analytics-rollup", Period: rollupPeriod, RunAtStart: true, Fleet: true,
 			Run: func(ctx context.Context) error { return live.rollup(ctx, a.logger) }})
 		if keep := a.cfg.Analytics.RawRetention; keep > 0 {
-			table = append(table, jobs.Job{Name: "analytics-retention", Period: retentionPeriod, RunAtStart: true,
+			table = append(table, jobs.Job{Name: "analytics-retention", Period: retentionPeriod, RunAtStart: true, Fleet: true,
 				Run: func(ctx context.Context) error { return live.retain(ctx, keep, a.logger) }})
 		}
 	}
+	table = append(table, a.personal.queue.jobs()...)
 	if a.personal.vault != nil {
-		table = append(table, jobs.Job{Name: "vault-retention", Period: retentionPeriod, RunAtStart: true,
+		table = append(table, jobs.Job{Name: "vault-retention", Period: retentionPeriod, RunAtStart: true, Fleet: true,
 			Run: func(ctx context.Context) error { return a.personal.shredExpired(ctx, a.trail) }})
 	}
 	if files := a.accessLog; files != nil {
 		table = append(table, jobs.Job{Name: "access-log-retention", Period: retentionPeriod, RunAtStart: true,
 			Run: func(context.Context) error { return a.pruneAccessLog(files) }})
 	}
-	table = append(table, jobs.Job{Name: "console-housekeeping", Period: retentionPeriod, RunAtStart: true,
+	table = append(table, jobs.Job{Name: "console-housekeeping", Period: retentionPeriod, RunAtStart: true, Fleet: true,
 		Run: a.console.Housekeep})
 	if a.manifestPath != "" && a.cfg.ManifestReload > 0 {
 		table = append(table, jobs.Job{Name: "manifest-reload", Period: a.cfg.ManifestReload,
@@ -50,11 +52,17 @@ func (a *app) jobTable() []jobs.Job {
 		table = append(table, s.job(a.upstream != nil))
 	}
 	if j := a.scans.job(); j != nil {
+		// The scans are recorded in the database: one instance scans
+		// for the fleet.
+		j.Fleet = true
 		table = append(table, *j)
 	}
 	table = append(table, a.cspJobs()...)
+	if a.limits != nil {
+		table = append(table, a.rateLimitJob())
+	}
 	if anchors := a.anchors; anchors != nil {
-		table = append(table, jobs.Job{Name: "audit-anchor", Period: a.cfg.Audit.AnchorInterval,
+		table = append(table, jobs.Job{Name: "audit-anchor", Period: a.cfg.Audit.AnchorInterval, Fleet: true,
 			Run: func(ctx context.Context) error {
 				_, err := anchors.anchor(ctx, time.Now())
 				return err
@@ -67,7 +75,14 @@ func (a *app) jobTable() []jobs.Job {
 // The function it returns stops them and waits until their runs under way
 // have ended.
 func (a *app) startJobs(ctx context.Context) (stop func(), err error) {
-	runner, err := jobs.New(a.jobTable(), a.logger, a.reg)
+	leases, err := jobs.NewDBLeases(a.db)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.reg.Register(leases.Collector()); err != nil {
+		return nil, fmt.Errorf("jobs: register metrics: %w", err)
+	}
+	runner, err := jobs.New(a.jobTable(), a.logger, a.reg, jobs.Fleet{Leases: leases, Holder: a.instance})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/noren-web/noren/internal/config"
 	"github.com/noren-web/noren/internal/csp/reports"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
 	"github.com/noren-web/noren/web"
@@ -91,10 +92,22 @@ func TestJobTable(t *testing.T) {
 	}
 	a.live, a.personal.vault, a.anchors, a.accessLog = &liveAnalytics{}, &vault.Vault{}, &anchorer{}, &accesslog.Files{}
 	a.cspReports = &reports.Reports{}
+	a.limits = &ratelimit.Shared{}
 	a.cfg.Audit.AnchorInterval = time.Hour
-	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "access-log-retention", "console-housekeeping", "manifest-reload", "csp-reports-flush", "csp-reports-retention", "audit-anchor"}
+	want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "access-log-retention", "console-housekeeping", "manifest-reload", "csp-reports-flush", "csp-reports-retention", "ratelimit-sweep", "audit-anchor"}
 	if got := names(); !slices.Equal(got, want) {
 		t.Errorf("with everything on: %v, want %v", got, want)
+	}
+	// What works on the shared database runs once per fleet; what works
+	// on the process's own files and counters runs on every instance.
+	var fleet []string
+	for _, j := range a.jobTable() {
+		if j.Fleet {
+			fleet = append(fleet, j.Name)
+		}
+	}
+	if want := []string{"analytics-rollup", "analytics-retention", "vault-retention", "console-housekeeping", "csp-reports-retention", "ratelimit-sweep", "audit-anchor"}; !slices.Equal(fleet, want) {
+		t.Errorf("fleet jobs %v, want %v", fleet, want)
 	}
 	a.manifestPath = ""
 	if got := names(); slices.Contains(got, "manifest-reload") {

@@ -19,6 +19,7 @@ import (
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
 )
@@ -36,6 +37,8 @@ type personalData struct {
 	keys  *vault.Keys
 	vault *vault.Vault
 	mail  mailer
+	// queue holds the mail that must not be lost; nil without mail.
+	queue *mailQueue
 	// requests handles data-subject requests; nil without a vault or
 	// mail.
 	requests *dsr.Handler
@@ -86,12 +89,12 @@ func openPersonalData(ctx context.Context, cfg *config.Config, env *environment,
 		pd.mail = s
 	case demo:
 		dir := filepath.Join(cfg.DataDir, "outbox")
-		o, err := mail.NewOutbox(dir, "noren@"+demoDomain)
+		f, err := mail.NewFolder(dir, "noren@"+demoDomain)
 		if err != nil {
 			return nil, err
 		}
 		logger.Info("the demo writes its e-mail to files instead of sending it", "folder", dir)
-		pd.mail = o
+		pd.mail = f
 	}
 	return pd, nil
 }
@@ -161,7 +164,7 @@ func auditShredded(ctx context.Context, trail *audit.Trail, shredded []vault.Met
 // startRequests sets up data-subject requests, which need the vault, and
 // mail to confirm the person's address; the routes serve their pages and
 // the console answers them.
-func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current *manifest.Current, chrome *page.Chrome, base string, logger *slog.Logger) error {
+func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, limits *ratelimit.Shared, current *manifest.Current, chrome *page.Chrome, base string, logger *slog.Logger) error {
 	if pd.vault == nil || pd.mail == nil {
 		if pd.vault != nil {
 			logger.Warn("no mail server (smtp.host): data-subject requests are off, as they confirm the person's address by e-mail")
@@ -175,7 +178,7 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 	h, err := dsr.New(dsr.Options{
 		DB:       db,
 		Vault:    pd.vault,
-		Mailer:   pd.mail,
+		Mailer:   pd.queue.outbox,
 		Manifest: current.Get,
 		Chrome:   chrome,
 		Logger:   logger,
@@ -185,8 +188,9 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 		BaseURL: func(*http.Request) string { return base },
 		// Deadlines run on the site's calendar; the manifest sets them,
 		// and requests.deadline can only shorten them.
-		Location: loc,
-		Deadline: cfg.Requests.Deadline,
+		Location:   loc,
+		Deadline:   cfg.Requests.Deadline,
+		RateLimits: limits,
 	})
 	if err != nil {
 		return err
@@ -197,7 +201,7 @@ func (pd *personalData) startRequests(cfg *config.Config, db *store.DB, current 
 
 // registerContact serves the manifest's contact forms, telling the staff
 // of contact.notify of each submission. It does nothing without a vault.
-func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, db *store.DB, current *manifest.Current, chrome *page.Chrome, base string, logger *slog.Logger) error {
+func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, db *store.DB, limits *ratelimit.Shared, current *manifest.Current, chrome *page.Chrome, base string, logger *slog.Logger) error {
 	if pd.vault == nil {
 		return nil
 	}
@@ -214,6 +218,7 @@ func (pd *personalData) registerContact(mux *http.ServeMux, cfg *config.Config, 
 		Location:   zone,
 		Secret:     pd.keys.Derive("contact challenges"),
 		ConsoleURL: func(string) string { return base + "/admin/inbox" },
+		RateLimits: limits,
 	}
 	if pd.mail != nil && len(cfg.Contact.Notify) > 0 {
 		opt.Notifier = contact.NotifierFunc(func(ctx context.Context, n contact.Notification) error {

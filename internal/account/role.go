@@ -78,14 +78,21 @@ const (
 	// RunScans covers starting a scan of the site: a browser driven
 	// through every page, real work for the server, so the owner's alone.
 	RunScans Permission = "scan.run"
+	// ReadMail covers the queue of outgoing mail: states, attempts and
+	// errors, never an address or a text, so an auditor may check that
+	// the notices the law requires went out.
+	ReadMail Permission = "mail.read"
+	// ManageMail covers retrying or discarding a message that could not be
+	// delivered, which decides whether a person is told: the owner's alone.
+	ManageMail Permission = "mail.manage"
 )
 
 var grants = map[Role][]Permission{
-	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests, ManageSearch, ReadScans, RunScans},
+	Owner:      {Console, ManageUsers, ReadAudit, ReadAnalytics, ReadConsentStats, ReadPolicy, HandleSubmissions, HandleRequests, ManageSearch, ReadScans, RunScans, ReadMail, ManageMail},
 	Analyst:    {Console, ReadAnalytics, ReadConsentStats, ReadPolicy},
 	Handler:    {Console, HandleSubmissions, HandleRequests},
 	Contractor: {Console, HandleSubmissions},
-	Auditor:    {Console, ReadAudit, ReadScans},
+	Auditor:    {Console, ReadAudit, ReadScans, ReadMail},
 }
 
 // Can reports whether the role carries the permission.

@@ -67,6 +67,8 @@ var permissions = []account.Permission{
 	account.ManageSearch,
 	account.ReadScans,
 	account.RunScans,
+	account.ReadMail,
+	account.ManageMail,
 }
 
 // TestPermissionMatrix spells out every grant, so that any change to what
@@ -74,12 +76,12 @@ var permissions = []account.Permission{
 func TestPermissionMatrix(t *testing.T) {
 	const Y, n = true, false
 	matrix := map[account.Role][]bool{
-		//                  console users  audit  analytics consent policy submissions requests search scans run-scans
-		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y},
-		account.Analyst:    {Y, n, n, Y, Y, Y, n, n, n, n, n},
-		account.Handler:    {Y, n, n, n, n, n, Y, Y, n, n, n},
-		account.Contractor: {Y, n, n, n, n, n, Y, n, n, n, n},
-		account.Auditor:    {Y, n, Y, n, n, n, n, n, n, Y, n},
+		//                  console users  audit  analytics consent policy submissions requests search scans run-scans mail manage-mail
+		account.Owner:      {Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y},
+		account.Analyst:    {Y, n, n, Y, Y, Y, n, n, n, n, n, n, n},
+		account.Handler:    {Y, n, n, n, n, n, Y, Y, n, n, n, n, n},
+		account.Contractor: {Y, n, n, n, n, n, Y, n, n, n, n, n, n},
+		account.Auditor:    {Y, n, Y, n, n, n, n, n, n, Y, n, Y, n},
 	}
 	for _, r := range account.Roles() {
 		row, ok := matrix[r]

@@ -23,6 +23,7 @@ import (
 	"github.com/noren-web/noren/internal/account"
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/ratelimit"
 )
 
 // Prefix is the path the console and its API are served under; its
@@ -48,6 +49,10 @@ type Options struct {
 	LockoutDuration  time.Duration
 	AddressFailures  int
 	AddressWindow    time.Duration
+	// RateLimits, when set, keeps the counts of AddressFailures in the
+	// database, shared by every instance on it; nil keeps them in this
+	// process's memory.
+	RateLimits *ratelimit.Shared
 	// Location is the site's time zone: sections such as the analytics
 	// dashboard and the consent statistics count their days and months in
 	// it, and every time the console shows is written in it, the zone
@@ -107,7 +112,7 @@ func New(opt Options) (*Console, error) {
 		trail:     opt.Trail,
 		log:       opt.Logger,
 		now:       opt.Now,
-		throttle:  newThrottle(opt.AddressFailures, opt.AddressWindow, opt.Logger),
+		throttle:  newThrottle(opt.AddressFailures, opt.AddressWindow, opt.RateLimits, opt.Logger),
 		crossSite: http.NewCrossOriginProtection(),
 		passkeys:  keys,
 	}

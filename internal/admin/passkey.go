@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -29,23 +28,23 @@ import (
 // authenticator verified the person (a PIN, fingerprint or face), which is
 // two factors in itself.
 //
-// Each ceremony's state (its challenge above all) is kept in memory, in
-// the Console, not in the database and never in the browser: it lives five
-// minutes at most, is taken out at the first answer whatever the outcome,
-// and is bound to what the browser already holds (its console session, or
-// before sign-in its __Host-noren_login cookie), so an answer is accepted
-// once, from the browser that asked. Memory also means an anonymous
-// request to begin a passwordless sign-in writes nothing to the database.
-// A restart forgets the ceremonies in progress, and the person simply
-// tries again; several Noren processes sharing one database each know only
-// their own, so they need sticky sessions for passkeys.
+// Each ceremony's state (its challenge above all) is kept in the
+// database, never in the browser, so that a ceremony begun on one instance
+// of a fleet can be answered on another: it lives five minutes at most, is
+// taken out at the first answer whatever the outcome, on whichever
+// instance that comes, and is bound to what the browser already holds (its
+// console session, or before sign-in its __Host-noren_login cookie), so an
+// answer is accepted once, from the browser that asked. The database keeps
+// only a hash of that binding. An anonymous request to begin a
+// passwordless sign-in so writes a row; maxCeremonies bounds how many.
 
 // ceremonyTTL bounds how long a passkey ceremony may take, from the
 // challenge to the answer; browsers are given the same as their timeout.
 const ceremonyTTL = 5 * time.Minute
 
-// maxCeremonies bounds the ceremonies kept at once, so that anonymous
-// requests to begin passwordless sign-ins cannot exhaust memory.
+// maxCeremonies bounds the ceremonies in progress at once, so that
+// anonymous requests to begin passwordless sign-ins cannot fill the
+// database.
 const maxCeremonies = 10000
 
 // maxCeremonyBody bounds the JSON a page sends to begin or finish a
@@ -63,52 +62,10 @@ const (
 
 // ceremony is a passkey ceremony in progress.
 type ceremony struct {
-	data    webauthn.SessionData
-	userID  int64  // 0 for a passwordless sign-in, whose account is not yet known
-	name    string // of the passkey being registered
-	next    string // where a sign-in goes when done
-	expires time.Time
-}
-
-// ceremonies holds the ceremonies in progress by key: their kind and what
-// binds them to the browser. Each key has at most one; beginning another
-// replaces it.
-type ceremonies struct {
-	mu  sync.Mutex
-	m   map[string]ceremony
-	max int
-}
-
-// put stores a ceremony, reporting false when too many are in progress.
-func (cs *ceremonies) put(key string, c ceremony, now time.Time) bool {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	if _, ok := cs.m[key]; !ok && len(cs.m) >= cs.max {
-		for k, old := range cs.m {
-			if !now.Before(old.expires) {
-				delete(cs.m, k)
-			}
-		}
-		if len(cs.m) >= cs.max {
-			return false
-		}
-	}
-	cs.m[key] = c
-	return true
-}
-
-// take removes and returns the ceremony of key, if there is one that has
-// not expired. A ceremony is taken once: a second answer to the same
-// challenge finds nothing.
-func (cs *ceremonies) take(key string, now time.Time) (ceremony, bool) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	c, ok := cs.m[key]
-	delete(cs.m, key)
-	if !ok || !now.Before(c.expires) {
-		return ceremony{}, false
-	}
-	return c, true
+	data   webauthn.SessionData
+	userID int64  // 0 for a passwordless sign-in, whose account is not yet known
+	name   string // of the passkey being registered
+	next   string // where a sign-in goes when done
 }
 
 // passkeys is the console's WebAuthn relying party.
@@ -118,8 +75,7 @@ type passkeys struct {
 	// local is set for a localhost relying-party id without configured
 	// origins: such a console is reached at whatever port it listens on,
 	// which only the request tells.
-	local      bool
-	ceremonies *ceremonies
+	local bool
 }
 
 // newPasskeys returns the relying party the options describe, or nil when
@@ -164,7 +120,7 @@ func newPasskeys(opt Options) (*passkeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("admin: passkeys: %w", err)
 	}
-	return &passkeys{rp: rp, rpID: rpID, local: local, ceremonies: &ceremonies{m: make(map[string]ceremony), max: maxCeremonies}}, nil
+	return &passkeys{rp: rp, rpID: rpID, local: local}, nil
 }
 
 // isLocalName reports whether a relying-party id names this machine.
@@ -340,11 +296,22 @@ func (c *Console) begin(w http.ResponseWriter, r *http.Request, rq *Request, p *
 	if p.local {
 		cer.data.Origin = requestOrigin(p.rpID, r.Host, r.TLS != nil)
 	}
+	data, err := json.Marshal(cer.data)
+	if err != nil {
+		c.log.Error("encode passkey ceremony", "err", err)
+		passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
+		return
+	}
 	now := c.now()
-	cer.expires = now.Add(ceremonyTTL)
-	if !p.ceremonies.put(key, cer, now) {
+	stored := account.Ceremony{UserID: cer.userID, Name: cer.name, Next: cer.next, Data: data, Expires: now.Add(ceremonyTTL)}
+	switch err := c.accounts.PutCeremony(r.Context(), key, stored, maxCeremonies, now); {
+	case errors.Is(err, account.ErrTooManyCeremonies):
 		c.log.Warn("passkey ceremonies at their limit; refusing another", "limit", maxCeremonies)
 		passkeyError(w, rq, http.StatusServiceUnavailable, "", "passkey.busy")
+		return
+	case err != nil:
+		c.log.Error("begin passkey ceremony", "err", err)
+		passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
 		return
 	}
 	WriteJSON(w, http.StatusOK, options)
@@ -353,9 +320,20 @@ func (c *Console) begin(w http.ResponseWriter, r *http.Request, rq *Request, p *
 // finish takes the ceremony of kind and key for its answer. When there is
 // none, because it expired or was answered already, the attempt is
 // audited and answered.
-func (c *Console) finish(w http.ResponseWriter, r *http.Request, rq *Request, p *passkeys, kind, key string) (ceremony, bool) {
-	cer, ok := p.ceremonies.take(key, c.now())
-	if ok && (cer.userID == 0 || cer.userID == rq.user.ID) {
+func (c *Console) finish(w http.ResponseWriter, r *http.Request, rq *Request, kind, key string) (ceremony, bool) {
+	stored, err := c.accounts.TakeCeremony(r.Context(), key, c.now())
+	if err != nil && !errors.Is(err, account.ErrNoCeremony) {
+		c.log.Error("finish passkey ceremony", "err", err)
+		passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
+		return ceremony{}, false
+	}
+	if err == nil && (stored.UserID == 0 || stored.UserID == rq.user.ID) {
+		cer := ceremony{userID: stored.UserID, name: stored.Name, next: stored.Next}
+		if err := json.Unmarshal(stored.Data, &cer.data); err != nil {
+			c.log.Error("decode passkey ceremony", "err", err)
+			passkeyError(w, rq, http.StatusInternalServerError, "", "error.internal")
+			return ceremony{}, false
+		}
 		return cer, true
 	}
 	const reason = "no passkey challenge in progress: expired, or answered already"
@@ -410,7 +388,7 @@ func (c *Console) passkeySignInFinish(w http.ResponseWriter, r *http.Request, rq
 	if p == nil {
 		return
 	}
-	cer, ok := c.finish(w, r, rq, p, ceremonySignIn, signInKey(rq))
+	cer, ok := c.finish(w, r, rq, ceremonySignIn, signInKey(rq))
 	if !ok {
 		return
 	}
@@ -583,7 +561,7 @@ func (c *Console) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request, rq
 	if p == nil {
 		return
 	}
-	cer, ok := c.finish(w, r, rq, p, ceremonyVerify, sessionKey(ceremonyVerify, rq))
+	cer, ok := c.finish(w, r, rq, ceremonyVerify, sessionKey(ceremonyVerify, rq))
 	if !ok {
 		return
 	}
@@ -717,7 +695,7 @@ func (c *Console) registerFinish(w http.ResponseWriter, r *http.Request, rq *Req
 	if p == nil {
 		return account.Passkey{}, "", false
 	}
-	cer, ok := c.finish(w, r, rq, p, kind, sessionKey(kind, rq))
+	cer, ok := c.finish(w, r, rq, kind, sessionKey(kind, rq))
 	if !ok {
 		return account.Passkey{}, "", false
 	}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/noren-web/noren/internal/server"
 )
@@ -57,37 +56,6 @@ func FuzzRequestOrigin(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestCeremonies checks that a ceremony is taken once, expires, and that
-// their number is bounded.
-func TestCeremonies(t *testing.T) {
-	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	cs := &ceremonies{m: map[string]ceremony{}, max: 2}
-	if !cs.put("a", ceremony{expires: now.Add(time.Minute)}, now) || !cs.put("b", ceremony{expires: now.Add(time.Hour)}, now) {
-		t.Fatal("put refused below the limit")
-	}
-	if cs.put("c", ceremony{expires: now.Add(time.Minute)}, now) {
-		t.Error("put accepted a third ceremony over the limit")
-	}
-	if !cs.put("a", ceremony{name: "again", expires: now.Add(time.Minute)}, now) {
-		t.Error("a new ceremony under a key in use was refused")
-	}
-	if c, ok := cs.take("a", now); !ok || c.name != "again" {
-		t.Errorf("take = %+v, %v; want the latest ceremony of the key", c, ok)
-	}
-	if _, ok := cs.take("a", now); ok {
-		t.Error("a ceremony was taken twice")
-	}
-	// Expired ones make room, and are not handed out.
-	cs.put("d", ceremony{expires: now.Add(time.Minute)}, now)
-	later := now.Add(2 * time.Minute)
-	if !cs.put("e", ceremony{expires: later.Add(time.Minute)}, later) {
-		t.Error("an expired ceremony did not make room")
-	}
-	if _, ok := cs.take("d", later); ok {
-		t.Error("an expired ceremony was handed out")
-	}
 }
 
 // TestAllowPasskeys checks that console pages re-allow WebAuthn, which the

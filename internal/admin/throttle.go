@@ -11,16 +11,22 @@ import (
 
 // throttle counts failed sign-ins per client network (see
 // ratelimit.Network) and refuses a network that failed too often within
-// the window. The counts live only in memory, under keys of the day, and
-// only for the window: they are a brake, not a record (the audit trail is
-// the record).
+// the window. The counts are kept under keys of the day, and only for the
+// window: they are a brake, not a record (the audit trail is the record).
+// With shared limits every instance on the database counts into them, so
+// that alternating between instances gains nothing; without, they live in
+// this process's memory.
 type throttle struct {
 	failures *ratelimit.Window
 	log      *slog.Logger
 }
 
-func newThrottle(limit int, window time.Duration, log *slog.Logger) *throttle {
-	return &throttle{failures: ratelimit.NewWindow(limit, window, ratelimit.NewMemory(0)), log: log}
+func newThrottle(limit int, window time.Duration, shared *ratelimit.Shared, log *slog.Logger) *throttle {
+	failures := ratelimit.NewWindow(limit, window, ratelimit.NewMemory(0))
+	if shared != nil {
+		failures = shared.Window("admin-sign-in", limit, window)
+	}
+	return &throttle{failures: failures, log: log}
 }
 
 // blocked reports whether the network of a has used up its failures, and

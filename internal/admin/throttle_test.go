@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/noren-web/noren/internal/admin"
+	"github.com/noren-web/noren/internal/admin/admintest"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -46,4 +48,36 @@ func TestThrottlePerNetwork(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestThrottleSharedByInstances checks that with shared rate limits the
+// failed sign-ins of one network count together on every instance on the
+// database, and after a restart: alternating between instances gains
+// nothing.
+func TestThrottleSharedByInstances(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		instance := func() *admintest.Harness {
+			shared, err := ratelimit.NewShared(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := newHarness(t, db, func(o *admin.Options) { o.AddressFailures, o.RateLimits = 3, shared })
+			behindProxy(h)
+			return h
+		}
+		one, two := instance(), instance()
+		for i, h := range []*admintest.Harness{one, two, one} {
+			if resp := browserFrom(h, "203.0.113.7").Login("nobody@example.jp", "guess"); resp.Status != http.StatusUnauthorized {
+				t.Fatalf("failure %d: status %d, want 401", i+1, resp.Status)
+			}
+		}
+		for name, h := range map[string]*admintest.Harness{"the other instance": two, "a restarted instance": instance()} {
+			if resp := browserFrom(h, "203.0.113.9").Login("nobody@example.jp", "guess"); resp.Status != http.StatusTooManyRequests {
+				t.Errorf("%s, after 3 failures of the network: status %d, want 429", name, resp.Status)
+			}
+		}
+		if throttled := one.Entries("login.throttled"); len(throttled) != 1 {
+			t.Errorf("%d login.throttled entries in the fleet, want 1", len(throttled))
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 // which imports analytics and so can join them only from here.
 func init() {
 	analytics.AddTestStore("clickhouse", openClickHouse, clickHouseEvents)
+	analytics.AddTestStore("clickhouse-cluster", openClickHouseCluster, clickHouseEvents)
 }
 
 // clickHouseStore is a ClickHouse store with the database it writes to,
@@ -31,6 +32,29 @@ func openClickHouse(tb testing.TB) analytics.Store {
 	tb.Helper()
 	dsn := storetest.ClickHouse(tb)
 	s, err := clickhouse.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return clickHouseStore{s, dsn}
+}
+
+// openClickHouseCluster returns a store on a fresh database of the test
+// ClickHouse cluster, reached through its last shard's server, or skips
+// tb as storetest.ClickHouseCluster does. The short run leaves it out:
+// it checks the same code as the single server's, on a slower path.
+func openClickHouseCluster(tb testing.TB) analytics.Store {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("the ClickHouse cluster is left out of the short run")
+	}
+	db := storetest.ClickHouseCluster(tb)
+	dsn := db.Shards[len(db.Shards)-1]
+	s, err := clickhouse.OpenCluster(context.Background(), dsn, clickhouse.Cluster{Name: db.Cluster, Shards: db.Shards})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,7 +83,7 @@ func clickHouseEvents(t *testing.T, s analytics.Store) ([]analytics.Event, bool)
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	rows, err := conn.Query(context.Background(), `SELECT time_us, site, name, visitor, session, path, hostname, referrer,
+	rows, err := conn.Query(context.Background(), `SELECT time_us, site, name, visitor, path, hostname, referrer,
 		source, medium, campaign, browser, browser_version, os, device, screen, language, country, network,
 		props.key, props.value, search, results, link
 		FROM analytics_events ORDER BY time_us`)
@@ -73,7 +97,7 @@ func clickHouseEvents(t *testing.T, s analytics.Store) ([]analytics.Event, bool)
 		var us int64
 		var keys, values []string
 		var results int32
-		err := rows.Scan(&us, &e.Site, &e.Name, &e.Visitor, &e.Session, &e.Path, &e.Hostname, &e.Referrer,
+		err := rows.Scan(&us, &e.Site, &e.Name, &e.Visitor, &e.Path, &e.Hostname, &e.Referrer,
 			&e.Source, &e.Medium, &e.Campaign, &e.Browser, &e.BrowserVersion, &e.OS, &e.Device, &e.Screen, &e.Language,
 			&e.Country, &e.Network, &keys, &values, &e.Search, &results, &e.Link)
 		if err != nil {

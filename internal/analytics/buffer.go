@@ -43,9 +43,12 @@ var errBufferClosed = errors.New("analytics: collector closed")
 // errQueueFull, which the collector answers with 503. close writes
 // everything accepted before it returns.
 //
-// What a buffer cannot survive is the process being killed outright
-// (SIGKILL, a crash, power loss): the events still queued, at most about
-// flushInterval's worth plus a batch being written, are lost.
+// With a journal, each event is written to it before add returns and
+// marked stored after its batch is written, so the queued events survive
+// the process being killed outright (see journal). Without one, the events
+// still queued when the process is killed (SIGKILL, a crash, power loss),
+// at most about flushInterval's worth plus a batch being written, are
+// lost.
 type buffer struct {
 	w        Writer
 	log      *slog.Logger
@@ -53,12 +56,17 @@ type buffer struct {
 	failures prometheus.Counter
 	written  prometheus.Counter
 	dropped  prometheus.Counter
+	journal  *journal // nil for none
 
 	// mu guards closed; add holds it shared while it queues, so that close
 	// knows no event is still on its way into the queue once it has it.
 	mu     sync.RWMutex
 	closed bool
-	queue  chan Event
+	queue  chan entry
+	// addMu, held by add when there is a journal, keeps the queue in the
+	// journal's order and makes add's check for room in the queue exact,
+	// so that no refused event is left in the journal.
+	addMu sync.Mutex
 
 	stop chan struct{} // closed to ask the loop to drain and end
 	done chan struct{} // closed when the loop has ended
@@ -70,7 +78,15 @@ type buffer struct {
 	unwritten int
 }
 
-func newBuffer(w Writer, log *slog.Logger, size int, interval time.Duration, failures, written, dropped prometheus.Counter) *buffer {
+// entry is a queued event and its place in the journal.
+type entry struct {
+	e  Event
+	at position
+}
+
+// newBuffer starts a buffer writing to w; j, when not nil, is the journal
+// its events are kept in until they are written.
+func newBuffer(w Writer, j *journal, log *slog.Logger, size int, interval time.Duration, failures, written, dropped prometheus.Counter) *buffer {
 	if size <= 0 {
 		size = defaultQueueSize
 	}
@@ -82,7 +98,8 @@ func newBuffer(w Writer, log *slog.Logger, size int, interval time.Duration, fai
 		failures:   failures,
 		written:    written,
 		dropped:    dropped,
-		queue:      make(chan Event, size),
+		journal:    j,
+		queue:      make(chan entry, size),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 		abort:      abort,
@@ -92,19 +109,39 @@ func newBuffer(w Writer, log *slog.Logger, size int, interval time.Duration, fai
 	return b
 }
 
-// add queues e, or refuses it when the queue is full or closing.
+// add queues e, after writing it to the journal if there is one, or
+// refuses it when the queue or the journal is full, the journal cannot be
+// written or the buffer is closing.
 func (b *buffer) add(e Event) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
 		return errBufferClosed
 	}
-	select {
-	case b.queue <- e:
-		return nil
-	default:
+	if b.journal == nil {
+		select {
+		case b.queue <- entry{e: e}:
+			return nil
+		default:
+			return errQueueFull
+		}
+	}
+	b.addMu.Lock()
+	defer b.addMu.Unlock()
+	if len(b.queue) == cap(b.queue) {
 		return errQueueFull
 	}
+	at, err := b.journal.append(&e)
+	if err != nil {
+		if !errors.Is(err, errJournalFull) {
+			b.log.Error("analytics: event refused: the journal cannot be written", slog.Any("error", err))
+		}
+		return err
+	}
+	// Only the loop takes from the queue, so the room checked is still
+	// there.
+	b.queue <- entry{e: e, at: at}
+	return nil
 }
 
 // len returns the number of events waiting in the queue.
@@ -127,10 +164,18 @@ func (b *buffer) close(ctx context.Context) error {
 		b.abortCause(context.Cause(ctx))
 		<-b.done
 	}
-	if b.unwritten > 0 {
-		return fmt.Errorf("analytics: close: %d accepted events not written: %w", b.unwritten, context.Cause(ctx))
+	var jerr error
+	if b.journal != nil && !already {
+		jerr = b.journal.close()
 	}
-	return nil
+	if b.unwritten > 0 {
+		kept := ""
+		if b.journal != nil {
+			kept = " (kept in the journal, to be written at the next start)"
+		}
+		return errors.Join(fmt.Errorf("analytics: close: %d accepted events not written%s: %w", b.unwritten, kept, context.Cause(ctx)), jerr)
+	}
+	return jerr
 }
 
 func (b *buffer) loop() {
@@ -138,31 +183,61 @@ func (b *buffer) loop() {
 	ticker := time.NewTicker(b.interval)
 	defer ticker.Stop()
 	batch := make([]Event, 0, batchSize)
+	var last position // the journal position of batch's last event
 	for {
 		select {
-		case e := <-b.queue:
-			batch = append(batch, e)
+		case en := <-b.queue:
+			batch, last = append(batch, en.e), en.at
 			if len(batch) == batchSize {
-				batch = b.flush(batch)
+				batch = b.store(batch, last)
 			}
 		case <-ticker.C:
-			batch = b.flush(batch)
+			b.sync()
+			batch = b.store(batch, last)
 		case <-b.stop:
-			b.drain(batch)
+			b.drain(batch, last)
 			return
 		}
 	}
 }
 
+// sync flushes the journal to the disk, so that a power loss loses at
+// most the events of the last interval.
+func (b *buffer) sync() {
+	if b.journal == nil {
+		return
+	}
+	if err := b.journal.sync(); err != nil {
+		b.log.Error("analytics: flush the event journal to disk", slog.Any("error", err))
+	}
+}
+
+// store flushes batch, whose last event is at last in the journal, and
+// once it is written marks it stored there. It returns what flush does.
+func (b *buffer) store(batch []Event, last position) []Event {
+	if len(batch) == 0 {
+		return batch
+	}
+	rest := b.flush(batch)
+	if len(rest) == 0 && b.journal != nil {
+		if err := b.journal.stored(last); err != nil {
+			// The events are stored; the journal may only hold them longer
+			// and write them again at the next start.
+			b.log.Error("analytics: mark journaled events stored", slog.Any("error", err))
+		}
+	}
+	return rest
+}
+
 // drain writes batch and everything left in the queue; nothing more can
 // enter it once stop is closed.
-func (b *buffer) drain(batch []Event) {
+func (b *buffer) drain(batch []Event, last position) {
 	for {
 	fill:
 		for len(batch) < batchSize {
 			select {
-			case e := <-b.queue:
-				batch = append(batch, e)
+			case en := <-b.queue:
+				batch, last = append(batch, en.e), en.at
 			default:
 				break fill
 			}
@@ -176,7 +251,7 @@ func (b *buffer) drain(batch []Event) {
 				slog.Int("events", b.unwritten), slog.Any("cause", context.Cause(b.abort)))
 			return
 		}
-		batch = b.flush(batch)
+		batch = b.store(batch, last)
 	}
 }
 

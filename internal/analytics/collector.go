@@ -72,6 +72,10 @@ type CollectorOptions struct {
 	// QueueSize bounds the events held in memory before they are
 	// written; 0 means 100,000.
 	QueueSize int
+	// JournalDir, when set, is the folder where accepted events are kept
+	// until they are stored, so that a process killed outright loses none
+	// it acknowledged (see journal); it should be the instance's own.
+	JournalDir string
 	// Allow, when set, decides whether a request's events may be kept,
 	// such as by the visitor's consent. A refused request is answered as
 	// an accepted one, since a visitor's choice is no client error, and
@@ -122,10 +126,10 @@ type CollectorOptions struct {
 // country, network, browser and device lookups, and are then dropped.
 //
 // Accepted events wait in memory for up to a second before they are
-// written; a process killed outright (SIGKILL, a crash) loses those, while
-// Close writes them all. Visits are told apart in memory too: several
-// instances behind a load balancer should route by source address, or
-// count some visits more than once (visitor counts are unaffected).
+// written; a process killed outright (SIGKILL, a crash) loses those unless
+// JournalDir is set, while Close writes them all. It keeps no visit state: visits are derived
+// from the stored events (see VisitGap), so instances behind a load
+// balancer need no affinity.
 // With Networks set, an address's first event waits for its reverse-DNS
 // lookup (at most half a second).
 type Collector struct {
@@ -135,7 +139,6 @@ type Collector struct {
 	now       func() time.Time
 	log       *slog.Logger
 	salts     *salts
-	sessions  *sessions
 	buf       *buffer
 	countries *enrich.Countries
 	networks  *enrich.Networks
@@ -182,7 +185,6 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 		now:       opt.Now,
 		log:       opt.Logger,
 		salts:     newSalts(opt.DB),
-		sessions:  newSessions(defaultMaxSessions, sessionIdle),
 		countries: opt.Countries,
 		networks:  opt.Networks,
 		limiter:   opt.Limiter,
@@ -214,6 +216,10 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 	if _, err := c.salts.forDay(ctx, c.now()); err != nil {
 		return nil, err
 	}
+	j, err := c.replayJournal(ctx, opt.JournalDir, opt.Writer)
+	if err != nil {
+		return nil, err
+	}
 
 	c.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "noren_analytics_requests_total",
@@ -240,11 +246,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 			Name: "noren_analytics_queue_events",
 			Help: "Accepted analytics events waiting to be written.",
 		}, func() float64 { return float64(c.buf.len()) })
-		visits := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "noren_analytics_open_sessions",
-			Help: "Visitors whose visit is still open (an event within the last 30 minutes).",
-		}, func() float64 { return float64(c.sessions.len()) })
-		metrics := []prometheus.Collector{c.outcomes, c.redactions, failures, written, dropped, queued, visits}
+		metrics := []prometheus.Collector{c.outcomes, c.redactions, failures, written, dropped, queued}
 		for i, m := range metrics {
 			if err := opt.Registerer.Register(m); err != nil {
 				for _, done := range metrics[:i] {
@@ -254,7 +256,7 @@ func NewCollector(ctx context.Context, opt CollectorOptions) (*Collector, error)
 			}
 		}
 	}
-	c.buf = newBuffer(opt.Writer, c.log, opt.QueueSize, flushInterval, failures, written, dropped)
+	c.buf = newBuffer(opt.Writer, j, c.log, opt.QueueSize, flushInterval, failures, written, dropped)
 
 	rotateCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	c.stopRotate = stop
@@ -444,7 +446,6 @@ func (c *Collector) collect(r *http.Request, p payload, sites []string, agent en
 	for _, site := range sites {
 		e.Site = site
 		e.Visitor = key.visitor(site, addr, ua)
-		e.Session = c.sessions.session(e.Visitor, now)
 		if err := c.buf.add(e); err != nil {
 			return &refusal{http.StatusServiceUnavailable, "too many events at the moment; retry later"}
 		}
@@ -557,7 +558,7 @@ func isBot(r *http.Request, agent enrich.Agent) bool {
 }
 
 // event builds the stored event of p, sent by agent from addr at now;
-// Site, Visitor and Session are set by the caller.
+// Site and Visitor are set by the caller.
 func (c *Collector) event(r *http.Request, p payload, agent enrich.Agent, addr netip.Addr, now time.Time) Event {
 	e := Event{
 		Time:     now,

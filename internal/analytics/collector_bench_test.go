@@ -54,19 +54,31 @@ func BenchmarkCollect(b *testing.B) {
 			io.WriteString(w, "ok")
 		}))
 	})
-	b.Run("collector", func(b *testing.B) {
-		c, err := NewCollector(context.Background(), CollectorOptions{
-			Sites:  []string{"example.com"},
-			Writer: discardWriter{},
-			DB:     storetest.SQLite(b),
-			Now:    func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) },
-		})
-		if err != nil {
-			b.Fatal(err)
+	// journal is the collector as served, each event appended to the
+	// journal before it is acknowledged.
+	for _, journal := range []bool{false, true} {
+		name := "collector"
+		if journal {
+			name = "journal"
 		}
-		defer c.Close(context.Background())
-		mux := http.NewServeMux()
-		c.Register(mux)
-		run(b, mux)
-	})
+		b.Run(name, func(b *testing.B) {
+			opt := CollectorOptions{
+				Sites:  []string{"example.com"},
+				Writer: discardWriter{},
+				DB:     storetest.SQLite(b),
+				Now:    func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) },
+			}
+			if journal {
+				opt.JournalDir = b.TempDir()
+			}
+			c, err := NewCollector(context.Background(), opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close(context.Background())
+			mux := http.NewServeMux()
+			c.Register(mux)
+			run(b, mux)
+		})
+	}
 }

@@ -41,7 +41,7 @@ func PendingMigrations(ctx context.Context, db *store.DB) ([]string, error) {
 // movedTables are the tables MoveFromSQLite copies, with their columns.
 var movedTables = []struct{ name, columns string }{
 	{"analytics_sites", "site, rolled_until, raw_from"},
-	{"analytics_events", "id, site, time, name, visitor, session, path, hostname, referrer, source, medium, campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link"},
+	{"analytics_events", "id, site, time, name, visitor, path, hostname, referrer, source, medium, campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link"},
 	{"analytics_hourly", "site, dim, hour, value, visitors, visits, pageviews, events, bounces, duration_ms"},
 	{"analytics_daily", "site, dim, day, value, visitors, visits, pageviews, events, bounces, duration_ms"},
 }

@@ -114,7 +114,7 @@ func TestRollupNoticesBatchWrittenMeanwhile(t *testing.T) {
 		ctx := context.Background()
 		s := newTestStore(t, db)
 		hour := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-		e := Event{Site: "demo.localhost", Name: "pageview", Path: "/", Visitor: 1, Session: 1, Time: hour.Add(time.Minute)}
+		e := Event{Site: "demo.localhost", Name: "pageview", Path: "/", Visitor: 1, Time: hour.Add(time.Minute)}
 		writeAll(t, s, []Event{e}, 1)
 		m, err := s.site(ctx, "demo.localhost")
 		if err != nil {
@@ -155,11 +155,11 @@ func TestRollupBoundsFlood(t *testing.T) {
 	paths := rollupCellCap + 5000
 	for i := range paths {
 		events = append(events, Event{Site: "demo.localhost", Name: "pageview", Path: fmt.Sprintf("/flood/%d", i),
-			Visitor: uint64(1000 + i), Session: uint64(1000 + i), Time: hour.Add(time.Duration(i) * time.Millisecond)})
+			Visitor: uint64(1000 + i), Time: hour.Add(time.Duration(i) * time.Millisecond)})
 	}
 	for i := range maxVisitorDayEvents + 10 {
 		events = append(events, Event{Site: "demo.localhost", Name: "pageview", Path: "/",
-			Visitor: 7, Session: 7, Time: hour.Add(time.Duration(i) * time.Millisecond)})
+			Visitor: 7, Time: hour.Add(time.Duration(i) * time.Millisecond)})
 	}
 	writeAll(t, s, events, 5000)
 	if err := rollUp(ctx, s, hour.Add(time.Hour+RollupGrace)); err != nil {

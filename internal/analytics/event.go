@@ -20,11 +20,9 @@ type Event struct {
 	Time time.Time // when the collector accepted it, UTC
 	Site string    // the site's domain, such as "demo.localhost"
 	Name string    // "pageview", "outbound", "download", "404", "search" or a custom name
-	// Visitor identifies a visitor within one day and one site only.
+	// Visitor identifies a visitor within one day and one site only; the
+	// visitor's visits are derived from the stored events (see VisitGap).
 	Visitor uint64
-	// Session groups a visitor's events into visits (a new visit after 30
-	// minutes without an event); it is derived from Visitor, not a cookie.
-	Session uint64
 	Path    string // URL path, without query string or fragment
 	// Hostname is the page URL's host, for sites served under several names.
 	Hostname string

@@ -16,8 +16,10 @@ import (
 // sites and a newsletter campaign, with site searches (some finding
 // nothing), outbound clicks, downloads of the demo's PDF and requests for
 // missing pages. Traffic follows the day in Japan and is lighter at
-// weekends. Visitor and session ids change every UTC day, as the
-// collector's do.
+// weekends. Visitor ids change every UTC day, as the collector's do. Some
+// returning visitors come back exactly VisitGap after their last event,
+// which continues their visit, and some a second later, which begins a new
+// one, so that every store is tested on the edge of the rule.
 func Generate(seed int64, site string, from, to time.Time, n int, emit func(Event) error) error {
 	if n < 0 {
 		return fmt.Errorf("analytics: generate %d events: a negative count", n)
@@ -103,6 +105,7 @@ type genPerson struct {
 // day returns exactly quota events in [from, to), all within one UTC day.
 func (g *eventGenerator) day(from, to time.Time, quota int) []Event {
 	events := make([]Event, 0, quota)
+	last := make(map[uint64]time.Time)
 	for len(events) < quota {
 		id := g.rng.IntN(g.persons)
 		if g.rng.IntN(5) == 0 {
@@ -112,7 +115,22 @@ func (g *eventGenerator) day(from, to time.Time, quota int) []Event {
 		p := g.person(id)
 		visitor := genMix(g.seed, uint64(id), uint64(from.Unix()/86400))
 		start := g.visitStart(from, to)
+		// A hash rather than the generator picks the visits placed on
+		// the edge of VisitGap, so that the other events stay as they
+		// were before such visits existed.
+		if prev, ok := last[visitor]; ok {
+			switch genMix(visitor, uint64(len(events)), 2) % 16 {
+			case 0:
+				start = prev.Add(VisitGap)
+			case 1:
+				start = prev.Add(VisitGap + time.Second)
+			}
+		}
+		n := len(events)
 		events = g.visit(events, quota, p, visitor, start, to)
+		for _, e := range events[n:] {
+			last[visitor] = Later(last[visitor], e.Time)
+		}
 	}
 	return events
 }
@@ -169,7 +187,7 @@ func (g *eventGenerator) person(id int) genPerson {
 // quota events in all or at end.
 func (g *eventGenerator) visit(events []Event, quota int, p genPerson, visitor uint64, start, end time.Time) []Event {
 	base := Event{
-		Site: g.site, Visitor: visitor, Session: genMix(visitor, uint64(start.Unix()), 1), Hostname: g.site,
+		Site: g.site, Visitor: visitor, Hostname: g.site,
 		Browser: p.browser, BrowserVersion: p.version, OS: p.os, Device: p.device, Screen: p.screen,
 		Language: p.language, Country: p.country, Results: -1,
 	}

@@ -22,10 +22,11 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestGenerateShape checks what the dashboard's acceptance test relies
-// on: exactly n events, in time order, inside the range, each visit
-// within one UTC day and of one to six pageviews, and every kind of traffic
-// the dashboard shows.
+// TestGenerateShape checks what the dashboard's acceptance test and the
+// stores' tests rely on: exactly n events, in time order, inside the
+// range, visits both one pageview and many long, visitors coming back
+// exactly VisitGap after their last event and just over it, and every
+// kind of traffic the dashboard shows.
 func TestGenerateShape(t *testing.T) {
 	from := time.Date(2026, 3, 1, 7, 30, 0, 0, time.UTC)
 	to := from.AddDate(0, 0, 14)
@@ -35,8 +36,6 @@ func TestGenerateShape(t *testing.T) {
 		t.Fatalf("%d events, want %d", len(events), n)
 	}
 	seen := map[string]bool{}
-	pageviews := map[uint64]int{}
-	visitDay := map[uint64]int64{}
 	for i, e := range events {
 		if i > 0 && e.Time.Before(events[i-1].Time) {
 			t.Fatalf("event %d at %s comes before event %d at %s", i, e.Time, i-1, events[i-1].Time)
@@ -44,16 +43,8 @@ func TestGenerateShape(t *testing.T) {
 		if e.Time.Before(from) || !e.Time.Before(to) {
 			t.Fatalf("event at %s outside [%s, %s)", e.Time, from, to)
 		}
-		if e.Site != "demo.localhost" || e.Visitor == 0 || e.Session == 0 {
-			t.Fatalf("event %d lacks its site or ids: %+v", i, e)
-		}
-		day := e.Time.Unix() / 86400
-		if d, ok := visitDay[e.Session]; ok && d != day {
-			t.Fatalf("visit %x spans two UTC days", e.Session)
-		}
-		visitDay[e.Session] = day
-		if e.Name == "pageview" {
-			pageviews[e.Session]++
+		if e.Site != "demo.localhost" || e.Visitor == 0 {
+			t.Fatalf("event %d lacks its site or visitor: %+v", i, e)
 		}
 		seen["name "+e.Name] = true
 		seen["source "+e.Source] = true
@@ -66,26 +57,37 @@ func TestGenerateShape(t *testing.T) {
 			seen["PDF download"] = true
 		}
 	}
+	type visitorDay struct {
+		visitor uint64
+		day     int64
+	}
+	last := map[visitorDay]time.Time{}
+	for _, e := range events {
+		k := visitorDay{e.Visitor, e.Time.Unix() / 86400}
+		if prev, ok := last[k]; ok {
+			switch gap := e.Time.Sub(prev); {
+			case gap == VisitGap:
+				seen["gap of exactly VisitGap"] = true
+			case gap > VisitGap && gap <= VisitGap+time.Second:
+				seen["gap just over VisitGap"] = true
+			}
+		}
+		last[k] = e.Time
+	}
 	for _, want := range []string{
 		"name pageview", "name search", "name outbound", "name download", "name 404",
 		"source Google", "source Yahoo! JAPAN", "source X", "source ", "source Newsletter",
 		"language ja", "language en", "device desktop", "device mobile", "device tablet",
-		"zero-result search", "PDF download",
+		"zero-result search", "PDF download", "gap of exactly VisitGap", "gap just over VisitGap",
 	} {
 		if !seen[want] {
 			t.Errorf("no %s among the events", want)
 		}
 	}
 	histogram := map[int]int{}
-	for _, n := range pageviews {
-		histogram[n]++
-	}
-	for n := range histogram {
-		// A visit cut short by the end of a day may be shorter, never
-		// longer.
-		if n < 1 || n > 6 {
-			t.Errorf("%d visits of %d pageviews", histogram[n], n)
-		}
+	x := newExpectation(events)
+	for _, v := range x.visits {
+		histogram[v.pageviews]++
 	}
 	if histogram[1] == 0 || histogram[6] == 0 {
 		t.Errorf("visit lengths %v lack bounces or long visits", histogram)

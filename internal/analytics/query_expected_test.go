@@ -8,8 +8,9 @@ import (
 
 // This file computes the dashboard's figures straight from a slice of
 // events, with maps and loops and none of the store's code, following the
-// definitions written down in rollup.go: a visit is a session's events in
-// one UTC day and a visitor a visitor id in one UTC day; each counts once,
+// definitions written down in rollup.go: a visitor is a visitor id in one
+// UTC day, and its events of that day, in time order, form visits split
+// wherever more than VisitGap passes between two; each counts once,
 // at its first event matching the filter; pageviews and events count by
 // their own time; source, referrer and campaign are the visit's first
 // event's.
@@ -23,39 +24,44 @@ type expectedVisit struct {
 	start Event
 }
 
-// expectedID names a visitor or visit: an id on one UTC day.
+// expectedID names a visitor or visit: a visitor id on one UTC day, and
+// for a visit its number within that day.
 type expectedID struct {
-	id  uint64
-	day int64
-}
-
-func expectedIDOf(id uint64, t time.Time) expectedID {
-	return expectedID{id, t.Unix() / (24 * 60 * 60)}
+	id    uint64
+	day   int64
+	visit int
 }
 
 // expectation holds generated events and what the figures need to know of
 // their visits.
 type expectation struct {
 	events []Event
-	visits map[expectedID]*expectedVisit
+	// visitOf names the visit of each event of events.
+	visitOf []expectedID
+	visits  map[expectedID]*expectedVisit
 }
 
 func newExpectation(events []Event) *expectation {
-	return &expectation{events: events, visits: expectedVisits(events)}
-}
-
-// expectedVisits describes every visit of events.
-func expectedVisits(events []Event) map[expectedID]*expectedVisit {
-	byVisit := map[expectedID][]Event{}
-	for _, e := range events {
-		k := expectedIDOf(e.Session, e.Time)
-		byVisit[k] = append(byVisit[k], e)
+	x := &expectation{events: events, visitOf: make([]expectedID, len(events)), visits: map[expectedID]*expectedVisit{}}
+	byVisitorDay := map[expectedID][]int{}
+	for i, e := range events {
+		k := expectedID{id: e.Visitor, day: e.Time.Unix() / (24 * 60 * 60)}
+		byVisitorDay[k] = append(byVisitorDay[k], i)
 	}
-	visits := map[expectedID]*expectedVisit{}
-	for k, evs := range byVisit {
-		slices.SortStableFunc(evs, func(a, b Event) int { return a.Time.Compare(b.Time) })
-		v := &expectedVisit{first: evs[0].Time, last: evs[len(evs)-1].Time, start: evs[0]}
-		for _, e := range evs {
+	for k, idx := range byVisitorDay {
+		// Events of equal time keep their order in events, as the SQL
+		// store keeps the order of insertion.
+		slices.SortStableFunc(idx, func(a, b int) int { return events[a].Time.Compare(events[b].Time) })
+		var v *expectedVisit
+		for n, i := range idx {
+			e := events[i]
+			if n == 0 || e.Time.Sub(events[idx[n-1]].Time) > 30*time.Minute {
+				k.visit++
+				v = &expectedVisit{first: e.Time, start: e}
+				x.visits[k] = v
+			}
+			x.visitOf[i] = k
+			v.last = e.Time
 			if e.Name == "pageview" {
 				if v.pageviews == 0 {
 					v.entry = e.Path
@@ -64,9 +70,8 @@ func expectedVisits(events []Event) map[expectedID]*expectedVisit {
 				v.pageviews++
 			}
 		}
-		visits[k] = v
 	}
-	return visits
+	return x
 }
 
 // expectedValue is a dimension's value for an event of visit v.
@@ -137,11 +142,12 @@ func (x *expectation) breakdown(site string, where map[string]string, dim string
 		return out[value]
 	}
 	inRange := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
-	for _, e := range x.events {
+	for i, e := range x.events {
 		if e.Site != site {
 			continue
 		}
-		v := x.visits[expectedIDOf(e.Session, e.Time)]
+		visit := x.visitOf[i]
+		v := x.visits[visit]
 		matches := true
 		for d, want := range where {
 			if got, ok := expectedValue(d, e, v); !ok || got != want {
@@ -157,9 +163,9 @@ func (x *expectation) breakdown(site string, where map[string]string, dim string
 		}
 		for _, first := range []struct {
 			m  map[firstKey]time.Time
-			id uint64
-		}{{firstVisitor, e.Visitor}, {firstVisit, e.Session}} {
-			k := firstKey{expectedIDOf(first.id, e.Time), value}
+			id expectedID
+		}{{firstVisitor, expectedID{id: visit.id, day: visit.day}}, {firstVisit, visit}} {
+			k := firstKey{first.id, value}
 			if t, ok := first.m[k]; !ok || e.Time.Before(t) {
 				first.m[k] = e.Time
 			}

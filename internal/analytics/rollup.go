@@ -21,10 +21,15 @@ const RollupGrace = 2 * time.Minute
 // How the figures are defined, here and wherever they are computed from
 // raw events:
 //
-//   - A visit is a session id's events within one UTC day, and a visitor is
-//     a visitor id within one UTC day. The collector rotates visitor ids
-//     daily, so a person who comes back on another day counts again, as in
-//     Plausible and GoatCounter.
+//   - A visitor is a visitor id within one UTC day. The collector rotates
+//     visitor ids daily, so a person who comes back on another day counts
+//     again, as in Plausible and GoatCounter.
+//   - Visits are derived from the stored events alone: a visitor id's
+//     events of one UTC day, in order of time (ties broken by the order
+//     the store keeps), form one visit until the gap to the previous event
+//     exceeds VisitGap, where the next visit begins. No process keeps
+//     visit state, so the figures come out the same whichever instance of
+//     a fleet received each event, and a restart forgets nothing.
 //   - Source, referrer and campaign belong to the visit: every event of a
 //     visit has those of its first event. Entry and exit pages too belong
 //     to the visit; every other dimension is the event's own.
@@ -40,25 +45,29 @@ const RollupGrace = 2 * time.Minute
 // rollups can be summed: Visitors over a month is the number of visitor
 // days that began in it, the "sum of daily uniques".
 
+// VisitGap is the longest gap between two events of one visit: an event
+// more than VisitGap after the visitor's previous one begins a new visit.
+const VisitGap = 30 * time.Minute
+
 // rollupEvent is the part of a stored event that figures are computed
 // from.
 type rollupEvent struct {
-	id               int64
-	time             time.Time
-	day              int64 // Unix day of time, for sorting
-	name             string
-	visitor, session uint64
-	path             string
-	referrer         string
-	source           string
-	campaign         string
-	browser, os      string
-	device, screen   string
-	language         string
-	country          string
-	search           string
-	results          int
-	link             string
+	id             int64
+	time           time.Time
+	day            int64 // Unix day of time, for sorting
+	name           string
+	visitor        uint64
+	path           string
+	referrer       string
+	source         string
+	campaign       string
+	browser, os    string
+	device, screen string
+	language       string
+	country        string
+	search         string
+	results        int
+	link           string
 }
 
 // rollupVisit describes one visit, from all of its events.
@@ -111,7 +120,10 @@ type aggregator struct {
 	cellCap  int
 	dimCells [DimCount]int
 
-	visits      map[uint64]*rollupVisit
+	// visits and visitOf describe the visitor day being counted: its
+	// visits in order, and the index into visits of each of its events.
+	visits      []rollupVisit
+	visitOf     []int
 	seenVisitor map[seenValue]bool
 	seenVisit   map[seenVisitValue]bool
 }
@@ -122,7 +134,7 @@ type seenValue struct {
 }
 
 type seenVisitValue struct {
-	session uint64
+	visit int
 	seenValue
 }
 
@@ -131,7 +143,6 @@ func newAggregator(dims []Dimension, bucket func(time.Time) (int64, bool)) *aggr
 		dims:        dims,
 		bucket:      bucket,
 		cells:       make(map[CellKey]*Counts),
-		visits:      make(map[uint64]*rollupVisit),
 		seenVisitor: make(map[seenValue]bool),
 		seenVisit:   make(map[seenVisitValue]bool),
 	}
@@ -190,16 +201,17 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 	if len(events) > maxVisitorDayEvents {
 		events = events[:maxVisitorDayEvents]
 	}
-	clear(a.visits)
+	a.visits = a.visits[:0]
+	a.visitOf = a.visitOf[:0]
 	clear(a.seenVisitor)
 	clear(a.seenVisit)
 	for i := range events {
 		e := &events[i]
-		v := a.visits[e.session]
-		if v == nil {
-			v = &rollupVisit{first: e.time, source: e.source, referrer: e.referrer, campaign: e.campaign}
-			a.visits[e.session] = v
+		if i == 0 || e.time.Sub(events[i-1].time) > VisitGap {
+			a.visits = append(a.visits, rollupVisit{first: e.time, source: e.source, referrer: e.referrer, campaign: e.campaign})
 		}
+		v := &a.visits[len(a.visits)-1]
+		a.visitOf = append(a.visitOf, len(a.visits)-1)
 		v.last = e.time
 		if e.name == "pageview" {
 			v.pageviews++
@@ -211,7 +223,7 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 	}
 	for i := range events {
 		e := &events[i]
-		v := a.visits[e.session]
+		v := &a.visits[a.visitOf[i]]
 		if a.match != nil && !a.match(e, v) {
 			continue
 		}
@@ -226,12 +238,12 @@ func (a *aggregator) addVisitorDay(events []rollupEvent) {
 			}
 			seen := seenValue{d, value}
 			newVisitor := !a.seenVisitor[seen]
-			newVisit := !a.seenVisit[seenVisitValue{e.session, seen}]
+			newVisit := !a.seenVisit[seenVisitValue{a.visitOf[i], seen}]
 			if newVisitor {
 				a.seenVisitor[seen] = true
 			}
 			if newVisit {
-				a.seenVisit[seenVisitValue{e.session, seen}] = true
+				a.seenVisit[seenVisitValue{a.visitOf[i], seen}] = true
 			}
 			if !inSpan {
 				continue
@@ -309,13 +321,13 @@ func (a *aggregator) addRows(rows *sql.Rows, from, to time.Time) (int64, error) 
 }
 
 func scanEvent(rows *sql.Rows, e *rollupEvent) error {
-	var visitor, session int64
-	err := rows.Scan(&e.id, &e.time, &e.name, &visitor, &session, &e.path, &e.referrer, &e.source, &e.campaign,
+	var visitor int64
+	err := rows.Scan(&e.id, &e.time, &e.name, &visitor, &e.path, &e.referrer, &e.source, &e.campaign,
 		&e.browser, &e.os, &e.device, &e.screen, &e.language, &e.country, &e.search, &e.results, &e.link)
 	if err != nil {
 		return err
 	}
-	e.visitor, e.session = uint64(visitor), uint64(session)
+	e.visitor = uint64(visitor)
 	e.day = e.time.Unix() / 86400
 	return nil
 }
@@ -535,7 +547,7 @@ func CountHours(events []Event) map[CellKey]*Counts {
 		e := &events[i]
 		rows[i] = rollupEvent{
 			id: int64(i), time: e.Time.UTC(), day: e.Time.Unix() / 86400, name: e.Name,
-			visitor: e.Visitor, session: e.Session, path: e.Path, referrer: e.Referrer, source: e.Source,
+			visitor: e.Visitor, path: e.Path, referrer: e.Referrer, source: e.Source,
 			campaign: e.Campaign, browser: e.Browser, os: e.OS, device: e.Device, screen: e.Screen,
 			language: e.Language, country: e.Country, search: e.Search, results: e.Results, link: e.Link,
 		}

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,15 @@ import (
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
+
+func mustAddr(t testing.TB, s string) netip.Addr {
+	t.Helper()
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
 
 // storedSaltDays returns the days the salts table holds, in order.
 func storedSaltDays(t *testing.T, db *store.DB) []string {

@@ -161,8 +161,6 @@ func (s *SQLStore) encodeEvents(events []Event) (string, error) {
 		buf = appendJSONString(append(buf, ','), e.Name)
 		buf = append(buf, ',')
 		buf = strconv.AppendInt(buf, int64(e.Visitor), 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, int64(e.Session), 10)
 		for _, v := range []string{
 			e.Path, e.Hostname, e.Referrer, e.Source, e.Medium, e.Campaign, e.Browser, e.BrowserVersion,
 			e.OS, e.Device, e.Screen, e.Language, e.Country, e.Network, string(props), e.Search,

@@ -59,7 +59,7 @@ func TestWriteEventsKeepsEveryField(t *testing.T) {
 		ctx := context.Background()
 		e := Event{
 			Time: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC), Site: "demo.localhost", Name: "search",
-			Visitor: 1<<63 + 5, Session: 1<<64 - 1, Path: "/ja/検索/", Hostname: "demo.localhost",
+			Visitor: 1<<63 + 5, Path: "/ja/検索/", Hostname: "demo.localhost",
 			Referrer: `example.com/"quoted"\path`, Source: "Yahoo! JAPAN", Medium: "organic", Campaign: "春\n2026",
 			Browser: "Samsung Internet", BrowserVersion: "28", OS: "Android", Device: "mobile", Screen: "small",
 			Language: "ja", Country: "JP", Network: "example.net", Props: map[string]string{"k": "v\"", "空": ""},
@@ -99,7 +99,7 @@ func storedEvents(t *testing.T, s Store) []Event {
 		t.Fatalf("no backend reads the events of a %T", s)
 	}
 	db := sql.db
-	rows, err := db.QueryContext(context.Background(), `SELECT time, site, name, visitor, session, path, hostname, referrer, source, medium,
+	rows, err := db.QueryContext(context.Background(), `SELECT time, site, name, visitor, path, hostname, referrer, source, medium,
 		campaign, browser, browser_version, os, device, screen, language, country, network, props, search, results, link
 		FROM analytics_events ORDER BY time, id`)
 	if err != nil {
@@ -109,15 +109,15 @@ func storedEvents(t *testing.T, s Store) []Event {
 	var events []Event
 	for rows.Next() {
 		var got Event
-		var visitor, session int64
+		var visitor int64
 		var props string
-		err := rows.Scan(&got.Time, &got.Site, &got.Name, &visitor, &session, &got.Path, &got.Hostname,
+		err := rows.Scan(&got.Time, &got.Site, &got.Name, &visitor, &got.Path, &got.Hostname,
 			&got.Referrer, &got.Source, &got.Medium, &got.Campaign, &got.Browser, &got.BrowserVersion, &got.OS, &got.Device,
 			&got.Screen, &got.Language, &got.Country, &got.Network, &props, &got.Search, &got.Results, &got.Link)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got.Visitor, got.Session = uint64(visitor), uint64(session)
+		got.Visitor = uint64(visitor)
 		if err := json.Unmarshal([]byte(props), &got.Props); err != nil {
 			t.Fatalf("props stored as %s: %v", props, err)
 		}

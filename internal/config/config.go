@@ -163,6 +163,12 @@ type HTTP struct {
 	WriteTimeout      time.Duration `yaml:"write_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	// DrainDelay is how long Noren goes on serving, unready, once told to
+	// stop, so that load balancers stop sending it requests first.
+	DrainDelay time.Duration `yaml:"drain_delay"`
+	// ReadinessMailWait makes an instance unready when a due message in
+	// the mail outbox has waited longer; 0 leaves the outbox out.
+	ReadinessMailWait time.Duration `yaml:"readiness_mail_wait"`
 	MaxBodyBytes      ByteSize      `yaml:"max_body_bytes"`
 	MaxHeaderBytes    ByteSize      `yaml:"max_header_bytes"`
 	// FrameAncestors lists who may embed the site in a frame.
@@ -227,8 +233,16 @@ type Analytics struct {
 	// Backend is where events are kept: "database" (Noren's own SQLite
 	// or PostgreSQL database) or "clickhouse".
 	Backend string `yaml:"backend"`
-	// ClickHouseURL is the clickhouse:// DSN of the ClickHouse backend.
+	// ClickHouseURL is the clickhouse:// DSN of the ClickHouse backend:
+	// on a cluster, of the server (or servers) this instance queries.
 	ClickHouseURL string `yaml:"clickhouse_url"`
+	// ClickHouseCluster names the ClickHouse cluster, in its servers'
+	// remote_servers, that events are sharded over. Empty means one
+	// server.
+	ClickHouseCluster string `yaml:"clickhouse_cluster"`
+	// ClickHouseShards are the clickhouse:// DSNs of one server of each
+	// shard of ClickHouseCluster, where Noren creates each shard's tables.
+	ClickHouseShards []string `yaml:"clickhouse_shards"`
 	// Sites are further domains whose events are accepted besides
 	// site.domain.
 	Sites []string `yaml:"sites"`
@@ -398,6 +412,10 @@ type Log struct {
 	AccessFile string `yaml:"access_file" path:"file"`
 }
 
+// defaultDrainDelay gives load balancers that probe every few seconds time
+// to see an instance that is stopping as unready.
+const defaultDrainDelay = 5 * time.Second
+
 // Default returns the built-in defaults. Keys whose default derives from
 // others (database, tls.acme.cache_dir, site.mode) are left empty here and
 // filled in by Load once every source has been read.
@@ -425,6 +443,8 @@ func Default() *Config {
 			WriteTimeout:      s.WriteTimeout,
 			IdleTimeout:       s.IdleTimeout,
 			ShutdownTimeout:   s.ShutdownTimeout,
+			DrainDelay:        defaultDrainDelay,
+			ReadinessMailWait: time.Hour,
 			MaxBodyBytes:      ByteSize(s.MaxBodyBytes),
 			MaxHeaderBytes:    ByteSize(s.MaxHeaderBytes),
 			FrameAncestors:    []string{"none"},
@@ -538,6 +558,7 @@ func (c *Config) ServerConfig() server.Config {
 		WriteTimeout:      c.HTTP.WriteTimeout,
 		IdleTimeout:       c.HTTP.IdleTimeout,
 		ShutdownTimeout:   c.HTTP.ShutdownTimeout,
+		DrainDelay:        c.HTTP.DrainDelay,
 		MaxBodyBytes:      int64(c.HTTP.MaxBodyBytes),
 		MaxHeaderBytes:    int(c.HTTP.MaxHeaderBytes),
 		TrustedProxies:    c.TrustedProxies,

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,6 +239,31 @@ func (a *Admin) validate(p *problems) {
 	}
 }
 
+// validateCluster checks the ClickHouse cluster's name and shards: both
+// or neither.
+func (a *Analytics) validateCluster(p *problems) {
+	if a.ClickHouseCluster == "" {
+		if len(a.ClickHouseShards) > 0 {
+			p.add("analytics.clickhouse_shards", "set without analytics.clickhouse_cluster, the cluster they are the shards of")
+		}
+		return
+	}
+	if !clusterName.MatchString(a.ClickHouseCluster) {
+		p.add("analytics.clickhouse_cluster", "%q: want the cluster's name in remote_servers, of letters, digits and _", a.ClickHouseCluster)
+	}
+	if len(a.ClickHouseShards) == 0 {
+		p.add("analytics.clickhouse_shards", "empty: want the URL of one server of each shard of cluster %s", a.ClickHouseCluster)
+	}
+	for _, shard := range a.ClickHouseShards {
+		if u, err := url.Parse(shard); err != nil || u.Scheme != "clickhouse" || u.Host == "" {
+			p.add("analytics.clickhouse_shards", "%q: want a URL such as clickhouse://10.0.0.6:9000/noren", shard)
+		}
+	}
+}
+
+// clusterName is what ClickHouse cluster names Noren takes may be.
+var clusterName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 func (a *Analytics) validate(p *problems) {
 	switch a.Backend {
 	case "database":
@@ -245,6 +271,7 @@ func (a *Analytics) validate(p *problems) {
 		if u, err := url.Parse(a.ClickHouseURL); err != nil || u.Scheme != "clickhouse" || u.Host == "" {
 			p.add("analytics.clickhouse_url", "%q: want a URL such as clickhouse://127.0.0.1:9000/noren", a.ClickHouseURL)
 		}
+		a.validateCluster(p)
 	default:
 		p.add("analytics.backend", "%q: want database or clickhouse", a.Backend)
 	}
@@ -381,6 +408,8 @@ func (h *HTTP) validate(p *problems) {
 	checkNotNegative(p, "http.write_timeout", h.WriteTimeout)
 	checkNotNegative(p, "http.idle_timeout", h.IdleTimeout)
 	checkPositive(p, "http.shutdown_timeout", h.ShutdownTimeout)
+	checkNotNegative(p, "http.drain_delay", h.DrainDelay)
+	checkNotNegative(p, "http.readiness_mail_wait", h.ReadinessMailWait)
 	if h.MaxBodyBytes <= 0 {
 		p.add("http.max_body_bytes", "must be positive")
 	}

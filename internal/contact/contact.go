@@ -85,6 +85,10 @@ type Options struct {
 	// 0 means 5 per 10 minutes.
 	RateLimit  int
 	RateWindow time.Duration
+	// RateLimits, when set, keeps the counts of RateLimit in the
+	// database, shared by every instance on it; nil keeps them in this
+	// process's memory.
+	RateLimits *ratelimit.Shared
 }
 
 // Notification tells staff that a submission arrived. It holds no personal
@@ -150,7 +154,7 @@ func New(opt Options) (*Handler, error) {
 		log:       opt.Logger,
 		now:       opt.Now,
 		signer:    signer{key: append([]byte(nil), opt.Secret...)},
-		limiter:   ratelimit.NewWindow(opt.RateLimit, opt.RateWindow, ratelimit.NewMemory(0)),
+		limiter:   newLimiter(opt),
 		crossSite: http.NewCrossOriginProtection(),
 		pages:     make(map[string]*page.Template),
 	}

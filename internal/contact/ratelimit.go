@@ -8,6 +8,16 @@ import (
 	"github.com/noren-web/noren/internal/ratelimit"
 )
 
+// newLimiter returns the Window of opt's rate limit per network: in the
+// database, shared by every instance on it, with opt.RateLimits, and else
+// in this process's memory.
+func newLimiter(opt Options) *ratelimit.Window {
+	if opt.RateLimits != nil {
+		return opt.RateLimits.Window("contact-network", opt.RateLimit, opt.RateWindow)
+	}
+	return ratelimit.NewWindow(opt.RateLimit, opt.RateWindow, ratelimit.NewMemory(0))
+}
+
 // rateLimited reports whether the network of addr has sent its submissions
 // for the window. A limiter that cannot tell lets the submission through:
 // the other checks still hold off robots, and a person is not refused for

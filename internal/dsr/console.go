@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
 )
@@ -34,9 +35,6 @@ var (
 	ErrRegime = errors.New("dsr: not under the operator's regime")
 	// ErrInput means a value given to a console method is not acceptable.
 	ErrInput = errors.New("dsr: invalid input")
-	// ErrNotice means a change was made but the mail telling the person
-	// of it could not be sent: they must be told by other means.
-	ErrNotice = errors.New("dsr: the notice to the requester was not sent")
 )
 
 // VaultKind is the kind of the vault records that hold requests. A
@@ -245,6 +243,31 @@ func (h *Handler) Subject(ctx context.Context, id string) (Submission, error) {
 // person controls the address the records are kept under, and recording
 // the identity is left to the operator's own procedure.
 func (h *Handler) SetStatus(ctx context.Context, id string, status Status, note string) error {
+	if err := h.checkStatus(ctx, id, status, note); err != nil {
+		return err
+	}
+	res, err := h.opt.DB.ExecContext(ctx, h.q["set-status"], id, string(status), note, h.now())
+	if err != nil {
+		return fmt.Errorf("dsr: set status of request %s: %w", id, err)
+	}
+	return h.changed(ctx, id, res)
+}
+
+// SetStatusAndMail sets the status of request id as SetStatus does and, in
+// the same transaction, queues m, which announces the decision to the
+// person: a disclosure is queued exactly when its request is closed.
+func (h *Handler) SetStatusAndMail(ctx context.Context, id string, status Status, note string, m mail.Message) error {
+	if err := h.checkStatus(ctx, id, status, note); err != nil {
+		return err
+	}
+	if err := h.updateAndMail(ctx, id, "set-status", m, string(status), note, h.now()); err != nil {
+		return fmt.Errorf("dsr: set status of request %s: %w", id, err)
+	}
+	return nil
+}
+
+// checkStatus refuses a status change SetStatus does not allow.
+func (h *Handler) checkStatus(ctx context.Context, id string, status Status, note string) error {
 	if status != InProgress && status != Done && status != Rejected {
 		return fmt.Errorf("dsr: set status of request %s to %q: want %s, %s or %s: %w", id, status, InProgress, Done, Rejected, ErrInput)
 	}
@@ -260,11 +283,7 @@ func (h *Handler) SetStatus(ctx context.Context, id string, status Status, note 
 			return err
 		}
 	}
-	res, err := h.opt.DB.ExecContext(ctx, h.q["set-status"], id, string(status), note, h.now())
-	if err != nil {
-		return fmt.Errorf("dsr: set status of request %s: %w", id, err)
-	}
-	return h.changed(ctx, id, res)
+	return nil
 }
 
 // changed turns an update of an open request that changed nothing into
@@ -277,6 +296,12 @@ func (h *Handler) changed(ctx context.Context, id string, res sql.Result) error 
 	if n > 0 {
 		return nil
 	}
+	return h.unchanged(ctx, id)
+}
+
+// unchanged explains an update of request id that changed nothing: the
+// request is gone (ErrNotFound) or no longer open (ErrState).
+func (h *Handler) unchanged(ctx context.Context, id string) error {
 	req, err := h.Get(ctx, id)
 	if err != nil {
 		return err
@@ -499,11 +524,10 @@ func (h *Handler) ExtensionDays(req Request) int {
 
 // Extend extends, once, the deadline of a public body's open request id by
 // days calendar days, at most the manifest's requests.extension, for
-// reason, which must not hold personal data, and mails the person the new
-// deadline and the reason, as Art. 83(2) requires. by is the staff
-// account. It returns the request as extended; if the mail could not be
-// sent, the extension stands and the error wraps ErrNotice. The caller
-// audits it.
+// reason, which must not hold personal data, and queues, in the same
+// transaction, the mail telling the person the new deadline and the
+// reason, as Art. 83(2) requires. by is the staff account. It returns the
+// request as extended. The caller audits it.
 func (h *Handler) Extend(ctx context.Context, id string, days int, reason, by string) (Request, error) {
 	req, err := h.Get(ctx, id)
 	if err != nil {
@@ -531,29 +555,46 @@ func (h *Handler) Extend(ctx context.Context, id string, days int, reason, by st
 	if reason == "" || !validNote(reason) || by == "" {
 		return Request{}, fmt.Errorf("dsr: extend request %s: a reason of at most %d characters and who extends it are required: %w", id, maxNote, ErrInput)
 	}
-	due := extend(req.Deadline, days, h.opt.Location)
-	res, err := h.opt.DB.ExecContext(ctx, h.q["extend"], id, due, reason, by, h.now().UTC())
+	// The notice goes to the address the person confirmed.
+	rec, err := h.opt.Vault.Open(ctx, req.vaultID)
 	if err != nil {
 		return Request{}, fmt.Errorf("dsr: extend request %s: %w", id, err)
 	}
-	if err := h.changed(ctx, id, res); err != nil {
-		return Request{}, err
+	now := h.now().UTC()
+	extended := req
+	extended.Deadline = extend(req.Deadline, days, h.opt.Location)
+	extended.Extension = Extension{From: req.Deadline, Reason: reason, By: by, At: now}
+	notice := extensionMail(h.opt.Manifest(), h.opt.Location, extended, rec.Subject)
+	if err := h.updateAndMail(ctx, id, "extend", notice, extended.Deadline, reason, by, now); err != nil {
+		return Request{}, fmt.Errorf("dsr: extend request %s: %w", id, err)
 	}
-	if req, err = h.Get(ctx, id); err != nil {
-		return Request{}, err
-	}
-	if err := h.notifyExtension(ctx, req); err != nil {
-		return req, fmt.Errorf("dsr: extend request %s: %w: %w", id, ErrNotice, err)
-	}
-	return req, nil
+	return h.Get(ctx, id)
 }
 
-// notifyExtension mails the person of req the extended deadline and its
-// reason, at the address they confirmed.
-func (h *Handler) notifyExtension(ctx context.Context, req Request) error {
-	rec, err := h.opt.Vault.Open(ctx, req.vaultID)
-	if err != nil {
+// errUnchanged ends the transaction of updateAndMail when its update
+// changed nothing.
+var errUnchanged = errors.New("dsr: the request did not change")
+
+// updateAndMail runs the update query of request id with args after the
+// id and, in the same transaction, queues m, which announces the update.
+// An update that changes nothing queues nothing and returns ErrNotFound or
+// ErrState, as changed does.
+func (h *Handler) updateAndMail(ctx context.Context, id, query string, m mail.Message, args ...any) error {
+	err := h.opt.DB.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, h.q[query], append([]any{id}, args...)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errUnchanged
+		}
+		_, err = h.opt.Mailer.Enqueue(ctx, tx, m)
 		return err
+	})
+	if errors.Is(err, errUnchanged) {
+		return h.unchanged(ctx, id)
 	}
-	return h.opt.Mailer.Send(ctx, extensionMail(h.opt.Manifest(), h.opt.Location, req, rec.Subject))
+	return err
 }

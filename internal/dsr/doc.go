@@ -13,11 +13,13 @@
 //
 // The public side is a server-rendered form at /{lang}/privacy/requests.
 // A request is stored only after the person has shown they control the
-// e-mail address it gives: the form stores it as pending and mails a
+// e-mail address it gives: the form stores it as pending and queues a
 // one-time link; following the link and pressing the button on the page
-// it opens verifies the request, sets its deadline in the site's calendar
-// and looks up, through the vault's blind index, every record held about
-// that address, then mails a receipt, which a mail failure cannot undo.
+// it opens verifies the request, sets its deadline in the site's calendar,
+// looks up, through the vault's blind index, every record held about that
+// address and queues a receipt. Every mail is queued through the Mailer
+// (the mail outbox) in the transaction of what it announces, so an outage
+// of the mail server delays it but neither loses it nor fails the request.
 // The form answers the same whether or not the address has
 // records, so it cannot be used to learn who is in the database.
 //
@@ -25,6 +27,6 @@
 // the person wrote are sealed in the vault, the link is kept only as a
 // hash, and the in-memory rate limits key on HMACs of addresses and
 // networks. The methods for the console (List, Get, Subject, SetStatus,
-// RecordIdentity, Extend, Delete, Disclose, ExpireUnverified) leave
-// auditing to their caller.
+// SetStatusAndMail, RecordIdentity, Extend, Delete, Disclose,
+// ExpireUnverified) leave auditing to their caller.
 package dsr

@@ -13,6 +13,7 @@ import (
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/ratelimit"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/vault"
 )
@@ -38,9 +39,10 @@ const (
 // minSecret is the shortest HMAC key Options.Secret may be.
 const minSecret = 32
 
-// Mailer sends e-mail; *mail.Sender is one.
+// Mailer queues e-mail in the transaction of what the mail announces, so
+// that the one is stored exactly when the other is; *outbox.Outbox is one.
 type Mailer interface {
-	Send(ctx context.Context, m mail.Message) error
+	Enqueue(ctx context.Context, tx *store.Tx, m mail.Message) (string, error)
 }
 
 // Options configures a Handler.
@@ -48,8 +50,8 @@ type Options struct {
 	// DB is the migrated database; Vault seals requests in it.
 	DB    *store.DB
 	Vault *vault.Vault
-	// Mailer sends the verification links and the receipts of confirmed
-	// requests.
+	// Mailer queues the verification links, the receipts of confirmed
+	// requests and the notices of extended deadlines.
 	Mailer Mailer
 	// Manifest returns the manifest in force; it is called on every
 	// request.
@@ -80,6 +82,10 @@ type Options struct {
 	// Limits bound how many requests one address and one network may
 	// send; the zero value means DefaultLimits().
 	Limits Limits
+	// RateLimits, when set, keeps the counts of Limits in the database,
+	// shared by every instance on it; nil keeps them in this process's
+	// memory.
+	RateLimits *ratelimit.Shared
 }
 
 // Handler serves the request form and the verification links, and gives
@@ -125,7 +131,7 @@ func New(opt Options) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.limiter = newLimiter(opt.Limits)
+	h.limiter = newLimiter(opt.Limits, opt.RateLimits)
 	sub, err := fs.Sub(queryFiles, "queries")
 	if err != nil {
 		return nil, fmt.Errorf("dsr: queries: %w", err)

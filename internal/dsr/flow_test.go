@@ -144,6 +144,7 @@ func TestDisclose(t *testing.T) {
 		}
 
 		// The first request's link and receipt came before.
+		hs.smtp.Wait(t, 2, 10*time.Second)
 		hs.submit("en", dsr.Correction, "jiro@example.jp", "My name is 次郎, not 二郎.")
 		_, link = hs.link(3)
 		hs.confirm(link)

@@ -2,6 +2,7 @@ package dsr_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/mail/mailtest"
+	"github.com/noren-web/noren/internal/mail/outbox"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
@@ -30,19 +33,25 @@ import (
 // tests seal expires after the real time the vault checks against.
 var start = time.Date(2036, 11, 29, 9, 30, 0, 0, time.UTC)
 
-// harness serves a Handler over loopback HTTP, with a real SMTP server to
-// take its mail.
+// harness serves a Handler over loopback HTTP, with an outbox and a
+// worker sending its mail to a real SMTP server.
 type harness struct {
-	t      *testing.T
-	db     *store.DB
-	keys   *vault.Keys
-	vault  *vault.Vault
-	h      *dsr.Handler
-	srv    *httptest.Server
-	smtp   *mailtest.Server
-	clock  *clocktest.Clock
-	client *http.Client
-	opt    dsr.Options
+	t     *testing.T
+	db    *store.DB
+	keys  *vault.Keys
+	vault *vault.Vault
+	h     *dsr.Handler
+	srv   *httptest.Server
+	smtp  *mailtest.Server
+	box   *outbox.Outbox
+	// router holds, for every harness on db, whose mail goes to which
+	// server.
+	router *router
+	// stopWorker stops the worker sending the outbox's mail.
+	stopWorker func()
+	clock      *clocktest.Clock
+	client     *http.Client
+	opt        dsr.Options
 }
 
 // tokyo is the site's time zone in the tests: deadlines are counted in
@@ -113,15 +122,20 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness
 	}
 	m := demoManifest(t)
 	smtp := mailtest.Start(t)
+	c := clocktest.New(start)
+	r, _ := routes.LoadOrStore(db, &router{to: make(map[string]*mail.Sender), clock: clocktest.New(start), keys: keys})
+	box, err := outbox.New(outbox.Options{DB: db, Keys: r.(*router).keys, Now: r.(*router).clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sender, err := mail.NewSender(smtp.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := clocktest.New(start)
 	opt := dsr.Options{
 		DB:       db,
 		Vault:    v,
-		Mailer:   sender,
+		Mailer:   routedBox{box, r.(*router), sender},
 		Manifest: func() *manifest.Manifest { return m },
 		Chrome:   testChrome(t),
 		Now:      c.Now,
@@ -145,7 +159,95 @@ func newHarness(t *testing.T, db *store.DB, edit ...func(*dsr.Options)) *harness
 	srv := httptest.NewServer(server.ClientAddrs(trusted)(mux))
 	t.Cleanup(srv.Close)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{t: t, db: db, keys: keys, vault: v, h: h, srv: srv, smtp: smtp, clock: c, client: client, opt: opt}
+	hs := &harness{t: t, db: db, keys: keys, vault: v, h: h, srv: srv, smtp: smtp, box: box, router: r.(*router), clock: c, client: client, opt: opt}
+	hs.startWorker()
+	return hs
+}
+
+// routes maps a database to the routes of the mail queued in it.
+var routes sync.Map // *store.DB → *router
+
+// router sends each message to the SMTP server of the harness that queued
+// it. Harnesses on one database share its outbox, so any of their workers
+// may send any harness's mail, and they share the clock the outbox's
+// times are counted by and the keys that seal its messages.
+type router struct {
+	clock *clocktest.Clock
+	keys  *vault.Keys
+	mu    sync.Mutex
+	to    map[string]*mail.Sender // by routeKey
+}
+
+func routeKey(m mail.Message) string { return fmt.Sprint(m.To, m.Subject, m.Text) }
+
+// routeMailer is a worker's Mailer: it sends through the router.
+type routeMailer struct{ r *router }
+
+func (m routeMailer) Send(ctx context.Context, msg mail.Message) error {
+	m.r.mu.Lock()
+	s := m.r.to[routeKey(msg)]
+	m.r.mu.Unlock()
+	return s.Send(ctx, msg)
+}
+
+// routedBox is the Mailer a harness gives its handler: it queues in the
+// outbox and notes the harness's server as the message's route.
+type routedBox struct {
+	box    *outbox.Outbox
+	r      *router
+	sender *mail.Sender
+}
+
+func (b routedBox) Enqueue(ctx context.Context, tx *store.Tx, m mail.Message) (string, error) {
+	b.r.mu.Lock()
+	b.r.to[routeKey(m)] = b.sender
+	b.r.mu.Unlock()
+	return b.box.Enqueue(ctx, tx, m)
+}
+
+// settle waits until the workers have tried every message queued: each
+// is sent, or failed and waits for its next attempt.
+func (hs *harness) settle() {
+	hs.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pending, err := hs.box.List(context.Background(), outbox.Pending, 100)
+		if err != nil {
+			hs.t.Fatal(err)
+		}
+		settled := true
+		for _, e := range pending {
+			settled = settled && e.Attempts > 0 && e.LeasedUntil.IsZero()
+		}
+		if settled {
+			return
+		}
+		if time.Now().After(deadline) {
+			hs.t.Fatalf("the outbox's messages are not all tried: %+v", pending)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// startWorker starts a worker sending the outbox's mail, polling often so
+// that tests wait little.
+func (hs *harness) startWorker() {
+	hs.t.Helper()
+	w, err := hs.box.NewWorker(outbox.WorkerOptions{Mailer: routeMailer{hs.router}, Interval: 5 * time.Millisecond})
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	hs.stopWorker = sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
+	hs.t.Cleanup(hs.stopWorker)
 }
 
 // manifest is the manifest the handler serves.
@@ -268,12 +370,16 @@ func (hs *harness) verified(lang string, kind dsr.Kind, email, details string) d
 	if err != nil {
 		hs.t.Fatal(err)
 	}
+	// Mail queued before, such as an earlier receipt, goes out first.
+	hs.settle()
 	n := len(hs.smtp.Messages()) + 1
 	hs.submit(lang, kind, email, details)
 	_, link := hs.link(n)
 	if resp := hs.confirm(link); resp.status != http.StatusOK {
 		hs.t.Fatalf("confirm: %d\n%s", resp.status, resp.body)
 	}
+	// The receipt follows the link before anything else is sent.
+	hs.smtp.Wait(hs.t, n+1, 10*time.Second)
 	after, err := hs.h.List(context.Background(), dsr.Filter{Limit: 1000})
 	if err != nil {
 		hs.t.Fatal(err)

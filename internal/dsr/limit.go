@@ -41,14 +41,21 @@ const (
 	networkLimit
 )
 
-// limiter counts recent requests per e-mail address and per network, in
-// memory and under keys of the day (see ratelimit), so the process holds
-// no list of who asked.
+// limiter counts recent requests per e-mail address and per network under
+// keys of the day (see ratelimit), so that nothing holds a list of who
+// asked: in the database, shared by every instance on it, when shared is
+// set, and else in this process's memory.
 type limiter struct {
 	address, network *ratelimit.Window
 }
 
-func newLimiter(limits Limits) *limiter {
+func newLimiter(limits Limits, shared *ratelimit.Shared) *limiter {
+	if shared != nil {
+		return &limiter{
+			address: shared.Window("dsr-address", limits.PerAddress, limits.Window),
+			network: shared.Window("dsr-network", limits.PerNetwork, limits.Window),
+		}
+	}
 	return &limiter{
 		address: ratelimit.NewWindow(limits.PerAddress, limits.Window, ratelimit.NewMemory(0)),
 		network: ratelimit.NewWindow(limits.PerNetwork, limits.Window, ratelimit.NewMemory(0)),

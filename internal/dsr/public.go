@@ -17,6 +17,7 @@ import (
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/server"
+	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/timefmt"
 	"github.com/noren-web/noren/internal/vault"
 )
@@ -266,7 +267,7 @@ func limitMessage(hit limitKind, wait time.Duration, lang string) string {
 	return i18n.T(i18n.Lang(lang), "dsr.limit_network", minutes)
 }
 
-// take stores a request awaiting verification and mails its link. It does
+// take stores a request awaiting verification and queues its link. It does
 // the same whatever the vault holds about the address, so neither the
 // answer nor its timing tells whether the address is known.
 func (h *Handler) take(ctx context.Context, m *manifest.Manifest, r *http.Request, lang string, in formInput) error {
@@ -290,14 +291,22 @@ func (h *Handler) take(ctx context.Context, m *manifest.Manifest, r *http.Reques
 	ref := rand.Text()
 	reference := "R-" + ref[:4] + "-" + ref[4:8]
 	token, hash := newToken(h.opt.Secret)
-	_, err = h.opt.DB.ExecContext(ctx, h.q["insert-request"], id, reference, string(in.Kind), lang, now,
-		vaultID, hash, now.Add(h.opt.LinkTTL))
-	if err != nil {
-		return errors.Join(fmt.Errorf("dsr: store request: %w", err), h.opt.Vault.Shred(ctx, vaultID))
-	}
 	link := strings.TrimSuffix(h.opt.BaseURL(r), "/") + VerifyPath(lang) + "?t=" + token
-	if err := h.opt.Mailer.Send(ctx, verificationMail(m, lang, in.Email, in.Kind, link, h.opt.LinkTTL)); err != nil {
-		return fmt.Errorf("dsr: mail the link of request %s: %w", id, err)
+	// The request and the mail of its link are stored together: a mail
+	// server that is down delays the link but loses neither.
+	err = h.opt.DB.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, h.q["insert-request"], id, reference, string(in.Kind), lang, now,
+			vaultID, hash, now.Add(h.opt.LinkTTL))
+		if err != nil {
+			return fmt.Errorf("dsr: store request: %w", err)
+		}
+		if _, err := h.opt.Mailer.Enqueue(ctx, tx, verificationMail(m, lang, in.Email, in.Kind, link, h.opt.LinkTTL)); err != nil {
+			return fmt.Errorf("dsr: mail the link of request %s: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return errors.Join(err, h.opt.Vault.Shred(ctx, vaultID))
 	}
 	return nil
 }

@@ -1,18 +1,15 @@
 package dsr_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/noren-web/noren/internal/dsr"
-	"github.com/noren-web/noren/internal/mail"
+	"github.com/noren-web/noren/internal/mail/mailtest"
+	"github.com/noren-web/noren/internal/mail/outbox"
 	"github.com/noren-web/noren/internal/store"
 	"github.com/noren-web/noren/internal/store/storetest"
 )
@@ -125,68 +122,70 @@ func TestReceiptJapaneseDeadline(t *testing.T) {
 	})
 }
 
-// failingMailer sends the first message through next and fails every
-// other: the link goes out, the receipt does not.
-type failingMailer struct {
-	next dsr.Mailer
-	mu   sync.Mutex
-	sent int
-}
-
-func (f *failingMailer) Send(ctx context.Context, m mail.Message) error {
-	f.mu.Lock()
-	f.sent++
-	n := f.sent
-	f.mu.Unlock()
-	if n > 1 {
-		return errors.New("451 mailbox busy")
-	}
-	return f.next.Send(ctx, m)
-}
-
-// TestReceiptFailure keeps a request confirmed when its receipt cannot be
-// sent: the page says it was received, the request is verified with its
-// deadline, and the failure is logged with the reference.
-func TestReceiptFailure(t *testing.T) {
+// TestMailOutage submits and confirms requests while the mail server is
+// down: both are accepted, their mail waits in the outbox, and each
+// message is sent once when the server is back.
+func TestMailOutage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		var logs syncBuffer
-		hs := newHarness(t, db, func(o *dsr.Options) {
-			o.Mailer = &failingMailer{next: o.Mailer}
-			o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-		})
+		ctx := context.Background()
+		hs := newHarness(t, db)
 		hs.submit("en", dsr.Disclosure, "busy@example.jp", "")
 		_, link := hs.link(1)
+		waitBacklog(t, hs, 0)
+
+		// The server goes away before the confirmation.
+		addr := hs.smtp.Addr()
+		hs.smtp.Close()
 		done := hs.confirm(link)
 		if done.status != http.StatusOK {
-			t.Fatalf("confirm: %d\n%s", done.status, done.body)
+			t.Fatalf("confirm with the mail server down: %d\n%s", done.status, done.body)
 		}
 		req := hs.only()
 		mustContain(t, "the confirmation page", done.body, "Your request has been received", req.Reference)
 		if req.Status != dsr.Verified || req.Deadline.IsZero() {
 			t.Errorf("request %+v: want verified with a deadline", req)
 		}
-		mustContain(t, "the log", logs.String(), "receipt not sent", req.Reference, "451 mailbox busy")
-		if n := len(hs.smtp.Messages()); n != 1 {
-			t.Errorf("%d messages delivered, want only the link", n)
+		hs.submit("ja", dsr.Disclosure, "later@example.jp", "")
+		waitBacklog(t, hs, 2)
+
+		back := mailtest.Start(t, mailtest.At(addr))
+		hs.router.clock.Advance(time.Minute)
+		msgs := back.Wait(t, 2, 10*time.Second)
+		hs.router.clock.Advance(time.Hour)
+		waitBacklog(t, hs, 0)
+		if n := len(back.Messages()); n != 2 {
+			t.Fatalf("%d messages after the server came back; want the receipt and the link once each", n)
+		}
+		subjects := msgs[0].Subject + "\n" + msgs[1].Subject
+		mustContain(t, "the subjects", subjects, req.Reference)
+		if pending, _, err := hs.box.Backlog(ctx); err != nil || pending != 0 {
+			t.Errorf("Backlog = %d, %v; want 0", pending, err)
 		}
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for the handler's and the test's
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// waitBacklog waits until the outbox holds want pending messages whose
+// attempts have all been made at least once or none are left.
+func waitBacklog(t *testing.T, hs *harness, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pending, err := hs.box.List(context.Background(), outbox.Pending, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tried := 0
+		for _, e := range pending {
+			if e.Attempts > 0 && e.LeasedUntil.IsZero() {
+				tried++
+			}
+		}
+		if len(pending) == want && tried == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox holds %+v; want %d pending messages, each tried", pending, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

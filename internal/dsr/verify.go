@@ -166,7 +166,6 @@ func (h *Handler) verifyPost(lang string) http.Handler {
 			h.fail(w, r, lang, err)
 			return
 		}
-		h.sendReceipt(r.Context(), p, done)
 		v := h.newLinkView(lang, linkVerified)
 		v.Kind, v.Reference = p.kind.Label(lang, h.Regime()), p.reference
 		v.Deadline = humanDate(done.due, lang, h.opt.Location)
@@ -175,15 +174,16 @@ func (h *Handler) verifyPost(lang string) http.Handler {
 	})
 }
 
-// verification is what confirming a request's link settled: when, the
-// deadline it set, and the address the request came from.
+// verification is what confirming a request's link settled: when, and the
+// deadline it set.
 type verification struct {
 	at, due time.Time
-	to      string
 }
 
-// verify marks the request p verified, sets its deadline and records
-// which vault records hold data about its address.
+// verify marks the request p verified, sets its deadline, records which
+// vault records hold data about its address and queues the receipt that
+// tells the person, at the address they confirmed, that the request was
+// received and when it is due.
 func (h *Handler) verify(ctx context.Context, p linkRequest) (verification, error) {
 	own, err := h.opt.Vault.Open(ctx, p.vaultID)
 	if err != nil {
@@ -203,6 +203,7 @@ func (h *Handler) verify(ctx context.Context, p linkRequest) (verification, erro
 	}
 	now := h.now().UTC()
 	deadline := h.dueDate(h.opt.Manifest(), now)
+	receipt := receiptMail(h.opt.Manifest(), h.opt.Location, p.lang, own.Subject, p.kind, p.reference, now, deadline)
 	err = h.opt.DB.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, h.q["verify"], p.id, now, deadline, len(ids))
 		if err != nil {
@@ -218,7 +219,8 @@ func (h *Handler) verify(ctx context.Context, p linkRequest) (verification, erro
 				return err
 			}
 		}
-		return nil
+		_, err = h.opt.Mailer.Enqueue(ctx, tx, receipt)
+		return err
 	})
 	if errors.Is(err, errLinkUsed) {
 		return verification{}, err
@@ -226,19 +228,7 @@ func (h *Handler) verify(ctx context.Context, p linkRequest) (verification, erro
 	if err != nil {
 		return verification{}, fmt.Errorf("dsr: verify request %s: %w", p.id, err)
 	}
-	return verification{at: now, due: deadline, to: own.Subject}, nil
-}
-
-// sendReceipt mails the person of p, at the address they confirmed, that
-// the request was received and when it is due. The request is verified
-// whether or not the mail goes out: it is in the console either way, so a
-// failure is only logged.
-func (h *Handler) sendReceipt(ctx context.Context, p linkRequest, done verification) {
-	msg := receiptMail(h.opt.Manifest(), h.opt.Location, p.lang, done.to, p.kind, p.reference, done.at, done.due)
-	if err := h.opt.Mailer.Send(ctx, msg); err != nil {
-		h.log.Error("data-subject request receipt not sent; the request stays verified and is listed in the console",
-			"request", p.id, "reference", p.reference, "err", fmt.Errorf("dsr: mail the receipt of request %s: %w", p.id, err))
-	}
+	return verification{at: now, due: deadline}, nil
 }
 
 // fail answers a request that met an unexpected error.

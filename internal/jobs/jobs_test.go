@@ -35,7 +35,7 @@ func start(t *testing.T, jobs []Job) (*Runner, *prometheus.Registry, *syncBuffer
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	logs := &syncBuffer{}
-	r, err := New(jobs, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), reg)
+	r, err := New(jobs, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), reg, Fleet{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestWaitLetsRunningJobsFinish(t *testing.T) {
 			time.Sleep(time.Second)
 			finished.Store(true)
 			return ctx.Err()
-		}}}, slog.New(slog.DiscardHandler), reg)
+		}}}, slog.New(slog.DiscardHandler), reg, Fleet{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestNoRunAfterShutdown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var c counter
 		reg := prometheus.NewRegistry()
-		r, err := New([]Job{{Name: "reload", Period: time.Minute, RunAtStart: true, Run: c.run}}, slog.New(slog.DiscardHandler), reg)
+		r, err := New([]Job{{Name: "reload", Period: time.Minute, RunAtStart: true, Run: c.run}}, slog.New(slog.DiscardHandler), reg, Fleet{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,19 +190,20 @@ func TestNewRefuses(t *testing.T) {
 		{"twice", []Job{{Name: "a", Period: time.Minute, Run: run}, {Name: "a", Period: time.Hour, Run: run}}, `"a" is listed twice`},
 		{"no period", []Job{{Name: "a", Run: run}}, "not positive"},
 		{"nothing to run", []Job{{Name: "a", Period: time.Minute}}, "nothing to run"},
+		{"fleet without leases", []Job{{Name: "a", Period: time.Minute, Run: run, Fleet: true}}, "no leases"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(tc.jobs, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+			_, err := New(tc.jobs, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), Fleet{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one saying %q", err, tc.want)
 			}
 		})
 	}
 	reg := prometheus.NewRegistry()
-	if _, err := New(nil, slog.New(slog.DiscardHandler), reg); err != nil {
+	if _, err := New(nil, slog.New(slog.DiscardHandler), reg, Fleet{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(nil, slog.New(slog.DiscardHandler), reg); err == nil {
+	if _, err := New(nil, slog.New(slog.DiscardHandler), reg, Fleet{}); err == nil {
 		t.Error("a second runner registered its metrics on the same registry")
 	}
 }
@@ -210,7 +211,7 @@ func TestNewRefuses(t *testing.T) {
 func TestJobs(t *testing.T) {
 	run := func(context.Context) error { return nil }
 	table := []Job{{Name: "a", Period: time.Minute, Run: run}, {Name: "b", Period: time.Hour, RunAtStart: true, Run: run}}
-	r, err := New(table, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	r, err := New(table, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), Fleet{})
 	if err != nil {
 		t.Fatal(err)
 	}

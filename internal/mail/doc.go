@@ -1,6 +1,8 @@
 // Package mail sends Noren's outgoing e-mail over SMTP: notifications to
 // staff, replies to people who wrote in, and one-time verification links
-// for data-subject requests.
+// for data-subject requests. A Folder writes messages to files instead,
+// for the demo. The outbox package queues the mail that must not be lost,
+// and the queue package is its console page.
 //
 // Every message is a single plain-text UTF-8 part. Subjects are encoded as
 // RFC 2047 encoded-words; bodies are quoted-printable when they are mostly

@@ -71,7 +71,7 @@ func NewSender(cfg Config) (*Sender, error) {
 // never an address or any of the text; a refusal by the server is a
 // *DeliveryError.
 func (s *Sender) Send(ctx context.Context, m Message) error {
-	what := "mail: send to " + countRecipients(len(m.To))
+	what := "mail: send to " + CountRecipients(len(m.To))
 	msg, err := s.compose(m)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -103,36 +103,49 @@ func contextError(ctx context.Context) error {
 	return nil
 }
 
-// compose checks m and builds the go-mail message for it.
-func (s *Sender) compose(m Message) (*gomail.Msg, error) {
+// Check reports why m could not be sent, as Send would, without sending
+// it; nil means it can be. Like Send's, its errors hold no address or text.
+func Check(m Message) error {
+	_, _, _, err := m.check()
+	return err
+}
+
+// check validates m and returns its parsed recipients, reply-to address
+// and normalised text.
+func (m Message) check() (to []*mail.Address, replyTo *mail.Address, text string, err error) {
 	if len(m.To) == 0 {
-		return nil, errors.New("no recipients")
+		return nil, nil, "", errors.New("no recipients")
 	}
 	if len(m.To) > maxRecipients {
-		return nil, fmt.Errorf("%d recipients, more than %d", len(m.To), maxRecipients)
+		return nil, nil, "", fmt.Errorf("%d recipients, more than %d", len(m.To), maxRecipients)
 	}
-	to := make([]*mail.Address, len(m.To))
+	to = make([]*mail.Address, len(m.To))
 	for i, addr := range m.To {
 		a, err := parsePlainAddress(addr)
 		if err != nil {
-			return nil, fmt.Errorf("recipient %d: %w", i+1, err)
+			return nil, nil, "", fmt.Errorf("recipient %d: %w", i+1, err)
 		}
 		to[i] = a
 	}
-	var replyTo *mail.Address
 	if m.ReplyTo != "" {
-		a, err := parsePlainAddress(m.ReplyTo)
-		if err != nil {
-			return nil, fmt.Errorf("reply-to: %w", err)
+		if replyTo, err = parsePlainAddress(m.ReplyTo); err != nil {
+			return nil, nil, "", fmt.Errorf("reply-to: %w", err)
 		}
-		replyTo = a
 	}
 	if err := checkSubject(m.Subject); err != nil {
-		return nil, fmt.Errorf("subject: %w", err)
+		return nil, nil, "", fmt.Errorf("subject: %w", err)
 	}
-	text, err := normalizeText(m.Text)
+	if text, err = normalizeText(m.Text); err != nil {
+		return nil, nil, "", fmt.Errorf("text: %w", err)
+	}
+	return to, replyTo, text, nil
+}
+
+// compose checks m and builds the go-mail message for it.
+func (s *Sender) compose(m Message) (*gomail.Msg, error) {
+	to, replyTo, text, err := m.check()
 	if err != nil {
-		return nil, fmt.Errorf("text: %w", err)
+		return nil, err
 	}
 
 	msg := gomail.NewMsg(
@@ -202,11 +215,12 @@ func (s *Sender) deliver(ctx context.Context, msg *gomail.Msg) error {
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	if err := client.SendWithSMTPClient(smtpClient, msg); err != nil {
+	// A failed RSET or QUIT after the server accepted the message is not
+	// reported: the message is on its way, and an error would invite a
+	// duplicate.
+	if err := client.SendWithSMTPClient(smtpClient, msg); err != nil && !msg.IsDelivered() {
 		return newDeliveryError(err)
 	}
-	// A failed QUIT after the server accepted the message is not reported:
-	// the message is on its way, and an error would invite a duplicate.
 	_ = client.CloseWithSMTPClient(smtpClient)
 	return nil
 }
@@ -326,7 +340,9 @@ func bodyEncoding(text string) gomail.Encoding {
 	return gomail.EncodingQP
 }
 
-func countRecipients(n int) string {
+// CountRecipients says how many recipients a message has ("1 recipient",
+// "3 recipients"): what errors about a message may tell of them.
+func CountRecipients(n int) string {
 	if n == 1 {
 		return "1 recipient"
 	}

@@ -440,3 +440,18 @@ func assertNoPersonalData(t *testing.T, err error, m noren.Message) {
 		}
 	}
 }
+
+// TestSendConnectionLostAfterData: a server that accepted the message and
+// then hung up has the message, so Send reports success; an error would
+// have the caller send it a second time.
+func TestSendConnectionLostAfterData(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.HangUpAfterData())
+	s := newSender(t, srv.Config())
+	err := s.Send(context.Background(), noren.Message{To: []string{"a@example.jp"}, Subject: "s", Text: "t"})
+	if err != nil {
+		t.Fatalf("Send = %v; want nil, the message was accepted", err)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("the server has %d messages; want 1", n)
+	}
+}

@@ -11,7 +11,7 @@ func TestKeyer(t *testing.T) {
 	value := []byte("203.0.113.0/24")
 	var k keyer
 
-	first, _, ok := k.keys(monday, value)
+	first, _, ok, _ := k.keys(t.Context(), monday, value)
 	if ok {
 		t.Error("a key of the day before on the first day")
 	}
@@ -25,7 +25,7 @@ func TestKeyer(t *testing.T) {
 		t.Error("the key holds the value")
 	}
 
-	today, yesterday, ok := k.keys(tuesday, value)
+	today, yesterday, ok, _ := k.keys(t.Context(), tuesday, value)
 	if today == first {
 		t.Error("the key did not change with the day")
 	}
@@ -33,10 +33,10 @@ func TestKeyer(t *testing.T) {
 		t.Error("the day before's key is not kept through the next day")
 	}
 	// Two days on, nothing of Monday is left.
-	if _, yesterday, ok := k.keys(tuesday.Add(day), value); !ok || yesterday != today {
+	if _, yesterday, ok, _ := k.keys(t.Context(), tuesday.Add(day), value); !ok || yesterday != today {
 		t.Error("Tuesday's key is not Wednesday's day before")
 	}
-	if _, _, ok := k.keys(tuesday.Add(5*day), value); ok {
+	if _, _, ok, _ := k.keys(t.Context(), tuesday.Add(5*day), value); ok {
 		t.Error("a day before's key kept after days without use")
 	}
 }

@@ -71,13 +71,16 @@ type Window struct {
 	limit  int
 	window time.Duration
 	store  Store
-	keys   keyer
+	keys   *keyer
+	// local, when set, is a Window of the same limit in memory that every
+	// event meets first (see the package doc, Shared).
+	local *Window
 }
 
 // NewWindow returns a Window of limit events per window whose counts are
-// kept in store.
+// kept in store, under secrets of the day drawn in memory.
 func NewWindow(limit int, window time.Duration, store Store) *Window {
-	return &Window{limit: limit, window: window, store: store}
+	return &Window{limit: limit, window: window, store: store, keys: &keyer{}}
 }
 
 // Verdict is what a Window says of a subject at a moment.
@@ -94,20 +97,42 @@ type Verdict struct {
 }
 
 // Check returns the verdict on subject at now, counting nothing.
+//
+// When the store fails, the error comes with the verdict of the Window in
+// memory in front of it, if there is one, and else with a verdict of not
+// Full.
 func (w *Window) Check(ctx context.Context, subject string, now time.Time) (Verdict, error) {
+	var local Verdict
+	if w.local != nil {
+		var err error
+		if local, err = w.local.Check(ctx, subject, now); err != nil || local.Full {
+			return local, err
+		}
+	}
 	counts, err := w.counts(ctx, subject, now, false)
 	if err != nil {
-		return Verdict{}, err
+		return local, err
 	}
 	return w.verdict(counts, now, false), nil
 }
 
 // Add counts one event of subject at now, whether or not it is Full, and
-// returns the verdict with it.
+// returns the verdict with it. An event the Window in memory in front of
+// the store already refused is counted there alone.
+//
+// When the store fails, the error comes with the verdict as Check's does.
 func (w *Window) Add(ctx context.Context, subject string, now time.Time) (Verdict, error) {
+	var local Verdict
+	if w.local != nil {
+		var err error
+		local, err = w.local.Add(ctx, subject, now)
+		if err != nil || (local.Full && !local.Reached) {
+			return local, err
+		}
+	}
 	counts, err := w.counts(ctx, subject, now, true)
 	if err != nil {
-		return Verdict{}, err
+		return local, err
 	}
 	return w.verdict(counts, now, true), nil
 }
@@ -115,7 +140,10 @@ func (w *Window) Add(ctx context.Context, subject string, now time.Time) (Verdic
 // counts returns subject's Counts under the keys of today and, while it is
 // kept, of the day before, adding an event under today's when add is set.
 func (w *Window) counts(ctx context.Context, subject string, now time.Time, add bool) ([]Counts, error) {
-	today, yesterday, ok := w.keys.keys(now, []byte(subject))
+	today, yesterday, ok, err := w.keys.keys(ctx, now, []byte(subject))
+	if err != nil {
+		return nil, err
+	}
 	count := w.store.Count
 	if add {
 		count = w.store.Add

@@ -18,17 +18,22 @@ type step struct {
 	retry   time.Duration
 }
 
-func TestWindow(t *testing.T) {
+// scenario is a sequence of calls on a fresh Window of limit per window.
+type scenario struct {
+	name   string
+	start  time.Time
+	limit  int
+	window time.Duration
+	steps  []step
+}
+
+// windowScenarios are the behaviour every Window must show, whatever keeps
+// its counts.
+func windowScenarios() []scenario {
 	noon := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	lateEvening := time.Date(2026, 12, 7, 23, 58, 0, 0, time.UTC)
 	const a, b = "203.0.113.0/24", "198.51.100.0/24"
-	tests := []struct {
-		name   string
-		start  time.Time
-		limit  int
-		window time.Duration
-		steps  []step
-	}{
+	return []scenario{
 		{"limit within the window", noon, 3, 10 * time.Minute, []step{
 			{at: 0, subject: a},
 			{at: 0, add: true, subject: a},
@@ -69,24 +74,32 @@ func TestWindow(t *testing.T) {
 			{at: 11 * time.Minute, subject: a},
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := NewWindow(tt.limit, tt.window, NewMemory(0))
-			for i, s := range tt.steps {
-				call := w.Check
-				if s.add {
-					call = w.Add
-				}
-				v, err := call(t.Context(), s.subject, tt.start.Add(s.at))
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := Verdict{Full: s.full, Reached: s.reached, Retry: s.retry}
-				if v != want {
-					t.Errorf("step %d (add %v at %v): %+v, want %+v", i+1, s.add, s.at, v, want)
-				}
-			}
+}
+
+func TestWindow(t *testing.T) {
+	for _, sc := range windowScenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			sc.run(t, NewWindow(sc.limit, sc.window, NewMemory(0)))
 		})
+	}
+}
+
+// run makes the scenario's calls on w, which must be fresh.
+func (sc scenario) run(t *testing.T, w *Window) {
+	t.Helper()
+	for i, s := range sc.steps {
+		call := w.Check
+		if s.add {
+			call = w.Add
+		}
+		v, err := call(t.Context(), s.subject, sc.start.Add(s.at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Verdict{Full: s.full, Reached: s.reached, Retry: s.retry}
+		if v != want {
+			t.Errorf("step %d (add %v at %v): %+v, want %+v", i+1, s.add, s.at, v, want)
+		}
 	}
 }
 

@@ -72,11 +72,13 @@ func (m *Metrics) Middleware(group func(*http.Request) string) Middleware {
 
 // DefaultRouteGroup sorts requests into Noren's own pages and assets
 // ("noren", under /noren/), the operational endpoints ("healthz",
-// "metrics") and everything else ("site").
+// "readyz", "metrics") and everything else ("site").
 func DefaultRouteGroup(r *http.Request) string {
 	switch p := r.URL.Path; {
 	case p == "/healthz":
 		return "healthz"
+	case p == "/readyz":
+		return "readyz"
 	case p == "/metrics":
 		return "metrics"
 	case strings.HasPrefix(p, "/noren/"):

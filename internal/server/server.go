@@ -48,6 +48,13 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// once shutdown begins; then the remaining connections are closed.
 	ShutdownTimeout time.Duration
+	// Readiness, when set, turns unready as soon as shutdown begins.
+	Readiness *Readiness
+	// DrainDelay is how long the server goes on serving once shutdown
+	// begins, unready, before it stops taking connections, so that load
+	// balancers that probe the readiness see it and send the requests
+	// elsewhere first; zero stops at once.
+	DrainDelay time.Duration
 
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
@@ -108,6 +115,9 @@ func (c Config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
+	}
+	if c.DrainDelay < 0 {
+		errs = append(errs, errors.New("drain delay must not be negative"))
 	}
 	if c.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("max body bytes must be positive"))
@@ -257,9 +267,11 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // Serve serves on ln, and the HTTP-to-HTTPS redirect on redirectLn when
-// that is not nil, until ctx is cancelled or a listener fails. It then stops
-// accepting connections and waits up to the shutdown timeout for in-flight
-// requests to finish before closing what remains. It closes the listeners.
+// that is not nil, until ctx is cancelled or a listener fails. Once ctx is
+// cancelled it drains: the readiness turns unready and the server goes on
+// serving for the drain delay. It then stops accepting connections and
+// waits up to the shutdown timeout for in-flight requests to finish before
+// closing what remains. It closes the listeners.
 // A clean shutdown returns nil. A Server serves once.
 func (s *Server) Serve(ctx context.Context, ln, redirectLn net.Listener) error {
 	if redirectLn != nil && s.redirect == nil {
@@ -305,9 +317,13 @@ func (s *Server) Serve(ctx context.Context, ln, redirectLn net.Listener) error {
 	var serveErr error
 	select {
 	case <-ctx.Done():
+		running -= s.drain(errc)
 	case err := <-errc:
 		running--
 		serveErr = fmt.Errorf("server: serve: %w", err)
+		if s.cfg.Readiness != nil {
+			s.cfg.Readiness.Drain()
+		}
 	}
 	s.logger.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	shutdownErr := s.shutdown(context.WithoutCancel(ctx))
@@ -317,6 +333,28 @@ func (s *Server) Serve(ctx context.Context, ln, redirectLn net.Listener) error {
 		}
 	}
 	return errors.Join(serveErr, shutdownErr)
+}
+
+// drain turns the readiness unready and goes on serving for the drain
+// delay, or until a listener fails; it returns how many have, their errors
+// being of no interest once shutdown has begun.
+func (s *Server) drain(errc <-chan error) (failed int) {
+	if s.cfg.Readiness != nil {
+		s.cfg.Readiness.Drain()
+	}
+	if s.cfg.DrainDelay <= 0 {
+		return 0
+	}
+	s.logger.Info("draining: unready, still serving", "delay", s.cfg.DrainDelay)
+	timer := time.NewTimer(s.cfg.DrainDelay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return 0
+	case err := <-errc:
+		s.logger.Warn("draining cut short: a listener failed", "err", err)
+		return 1
+	}
 }
 
 // shutdown drains both servers within the shutdown timeout and closes the

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -271,33 +270,6 @@ func TestNewTwiceOnOneRegistry(t *testing.T) {
 	}
 	if _, err := New(DefaultConfig(), okHandler(), nil, reg); err == nil {
 		t.Fatal("a second Server registered the same metrics without error")
-	}
-}
-
-func TestHealthz(t *testing.T) {
-	pass := HealthCheck{Name: "manifest", Check: func(context.Context) error { return nil }}
-	fail := HealthCheck{Name: "database", Check: func(context.Context) error { return errors.New("dial tcp 10.1.2.3:5432: refused") }}
-	tests := []struct {
-		name     string
-		checks   []HealthCheck
-		wantCode int
-		wantBody string
-	}{
-		{"no checks", nil, http.StatusOK, "ok\n"},
-		{"all pass", []HealthCheck{pass}, http.StatusOK, "ok\n"},
-		{"one fails", []HealthCheck{pass, fail}, http.StatusServiceUnavailable, "unavailable: database\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ts := startServer(t, DefaultConfig(), Healthz(tt.checks...), nil)
-			resp, body := get(t, http.DefaultClient, ts.url+"/healthz")
-			if resp.StatusCode != tt.wantCode || body != tt.wantBody {
-				t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tt.wantCode, tt.wantBody)
-			}
-			if resp.Header.Get("Cache-Control") != "no-store" {
-				t.Error("health answer may be cached")
-			}
-		})
 	}
 }
 

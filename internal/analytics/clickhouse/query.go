@@ -24,22 +24,23 @@ const chunkDays = 7
 // columnSQL is how the collect query computes a dimension (see
 // collect.sql): the value, the condition for an event to have one, and
 // what it reads: columns of the visit's events, or a value of the visit
-// computed from all of them.
+// computed from all of them and the event columns that reads.
 type columnSQL struct {
 	value, has string
 	columns    []string
 	visit      string
+	reads      []string
 }
 
 // dimensionSQL follows analytics.Dimension's values.
 var dimensionSQL = [analytics.DimCount]columnSQL{
 	analytics.DimTotal:      {value: "''", has: "1"},
 	analytics.DimPath:       {value: "path", has: "name = 'pageview'", columns: []string{"path"}},
-	analytics.DimEntry:      {value: "visit_entry", has: "visit_pageviews > 0", visit: "argMinIf(path, time_us, name = 'pageview')"},
-	analytics.DimExit:       {value: "visit_exit", has: "visit_pageviews > 0", visit: "argMaxIf(path, time_us, name = 'pageview')"},
-	analytics.DimSource:     {value: "visit_source", has: "1", visit: "argMin(source, time_us)"},
-	analytics.DimReferrer:   {value: "visit_referrer", has: "1", visit: "argMin(referrer, time_us)"},
-	analytics.DimCampaign:   {value: "visit_campaign", has: "1", visit: "argMin(campaign, time_us)"},
+	analytics.DimEntry:      {value: "visit_entry", has: "visit_pageviews > 0", visit: "argMinIf(path, time_us, name = 'pageview')", reads: []string{"path"}},
+	analytics.DimExit:       {value: "visit_exit", has: "visit_pageviews > 0", visit: "argMaxIf(path, time_us, name = 'pageview')", reads: []string{"path"}},
+	analytics.DimSource:     {value: "visit_source", has: "1", visit: "argMin(source, time_us)", reads: []string{"source"}},
+	analytics.DimReferrer:   {value: "visit_referrer", has: "1", visit: "argMin(referrer, time_us)", reads: []string{"referrer"}},
+	analytics.DimCampaign:   {value: "visit_campaign", has: "1", visit: "argMin(campaign, time_us)", reads: []string{"campaign"}},
 	analytics.DimBrowser:    {value: "browser", has: "1", columns: []string{"browser"}},
 	analytics.DimOS:         {value: "os", has: "1", columns: []string{"os"}},
 	analytics.DimDevice:     {value: "device", has: "1", columns: []string{"device"}},
@@ -325,6 +326,7 @@ func (s *Store) collectRaw(ctx context.Context, req analytics.Request, from, to 
 	grain := bucketGrain(req.Edges)
 	args = append(args,
 		ch.Named("site", req.Site),
+		ch.Named("gap", analytics.VisitGap.Microseconds()),
 		ch.Named("grain", grain.Microseconds()),
 		ch.Named("from", from.UnixMicro()),
 		ch.Named("to", to.UnixMicro()),
@@ -413,23 +415,57 @@ func eventOwn(req analytics.Request) bool {
 	return true
 }
 
+// eventColumns builds the parts of the collect queries that carry event
+// columns through the visitor days their visits are numbered in (see
+// collect.sql): each column once, whoever asks for it.
+type eventColumns struct {
+	seen                        map[string]bool
+	events, days, daysArrayJoin strings.Builder
+}
+
+func (c *eventColumns) add(columns ...string) {
+	if c.seen == nil {
+		c.seen = make(map[string]bool)
+	}
+	for _, col := range columns {
+		if !c.seen[col] {
+			c.seen[col] = true
+			fmt.Fprintf(&c.events, ", %s", col)
+			fmt.Fprintf(&c.days, ", groupArray(%s) AS d_%s", col, col)
+			fmt.Fprintf(&c.daysArrayJoin, ", d_%s AS %s", col, col)
+		}
+	}
+}
+
+// replacements returns the query's comments to replace and their text.
+func (c *eventColumns) replacements() []string {
+	return []string{
+		"/*event_columns*/", c.events.String(),
+		"/*day_columns*/", c.days.String(),
+		"/*day_array_join*/", c.daysArrayJoin.String(),
+	}
+}
+
 // collectTopQuery returns collect-top.sql for req, whose dimensions are
 // all the event's own, with the arguments of the filter's values.
 func (s *Store) collectTopQuery(req analytics.Request) (string, []any) {
+	var events eventColumns
 	matches := []string{"1"}
 	var args []any
 	for i, c := range req.Where {
 		d := dimensionSQL[c.Dim]
+		events.add(d.columns...)
 		name := fmt.Sprintf("where%d", i)
 		matches = append(matches, fmt.Sprintf("(%s AND %s = @%s)", d.has, d.value, name))
 		args = append(args, ch.Named(name, c.Value))
 	}
 	d := dimensionSQL[req.Dim]
-	query := strings.NewReplacer(
+	events.add(d.columns...)
+	query := strings.NewReplacer(append(events.replacements(),
 		"/*value*/", d.value,
 		"/*has_value*/", d.has,
 		"/*matches*/", strings.Join(matches, " AND "),
-	).Replace(s.q["collect-top"])
+	)...).Replace(s.q["collect-top"])
 	return query, args
 }
 
@@ -437,8 +473,11 @@ func (s *Store) collectTopQuery(req analytics.Request) (string, []any) {
 // with the arguments of the filter's values.
 func (s *Store) collectQuery(req analytics.Request) (string, []any) {
 	var visitColumns, arrayJoin strings.Builder
+	var events eventColumns
 	carried := make(map[string]bool)
 	carry := func(d columnSQL) {
+		events.add(d.reads...)
+		events.add(d.columns...)
 		if d.visit != "" && !carried[d.value] {
 			carried[d.value] = true
 			fmt.Fprintf(&visitColumns, ", %s AS %s", d.visit, d.value)
@@ -462,13 +501,13 @@ func (s *Store) collectQuery(req analytics.Request) (string, []any) {
 	}
 	d := dimensionSQL[req.Dim]
 	carry(d)
-	query := strings.NewReplacer(
+	query := strings.NewReplacer(append(events.replacements(),
 		"/*value*/", d.value,
 		"/*has_value*/", d.has,
 		"/*matches*/", strings.Join(matches, " AND "),
 		"/*visit_columns*/", visitColumns.String(),
 		"/*array_join*/", arrayJoin.String(),
-	).Replace(s.q["collect"])
+	)...).Replace(s.q["collect"])
 	return query, args
 }
 

@@ -114,7 +114,7 @@ func (s *Store) dayEvents(ctx context.Context, site string, day time.Time) ([]an
 		var e analytics.Event
 		var us int64
 		var results int32
-		err := rows.Scan(&us, &e.Name, &e.Visitor, &e.Session, &e.Path, &e.Referrer, &e.Source, &e.Campaign,
+		err := rows.Scan(&us, &e.Name, &e.Visitor, &e.Path, &e.Referrer, &e.Source, &e.Campaign,
 			&e.Browser, &e.OS, &e.Device, &e.Screen, &e.Language, &e.Country, &e.Search, &results, &e.Link)
 		if err != nil {
 			return nil, err

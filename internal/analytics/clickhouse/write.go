@@ -68,7 +68,7 @@ func (s *Store) WriteEvents(ctx context.Context, events []analytics.Event) error
 		}
 		t := e.Time.UTC().Truncate(time.Microsecond)
 		err := batch.Append(
-			validUTF8(e.Site), t.Truncate(time.Second), t.UnixMicro(), validUTF8(e.Name), e.Visitor, e.Session,
+			validUTF8(e.Site), t.Truncate(time.Second), t.UnixMicro(), validUTF8(e.Name), e.Visitor,
 			validUTF8(e.Path), validUTF8(e.Hostname), validUTF8(e.Referrer), validUTF8(e.Source), validUTF8(e.Medium),
 			validUTF8(e.Campaign), validUTF8(e.Browser), validUTF8(e.BrowserVersion), validUTF8(e.OS), validUTF8(e.Device),
 			validUTF8(e.Screen), validUTF8(e.Language), validUTF8(e.Country), validUTF8(e.Network), keys, values,

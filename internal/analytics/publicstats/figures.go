@@ -98,6 +98,8 @@ type protection struct {
 	// noise memo; buckets are named by their own start instead, so that a
 	// day keeps its noise on every page that shows it.
 	prefix string
+	// to ends the page's range: no other page shows its own figures.
+	to time.Time
 }
 
 // compute reads the figures of p at now from r and protects them.
@@ -124,7 +126,7 @@ func compute(ctx context.Context, r analytics.Reader, site string, loc *time.Loc
 		all[dim] = rows
 	}
 
-	pr := protection{k: int64(k), noise: noise, prefix: string(p) + "/" + to.Format(time.DateOnly) + "/"}
+	pr := protection{k: int64(k), noise: noise, prefix: string(p) + "/" + to.Format(time.DateOnly) + "/", to: to}
 	s := &stats{Period: p, From: from, To: to, Interval: interval, Computed: now, K: k}
 	if noise != nil {
 		s.Epsilon = noise.epsilon
@@ -140,14 +142,14 @@ func compute(ctx context.Context, r analytics.Reader, site string, loc *time.Loc
 
 	// Noise last, once every count's state is settled.
 	for i, c := range s.Totals.counts() {
-		if err := pr.publish(c, pr.prefix+"total/"+metricNames[i]); err != nil {
+		if err := pr.publish(ctx, c, pr.prefix+"total/"+metricNames[i], to); err != nil {
 			return nil, err
 		}
 	}
 	for bi := range s.Buckets {
 		b := &s.Buckets[bi]
 		for i, c := range b.counts() {
-			if err := pr.publish(c, interval+"/"+b.Start.Format(time.DateOnly)+"/"+metricNames[i]); err != nil {
+			if err := pr.publish(ctx, c, interval+"/"+b.Start.Format(time.DateOnly)+"/"+metricNames[i], p.lastShown(b.Start.In(loc))); err != nil {
 				return nil, err
 			}
 		}
@@ -156,15 +158,15 @@ func compute(ctx context.Context, r analytics.Reader, site string, loc *time.Loc
 		for ri := range bd.Rows {
 			rw := &bd.Rows[ri]
 			key := pr.prefix + bd.Dimension + "/" + rw.Value + "/"
-			if err := pr.publish(&rw.Visitors, key+"visitors"); err != nil {
+			if err := pr.publish(ctx, &rw.Visitors, key+"visitors", to); err != nil {
 				return nil, err
 			}
-			if err := pr.publish(&rw.Pageviews, key+"pageviews"); err != nil {
+			if err := pr.publish(ctx, &rw.Pageviews, key+"pageviews", to); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := pr.bounce(s, totals); err != nil {
+	if err := pr.bounce(ctx, s, totals); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -270,8 +272,9 @@ func (pr protection) breakdown(dim string, all []analytics.Row, total *group) br
 	return bd
 }
 
-// publish sets the shown value of c, with noise drawn once for key.
-func (pr protection) publish(c *count, key string) error {
+// publish sets the shown value of c, with noise drawn once for key, which
+// no page ending after until shows.
+func (pr protection) publish(ctx context.Context, c *count, key string, until time.Time) error {
 	if c.state != shown {
 		return nil
 	}
@@ -279,7 +282,7 @@ func (pr protection) publish(c *count, key string) error {
 		c.published = c.actual
 		return nil
 	}
-	n, err := pr.noise.draw(key)
+	n, err := pr.noise.draw(ctx, key, until)
 	if err != nil {
 		return err
 	}
@@ -299,7 +302,7 @@ func (pr protection) noisy(actual int64, n float64) int64 {
 // bounce publishes the period's bounce rate when its visits are shown and
 // both the bounces and the other visits number at least k, since a rate
 // with the visit count gives both away.
-func (pr protection) bounce(s *stats, t analytics.Totals) error {
+func (pr protection) bounce(ctx context.Context, s *stats, t analytics.Totals) error {
 	if s.Totals.Visits.state != shown {
 		return nil
 	}
@@ -312,7 +315,7 @@ func (pr protection) bounce(s *stats, t analytics.Totals) error {
 		s.Bounce = t.BounceRate
 		return nil
 	}
-	n, err := pr.noise.draw(pr.prefix + "total/bounces")
+	n, err := pr.noise.draw(ctx, pr.prefix+"total/bounces", pr.to)
 	if err != nil {
 		return err
 	}

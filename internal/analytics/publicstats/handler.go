@@ -29,6 +29,7 @@ import (
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/store"
 )
 
 // computeTimeout bounds one computation of a period's figures.
@@ -38,6 +39,9 @@ const computeTimeout = time.Minute
 type Options struct {
 	// Reader answers the analytics queries.
 	Reader analytics.Reader
+	// DB keeps the noise drawn for each figure, so that every instance
+	// on it, and this one after a restart, shows the same figures.
+	DB *store.DB
 	// Site is the site's domain as the analytics store knows it.
 	Site string
 	// Location is the site's time zone, where its days begin; nil means
@@ -74,18 +78,22 @@ type Handler struct {
 	mu sync.Mutex
 	// latest holds each period's figures as last computed.
 	latest map[period]*stats
-	// noise holds each period's noise draws.
-	noise map[period]*noiseSource
+	// noise keeps the noise draws.
+	noise *noiseStore
 }
 
-// New returns a Handler configured by opt; Reader, Site, Manifest and
+// New returns a Handler configured by opt; Reader, DB, Site, Manifest and
 // Chrome are required.
 func New(opt Options) (*Handler, error) {
-	if opt.Reader == nil || opt.Site == "" || opt.Manifest == nil || opt.Chrome == nil {
-		return nil, errors.New("publicstats: Reader, Site, Manifest and Chrome are required")
+	if opt.Reader == nil || opt.DB == nil || opt.Site == "" || opt.Manifest == nil || opt.Chrome == nil {
+		return nil, errors.New("publicstats: Reader, DB, Site, Manifest and Chrome are required")
+	}
+	noise, err := newNoiseStore(opt.DB)
+	if err != nil {
+		return nil, err
 	}
 	h := &Handler{opt: opt, log: opt.Logger, now: opt.Now, loc: opt.Location,
-		latest: map[period]*stats{}, noise: map[period]*noiseSource{}}
+		latest: map[period]*stats{}, noise: noise}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,7 +109,6 @@ func New(opt Options) (*Handler, error) {
 	if h.opt.Unpublished == nil {
 		h.opt.Unpublished = http.NotFoundHandler()
 	}
-	var err error
 	if h.page, err = opt.Chrome.Page("templates/stats/stats.html"); err != nil {
 		return nil, fmt.Errorf("publicstats: parse templates: %w", err)
 	}
@@ -161,8 +168,8 @@ func (h *Handler) serve(lang string) http.Handler {
 // figures returns the protected figures of p under the manifest's
 // statistics settings. They are computed once per period, day (month for
 // the 12 months), k and epsilon, and kept in memory: the range holds
-// complete days only, so its figures cannot change until the next day,
-// and the noise they carry must not be drawn again.
+// complete days only, so its figures cannot change until the next day.
+// Their noise is kept in the database, where it outlives this process.
 func (h *Handler) figures(ctx context.Context, p period, cfg manifest.Statistics) (*stats, error) {
 	// The manifest's validation keeps k at 2 or more; a manifest built in
 	// code is held to the same floor, as k = 1 would suppress nothing.
@@ -176,24 +183,20 @@ func (h *Handler) figures(ctx context.Context, p period, cfg manifest.Statistics
 	}
 	var noise *noiseSource
 	if cfg.Epsilon > 0 {
-		noise = h.noise[p]
-		if noise == nil || noise.epsilon != cfg.Epsilon {
-			noise = newNoiseSource(cfg.Epsilon, h.opt.Noise)
-			h.noise[p] = noise
+		var err error
+		if noise, err = h.noise.source(ctx, h.opt.Site, p, cfg.Epsilon, to, h.opt.Noise); err != nil {
+			return nil, err
 		}
-	} else {
-		delete(h.noise, p)
 	}
 	s, err := compute(ctx, h.opt.Reader, h.opt.Site, h.loc, p, now, cfg.MinCount, noise)
 	if err != nil {
-		if noise != nil {
-			// The draws made so far stay, for the next attempt to reuse.
-			clear(noise.used)
-		}
 		return nil, err
 	}
-	if noise != nil {
-		noise.keep()
+	// The draws of the range before are kept too, for an instance whose
+	// clock is a little behind this one's: it would otherwise draw them
+	// again, and publish a second sample of the same figures.
+	if err := h.noise.prune(ctx, h.opt.Site, p, p.previous(to)); err != nil {
+		h.log.Error("statistics page", "period", p, "err", err)
 	}
 	h.latest[p] = s
 	return s, nil

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/store/storetest"
 )
 
 var published = manifest.Statistics{Publish: true, MinCount: 10}
@@ -235,7 +236,7 @@ func TestTimesInSiteZone(t *testing.T) {
 	}
 	m := demoManifest(t, published)
 	h, err := New(Options{
-		Reader: sampleReader(), Site: testSite, Location: ny,
+		Reader: sampleReader(), DB: storetest.SQLite(t), Site: testSite, Location: ny,
 		Manifest: func() *manifest.Manifest { return m }, Chrome: testChrome(t),
 		Now: func() time.Time { return clock },
 	})

@@ -16,6 +16,8 @@ import (
 	"github.com/noren-web/noren/internal/analytics"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/store/storetest"
 	"github.com/noren-web/noren/web"
 )
 
@@ -147,6 +149,7 @@ type harness struct {
 	h      *Handler
 	srv    *httptest.Server
 	reader *fakeReader
+	db     *store.DB
 	m      atomic.Pointer[manifest.Manifest]
 	now    atomic.Pointer[time.Time]
 }
@@ -161,14 +164,21 @@ func testChrome(t testing.TB) *page.Chrome {
 	return c
 }
 
+// newHarness serves the statistics of r on a database of its own.
 func newHarness(t *testing.T, r *fakeReader, st manifest.Statistics, noise io.Reader) *harness {
 	t.Helper()
-	hs := &harness{reader: r}
+	return newHarnessOn(t, storetest.SQLite(t), r, st, noise)
+}
+
+// newHarnessOn serves the statistics of r, keeping their noise in db.
+func newHarnessOn(t *testing.T, db *store.DB, r *fakeReader, st manifest.Statistics, noise io.Reader) *harness {
+	t.Helper()
+	hs := &harness{reader: r, db: db}
 	hs.m.Store(demoManifest(t, st))
 	now := clock
 	hs.now.Store(&now)
 	h, err := New(Options{
-		Reader: r, Site: testSite, Location: jst,
+		Reader: r, DB: db, Site: testSite, Location: jst,
 		Manifest: hs.m.Load, Chrome: testChrome(t),
 		Now:   func() time.Time { return *hs.now.Load() },
 		Noise: noise,

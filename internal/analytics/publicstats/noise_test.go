@@ -1,6 +1,7 @@
 package publicstats
 
 import (
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/noren-web/noren/internal/manifest"
+	"github.com/noren-web/noren/internal/store"
+	"github.com/noren-web/noren/internal/store/storetest"
 )
 
 // TestLaplaceDistribution checks the sampler against the moments of the
@@ -56,7 +59,7 @@ func TestLaplaceReadError(t *testing.T) {
 func TestNoiseIsAdded(t *testing.T) {
 	r := sampleReader()
 	exact := computeFor(t, r, last30Days, 10, nil)
-	noisy := computeFor(t, r, last30Days, 10, newNoiseSource(0.5, rand.NewChaCha8([32]byte{7})))
+	noisy := computeFor(t, r, last30Days, 10, testNoise(t, last30Days, 0.5, rand.NewChaCha8([32]byte{7})))
 	var differ, n int
 	var sum float64
 	for i := range exact.Buckets {
@@ -91,8 +94,9 @@ func TestNoiseIsAdded(t *testing.T) {
 }
 
 // TestNoiseIsDrawnOnce checks that reloading the page shows the same
-// figures, that a day keeps its noise on the next day's page, and that a
-// new epsilon draws afresh.
+// figures, that a day keeps its noise on the next day's page, that draws
+// no page can show any more are forgotten, and that a new epsilon draws
+// afresh.
 func TestNoiseIsDrawnOnce(t *testing.T) {
 	r := sampleReader()
 	noisy := manifest.Statistics{Publish: true, MinCount: 10, Epsilon: 0.2}
@@ -124,13 +128,105 @@ func TestNoiseIsDrawnOnce(t *testing.T) {
 	if shared < 20 {
 		t.Errorf("only %d days compared", shared)
 	}
-	if n := len(hs.h.noise[last30Days].draws); n > 3*31+3+3*6*maxRows {
-		t.Errorf("%d draws kept: the noise of days past is not forgotten", n)
+
+	// Two days on, neither the first day's page nor the day that has left
+	// every page since can be shown: their draws are gone. The day
+	// before's are kept, for an instance whose clock lags.
+	later := clock.Add(48 * time.Hour)
+	hs.now.Store(&later)
+	hs.get(t, Path("en"))
+	for _, tt := range []struct {
+		figures string
+		kept    bool
+	}{
+		{"30d/" + today.To.Format(time.DateOnly) + "/%", false},
+		{"day/" + today.From.Format(time.DateOnly) + "/%", false},
+		{"30d/" + next.To.Format(time.DateOnly) + "/%", true},
+		{"day/" + next.From.Format(time.DateOnly) + "/%", true},
+	} {
+		if n := countNoise(t, hs.db, tt.figures); (n > 0) != tt.kept {
+			t.Errorf("%d draws of %s kept, want them kept: %v", n, tt.figures, tt.kept)
+		}
 	}
 
 	hs.setStatistics(t, manifest.Statistics{Publish: true, MinCount: 10, Epsilon: 0.1})
+	before := hs.h.latest[last30Days]
 	hs.get(t, Path("en"))
-	if hs.h.noise[last30Days].epsilon != 0.1 {
+	var redrawn int
+	if err := hs.db.QueryRowContext(t.Context(), "SELECT count(*) FROM public_statistics_noise WHERE epsilon = 0.1").Scan(&redrawn); err != nil {
+		t.Fatal(err)
+	}
+	if redrawn == 0 || hs.h.latest[last30Days] == before {
 		t.Error("a new epsilon kept the old draws")
 	}
+}
+
+// TestNoiseIsShared serves one period from two handlers on one database,
+// as two instances, each with randomness of its own, then from a handler
+// started anew on it: all show the same noisy figures.
+func TestNoiseIsShared(t *testing.T) {
+	noisy := manifest.Statistics{Publish: true, MinCount: 10, Epsilon: 0.2}
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(d.String(), func(t *testing.T) {
+			dsn := storetest.FreshDSN(t, d)
+			instance := func(seed byte) *harness {
+				return newHarnessOn(t, openShared(t, dsn), sampleReader(), noisy, rand.NewChaCha8([32]byte{seed}))
+			}
+			a, b := instance(1), instance(2)
+			first := a.get(t, Path("en"))
+			if first.status != http.StatusOK {
+				t.Fatalf("A: status %d", first.status)
+			}
+			if other := b.get(t, Path("en")); other.body != first.body {
+				t.Error("B shows other figures than A")
+			}
+			if restarted := instance(3).get(t, Path("en")); restarted.body != first.body {
+				t.Error("a restarted instance shows other figures")
+			}
+			if alone := newHarness(t, sampleReader(), noisy, rand.NewChaCha8([32]byte{2})).get(t, Path("en")); alone.body == first.body {
+				t.Error("the figures of a database of its own are the same: no noise to compare")
+			}
+		})
+	}
+}
+
+// openShared opens the database at dsn as one more instance would.
+func openShared(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// testNoise returns the noise of a computation of p at clock, kept in a
+// database of its own.
+func testNoise(t *testing.T, p period, epsilon float64, random io.Reader) *noiseSource {
+	t.Helper()
+	s, err := newNoiseStore(storetest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, to, _ := p.bounds(clock, jst)
+	n, err := s.source(t.Context(), testSite, p, epsilon, to, random)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// countNoise returns how many draws are stored for the figures that match
+// the LIKE pattern.
+func countNoise(t *testing.T, db *store.DB, figures string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(t.Context(), "SELECT count(*) FROM public_statistics_noise WHERE figure LIKE $1", figures).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

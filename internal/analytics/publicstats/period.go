@@ -64,3 +64,20 @@ func (p period) bounds(now time.Time, loc *time.Location) (from, to time.Time, i
 	}
 	return today.AddDate(0, 0, -30), today, "day"
 }
+
+// lastShown returns the end of the last range of p that holds the day (or
+// month) beginning at start: the range that begins with it.
+func (p period) lastShown(start time.Time) time.Time {
+	if p == last12Months {
+		return start.AddDate(0, 12, 0)
+	}
+	return start.AddDate(0, 0, 30)
+}
+
+// previous returns the end of the range of p before the one ending at to.
+func (p period) previous(to time.Time) time.Time {
+	if p == last12Months {
+		return to.AddDate(0, -1, 0)
+	}
+	return to.AddDate(0, 0, -1)
+}

@@ -2,7 +2,7 @@
 -- [$4, $5): what it takes to tell which of their visits and visitor ids
 -- start in [$4, $5), and how long those visits last. They come a visitor
 -- id at a time so that they can be counted as they come.
-SELECT id, time, name, visitor, session, path, referrer, source, campaign, browser, os, device, screen, language, country, search, results, link
+SELECT id, time, name, visitor, path, referrer, source, campaign, browser, os, device, screen, language, country, search, results, link
 FROM analytics_events
 WHERE site = $1 AND time >= $2 AND time < $3
   AND visitor IN (SELECT visitor FROM analytics_events WHERE site = $1 AND time >= $4 AND time < $5)

@@ -7,7 +7,6 @@
 package requests
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,23 +23,18 @@ import (
 	"github.com/noren-web/noren/internal/audit"
 	"github.com/noren-web/noren/internal/dsr"
 	"github.com/noren-web/noren/internal/i18n"
-	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/vault"
 )
-
-// Mailer sends the disclosures; *mail.Sender is one.
-type Mailer interface {
-	Send(ctx context.Context, m mail.Message) error
-}
 
 // Options configure the requests section.
 type Options struct {
 	// Requests holds the data-subject requests; nil leaves the list
 	// saying that requests are not configured.
 	Requests *dsr.Handler
-	// Mailer sends disclosures to the people who asked for them; nil
+	// Mail says that disclosures are mailed to the people who asked for
+	// them, queued by Requests with the closing of the request; false
 	// offers a disclosure as a download instead, and the pages say so.
-	Mailer Mailer
+	Mail bool
 }
 
 // Pages are the console's pages of data-subject requests.
@@ -54,7 +48,7 @@ func New(opt Options) *Pages { return &Pages{opt: opt} }
 
 // ConsoleSection returns the section's routes, pages and menu entry.
 func (p *Pages) ConsoleSection(c *admin.Console) (admin.Section, error) {
-	s := &section{requests: p.opt.Requests, mailer: p.opt.Mailer, c: c}
+	s := &section{requests: p.opt.Requests, mail: p.opt.Mail, c: c}
 	route := func(method, pattern string, h func(http.ResponseWriter, *http.Request, *admin.Request)) admin.Handler {
 		return admin.Handler{Route: admin.Route{Method: method, Pattern: pattern, Access: admin.Signed, Permission: account.HandleRequests}, Serve: h}
 	}
@@ -89,7 +83,7 @@ const maxNote = 500
 // section serves the requests' routes through the console.
 type section struct {
 	requests *dsr.Handler // nil when requests are off
-	mailer   Mailer       // nil when mail is off
+	mail     bool         // false when mail is off
 	c        *admin.Console
 }
 
@@ -218,7 +212,7 @@ func (s *section) view(lang string, req dsr.Request) requestView {
 		row:      describe(lang, regime, req),
 		Open:     req.Status.Open(),
 		Verified: !req.Verified.IsZero(),
-		MailOff:  s.mailer == nil,
+		MailOff:  !s.mail,
 		Public:   regime == dsr.PublicBody,
 		MaxNote:  maxNote,
 	}
@@ -388,7 +382,7 @@ func (s *section) disclose(w http.ResponseWriter, r *http.Request, rq *admin.Req
 		s.refuse(w, r, rq, http.StatusConflict, v, "requests.cannot_disclose")
 		return
 	}
-	if s.mailer == nil {
+	if !s.mail {
 		s.refuse(w, r, rq, http.StatusConflict, v, "requests.mail_off")
 		return
 	}
@@ -419,24 +413,25 @@ func (s *section) disclose(w http.ResponseWriter, r *http.Request, rq *admin.Req
 	}
 	e := rq.Entry("request.disclose", object(req.ID), audit.OK)
 	e.Detail = map[string]string{"records": strconv.Itoa(len(export.Records)), "unavailable": strconv.Itoa(export.Unavailable), "delivery": "mail"}
-	sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := s.mailer.Send(sendCtx, msg); err != nil {
+	// The disclosure is queued with the closing of the request: a mail
+	// server that is down delays it, and the outbox retries it.
+	note := fmt.Sprintf("records disclosed by e-mail: %d", len(export.Records))
+	err = s.requests.SetStatusAndMail(ctx, req.ID, dsr.Done, note, msg)
+	if errors.Is(err, dsr.ErrState) {
+		s.refuse(w, r, rq, http.StatusConflict, v, "requests.closed")
+		return
+	}
+	if err != nil {
 		e.Outcome = audit.Failed
 		s.c.Record(ctx, e)
-		s.c.Logger().Error("console: send disclosure", "object", e.Object, "err", err)
-		s.refuse(w, r, rq, http.StatusBadGateway, v, "requests.send_failed")
+		s.c.Logger().Error("console: queue disclosure", "object", e.Object, "err", err)
+		s.refuse(w, r, rq, http.StatusInternalServerError, v, "requests.send_failed")
 		return
 	}
 	s.c.Record(ctx, e)
-	note := fmt.Sprintf("records disclosed by e-mail: %d", len(export.Records))
-	if err := s.requests.SetStatus(ctx, req.ID, dsr.Done, note); err != nil {
-		s.c.Logger().Error("console: close disclosed request", "object", e.Object, "err", err)
-	} else {
-		st := rq.Entry("request.status", e.Object, audit.OK)
-		st.Detail = map[string]string{"from": string(req.Status), "to": string(dsr.Done)}
-		s.c.Record(ctx, st)
-	}
+	st := rq.Entry("request.status", e.Object, audit.OK)
+	st.Detail = map[string]string{"from": string(req.Status), "to": string(dsr.Done)}
+	s.c.Record(ctx, st)
 	admin.Redirect(w, r, "/admin/requests/"+req.ID, "request_disclosed")
 }
 
@@ -586,12 +581,6 @@ func (s *section) extend(w http.ResponseWriter, r *http.Request, rq *admin.Reque
 	e := rq.Entry("request.extend", object(req.ID), audit.OK)
 	e.Detail = map[string]string{"days": strconv.Itoa(days), "from": s.dateOf(req.Deadline), "to": s.dateOf(extended.Deadline), "notice": "mail"}
 	switch {
-	case errors.Is(err, dsr.ErrNotice):
-		e.Detail["notice"] = "failed"
-		s.c.Record(ctx, e)
-		s.c.Logger().Error("console: notify the extension of a request", "object", e.Object, "err", err)
-		s.refuse(w, r, rq, http.StatusBadGateway, s.view(rq.Lang(), extended), "requests.extension_notice_failed")
-		return
 	case errors.Is(err, dsr.ErrState), errors.Is(err, dsr.ErrRecorded), errors.Is(err, dsr.ErrRegime), errors.Is(err, dsr.ErrKind):
 		s.refuse(w, r, rq, http.StatusConflict, v, "requests.extension_closed")
 		return

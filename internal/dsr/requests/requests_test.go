@@ -19,6 +19,7 @@ import (
 	"github.com/noren-web/noren/internal/dsr/requests"
 	"github.com/noren-web/noren/internal/mail"
 	"github.com/noren-web/noren/internal/mail/mailtest"
+	"github.com/noren-web/noren/internal/mail/outbox"
 	"github.com/noren-web/noren/internal/manifest"
 	"github.com/noren-web/noren/internal/page"
 	"github.com/noren-web/noren/internal/store"
@@ -37,8 +38,11 @@ type harness struct {
 	*admintest.Harness
 	vault    *vault.Vault
 	requests *dsr.Handler
-	// requestMail takes the links the request form mails to the person.
+	// requestMail takes the mail to the person: the links and receipts of
+	// the request form, the notices and the disclosures, queued in the
+	// outbox and sent by a worker.
 	requestMail *mailtest.Server
+	box         *outbox.Outbox
 }
 
 // Manifests of the consoles the tests start: a prefecture with two forms,
@@ -80,12 +84,18 @@ func startHarness(t *testing.T, db *store.DB, manifestFile string, edit ...func(
 			if err != nil {
 				t.Fatal(err)
 			}
+			box, err := outbox.New(outbox.Options{DB: ah.DB, Keys: ah.Keys, Now: ah.Clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			startWorker(t, box, sender)
+			h.box = box
 			chrome, err := page.NewChrome(web.Templates)
 			if err != nil {
 				t.Fatal(err)
 			}
 			handler, err := dsr.New(dsr.Options{
-				DB: ah.DB, Vault: v, Mailer: sender, Chrome: chrome,
+				DB: ah.DB, Vault: v, Mailer: box, Chrome: chrome,
 				Manifest: func() *manifest.Manifest { return ah.Manifest },
 				Now:      ah.Clock.Now,
 				Secret:   []byte("0123456789abcdef0123456789abcdef"),
@@ -108,16 +118,50 @@ func startHarness(t *testing.T, db *store.DB, manifestFile string, edit ...func(
 	return h
 }
 
-// withMail gives the section a mail server, returned for reading what it
-// sends.
-func withMail(t *testing.T) (*mailtest.Server, func(*requests.Options)) {
-	t.Helper()
-	srv := mailtest.Start(t)
-	sender, err := mail.NewSender(srv.Config())
+// settle waits until the worker has tried every message queued: each is
+// sent, or failed and waits for its next attempt.
+func (h *harness) settle() {
+	h.T.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pending, err := h.box.List(context.Background(), outbox.Pending, 100)
+		if err != nil {
+			h.T.Fatal(err)
+		}
+		settled := true
+		for _, e := range pending {
+			settled = settled && e.Attempts > 0 && e.LeasedUntil.IsZero()
+		}
+		if settled {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.T.Fatalf("the outbox's messages are not all tried: %+v", pending)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// mailOn has the section mail disclosures.
+func mailOn(o *requests.Options) { o.Mail = true }
+
+// startWorker sends box's mail through sender until the test ends,
+// polling often so that tests wait little.
+func startWorker(t *testing.T, box *outbox.Outbox, sender *mail.Sender) {
+	w, err := box.NewWorker(outbox.WorkerOptions{Mailer: sender, Interval: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, func(o *requests.Options) { o.Mailer = sender }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 // TestRequestsAccess calls every request route as each role: owners and
@@ -125,7 +169,6 @@ func withMail(t *testing.T) (*mailtest.Server, func(*requests.Options)) {
 // entry, and nothing of the request.
 func TestRequestsAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		_, mailOn := withMail(t)
 		h := newHarness(t, db, mailOn)
 		h.addSubmission("consultation-form", consultation())
 		users := []struct {
@@ -351,12 +394,13 @@ func TestRequestDelete(t *testing.T) {
 func TestRequestDisclose(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		smtp, mailOn := withMail(t)
 		h := newHarness(t, db, mailOn)
+		smtp := h.requestMail
 		values := consultation()
 		h.addSubmission("consultation-form", values)
 		req := h.addRequest(dsr.Disclosure, "ja", personEmail, "")
 		b := h.SignedIn(h.AddUser("owner@example.jp", account.Owner))
+		before := len(smtp.Messages())
 
 		page := b.Get("/admin/requests/" + req.ID)
 		if strings.Contains(page.Body, "export.json") {
@@ -365,7 +409,7 @@ func TestRequestDisclose(t *testing.T) {
 		if resp := b.Post("/admin/requests/"+req.ID+"/disclose", nil); resp.Status != http.StatusConflict {
 			t.Errorf("disclose before the identity check: status %d, want 409", resp.Status)
 		}
-		if n := len(smtp.Messages()); n != 0 {
+		if n := len(smtp.Messages()) - before; n != 0 {
 			t.Fatalf("%d mails sent before the identity check", n)
 		}
 		h.identify(req.ID)
@@ -373,7 +417,7 @@ func TestRequestDisclose(t *testing.T) {
 		if resp.Status != http.StatusSeeOther {
 			t.Fatalf("disclose: status %d\n%s", resp.Status, resp.Body)
 		}
-		msg := smtp.Wait(t, 1, 10*time.Second)[0]
+		msg := smtp.Wait(t, before+1, 10*time.Second)[before]
 		if len(msg.To) != 1 || msg.To[0] != personEmail {
 			t.Errorf("mail to %v, want %s", msg.To, personEmail)
 		}
@@ -398,7 +442,7 @@ func TestRequestDisclose(t *testing.T) {
 		if resp := b.Post("/admin/requests/"+req.ID+"/disclose", nil); resp.Status != http.StatusConflict {
 			t.Errorf("a second disclosure: status %d, want 409", resp.Status)
 		}
-		if n := len(smtp.Messages()); n != 1 {
+		if n := len(smtp.Messages()) - before; n != 1 {
 			t.Errorf("%d mails sent, want 1", n)
 		}
 	})
@@ -448,7 +492,6 @@ func TestRequestExport(t *testing.T) {
 			t.Errorf("GET export: status %d; a reading needs a posted purpose", resp.Status)
 		}
 
-		_, mailOn := withMail(t)
 		mailed := newHarness(t, db, mailOn)
 		owner := mailed.SignedIn(mailed.AddUser("owner-mail@example.jp", account.Owner))
 		page := owner.Get(base)
@@ -538,7 +581,6 @@ func TestRequestsNotConfigured(t *testing.T) {
 // with mail on and off: the list, a filtered list, each kind of request's
 // page, a revealed request, a delete's result and a refused delete.
 func TestRequestPagesAreAccessible(t *testing.T) {
-	_, mailOn := withMail(t)
 	for _, mailer := range []bool{true, false} {
 		var h *harness
 		if mailer {
@@ -686,6 +728,7 @@ func (h *harness) addRequest(kind dsr.Kind, lang, email, details string) dsr.Req
 	if err != nil {
 		h.T.Fatal(err)
 	}
+	h.settle()
 	sent := len(h.requestMail.Messages())
 	client := h.Server.Client()
 	form := url.Values{"kind": {string(kind)}, "email": {email}, "confirm": {"yes"}, "details": {details},
@@ -712,6 +755,8 @@ func (h *harness) addRequest(kind dsr.Kind, lang, email, details string) dsr.Req
 	if resp.StatusCode != http.StatusOK {
 		h.T.Fatalf("confirm the request: status %d", resp.StatusCode)
 	}
+	// The receipt follows the link before anything else is sent.
+	h.requestMail.Wait(h.T, sent+2, 10*time.Second)
 	after, err := h.requests.List(ctx, dsr.Filter{})
 	if err != nil {
 		h.T.Fatal(err)

@@ -88,9 +88,31 @@ func SilentAt(step Step) Option {
 	}
 }
 
+// HangUpAfterData makes the server close the connection once it has
+// accepted a message, so that the client's next command (RSET or QUIT)
+// fails: a connection lost after the message was delivered.
+func HangUpAfterData() Option {
+	return func(s *Server) error {
+		s.hangUp = true
+		return nil
+	}
+}
+
+// At makes the server listen on addr, a loopback host:port, instead of a
+// random port: a test stops a server and starts another at its address to
+// play a mail server that goes away and comes back.
+func At(addr string) Option {
+	return func(s *Server) error {
+		s.addr = addr
+		return nil
+	}
+}
+
 // Server is an SMTP server on 127.0.0.1 that keeps what it receives.
 type Server struct {
 	smtp     *smtp.Server
+	addr     string // where to listen; a random port when ""
+	hangUp   bool   // close the connection after accepting a message
 	ln       net.Listener
 	tlsMode  string
 	roots    *x509.CertPool
@@ -137,7 +159,11 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		}
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := s.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		tb.Fatalf("mailtest: listen: %v", err)
 	}
@@ -297,14 +323,16 @@ func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 		return nil, err
 	}
 	_, overTLS := c.TLSConnectionState()
-	return &session{s: b.s, tls: overTLS}, nil
+	return &session{s: b.s, conn: c, tls: overTLS}, nil
 }
 
 // session is the state of one SMTP conversation after EHLO; go-smtp
 // starts a new one after STARTTLS.
 type session struct {
 	s        *Server
+	conn     *smtp.Conn
 	tls      bool
+	stored   bool // a message was accepted in this session
 	authUser string
 	from     string
 	to       []string
@@ -362,12 +390,20 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	m.From, m.To, m.AuthUser, m.TLS = ss.from, ss.to, ss.authUser, ss.tls
 	ss.s.store(m)
+	ss.stored = true
 	return nil
 }
 
+// Reset is called after the reply to DATA has been written, which is when
+// HangUpAfterData closes the connection.
 func (ss *session) Reset() {
 	ss.from = ""
 	ss.to = nil
+	if ss.s.hangUp && ss.stored {
+		// The network connection, not the smtp.Conn: go-smtp holds the
+		// latter's lock while it resets the session.
+		ss.conn.Conn().Close()
+	}
 }
 
 func (ss *session) Logout() error { return nil }

@@ -89,10 +89,10 @@ func TestPage(t *testing.T) {
 			results = 3
 		}
 		batch = append(batch, analytics.Event{Time: now.Add(-time.Duration(i+1) * time.Hour), Site: admintest.Site, Name: "search",
-			Visitor: uint64(i + 1), Session: uint64(i + 1), Path: "/ja/search", Search: q, Results: results})
+			Visitor: uint64(i + 1), Path: "/ja/search", Search: q, Results: results})
 	}
 	// Older than 30 days: not listed.
-	batch = append(batch, analytics.Event{Time: now.AddDate(0, 0, -40), Site: admintest.Site, Name: "search", Visitor: 9, Session: 9,
+	batch = append(batch, analytics.Event{Time: now.AddDate(0, 0, -40), Site: admintest.Site, Name: "search", Visitor: 9,
 		Path: "/ja/search", Search: "long ago", Results: 0})
 	if err := events.WriteEvents(t.Context(), batch); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,12 @@ const (
 	// EnvClickHouse into a failure instead of a skip; CI=true does the
 	// same.
 	EnvRequireClickHouse = "NOREN_REQUIRE_CLICKHOUSE"
+	// EnvClickHouseCluster names a ClickHouse cluster for the tests of the
+	// sharded store: the cluster's name, then the URL of one server of
+	// each shard, separated by spaces
+	// ("noren clickhouse://127.0.0.1:9002/default clickhouse://127.0.0.1:9003/default").
+	// EnvRequireClickHouse makes it required too.
+	EnvClickHouseCluster = "NOREN_TEST_CLICKHOUSE_CLUSTER"
 )
 
 // ClickHouse returns the URL of a new, empty ClickHouse database, dropped
@@ -59,11 +65,58 @@ func ClickHouse(tb testing.TB) string {
 	return u.String()
 }
 
+// ClickHouseClusterDB is a database on every server of a ClickHouse
+// cluster.
+type ClickHouseClusterDB struct {
+	// Cluster is the cluster's name in the servers' remote_servers.
+	Cluster string
+	// Shards are the URLs of the database on one server of each shard.
+	Shards []string
+}
+
+// ClickHouseCluster returns a new, empty database of the same name on
+// every shard of the cluster EnvClickHouseCluster names, dropped when tb
+// ends. Without EnvClickHouseCluster it skips tb, or fails it when
+// testenv.Required(EnvRequireClickHouse).
+func ClickHouseCluster(tb testing.TB) ClickHouseClusterDB {
+	tb.Helper()
+	fields := strings.Fields(os.Getenv(EnvClickHouseCluster))
+	if len(fields) == 0 {
+		const hint = "run scripts/clickhouse.sh --cluster and export the line it prints"
+		if testenv.Required(EnvRequireClickHouse) {
+			tb.Fatalf("storetest: %s is not set, and ClickHouse is required here (%s or %s is true); %s", EnvClickHouseCluster, testenv.CIEnv, EnvRequireClickHouse, hint)
+		}
+		tb.Skipf("storetest: %s is not set, so the ClickHouse cluster tests are skipped; %s", EnvClickHouseCluster, hint)
+	}
+	if len(fields) < 2 {
+		tb.Fatalf("storetest: %s=%q: want a cluster name, then the URL of each shard", EnvClickHouseCluster, os.Getenv(EnvClickHouseCluster))
+	}
+	db := ClickHouseClusterDB{Cluster: fields[0]}
+	name := "noren_test_" + strings.ToLower(rand.Text())
+	for _, server := range fields[1:] {
+		u, err := url.Parse(server)
+		if err != nil {
+			tb.Fatalf("storetest: %s: %v", EnvClickHouseCluster, err)
+		}
+		if err := onClickHouse(server, "CREATE DATABASE "+name); err != nil {
+			tb.Fatalf("storetest: %v", err)
+		}
+		tb.Cleanup(func() {
+			if err := onClickHouse(server, "DROP DATABASE IF EXISTS "+name); err != nil {
+				tb.Errorf("storetest: %v", err)
+			}
+		})
+		u.Path = "/" + name
+		db.Shards = append(db.Shards, u.String())
+	}
+	return db
+}
+
 // onClickHouse runs one statement on a connection of its own.
 func onClickHouse(server, statement string) error {
 	opts, err := clickhouse.ParseDSN(server)
 	if err != nil {
-		return fmt.Errorf("%s: %w", EnvClickHouse, err)
+		return fmt.Errorf("%s: %w", server, err)
 	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {

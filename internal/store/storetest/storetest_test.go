@@ -43,6 +43,8 @@ func TestWithoutServer(t *testing.T) {
 			func(tb testing.TB) { storetest.FreshDSN(tb, store.Postgres) }},
 		{"clickhouse", storetest.EnvClickHouse, storetest.EnvRequireClickHouse, "scripts/clickhouse.sh",
 			func(tb testing.TB) { storetest.ClickHouse(tb) }},
+		{"clickhouse cluster", storetest.EnvClickHouseCluster, storetest.EnvRequireClickHouse, "scripts/clickhouse.sh --cluster",
+			func(tb testing.TB) { storetest.ClickHouseCluster(tb) }},
 	}
 	tests := []struct {
 		name, ci, require string

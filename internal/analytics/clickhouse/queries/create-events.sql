@@ -1,13 +1,15 @@
 -- The events table, one row per stored event. time holds the event's
 -- second, for partitions and the primary key, and time_us its exact
--- instant in Unix microseconds. ClickHouse 18.16 has no DateTime64.
-CREATE TABLE IF NOT EXISTS analytics_events (
+-- instant in Unix microseconds. ClickHouse 18.16 has no DateTime64. The
+-- store names this and the other tables /*local*/ with the suffix _local
+-- on a cluster: each shard's table, under a Distributed table of the name
+-- the queries use (create-distributed.sql).
+CREATE TABLE IF NOT EXISTS analytics_events/*local*/ (
 	site String,
 	time DateTime('UTC'),
 	time_us Int64,
 	name String,
 	visitor UInt64,
-	session UInt64,
 	path String,
 	hostname String,
 	referrer String,

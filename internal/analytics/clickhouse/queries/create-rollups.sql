@@ -2,7 +2,7 @@
 -- hour (hourly = 1, bucket the hour) and per day (hourly = 0, bucket the
 -- day's midnight). Rolling a day up again writes it under a new version;
 -- queries read the version analytics_rollup_days names.
-CREATE TABLE IF NOT EXISTS analytics_rollups (
+CREATE TABLE IF NOT EXISTS analytics_rollups/*local*/ (
 	site String,
 	day Date,
 	version UInt64,

@@ -1,2 +1,2 @@
 -- Whether the per-day event counts exist yet.
-EXISTS TABLE analytics_event_days
+EXISTS TABLE analytics_event_days/*local*/

@@ -10,9 +10,9 @@ import (
 	"github.com/noren-web/noren/internal/mail"
 )
 
-func TestOutbox(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "outbox")
-	o, err := mail.NewOutbox(dir, "noren@demo.localhost")
+func TestFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mail")
+	o, err := mail.NewFolder(dir, "noren@demo.localhost")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestOutbox(t *testing.T) {
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
 	if err != nil || len(files) != 1 {
-		t.Fatalf("outbox holds %v, %v; want one .eml file", files, err)
+		t.Fatalf("the folder holds %v, %v; want one .eml file", files, err)
 	}
 	info, err := os.Stat(files[0])
 	if err != nil || info.Mode().Perm() != 0o600 {

@@ -1,0 +1,1 @@
+SELECT count(*) FROM mail_outbox WHERE state = 'pending'

@@ -1,0 +1,1 @@
+SELECT state, count(*) FROM mail_outbox GROUP BY state
